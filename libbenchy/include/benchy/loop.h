@@ -1,0 +1,70 @@
+/*
+ * The event loop: one per thread. It drives libcurl's multi interface on
+ * libevent (epoll on Linux, kqueue on BSD/macOS) and runs timers.
+ *
+ * Threading: a loop and everything attached to it (sessions, requests,
+ * timers) belong to the thread that runs it. Only benchy_loop_stop() may be
+ * called from another thread or a signal handler.
+ */
+#ifndef BENCHY_LOOP_H
+#define BENCHY_LOOP_H
+
+#include "benchy/export.h"
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+
+typedef struct benchy_loop benchy_loop;
+
+BENCHY_API int benchy_loop_new(benchy_loop **out);
+/* Cancels what is still in flight (each request completes with
+ * BENCHY_ERR_CANCELLED, its on_done called) and frees the loop. */
+BENCHY_API void benchy_loop_free(benchy_loop *loop);
+
+typedef enum benchy_run_mode {
+  /* Until no request is in flight or queued and no timer is pending, or
+   * until benchy_loop_stop(). */
+  BENCHY_RUN_DEFAULT = 0,
+  /* Block for one round of events, then return. */
+  BENCHY_RUN_ONCE = 1,
+  /* Handle what is ready now, never block. */
+  BENCHY_RUN_NOWAIT = 2
+} benchy_run_mode;
+
+/* Returns BENCHY_OK, or BENCHY_ERR_CANCELLED when stopped. */
+BENCHY_API int benchy_loop_run(benchy_loop *loop, benchy_run_mode mode);
+/* Async-signal-safe and thread-safe: makes benchy_loop_run() return soon.
+ * Requests in flight are left in flight (benchy_loop_free cancels them). */
+BENCHY_API void benchy_loop_stop(benchy_loop *loop);
+BENCHY_API int benchy_loop_stopped(const benchy_loop *loop);
+
+/* Number of requests started on this loop and not yet completed. */
+BENCHY_API unsigned benchy_loop_in_flight(const benchy_loop *loop);
+
+typedef void (*benchy_timer_fn)(benchy_loop *loop, void *userdata);
+/* Calls fn once, from the top of the loop, at monotonic time at_ns
+ * (benchy_now_ns()); a time in the past fires at the next iteration.
+ * Returns a timer id > 0, or 0 when out of memory. */
+BENCHY_API uint64_t benchy_loop_call_at(benchy_loop *loop, int64_t at_ns, benchy_timer_fn fn,
+                                        void *userdata);
+/* Cancels a pending timer; unknown or fired ids are ignored. */
+BENCHY_API void benchy_loop_cancel_timer(benchy_loop *loop, uint64_t timer_id);
+
+/* Counters kept by the loop, to make coalescing and overhead visible. */
+typedef struct benchy_loop_counters {
+  uint32_t struct_size;
+  uint64_t socket_reads;   /* readiness events handed to libcurl */
+  uint64_t sse_events;     /* SSE events decoded */
+  uint64_t requests_done;  /* requests completed, success or not */
+  uint64_t retries;        /* requests retried on a fresh connection */
+} benchy_loop_counters;
+BENCHY_API void benchy_loop_get_counters(const benchy_loop *loop, benchy_loop_counters *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

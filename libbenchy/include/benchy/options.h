@@ -1,0 +1,101 @@
+/*
+ * Options are data: one table (libbenchy/src/options.c) names every option
+ * of every command with its type, default, bounds and help. The CLI, Lua and
+ * Python read the table; none of them defines an option of its own.
+ *
+ * A benchy_options holds the values for one command. Names are matched with
+ * '-' and '_' treated alike, so "prefill-tps" (CLI), "prefill_tps" (Lua,
+ * Python) are the same option. Values are set from text, checked against the
+ * table, and a failure leaves a message naming the option and what it takes.
+ */
+#ifndef BENCHY_OPTIONS_H
+#define BENCHY_OPTIONS_H
+
+#include "benchy/export.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+
+typedef enum benchy_command {
+  BENCHY_CMD_SIM = 1u << 0,
+  BENCHY_CMD_BENCH = 1u << 1,
+  BENCHY_CMD_LOAD = 1u << 2,
+  BENCHY_CMD_RUN = 1u << 3 /* Lua scripted workloads */
+} benchy_command;
+
+typedef enum benchy_opt_type {
+  BENCHY_OPT_FLAG = 0,    /* boolean; "--x" sets it, value "true/false/1/0/yes/no" */
+  BENCHY_OPT_INT = 1,
+  BENCHY_OPT_DOUBLE = 2,
+  BENCHY_OPT_STRING = 3,
+  BENCHY_OPT_CHOICE = 4,  /* one of info->choices ("a|b|c") */
+  BENCHY_OPT_INT_LIST = 5,/* "1,2,4" (also "1 2 4") */
+  BENCHY_OPT_DOUBLE_LIST = 6,
+  BENCHY_OPT_STRING_LIST = 7 /* repeatable: each set appends */
+} benchy_opt_type;
+
+typedef enum benchy_opt_flag {
+  BENCHY_OPTF_SECRET = 1u << 0, /* never written anywhere (none today: keys come from env) */
+  BENCHY_OPTF_ALIAS = 1u << 1,  /* another name for info->alias_of */
+  BENCHY_OPTF_HIDDEN = 1u << 2  /* accepted, left out of --help */
+} benchy_opt_flag;
+
+typedef struct benchy_option_info {
+  const char *name;          /* "prefill-tps" */
+  int type;                  /* benchy_opt_type */
+  unsigned commands;         /* benchy_command bits */
+  const char *default_value; /* as text, NULL = unset */
+  double min, max;           /* bounds for numbers and list items (min > max: none) */
+  const char *choices;       /* "md|json|csv" for BENCHY_OPT_CHOICE */
+  const char *metavar;       /* "TOK/S" */
+  const char *group;         /* heading in --help */
+  const char *help;
+  unsigned flags;            /* benchy_opt_flag */
+  const char *alias_of;      /* target name when BENCHY_OPTF_ALIAS */
+} benchy_option_info;
+
+BENCHY_API size_t benchy_option_count(void);
+BENCHY_API const benchy_option_info *benchy_option_at(size_t index);
+/* NULL when no option has that name (aliases resolve to themselves). */
+BENCHY_API const benchy_option_info *benchy_option_find(const char *name);
+
+typedef struct benchy_options benchy_options;
+
+/* Options for one command (BENCHY_CMD_*), defaults applied. */
+BENCHY_API int benchy_options_new(benchy_options **out, unsigned command);
+BENCHY_API void benchy_options_free(benchy_options *o);
+BENCHY_API int benchy_options_copy(benchy_options **out, const benchy_options *from);
+BENCHY_API unsigned benchy_options_command(const benchy_options *o);
+
+/* Parses and checks value for option name; an alias sets its target. A flag
+ * takes NULL for true. BENCHY_ERR_NOT_FOUND for an unknown name (or one that
+ * does not apply to this command), BENCHY_ERR_INVALID for a bad value; both
+ * leave a message in benchy_options_error(). */
+BENCHY_API int benchy_options_set(benchy_options *o, const char *name, const char *value);
+BENCHY_API const char *benchy_options_error(const benchy_options *o);
+/* 1 when the user set it (not just the default). */
+BENCHY_API int benchy_options_is_set(const benchy_options *o, const char *name);
+
+/* Getters; asking for an unknown name or the wrong type returns 0/NULL. */
+BENCHY_API int benchy_options_flag(const benchy_options *o, const char *name);
+BENCHY_API int64_t benchy_options_int(const benchy_options *o, const char *name);
+BENCHY_API double benchy_options_double(const benchy_options *o, const char *name);
+/* Strings, choices; NULL when unset. Lists: the text as given. */
+BENCHY_API const char *benchy_options_str(const benchy_options *o, const char *name);
+BENCHY_API size_t benchy_options_list_len(const benchy_options *o, const char *name);
+BENCHY_API int64_t benchy_options_list_int(const benchy_options *o, const char *name, size_t i);
+BENCHY_API double benchy_options_list_double(const benchy_options *o, const char *name, size_t i);
+BENCHY_API const char *benchy_options_list_str(const benchy_options *o, const char *name, size_t i);
+
+/* Writes "--name value" help for a command, grouped, wrapped to width. */
+BENCHY_API void benchy_options_write_help(unsigned command, void *file /* FILE* */, int width);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

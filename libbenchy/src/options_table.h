@@ -1,0 +1,183 @@
+/*
+ * The one option table. Every option of every command is one row here; the
+ * CLI's parser and --help, the Lua and Python bindings all read it. Adding
+ * an option is adding a row (and reading it where it is used).
+ *
+ * Row: X(name, type, commands, default, min, max, choices, metavar, group, help, flags, alias_of)
+ * min > max means unbounded.
+ */
+#ifndef BENCHY_OPTIONS_TABLE_H
+#define BENCHY_OPTIONS_TABLE_H
+
+#define S_ BENCHY_CMD_SIM
+#define B_ BENCHY_CMD_BENCH
+#define L_ BENCHY_CMD_LOAD
+#define R_ BENCHY_CMD_RUN
+#define CLIENT_ (B_ | L_ | R_)
+
+#define BENCHY_OPTION_TABLE(X)                                                                     \
+  /* ---- server connection (clients) ---- */                                                     \
+  X("base-url", BENCHY_OPT_STRING, CLIENT_, "http://127.0.0.1:8090/v1", 1, 0, NULL, "URL",         \
+    "server", "OpenAI API base URL, including /v1.", 0, NULL)                                      \
+  X("endpoint", BENCHY_OPT_STRING, CLIENT_, NULL, 1, 0, NULL, "URL", "server",                      \
+    "Server root without /v1 (http://host:port); /v1 is appended.", BENCHY_OPTF_ALIAS, "base-url") \
+  X("model", BENCHY_OPT_STRING, CLIENT_ | S_, NULL, 1, 0, NULL, "NAME", "server",                   \
+    "Model name sent in requests (sim: the name it serves; default \"sim\"). Clients ask the "     \
+    "server's /v1/models when unset.", 0, NULL)                                                    \
+  X("served-model-name", BENCHY_OPT_STRING, CLIENT_, NULL, 1, 0, NULL, "NAME", "server",            \
+    "Name shown in results when it differs from --model.", 0, NULL)                                \
+  X("api-key-env", BENCHY_OPT_STRING, CLIENT_, "OPENAI_API_KEY", 1, 0, NULL, "VAR", "server",       \
+    "Environment variable holding the API key. The key is never written anywhere.", 0, NULL)     \
+  X("header", BENCHY_OPT_STRING_LIST, CLIENT_, NULL, 1, 0, NULL, "'NAME: VALUE'", "server",         \
+    "Extra HTTP header (repeatable). Values are never written to results.", 0, NULL)               \
+  X("api", BENCHY_OPT_CHOICE, CLIENT_, "chat", 1, 0, "chat|completions", "API", "server",           \
+    "Endpoint: /v1/chat/completions or /v1/completions.", 0, NULL)                                \
+  X("timeout", BENCHY_OPT_DOUBLE, CLIENT_, "600", 0, 1e7, NULL, "SECONDS", "server",               \
+    "Whole-request timeout in seconds (0: none).", 0, NULL)                                        \
+  /* ---- bench matrix ---- */                                                                     \
+  X("pp", BENCHY_OPT_INT_LIST, B_, "512", 1, 1e9, NULL, "N[,N...]", "bench",                       \
+    "Prompt lengths in tokens to time (pp tests).", 0, NULL)                                       \
+  X("prompt-length", BENCHY_OPT_INT_LIST, B_, NULL, 1, 1e9, NULL, "N[,N...]", "bench",             \
+    "Alias of --pp.", BENCHY_OPTF_ALIAS, "pp")                                                     \
+  X("tg", BENCHY_OPT_INT_LIST, B_, "128", 1, 1e9, NULL, "N[,N...]", "bench",                       \
+    "Generation lengths in tokens (tg tests).", 0, NULL)                                           \
+  X("output-lengths", BENCHY_OPT_INT_LIST, B_, NULL, 1, 1e9, NULL, "N[,N...]", "bench",            \
+    "Alias of --tg.", BENCHY_OPTF_ALIAS, "tg")                                                     \
+  X("depth", BENCHY_OPT_INT_LIST, B_, "0", 0, 1e9, NULL, "N[,N...]", "bench",                      \
+    "Context depths in tokens (the @ dN rows).", 0, NULL)                                          \
+  X("depth-mode", BENCHY_OPT_CHOICE, B_, "cached", 1, 0, "cached|resend", "MODE", "bench",          \
+    "cached: llama-bench's meaning, the depth is sent untimed first and only the new tokens are " \
+    "timed; resend: llama-benchy's, depth+pp re-sent and all divided by the prefill time.", 0,    \
+    NULL)                                                                                          \
+  X("runs", BENCHY_OPT_INT, B_, "5", 1, 1e6, NULL, "N", "bench",                                   \
+    "Repetitions of each test.", 0, NULL)                                                          \
+  X("num-requests", BENCHY_OPT_INT, B_, NULL, 1, 1e6, NULL, "N", "bench", "Alias of --runs.",      \
+    BENCHY_OPTF_ALIAS, "runs")                                                                     \
+  X("concurrency", BENCHY_OPT_INT_LIST, B_ | L_, "1", 1, 1e6, NULL, "N[,N...]", "bench",           \
+    "Concurrent requests (a list sweeps). load: a closed-loop sweep over these levels.", 0, NULL)  \
+  X("warmup", BENCHY_OPT_INT, B_ | L_, "1", 0, 1e6, NULL, "N", "bench",                            \
+    "Warm-up requests before measuring (excluded from results, within the concurrency limit).", \
+    0, NULL)                                                                                       \
+  X("no-warmup", BENCHY_OPT_FLAG, B_ | L_, NULL, 1, 0, NULL, NULL, "bench", "Same as --warmup 0.", \
+    0, NULL)                                                                                       \
+  X("no-cache", BENCHY_OPT_FLAG, B_ | L_, NULL, 1, 0, NULL, NULL, "bench",                          \
+    "Ask the server not to reuse its prompt cache (cache_prompt: false).", 0, NULL)                \
+  X("latency-mode", BENCHY_OPT_CHOICE, B_, "api", 1, 0, "api|generation|none", "MODE", "bench",     \
+    "How network latency is measured for est_ppt: api (GET /v1/models round trip), generation "   \
+    "(a 1-token request), none.", 0, NULL)                                                         \
+  X("stddev", BENCHY_OPT_CHOICE, B_ | L_, "sample", 1, 0, "sample|population", "KIND", "output",    \
+    "Standard deviation: sample (N-1, llama-bench) or population (N, llama-benchy, numpy).", 0,   \
+    NULL)                                                                                          \
+  /* ---- load ---- */                                                                             \
+  X("request-rate", BENCHY_OPT_STRING, L_, "inf", 1, 0, NULL, "RPS|inf[,...]", "load",             \
+    "Requests per second (a list sweeps); inf sends all at once, bounded by --max-concurrency.",  \
+    0, NULL)                                                                                       \
+  X("arrival", BENCHY_OPT_CHOICE, L_, "poisson", 1, 0, "poisson|gamma|constant", "KIND", "load",    \
+    "Inter-arrival distribution.", 0, NULL)                                                        \
+  X("burstiness", BENCHY_OPT_DOUBLE, L_, "1", 1e-6, 1e6, NULL, "K", "load",                        \
+    "Gamma shape: 1 = Poisson, <1 burstier, >1 more regular (implies --arrival gamma).", 0, NULL)  \
+  X("max-concurrency", BENCHY_OPT_INT, L_, NULL, 1, 1e7, NULL, "N", "load",                        \
+    "Most requests in flight; later arrivals wait (and the wait is reported).", 0, NULL)           \
+  X("num-prompts", BENCHY_OPT_INT, L_, "100", 1, 1e9, NULL, "N", "load",                           \
+    "Requests to send per level.", 0, NULL)                                                        \
+  X("duration", BENCHY_OPT_DOUBLE, L_, NULL, 0, 1e9, NULL, "SECONDS", "load",                      \
+    "Send for this long instead of a fixed --num-prompts.", 0, NULL)                               \
+  X("ramp-up", BENCHY_OPT_DOUBLE, L_, "0", 0, 1e9, NULL, "SECONDS", "load",                        \
+    "Raise the rate linearly from 0 over this long.", 0, NULL)                                     \
+  X("dataset", BENCHY_OPT_CHOICE, L_, "random", 1, 0, "random|sharegpt|jsonl|prefix", "KIND",       \
+    "load", "Where prompts come from.", 0, NULL)                                                   \
+  X("dataset-path", BENCHY_OPT_STRING, L_, NULL, 1, 0, NULL, "FILE", "load",                        \
+    "ShareGPT JSON or JSONL file for --dataset sharegpt|jsonl.", 0, NULL)                          \
+  X("input-len", BENCHY_OPT_INT, L_, "512", 1, 1e9, NULL, "TOKENS", "load",                        \
+    "Random dataset: mean prompt length.", 0, NULL)                                                \
+  X("output-len", BENCHY_OPT_INT, L_, "128", 1, 1e9, NULL, "TOKENS", "load",                       \
+    "Random dataset: mean output length.", 0, NULL)                                                \
+  X("range-ratio", BENCHY_OPT_DOUBLE, L_, "0", 0, 1, NULL, "R", "load",                            \
+    "Random dataset: lengths drawn uniformly from [len*(1-R), len*(1+R)].", 0, NULL)               \
+  X("prefix-len", BENCHY_OPT_INT, L_, "256", 0, 1e9, NULL, "TOKENS", "load",                       \
+    "Prefix dataset: shared prefix length per group.", 0, NULL)                                    \
+  X("num-groups", BENCHY_OPT_INT, L_, "4", 1, 1e6, NULL, "N", "load",                              \
+    "Prefix dataset: number of distinct prefixes.", 0, NULL)                                       \
+  X("percentiles", BENCHY_OPT_DOUBLE_LIST, L_ | B_, "50,90,95,99", 0, 100, NULL, "P[,P...]",       \
+    "output", "Percentiles to report.", 0, NULL)                                                   \
+  X("goodput", BENCHY_OPT_STRING_LIST, L_, NULL, 1, 0, NULL, "METRIC:MS", "load",                   \
+    "Service-level objective (ttft, tpot, e2el in ms); goodput counts requests meeting all.", 0,  \
+    NULL)                                                                                          \
+  X("max-errors", BENCHY_OPT_INT, L_, NULL, 0, 1e9, NULL, "N", "load",                             \
+    "Stop a level after this many failed requests.", 0, NULL)                                      \
+  /* ---- shared by clients ---- */                                                                \
+  X("seed", BENCHY_OPT_INT, CLIENT_ | S_, "1", 0, 9.2e18, NULL, "N", "run",                        \
+    "Random seed: the same seed sends the same requests (sim: the same timing jitter).", 0, NULL)  \
+  X("threads", BENCHY_OPT_INT, CLIENT_, "1", 1, 1024, NULL, "N", "run",                            \
+    "Event-loop threads; streams are spread over them, statistics merged.", 0, NULL)               \
+  X("raw", BENCHY_OPT_FLAG, CLIENT_, NULL, 1, 0, NULL, NULL, "output",                              \
+    "Keep per-chunk timestamps and write them with each record.", 0, NULL)                         \
+  X("format", BENCHY_OPT_CHOICE, CLIENT_, "md", 1, 0, "md|json|csv", "FMT", "output",               \
+    "Format of what is printed to stdout.", 0, NULL)                                               \
+  X("save-result", BENCHY_OPT_STRING, CLIENT_, NULL, 1, 0, NULL, "FILE", "output",                  \
+    "Also write the result to FILE (format from its extension: .md, .json, .csv).", 0, NULL)      \
+  X("jsonl", BENCHY_OPT_STRING, CLIENT_, NULL, 1, 0, NULL, "FILE", "output",                        \
+    "Append each record to FILE as it completes (an interrupted run loses nothing).", 0, NULL)    \
+  X("resume", BENCHY_OPT_FLAG, CLIENT_, NULL, 1, 0, NULL, NULL, "output",                           \
+    "Continue the run recorded in --jsonl: skip what it already holds.", 0, NULL)                  \
+  X("name", BENCHY_OPT_STRING, CLIENT_, NULL, 1, 0, NULL, "LABEL", "output",                        \
+    "A label for this run, written into results.", 0, NULL)                                        \
+  X("quiet", BENCHY_OPT_FLAG, CLIENT_, NULL, 1, 0, NULL, NULL, "output",                            \
+    "No progress line on stderr.", 0, NULL)                                                        \
+  X("script", BENCHY_OPT_STRING, R_, NULL, 1, 0, NULL, "FILE.lua", "run",                           \
+    "Lua workload to run.", 0, NULL)                                                               \
+  /* ---- simulator ---- */                                                                        \
+  X("host", BENCHY_OPT_STRING, S_, "127.0.0.1", 1, 0, NULL, "ADDR", "sim",                          \
+    "Address to listen on.", 0, NULL)                                                              \
+  X("port", BENCHY_OPT_INT, S_, "8090", 0, 65535, NULL, "PORT", "sim",                             \
+    "Port to listen on (0: any free port).", 0, NULL)                                              \
+  X("prefill-tps", BENCHY_OPT_DOUBLE, S_, "4000", 1e-3, 1e9, NULL, "TOK/S", "sim",                 \
+    "Prefill rate: uncached prompt tokens per second.", 0, NULL)                                   \
+  X("decode-tps", BENCHY_OPT_DOUBLE, S_, "100", 1e-3, 1e9, NULL, "TOK/S", "sim",                   \
+    "Decode rate of one sequence decoding alone.", 0, NULL)                                        \
+  X("overhead-ms", BENCHY_OPT_DOUBLE, S_, "5", 0, 1e7, NULL, "MS", "sim",                          \
+    "Fixed time from request to the start of prefill.", 0, NULL)                                   \
+  X("slots", BENCHY_OPT_INT, S_, "8", 1, 1e6, NULL, "N", "sim",                                    \
+    "Parallel sequences; more requests queue for a free slot.", 0, NULL)                           \
+  X("batch-slowdown", BENCHY_OPT_DOUBLE, S_, "0.05", 0, 100, NULL, "F", "sim",                     \
+    "Each other active sequence slows decoding by this fraction.", 0, NULL)                        \
+  X("jitter", BENCHY_OPT_DOUBLE, S_, "0", 0, 1, NULL, "F", "sim",                                  \
+    "Seeded uniform jitter of each inter-token gap, +-F of it.", 0, NULL)                          \
+  X("tokens-per-chunk", BENCHY_OPT_STRING, S_, "1", 1, 0, NULL, "N|MIN-MAX", "sim",                 \
+    "Tokens per streamed chunk, fixed or seeded-random in a range (speculative decoding).", 0,    \
+    NULL)                                                                                          \
+  X("reasoning-tokens", BENCHY_OPT_INT, S_, "0", 0, 1e9, NULL, "N", "sim",                         \
+    "Reasoning tokens streamed before content (reasoning_content).", 0, NULL)                      \
+  X("flavour", BENCHY_OPT_CHOICE, S_, "llama", 1, 0, "llama|vllm|sglang", "NAME", "sim",            \
+    "Whose chunk quirks to mimic.", 0, NULL)                                                       \
+  X("ctx-size", BENCHY_OPT_INT, S_, "131072", 1, 1e9, NULL, "TOKENS", "sim",                       \
+    "Context per slot; longer prompts get HTTP 400 exceed_context_size_error.", 0, NULL)           \
+  X("max-tokens", BENCHY_OPT_INT, S_, "256", 1, 1e9, NULL, "TOKENS", "sim",                        \
+    "Output length when a request sets no max_tokens.", 0, NULL)                                   \
+  X("no-prefix-cache", BENCHY_OPT_FLAG, S_, NULL, 1, 0, NULL, NULL, "sim",                          \
+    "Disable the prefix cache.", 0, NULL)                                                          \
+  X("no-stamp", BENCHY_OPT_FLAG, S_, NULL, 1, 0, NULL, NULL, "sim",                                 \
+    "Do not stamp the send time into chunks.", 0, NULL)                                            \
+  X("fault-429", BENCHY_OPT_DOUBLE, S_, "0", 0, 1, NULL, "P", "faults",                            \
+    "Probability a request gets HTTP 429 with an error body.", 0, NULL)                            \
+  X("fault-500", BENCHY_OPT_DOUBLE, S_, "0", 0, 1, NULL, "P", "faults",                            \
+    "Probability a request gets HTTP 500 with an error body.", 0, NULL)                            \
+  X("fault-disconnect", BENCHY_OPT_DOUBLE, S_, "0", 0, 1, NULL, "P", "faults",                     \
+    "Probability a stream is cut mid-way (connection closed).", 0, NULL)                           \
+  X("fault-malformed", BENCHY_OPT_DOUBLE, S_, "0", 0, 1, NULL, "P", "faults",                      \
+    "Probability a stream carries a malformed chunk.", 0, NULL)                                    \
+  X("fault-error-chunk", BENCHY_OPT_DOUBLE, S_, "0", 0, 1, NULL, "P", "faults",                    \
+    "Probability a stream ends with an error object in the stream.", 0, NULL)                      \
+  X("fault-stall", BENCHY_OPT_DOUBLE, S_, "0", 0, 1, NULL, "P", "faults",                          \
+    "Probability a stream stalls once for --stall-ms.", 0, NULL)                                   \
+  X("stall-ms", BENCHY_OPT_DOUBLE, S_, "1000", 0, 1e7, NULL, "MS", "faults",                       \
+    "Length of an injected stall.", 0, NULL)                                                       \
+  X("fault-slow-headers", BENCHY_OPT_DOUBLE, S_, "0", 0, 1, NULL, "P", "faults",                   \
+    "Probability response headers are delayed by --slow-headers-ms.", 0, NULL)                     \
+  X("slow-headers-ms", BENCHY_OPT_DOUBLE, S_, "1000", 0, 1e7, NULL, "MS", "faults",                \
+    "Delay of slow headers.", 0, NULL)                                                             \
+  X("close-after-stream", BENCHY_OPT_CHOICE, S_, "auto", 1, 0, "auto|yes|no", "WHEN", "faults",     \
+    "Close the connection after each streamed response despite keep-alive (auto: as llama-server " \
+    "does, for --flavour llama).", 0, NULL)
+
+#endif
