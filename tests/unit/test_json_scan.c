@@ -283,6 +283,8 @@ static void test_numbers(void **state) {
   read_dbl("100000000000000000000000000000000000000000000000000", 1e50);
   /* Significands past 2^53, where a quick multiply or divide would round
    * twice and land one unit off. */
+  read_dbl("949543862.1188955", 949543862.1188955); /* 16 digits, above 2^53 */
+  read_dbl("9059646.049931665", 9059646.049931665);
   read_dbl("923939.5385945212840", 923939.5385945212840);
   read_dbl("76550321682.30567235", 76550321682.30567235);
   read_dbl("7083340984143366.6", 7083340984143366.6);

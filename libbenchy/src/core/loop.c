@@ -1,0 +1,343 @@
+/*
+ * loop.c — the event loop: libcurl's multi-socket interface on libevent.
+ *
+ * Provides benchy_loop_* and, for session.c, loop_add_transfer /
+ * loop_remove_transfer. Uses libevent for readiness and timers (precise
+ * timers: timerfd on Linux, so scheduled sends are not rounded to a
+ * millisecond) and curl_multi_socket_action for the transfers.
+ *
+ * Time is taken once per readiness event, before curl reads the socket, and
+ * every SSE event decoded from that read carries it (read_ns / read_seq):
+ * the receive time of a chunk is when its bytes became readable, however
+ * many chunks one read delivered.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "loop_internal.h"
+
+struct loop_timer {
+  loop_timer *next;
+  uint64_t id;
+  struct event *ev;
+  benchy_loop *loop;
+  benchy_timer_fn fn;
+  void *userdata;
+};
+
+typedef struct socket_watch {
+  struct event *ev;
+  benchy_loop *loop;
+  curl_socket_t fd;
+} socket_watch;
+
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static void init_curl_once(void) { curl_global_init(CURL_GLOBAL_DEFAULT); }
+
+/* Hands every finished transfer back to its owner. Runs only after
+ * curl_multi_socket_action has returned, so owners may add or remove
+ * handles and run user code. */
+static void drain_completions(benchy_loop *loop) {
+  CURLMsg *msg;
+  int left;
+  while ((msg = curl_multi_info_read(loop->multi, &left))) {
+    if (msg->msg != CURLMSG_DONE) continue;
+    loop_transfer *t = NULL;
+    curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&t);
+    CURLcode result = msg->data.result;
+    curl_multi_remove_handle(loop->multi, msg->easy_handle);
+    t->attached = 0;
+    loop->in_flight--;
+    t->on_done(t, result);
+  }
+}
+
+static void socket_action(benchy_loop *loop, curl_socket_t fd, int flags) {
+  int running = 0;
+  loop->in_curl++;
+  curl_multi_socket_action(loop->multi, fd, flags, &running);
+  loop->in_curl--;
+  drain_completions(loop);
+}
+
+static void flush_pending(benchy_loop *loop) {
+  while (loop->pending_head) {
+    loop_transfer *t = loop->pending_head;
+    loop->pending_head = t->next_pending;
+    if (!loop->pending_head) loop->pending_tail = NULL;
+    t->next_pending = NULL;
+    t->queued = 0;
+    if (curl_multi_add_handle(loop->multi, t->easy) != CURLM_OK) {
+      loop->in_flight--;
+      t->on_done(t, CURLE_OUT_OF_MEMORY);
+      continue;
+    }
+    t->attached = 1;
+  }
+}
+
+static void on_socket_ready(evutil_socket_t fd, short what, void *arg) {
+  socket_watch *w = arg;
+  benchy_loop *loop = w->loop;
+  loop->read_ns = benchy_now_ns();
+  loop->read_seq++;
+  loop->counters.socket_reads++;
+  int flags = ((what & EV_READ) ? CURL_CSELECT_IN : 0) | ((what & EV_WRITE) ? CURL_CSELECT_OUT : 0);
+  socket_action(loop, fd, flags);
+}
+
+static void on_curl_timer(evutil_socket_t fd, short what, void *arg) {
+  benchy_loop *loop = arg;
+  loop->read_ns = benchy_now_ns();
+  loop->read_seq++;
+  socket_action(loop, CURL_SOCKET_TIMEOUT, 0);
+}
+
+static void on_kick(evutil_socket_t fd, short what, void *arg) {
+  benchy_loop *loop = arg;
+  flush_pending(loop);
+  /* A newly added handle wants its first action now. */
+  socket_action(loop, CURL_SOCKET_TIMEOUT, 0);
+}
+
+static void on_wake(evutil_socket_t fd, short what, void *arg) {
+  benchy_loop *loop = arg;
+  uint64_t value;
+  while (read(loop->wake_fd, &value, sizeof value) > 0) {
+  }
+  if (loop->stop_requested) event_base_loopbreak(loop->base);
+}
+
+static int curl_socket_cb(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp) {
+  benchy_loop *loop = userp;
+  socket_watch *w = socketp;
+  if (what == CURL_POLL_REMOVE) {
+    if (w) {
+      event_free(w->ev);
+      free(w);
+      curl_multi_assign(loop->multi, fd, NULL);
+    }
+    return 0;
+  }
+  short events = EV_PERSIST | ((what & CURL_POLL_IN) ? EV_READ : 0) |
+                 ((what & CURL_POLL_OUT) ? EV_WRITE : 0);
+  if (!w) {
+    w = calloc(1, sizeof *w);
+    if (!w) return -1;
+    w->loop = loop;
+    w->fd = fd;
+    w->ev = event_new(loop->base, fd, events, on_socket_ready, w);
+    if (!w->ev) {
+      free(w);
+      return -1;
+    }
+    curl_multi_assign(loop->multi, fd, w);
+  } else {
+    event_del(w->ev);
+    event_assign(w->ev, loop->base, fd, events, on_socket_ready, w);
+  }
+  event_add(w->ev, NULL);
+  return 0;
+}
+
+static int curl_timer_cb(CURLM *multi, long timeout_ms, void *userp) {
+  benchy_loop *loop = userp;
+  if (timeout_ms < 0) {
+    evtimer_del(loop->curl_timer);
+    return 0;
+  }
+  struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
+  evtimer_add(loop->curl_timer, &tv);
+  return 0;
+}
+
+int benchy_loop_new(benchy_loop **out) {
+  if (!out) return BENCHY_ERR_INVALID;
+  *out = NULL;
+  pthread_once(&curl_once, init_curl_once);
+  benchy_loop *loop = calloc(1, sizeof *loop);
+  if (!loop) return BENCHY_ERR_NOMEM;
+  loop->counters.struct_size = sizeof loop->counters;
+  loop->wake_fd = -1;
+  struct event_config *cfg = event_config_new();
+  if (!cfg) goto nomem;
+  /* One loop per thread: no locks. Precise timers: timerfd, not ms rounding. */
+  event_config_set_flag(cfg, EVENT_BASE_FLAG_NOLOCK | EVENT_BASE_FLAG_PRECISE_TIMER);
+  loop->base = event_base_new_with_config(cfg);
+  event_config_free(cfg);
+  if (!loop->base) goto nomem;
+  loop->multi = curl_multi_init();
+  if (!loop->multi) goto nomem;
+  curl_multi_setopt(loop->multi, CURLMOPT_SOCKETFUNCTION, curl_socket_cb);
+  curl_multi_setopt(loop->multi, CURLMOPT_SOCKETDATA, loop);
+  curl_multi_setopt(loop->multi, CURLMOPT_TIMERFUNCTION, curl_timer_cb);
+  curl_multi_setopt(loop->multi, CURLMOPT_TIMERDATA, loop);
+  /* Thousands of streams to one server: no cap on connections per host,
+   * and a cache large enough to keep them all for reuse. */
+  curl_multi_setopt(loop->multi, CURLMOPT_MAX_HOST_CONNECTIONS, 0L);
+  curl_multi_setopt(loop->multi, CURLMOPT_MAXCONNECTS, 65536L);
+  loop->curl_timer = evtimer_new(loop->base, on_curl_timer, loop);
+  loop->kick = event_new(loop->base, -1, 0, on_kick, loop);
+  loop->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (!loop->curl_timer || !loop->kick || loop->wake_fd < 0) goto nomem;
+  loop->wake = event_new(loop->base, loop->wake_fd, EV_READ | EV_PERSIST, on_wake, loop);
+  if (!loop->wake || event_add(loop->wake, NULL) != 0) goto nomem;
+  *out = loop;
+  return BENCHY_OK;
+nomem:
+  benchy_loop_free(loop);
+  return BENCHY_ERR_NOMEM;
+}
+
+static void timer_unlink(benchy_loop *loop, loop_timer *t) {
+  for (loop_timer **p = &loop->timers; *p; p = &(*p)->next) {
+    if (*p == t) {
+      *p = t->next;
+      break;
+    }
+  }
+  event_free(t->ev);
+  free(t);
+}
+
+void benchy_loop_free(benchy_loop *loop) {
+  if (!loop) return;
+  while (loop->timers) timer_unlink(loop, loop->timers);
+  if (loop->multi) curl_multi_cleanup(loop->multi);
+  if (loop->curl_timer) event_free(loop->curl_timer);
+  if (loop->kick) event_free(loop->kick);
+  if (loop->wake) event_free(loop->wake);
+  if (loop->wake_fd >= 0) close(loop->wake_fd);
+  if (loop->base) event_base_free(loop->base);
+  free(loop);
+}
+
+int loop_add_transfer(benchy_loop *loop, loop_transfer *t) {
+  if (t->queued || t->attached) return BENCHY_ERR_STATE;
+  loop->in_flight++;
+  if (loop->in_curl) {
+    t->queued = 1;
+    t->next_pending = NULL;
+    if (loop->pending_tail)
+      loop->pending_tail->next_pending = t;
+    else
+      loop->pending_head = t;
+    loop->pending_tail = t;
+    event_active(loop->kick, 0, 0);
+    return BENCHY_OK;
+  }
+  if (curl_multi_add_handle(loop->multi, t->easy) != CURLM_OK) {
+    loop->in_flight--;
+    return BENCHY_ERR_NOMEM;
+  }
+  t->attached = 1;
+  return BENCHY_OK;
+}
+
+void loop_remove_transfer(benchy_loop *loop, loop_transfer *t) {
+  if (t->queued) {
+    loop_transfer **p = &loop->pending_head;
+    loop_transfer *prev = NULL;
+    while (*p && *p != t) {
+      prev = *p;
+      p = &(*p)->next_pending;
+    }
+    if (*p) {
+      *p = t->next_pending;
+      if (loop->pending_tail == t) loop->pending_tail = prev;
+    }
+    t->queued = 0;
+    loop->in_flight--;
+  } else if (t->attached) {
+    curl_multi_remove_handle(loop->multi, t->easy);
+    t->attached = 0;
+    loop->in_flight--;
+  }
+}
+
+int benchy_loop_run(benchy_loop *loop, benchy_run_mode mode) {
+  if (!loop) return BENCHY_ERR_INVALID;
+  if (loop->in_curl) return BENCHY_ERR_STATE; /* no re-entry from callbacks */
+  switch (mode) {
+  case BENCHY_RUN_ONCE:
+    event_base_loop(loop->base, EVLOOP_ONCE);
+    break;
+  case BENCHY_RUN_NOWAIT:
+    event_base_loop(loop->base, EVLOOP_NONBLOCK);
+    break;
+  default:
+    while (!loop->stop_requested && (loop->in_flight || loop->timers))
+      event_base_loop(loop->base, EVLOOP_ONCE);
+    break;
+  }
+  if (loop->stop_requested) {
+    loop->stop_requested = 0;
+    return BENCHY_ERR_CANCELLED;
+  }
+  return BENCHY_OK;
+}
+
+void benchy_loop_stop(benchy_loop *loop) {
+  if (!loop) return;
+  loop->stop_requested = 1;
+  uint64_t one = 1;
+  /* write() is async-signal-safe; the loop wakes and breaks. */
+  ssize_t ignored = write(loop->wake_fd, &one, sizeof one);
+  (void)ignored;
+}
+
+int benchy_loop_stopped(const benchy_loop *loop) { return loop ? loop->stop_requested != 0 : 0; }
+
+unsigned benchy_loop_in_flight(const benchy_loop *loop) { return loop ? loop->in_flight : 0; }
+
+static void on_user_timer(evutil_socket_t fd, short what, void *arg) {
+  loop_timer *t = arg;
+  benchy_loop *loop = t->loop;
+  benchy_timer_fn fn = t->fn;
+  void *userdata = t->userdata;
+  timer_unlink(loop, t); /* before the call: fn may schedule new timers */
+  fn(loop, userdata);
+}
+
+uint64_t benchy_loop_call_at(benchy_loop *loop, int64_t at_ns, benchy_timer_fn fn, void *userdata) {
+  if (!loop || !fn) return 0;
+  loop_timer *t = calloc(1, sizeof *t);
+  if (!t) return 0;
+  t->ev = evtimer_new(loop->base, on_user_timer, t);
+  if (!t->ev) {
+    free(t);
+    return 0;
+  }
+  t->loop = loop;
+  t->fn = fn;
+  t->userdata = userdata;
+  t->id = ++loop->next_timer_id;
+  int64_t delay = at_ns - benchy_now_ns();
+  if (delay < 0) delay = 0;
+  struct timeval tv = {(time_t)(delay / 1000000000), (suseconds_t)((delay % 1000000000) / 1000)};
+  evtimer_add(t->ev, &tv);
+  t->next = loop->timers;
+  loop->timers = t;
+  return t->id;
+}
+
+void benchy_loop_cancel_timer(benchy_loop *loop, uint64_t timer_id) {
+  if (!loop) return;
+  for (loop_timer *t = loop->timers; t; t = t->next) {
+    if (t->id == timer_id) {
+      timer_unlink(loop, t);
+      return;
+    }
+  }
+}
+
+void benchy_loop_get_counters(const benchy_loop *loop, benchy_loop_counters *out) {
+  if (!loop || !out) return;
+  uint32_t size = out->struct_size && out->struct_size < sizeof *out ? out->struct_size : sizeof *out;
+  memcpy(out, &loop->counters, size);
+  out->struct_size = size;
+}

@@ -1,0 +1,55 @@
+/*
+ * loop_internal.h — what the transport (session.c) needs of the loop.
+ *
+ * The loop owns the libevent base and the curl multi handle. Requests reach
+ * curl through loop_add_transfer(); completions come back through
+ * the transfer_done callback stored in each easy handle's private pointer.
+ */
+#ifndef BENCHY_CORE_LOOP_INTERNAL_H
+#define BENCHY_CORE_LOOP_INTERNAL_H
+
+#include <curl/curl.h>
+#include <event2/event.h>
+#include <signal.h>
+
+#include "benchy/benchy.h"
+#include "../util.h"
+
+typedef struct loop_timer loop_timer;
+
+/* Every transfer on the multi handle starts with this header (it is what
+ * CURLOPT_PRIVATE points at), so the loop can hand completions back. */
+typedef struct loop_transfer {
+  void (*on_done)(struct loop_transfer *t, CURLcode result);
+  struct loop_transfer *next_pending; /* in the add queue */
+  int queued;                         /* waiting in the add queue */
+  int attached;                       /* added to the multi handle */
+  CURL *easy;
+} loop_transfer;
+
+struct benchy_loop {
+  struct event_base *base;
+  CURLM *multi;
+  struct event *curl_timer;
+  struct event *kick;       /* runs queued work from the top of the loop */
+  struct event *wake;       /* stop requests from other threads / signals */
+  int wake_fd;              /* eventfd */
+  volatile sig_atomic_t stop_requested;
+  int in_curl;              /* >0 while inside curl_multi_socket_action */
+  int64_t read_ns;          /* time the current socket readiness was seen */
+  uint32_t read_seq;        /* increments with every readiness event */
+  unsigned in_flight;       /* transfers attached or queued */
+  loop_transfer *pending_head, *pending_tail;
+  loop_timer *timers;       /* user timers, most recent first */
+  uint64_t next_timer_id;
+  uint64_t next_request_id;
+  benchy_loop_counters counters;
+};
+
+/* Hands the transfer to curl now, or from the top of the loop when called
+ * from inside a curl callback (adding handles there is not allowed). */
+BENCHY_INTERNAL int loop_add_transfer(benchy_loop *loop, loop_transfer *t);
+/* Detaches a transfer (queued or attached) without completing it. */
+BENCHY_INTERNAL void loop_remove_transfer(benchy_loop *loop, loop_transfer *t);
+
+#endif

@@ -1,0 +1,20 @@
+/* record.c — figures derived from a benchy_record (docs/metrics.md). */
+#include "benchy/benchy.h"
+
+static int64_t span(int64_t from, int64_t to) { return from && to && to >= from ? to - from : -1; }
+
+int64_t benchy_record_ttft_ns(const benchy_record *r) {
+  return r ? span(r->t_dispatched, r->t_first_token) : -1;
+}
+int64_t benchy_record_ttfr_ns(const benchy_record *r) {
+  return r ? span(r->t_dispatched, r->t_first_chunk) : -1;
+}
+int64_t benchy_record_e2e_ns(const benchy_record *r) { return r ? span(r->t_dispatched, r->t_done) : -1; }
+int64_t benchy_record_queue_ns(const benchy_record *r) {
+  return r ? span(r->t_scheduled, r->t_dispatched) : -1;
+}
+int64_t benchy_record_tpot_ns(const benchy_record *r) {
+  if (!r || r->output_tokens < 2) return -1;
+  int64_t decode = span(r->t_first_token, r->t_done);
+  return decode < 0 ? -1 : decode / (r->output_tokens - 1);
+}

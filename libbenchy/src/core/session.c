@@ -1,0 +1,720 @@
+/*
+ * session.c — streaming client sessions and requests over the loop.
+ *
+ * Provides benchy_session_* and benchy_request_*. Uses loop.c for the
+ * transfers, proto/sse.c and proto/openai.c to decode what arrives.
+ *
+ * curl callbacks only buffer, decode and timestamp (with the loop's
+ * read_ns, taken once per socket read). User code runs from on_done after
+ * curl has returned; on_chunk runs inline but may only start other requests
+ * (those are queued by the loop) or stop the loop.
+ *
+ * A request that fails on a reused connection before any byte of a response
+ * arrived is retried once on a fresh connection: servers such as llama-server
+ * close the connection after a stream although they advertised keep-alive.
+ * Any other failure is recorded as an error on the request, never dropped.
+ */
+#include <cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "../proto/openai.h"
+#include "../proto/sse.h"
+#include "loop_internal.h"
+#include "session_internal.h"
+
+#define ERROR_BODY_MAX (64 * 1024)
+
+struct benchy_session {
+  benchy_loop *loop;
+  char *base_url;
+  char *api_key;
+  struct curl_slist *headers; /* shared by every request of the session */
+  int64_t timeout_ms;
+  int64_t connect_timeout_ms;
+  unsigned n_requests; /* attached to the session */
+  benchy_request *requests;
+  char error[256];
+};
+
+struct benchy_request {
+  loop_transfer xfer; /* first: CURLOPT_PRIVATE points here */
+  benchy_session *session;
+  benchy_request *prev, *next; /* in the session's list */
+  benchy_endpoint endpoint;
+  char *url;
+  char *body;
+  char *tag;
+  unsigned flags;
+  void *userdata;
+  benchy_chunk_fn on_chunk;
+  void *on_chunk_ud;
+  benchy_done_fn on_done;
+  void *on_done_ud;
+
+  /* Per attempt. */
+  sse_parser sse;
+  oai_stream oai;
+  benchy_record rec;
+  benchy_buf error;       /* record->error */
+  benchy_buf error_body;  /* body of an HTTP error response */
+  benchy_chunk_event *chunks;
+  size_t chunks_cap;
+  benchy_tool_call *tool_calls;
+  uint32_t last_read_seq;
+  int malformed;          /* a chunk could not be decoded */
+  int in_flight;
+  char curl_error[CURL_ERROR_SIZE];
+};
+
+static void set_error(benchy_request *r, const char *fmt, const char *detail) {
+  benchy_buf_clear(&r->error);
+  benchy_buf_printf(&r->error, fmt, detail ? detail : "");
+}
+
+/* ------------------------------------------------------------ session */
+
+int benchy_session_new(benchy_session **out, benchy_loop *loop, const char *base_url) {
+  if (!out) return BENCHY_ERR_INVALID;
+  *out = NULL;
+  if (!loop || !base_url || !*base_url) return BENCHY_ERR_INVALID;
+  if (strncmp(base_url, "http://", 7) && strncmp(base_url, "https://", 8)) return BENCHY_ERR_INVALID;
+  benchy_session *s = calloc(1, sizeof *s);
+  if (!s) return BENCHY_ERR_NOMEM;
+  s->loop = loop;
+  size_t n = strlen(base_url);
+  while (n > 0 && base_url[n - 1] == '/') n--;
+  s->base_url = benchy_strndup(base_url, n);
+  s->connect_timeout_ms = 10000;
+  struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
+  if (h) s->headers = h;
+  if (h && (h = curl_slist_append(s->headers, "Accept: text/event-stream"))) s->headers = h;
+  /* curl would otherwise wait for "100 Continue" on large prompts. */
+  if (h && (h = curl_slist_append(s->headers, "Expect:"))) s->headers = h;
+  if (!s->base_url || !h) {
+    benchy_session_free(s);
+    return BENCHY_ERR_NOMEM;
+  }
+  *out = s;
+  return BENCHY_OK;
+}
+
+static void wipe(char *secret) {
+  if (!secret) return;
+  volatile char *p = secret;
+  while (*p) *p++ = 0;
+}
+
+void benchy_session_free(benchy_session *s) {
+  if (!s) return;
+  while (s->requests) benchy_request_free(s->requests);
+  curl_slist_free_all(s->headers);
+  wipe(s->api_key);
+  free(s->api_key);
+  free(s->base_url);
+  free(s);
+}
+
+const char *benchy_session_base_url(const benchy_session *s) { return s ? s->base_url : NULL; }
+const char *benchy_session_error(const benchy_session *s) { return s ? s->error : ""; }
+
+static int rebuild_headers(benchy_session *s, const char *extra) {
+  /* The Authorization line is re-derived whenever the key changes, so the
+   * slist never holds a stale secret. */
+  struct curl_slist *fresh = NULL, *h;
+  for (struct curl_slist *it = s->headers; it; it = it->next) {
+    if (!strncasecmp(it->data, "Authorization:", 14)) continue;
+    if (!(h = curl_slist_append(fresh, it->data))) goto nomem;
+    fresh = h;
+  }
+  if (extra) {
+    if (!(h = curl_slist_append(fresh, extra))) goto nomem;
+    fresh = h;
+  }
+  if (s->api_key) {
+    size_t n = strlen(s->api_key) + 32;
+    char *line = malloc(n);
+    if (!line) goto nomem;
+    snprintf(line, n, "Authorization: Bearer %s", s->api_key);
+    h = curl_slist_append(fresh, line);
+    wipe(line);
+    free(line);
+    if (!h) goto nomem;
+    fresh = h;
+  }
+  for (struct curl_slist *it = s->headers; it; it = it->next)
+    if (!strncasecmp(it->data, "Authorization:", 14)) wipe(it->data);
+  curl_slist_free_all(s->headers);
+  s->headers = fresh;
+  return BENCHY_OK;
+nomem:
+  curl_slist_free_all(fresh);
+  return BENCHY_ERR_NOMEM;
+}
+
+int benchy_session_set_api_key(benchy_session *s, const char *key) {
+  if (!s) return BENCHY_ERR_INVALID;
+  char *copy = NULL;
+  if (key && *key && !(copy = benchy_strdup(key))) return BENCHY_ERR_NOMEM;
+  wipe(s->api_key);
+  free(s->api_key);
+  s->api_key = copy;
+  return rebuild_headers(s, NULL);
+}
+
+int benchy_session_add_header(benchy_session *s, const char *header_line) {
+  if (!s || !header_line) return BENCHY_ERR_INVALID;
+  const char *colon = strchr(header_line, ':');
+  if (!colon || colon == header_line || strpbrk(header_line, "\r\n")) {
+    snprintf(s->error, sizeof s->error,
+             "header must look like 'Name: value' on one line (got a header of %zu bytes)",
+             strlen(header_line));
+    return BENCHY_ERR_INVALID;
+  }
+  return rebuild_headers(s, header_line);
+}
+
+int benchy_session_set_timeout_ms(benchy_session *s, int64_t timeout_ms) {
+  if (!s || timeout_ms < 0) return BENCHY_ERR_INVALID;
+  s->timeout_ms = timeout_ms;
+  return BENCHY_OK;
+}
+
+int benchy_session_set_connect_timeout_ms(benchy_session *s, int64_t timeout_ms) {
+  if (!s || timeout_ms < 0) return BENCHY_ERR_INVALID;
+  s->connect_timeout_ms = timeout_ms;
+  return BENCHY_OK;
+}
+
+/* ------------------------------------------------------------ decoding */
+
+static void record_chunk(benchy_request *r, const oai_chunk_info *info) {
+  benchy_record *rec = &r->rec;
+  benchy_loop *loop = r->session->loop;
+  int64_t now = loop->read_ns;
+  unsigned kinds = info->kinds;
+  if (kinds & BENCHY_CHUNK_DONE) return;
+  rec->chunks++;
+  if (!rec->t_first_chunk) rec->t_first_chunk = now;
+  if (r->last_read_seq != loop->read_seq) {
+    r->last_read_seq = loop->read_seq;
+    rec->socket_reads++;
+  }
+  if ((kinds & BENCHY_CHUNK_CONTENT) && !rec->t_first_content) rec->t_first_content = now;
+  if ((kinds & BENCHY_CHUNK_REASONING) && !rec->t_first_reasoning) rec->t_first_reasoning = now;
+  if ((kinds & BENCHY_CHUNK_TOOL) && !rec->t_first_tool) rec->t_first_tool = now;
+  if (kinds & BENCHY_CHUNK_TOKENS) {
+    rec->token_chunks++;
+    if (!rec->t_first_token) {
+      rec->t_first_token = now;
+    } else {
+      int64_t gap = now - rec->t_last_token;
+      rec->itl_count++;
+      if (gap > rec->itl_max_ns) rec->itl_max_ns = gap;
+    }
+    rec->t_last_token = now;
+    if (info->tokens >= 0) {
+      if (rec->server_chunk_tokens < 0) rec->server_chunk_tokens = 0;
+      rec->server_chunk_tokens += info->tokens;
+    }
+  }
+  benchy_chunk_event ev = {now, info->server_send_ns, info->tokens, kinds, info->text_bytes,
+                           loop->read_seq};
+  if (r->flags & BENCHY_KEEP_CHUNKS) {
+    if (r->rec.n_chunk_events == r->chunks_cap) {
+      size_t cap = r->chunks_cap ? r->chunks_cap * 2 : 64;
+      benchy_chunk_event *grown = realloc(r->chunks, cap * sizeof *grown);
+      if (grown) {
+        r->chunks = grown;
+        r->chunks_cap = cap;
+      }
+    }
+    if (r->rec.n_chunk_events < r->chunks_cap) r->chunks[r->rec.n_chunk_events++] = ev;
+  }
+  if (r->on_chunk) r->on_chunk(r, &ev, info->text ? info->text : "", info->text_len, r->on_chunk_ud);
+}
+
+static int on_sse_event(void *userdata, const sse_event *ev) {
+  benchy_request *r = userdata;
+  if (ev->data_len == 0 && ev->event_len == 0) return 0;
+  oai_chunk_info info;
+  if (oai_stream_feed(&r->oai, ev->data, ev->data_len, &info) != 0) {
+    if (!r->malformed) set_error(r, "%s", r->oai.error);
+    r->malformed = 1;
+    return 0; /* keep reading: one bad chunk should not hide the rest */
+  }
+  r->session->loop->counters.sse_events++;
+  record_chunk(r, &info);
+  return 0;
+}
+
+static size_t on_header(char *data, size_t size, size_t n, void *userdata) {
+  benchy_request *r = userdata;
+  size_t len = size * n;
+  if (!r->rec.t_first_byte) r->rec.t_first_byte = r->session->loop->read_ns;
+  /* Status lines (also of a 100 Continue) set the status seen so far. */
+  if (len > 9 && !strncmp(data, "HTTP/", 5)) {
+    const char *sp = memchr(data, ' ', len);
+    if (sp && sp + 4 <= data + len) r->rec.http_status = atoi(sp + 1);
+  }
+  return len;
+}
+
+static size_t on_body(char *data, size_t size, size_t n, void *userdata) {
+  benchy_request *r = userdata;
+  size_t len = size * n;
+  r->rec.bytes_received += (int64_t)len;
+  if (!r->rec.t_first_byte) r->rec.t_first_byte = r->session->loop->read_ns;
+  if (r->rec.http_status >= 300) {
+    size_t room = ERROR_BODY_MAX - r->error_body.len;
+    benchy_buf_append(&r->error_body, data, len < room ? len : room);
+    return len;
+  }
+  if (r->sse.failed) return len;
+  if (sse_parser_feed(&r->sse, data, len, on_sse_event, r) < 0 && !r->malformed) {
+    set_error(r, "%s", r->sse.error);
+    r->malformed = 1;
+  }
+  return len;
+}
+
+/* ------------------------------------------------------------ requests */
+
+static void request_reset_attempt(benchy_request *r, int keep_schedule) {
+  benchy_record keep = r->rec;
+  memset(&r->rec, 0, sizeof r->rec);
+  r->rec.struct_size = sizeof r->rec;
+  r->rec.usage_prompt_tokens = r->rec.usage_completion_tokens = -1;
+  r->rec.usage_cached_tokens = r->rec.usage_reasoning_tokens = -1;
+  r->rec.server_chunk_tokens = -1;
+  r->rec.tag = r->tag;
+  if (keep_schedule) {
+    r->rec.id = keep.id;
+    r->rec.t_scheduled = keep.t_scheduled;
+    r->rec.t_dispatched = keep.t_dispatched;
+    r->rec.retries = keep.retries;
+  }
+  sse_parser_reset(&r->sse);
+  oai_stream_reset(&r->oai);
+  benchy_buf_clear(&r->error);
+  benchy_buf_clear(&r->error_body);
+  r->malformed = 0;
+  r->last_read_seq = 0;
+  r->curl_error[0] = '\0';
+}
+
+static const char *endpoint_path(benchy_endpoint e) {
+  return e == BENCHY_ENDPOINT_COMPLETIONS ? "/completions" : "/chat/completions";
+}
+
+/* Adds "stream": true and stream_options.include_usage unless the caller
+ * chose otherwise; checks that the body is a JSON object. */
+static int prepare_body(const char *json, unsigned flags, char **out, char *err, size_t errlen) {
+  const char *end = NULL;
+  cJSON *root = cJSON_ParseWithOpts(json, &end, 1);
+  if (!root || !cJSON_IsObject(root)) {
+    size_t at = root ? 0 : (size_t)(cJSON_GetErrorPtr() ? cJSON_GetErrorPtr() - json : 0);
+    snprintf(err, errlen, "request body is not a JSON object (error near byte %zu)", at);
+    cJSON_Delete(root);
+    return BENCHY_ERR_INVALID;
+  }
+  if (!cJSON_GetObjectItemCaseSensitive(root, "stream")) cJSON_AddTrueToObject(root, "stream");
+  cJSON *stream = cJSON_GetObjectItemCaseSensitive(root, "stream");
+  if (cJSON_IsTrue(stream) && !(flags & BENCHY_NO_STREAM_OPTIONS) &&
+      !cJSON_GetObjectItemCaseSensitive(root, "stream_options")) {
+    cJSON *so = cJSON_AddObjectToObject(root, "stream_options");
+    if (so) cJSON_AddTrueToObject(so, "include_usage");
+  }
+  *out = cJSON_PrintUnformatted(root);
+  cJSON_Delete(root);
+  return *out ? BENCHY_OK : BENCHY_ERR_NOMEM;
+}
+
+static void transfer_done(loop_transfer *t, CURLcode result);
+
+static int configure_easy(benchy_request *r) {
+  benchy_session *s = r->session;
+  CURL *e = r->xfer.easy;
+  curl_easy_setopt(e, CURLOPT_URL, r->url);
+  curl_easy_setopt(e, CURLOPT_POSTFIELDS, r->body);
+  curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(r->body));
+  curl_easy_setopt(e, CURLOPT_HTTPHEADER, s->headers);
+  curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+  curl_easy_setopt(e, CURLOPT_WRITEDATA, r);
+  curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt(e, CURLOPT_HEADERDATA, r);
+  curl_easy_setopt(e, CURLOPT_PRIVATE, (char *)&r->xfer);
+  curl_easy_setopt(e, CURLOPT_ERRORBUFFER, r->curl_error);
+  curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
+  curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
+  curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)s->timeout_ms);
+  curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)s->connect_timeout_ms);
+  /* curl's own retry of a dead reused connection must not hide the retry
+   * from the record: we do it ourselves (see transfer_done). */
+  return BENCHY_OK;
+}
+
+int benchy_request_new(benchy_request **out, benchy_session *s, benchy_endpoint endpoint,
+                       const char *body_json) {
+  if (!out) return BENCHY_ERR_INVALID;
+  *out = NULL;
+  if (!s || !body_json || (endpoint != BENCHY_ENDPOINT_CHAT && endpoint != BENCHY_ENDPOINT_COMPLETIONS))
+    return BENCHY_ERR_INVALID;
+  benchy_request *r = calloc(1, sizeof *r);
+  if (!r) return BENCHY_ERR_NOMEM;
+  r->session = s;
+  r->endpoint = endpoint;
+  r->xfer.on_done = transfer_done;
+  sse_parser_init(&r->sse, SSE_DEFAULT_MAX_LINE);
+  oai_stream_init(&r->oai, endpoint == BENCHY_ENDPOINT_COMPLETIONS ? OAI_COMPLETIONS : OAI_CHAT, 0);
+  int st = prepare_body(body_json, 0, &r->body, s->error, sizeof s->error);
+  if (st != BENCHY_OK) {
+    sse_parser_free(&r->sse);
+    oai_stream_free(&r->oai);
+    free(r);
+    return st;
+  }
+  size_t n = strlen(s->base_url) + strlen(endpoint_path(endpoint)) + 1;
+  r->url = malloc(n);
+  r->xfer.easy = curl_easy_init();
+  if (!r->url || !r->xfer.easy) {
+    r->next = NULL;
+    sse_parser_free(&r->sse);
+    oai_stream_free(&r->oai);
+    if (r->xfer.easy) curl_easy_cleanup(r->xfer.easy);
+    free(r->url);
+    free(r->body);
+    free(r);
+    return BENCHY_ERR_NOMEM;
+  }
+  snprintf(r->url, n, "%s%s", s->base_url, endpoint_path(endpoint));
+  configure_easy(r);
+  request_reset_attempt(r, 0);
+  r->next = s->requests;
+  if (s->requests) s->requests->prev = r;
+  s->requests = r;
+  s->n_requests++;
+  *out = r;
+  return BENCHY_OK;
+}
+
+void benchy_request_free(benchy_request *r) {
+  if (!r) return;
+  benchy_session *s = r->session;
+  if (r->in_flight) {
+    loop_remove_transfer(s->loop, &r->xfer);
+    r->in_flight = 0;
+  }
+  if (r->prev)
+    r->prev->next = r->next;
+  else
+    s->requests = r->next;
+  if (r->next) r->next->prev = r->prev;
+  s->n_requests--;
+  curl_easy_cleanup(r->xfer.easy);
+  sse_parser_free(&r->sse);
+  oai_stream_free(&r->oai);
+  benchy_buf_free(&r->error);
+  benchy_buf_free(&r->error_body);
+  free(r->chunks);
+  free(r->tool_calls);
+  free(r->url);
+  free(r->body);
+  free(r->tag);
+  free(r);
+}
+
+int benchy_request_set_flags(benchy_request *r, unsigned flags) {
+  if (!r || r->in_flight) return r ? BENCHY_ERR_STATE : BENCHY_ERR_INVALID;
+  if ((flags & BENCHY_NO_STREAM_OPTIONS) != (r->flags & BENCHY_NO_STREAM_OPTIONS)) {
+    /* The body was prepared with the old choice: undo what we added. */
+    cJSON *root = cJSON_Parse(r->body);
+    if (!root) return BENCHY_ERR_NOMEM;
+    if (flags & BENCHY_NO_STREAM_OPTIONS) cJSON_DeleteItemFromObjectCaseSensitive(root, "stream_options");
+    char *body = NULL;
+    char *text = cJSON_PrintUnformatted(root);
+    cJSON_Delete(root);
+    if (!text) return BENCHY_ERR_NOMEM;
+    int st = prepare_body(text, flags, &body, r->session->error, sizeof r->session->error);
+    cJSON_free(text);
+    if (st != BENCHY_OK) return st;
+    free(r->body);
+    r->body = body;
+    curl_easy_setopt(r->xfer.easy, CURLOPT_POSTFIELDS, r->body);
+    curl_easy_setopt(r->xfer.easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(r->body));
+  }
+  r->flags = flags;
+  r->oai.keep_text = (flags & BENCHY_KEEP_TEXT) != 0;
+  return BENCHY_OK;
+}
+
+int benchy_request_set_tag(benchy_request *r, const char *tag) {
+  if (!r) return BENCHY_ERR_INVALID;
+  char *copy = NULL;
+  if (tag && !(copy = benchy_strdup(tag))) return BENCHY_ERR_NOMEM;
+  free(r->tag);
+  r->tag = copy;
+  r->rec.tag = copy;
+  return BENCHY_OK;
+}
+
+void benchy_request_set_userdata(benchy_request *r, void *userdata) {
+  if (r) r->userdata = userdata;
+}
+void *benchy_request_userdata(const benchy_request *r) { return r ? r->userdata : NULL; }
+
+void benchy_request_set_on_chunk(benchy_request *r, benchy_chunk_fn fn, void *userdata) {
+  if (!r) return;
+  r->on_chunk = fn;
+  r->on_chunk_ud = userdata;
+}
+
+void benchy_request_set_on_done(benchy_request *r, benchy_done_fn fn, void *userdata) {
+  if (!r) return;
+  r->on_done = fn;
+  r->on_done_ud = userdata;
+}
+
+int benchy_request_in_flight(const benchy_request *r) { return r ? r->in_flight : 0; }
+const benchy_record *benchy_request_record(const benchy_request *r) { return r ? &r->rec : NULL; }
+
+int benchy_request_start(benchy_request *r, int64_t scheduled_ns) {
+  if (!r) return BENCHY_ERR_INVALID;
+  if (r->in_flight) return BENCHY_ERR_STATE;
+  benchy_loop *loop = r->session->loop;
+  request_reset_attempt(r, 0);
+  r->rec.retries = 0;
+  curl_easy_setopt(r->xfer.easy, CURLOPT_FRESH_CONNECT, 0L);
+  int64_t now = benchy_now_ns();
+  r->rec.id = ++loop->next_request_id;
+  r->rec.t_scheduled = scheduled_ns ? scheduled_ns : now;
+  r->rec.t_dispatched = now;
+  int st = loop_add_transfer(loop, &r->xfer);
+  if (st != BENCHY_OK) return st;
+  r->in_flight = 1;
+  return BENCHY_OK;
+}
+
+/* ------------------------------------------------------------ completion */
+
+static void finish_counts(benchy_request *r) {
+  benchy_record *rec = &r->rec;
+  oai_stream *o = &r->oai;
+  rec->usage_prompt_tokens = o->usage_prompt_tokens;
+  rec->usage_completion_tokens = o->usage_completion_tokens;
+  rec->usage_cached_tokens = o->usage_cached_tokens;
+  rec->usage_reasoning_tokens = o->usage_reasoning_tokens;
+  rec->timings = o->timings;
+  rec->finish_reason = o->finish_reason[0] ? o->finish_reason : NULL;
+  if (o->usage_completion_tokens >= 0) {
+    rec->output_tokens = o->usage_completion_tokens;
+    rec->count_method = BENCHY_COUNT_USAGE;
+  } else if (rec->server_chunk_tokens >= 0) {
+    rec->output_tokens = rec->server_chunk_tokens;
+    rec->count_method = BENCHY_COUNT_SERVER_CHUNKS;
+  } else if (rec->token_chunks > 0) {
+    rec->output_tokens = rec->token_chunks;
+    rec->count_method = BENCHY_COUNT_CHUNKS;
+  }
+  free(r->tool_calls);
+  r->tool_calls = NULL;
+  rec->n_tool_calls = 0;
+  if (o->n_tool_calls && (r->tool_calls = calloc(o->n_tool_calls, sizeof *r->tool_calls))) {
+    for (size_t i = 0; i < o->n_tool_calls; i++) {
+      oai_tool_call *c = &o->tool_calls[i];
+      benchy_buf_terminate(&c->id);
+      benchy_buf_terminate(&c->name);
+      benchy_buf_terminate(&c->arguments);
+      r->tool_calls[i] = (benchy_tool_call){c->index, c->id.data ? c->id.data : "",
+                                            c->name.data ? c->name.data : "",
+                                            c->arguments.data ? c->arguments.data : ""};
+    }
+    rec->n_tool_calls = o->n_tool_calls;
+  }
+  rec->tool_calls = r->tool_calls;
+  if (r->flags & BENCHY_KEEP_TEXT) {
+    benchy_buf_terminate(&o->content);
+    benchy_buf_terminate(&o->reasoning);
+    rec->content = o->content.data ? o->content.data : "";
+    rec->reasoning = o->reasoning.data ? o->reasoning.data : "";
+  }
+  rec->chunk_events = (r->flags & BENCHY_KEEP_CHUNKS) ? r->chunks : NULL;
+}
+
+static int classify_curl_error(CURLcode result) {
+  switch (result) {
+  case CURLE_OPERATION_TIMEDOUT:
+    return BENCHY_ERR_TIMEOUT;
+  case CURLE_COULDNT_CONNECT:
+  case CURLE_COULDNT_RESOLVE_HOST:
+  case CURLE_COULDNT_RESOLVE_PROXY:
+    return BENCHY_ERR_CONNECT;
+  case CURLE_PARTIAL_FILE:
+  case CURLE_RECV_ERROR:
+  case CURLE_GOT_NOTHING:
+  case CURLE_SEND_ERROR:
+    return BENCHY_ERR_DISCONNECT;
+  case CURLE_OUT_OF_MEMORY:
+    return BENCHY_ERR_NOMEM;
+  default:
+    return BENCHY_ERR_TRANSPORT;
+  }
+}
+
+/* A dead reused connection shows as nothing received at all. */
+static int should_retry(benchy_request *r, CURLcode result) {
+  if (r->rec.retries >= 1 || r->rec.bytes_received > 0 || r->rec.http_status != 0) return 0;
+  if (result != CURLE_SEND_ERROR && result != CURLE_RECV_ERROR && result != CURLE_GOT_NOTHING)
+    return 0;
+  long new_connects = -1;
+  curl_easy_getinfo(r->xfer.easy, CURLINFO_NUM_CONNECTS, &new_connects);
+  return new_connects == 0;
+}
+
+static void transfer_done(loop_transfer *t, CURLcode result) {
+  benchy_request *r = (benchy_request *)t;
+  benchy_loop *loop = r->session->loop;
+  benchy_record *rec = &r->rec;
+  if (result != CURLE_OK && should_retry(r, result)) {
+    int retries = rec->retries + 1;
+    request_reset_attempt(r, 1);
+    rec->retries = retries;
+    loop->counters.retries++;
+    curl_easy_setopt(t->easy, CURLOPT_FRESH_CONNECT, 1L);
+    if (loop_add_transfer(loop, t) == BENCHY_OK) return;
+  }
+  r->in_flight = 0;
+  rec->t_done = benchy_now_ns();
+  curl_off_t pretransfer_us = 0;
+  if (curl_easy_getinfo(t->easy, CURLINFO_PRETRANSFER_TIME_T, &pretransfer_us) == CURLE_OK &&
+      pretransfer_us > 0) {
+    rec->t_sent = rec->t_dispatched + (int64_t)pretransfer_us * 1000;
+    if (rec->t_first_byte && rec->t_sent > rec->t_first_byte) rec->t_sent = rec->t_first_byte;
+  }
+  if (result == CURLE_OK && !r->oai.done && !r->sse.failed)
+    sse_parser_finish(&r->sse, on_sse_event, r);
+  finish_counts(r);
+
+  int status = BENCHY_OK;
+  if (rec->http_status >= 400) {
+    status = rec->http_status == 429 ? BENCHY_ERR_RATE_LIMITED : BENCHY_ERR_HTTP;
+    benchy_buf msg = {0};
+    oai_error_from_body(r->error_body.data ? r->error_body.data : "", r->error_body.len, &msg);
+    benchy_buf_clear(&r->error);
+    benchy_buf_printf(&r->error, "HTTP %d: %s", rec->http_status, msg.data ? msg.data : "");
+    benchy_buf_free(&msg);
+  } else if (result != CURLE_OK) {
+    status = classify_curl_error(result);
+    benchy_buf_clear(&r->error);
+    benchy_buf_printf(&r->error, "%s (after %lld bytes, %lld chunks)",
+                      r->curl_error[0] ? r->curl_error : curl_easy_strerror(result),
+                      (long long)rec->bytes_received, (long long)rec->chunks);
+  } else if (r->oai.has_error) {
+    status = BENCHY_ERR_SERVER;
+    benchy_buf_terminate(&r->oai.error_message);
+    set_error(r, "server error in stream: %s", r->oai.error_message.data);
+  } else if (r->malformed) {
+    status = BENCHY_ERR_MALFORMED;
+  } else if (rec->http_status < 200 || rec->http_status >= 300) {
+    status = BENCHY_ERR_HTTP;
+    char code[16];
+    snprintf(code, sizeof code, "%d", rec->http_status);
+    set_error(r, "unexpected HTTP status %s", code);
+  } else if (!r->oai.done) {
+    status = BENCHY_ERR_DISCONNECT;
+    char detail[64];
+    snprintf(detail, sizeof detail, "%lld chunks", (long long)rec->chunks);
+    set_error(r, "stream ended without [DONE] after %s", detail);
+  }
+  rec->status = status;
+  benchy_buf_terminate(&r->error);
+  rec->error = status == BENCHY_OK ? NULL : r->error.data;
+  loop->counters.requests_done++;
+  if (r->on_done) r->on_done(r, rec, r->on_done_ud);
+}
+
+void benchy_request_cancel(benchy_request *r) {
+  if (!r || !r->in_flight) return;
+  loop_remove_transfer(r->session->loop, &r->xfer);
+  r->in_flight = 0;
+  r->rec.t_done = benchy_now_ns();
+  finish_counts(r);
+  r->rec.status = BENCHY_ERR_CANCELLED;
+  set_error(r, "%s", "cancelled before completion");
+  benchy_buf_terminate(&r->error);
+  r->rec.error = r->error.data;
+  if (r->on_done) r->on_done(r, &r->rec, r->on_done_ud);
+}
+
+/* ------------------------------------------------------------ fetch */
+
+static size_t fetch_body(char *data, size_t size, size_t n, void *userdata) {
+  benchy_buf *b = userdata;
+  size_t len = size * n;
+  if (b->len + len > 64u * 1024u * 1024u) return 0; /* a JSON document, not a stream */
+  return benchy_buf_append(b, data, len) == 0 ? len : 0;
+}
+
+int benchy_session_fetch(benchy_session *s, const char *method, const char *path,
+                         const char *body_json, int *http_status, char **body_out) {
+  if (http_status) *http_status = 0;
+  if (body_out) *body_out = NULL;
+  if (!s || !path || !method) return BENCHY_ERR_INVALID;
+  benchy_buf url = {0}, body = {0};
+  if (path[0] == '/') {
+    /* Relative to the server root: strip the path of base_url. */
+    const char *scheme_end = strstr(s->base_url, "://");
+    const char *root_end = scheme_end ? strchr(scheme_end + 3, '/') : NULL;
+    size_t root_len = root_end ? (size_t)(root_end - s->base_url) : strlen(s->base_url);
+    benchy_buf_append(&url, s->base_url, root_len);
+    benchy_buf_append_str(&url, path);
+  } else {
+    benchy_buf_printf(&url, "%s/%s", s->base_url, path);
+  }
+  CURL *e = curl_easy_init();
+  if (!e || !url.data) {
+    benchy_buf_free(&url);
+    if (e) curl_easy_cleanup(e);
+    return BENCHY_ERR_NOMEM;
+  }
+  char errbuf[CURL_ERROR_SIZE] = "";
+  curl_easy_setopt(e, CURLOPT_URL, url.data);
+  curl_easy_setopt(e, CURLOPT_HTTPHEADER, s->headers);
+  curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, fetch_body);
+  curl_easy_setopt(e, CURLOPT_WRITEDATA, &body);
+  curl_easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf);
+  curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)s->connect_timeout_ms);
+  curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, s->timeout_ms ? (long)s->timeout_ms : 600000L);
+  curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
+  if (body_json) curl_easy_setopt(e, CURLOPT_POSTFIELDS, body_json);
+  CURLcode res = curl_easy_perform(e);
+  long code = 0;
+  curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &code);
+  curl_easy_cleanup(e);
+  int status = BENCHY_OK;
+  if (res != CURLE_OK) {
+    status = classify_curl_error(res);
+    snprintf(s->error, sizeof s->error, "%s %.160s: %.80s", method, url.data,
+             errbuf[0] ? errbuf : curl_easy_strerror(res));
+    benchy_buf_free(&body);
+  } else {
+    if (benchy_buf_terminate(&body) != 0) status = BENCHY_ERR_NOMEM;
+    if (body_out)
+      *body_out = body.data;
+    else
+      benchy_buf_free(&body);
+    if (code >= 400) {
+      status = code == 429 ? BENCHY_ERR_RATE_LIMITED : BENCHY_ERR_HTTP;
+      snprintf(s->error, sizeof s->error, "%s %s: HTTP %ld", method, url.data, code);
+    }
+  }
+  if (http_status) *http_status = (int)code;
+  benchy_buf_free(&url);
+  return status;
+}
+
+benchy_request *session_first_request(benchy_session *s) { return s ? s->requests : NULL; }

@@ -1,0 +1,261 @@
+/*
+ * bench_render.c — see bench_render.h. The markdown table has llama-benchy's
+ * columns and row labels (so scripts that read its table read ours), padded
+ * and aligned as its pipe table is; what the table cannot say (depth
+ * meaning, prompt-length method, latency, flagged rows, server-side rates)
+ * goes in plain lines below it.
+ */
+#include "bench_render.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "benchy/benchy.h"
+
+#define NCOLS 8
+static const char *const headers[NCOLS] = {"model",     "test",      "t/s (total)",  "t/s (req)",
+                                           "peak t/s",  "ttfr (ms)", "est_ppt (ms)", "e2e_ttft (ms)"};
+static const char *const fields[NCOLS] = {NULL,       NULL,       "t_s_total",   "t_s_req",
+                                          "peak_t_s", "ttfr_ms", "est_ppt_ms", "e2e_ttft_ms"};
+
+static const char *str_of(const cJSON *o, const char *name) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+  return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+static double num_of(const cJSON *o, const char *name) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+  return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+/* "mean ± stddev" as llama-bench prints it (a stddev that is undefined, one
+ * sample under the sample definition, prints 0.00 as llama-bench does), or
+ * "" when the row has no such figure. */
+static void stat_cell(const cJSON *row, const char *field, char *out, size_t len) {
+  const cJSON *s = cJSON_GetObjectItemCaseSensitive(row, field);
+  out[0] = 0;
+  if (!cJSON_IsObject(s)) return;
+  double mean = num_of(s, "mean"), sd = num_of(s, "stddev");
+  if (!isfinite(mean)) return;
+  snprintf(out, len, "%.2f ± %.2f", mean, isfinite(sd) ? sd : 0.0);
+}
+
+/* Display width: the '±' is two bytes but one column. */
+static size_t width(const char *s) {
+  size_t w = 0;
+  for (; *s; s++) w += ((unsigned char)*s & 0xC0) != 0x80;
+  return w;
+}
+
+static void pad(FILE *f, size_t n) {
+  while (n--) fputc(' ', f);
+}
+
+/* One table line; the first column is left-aligned, the others right. */
+static void put_cells(FILE *f, const char *const *cells, const size_t *w, int n) {
+  for (int c = 0; c < n; c++) {
+    size_t cw = width(cells[c]);
+    fputs("| ", f);
+    if (c == 0) {
+      fputs(cells[c], f);
+      pad(f, w[c] - cw);
+    } else {
+      pad(f, w[c] - cw);
+      fputs(cells[c], f);
+    }
+    fputc(' ', f);
+  }
+  fputs("|\n", f);
+}
+
+/* The alignment line of a pipe table, as tabulate writes it. */
+static void put_rule(FILE *f, const size_t *w, int n) {
+  for (int c = 0; c < n; c++) {
+    fputs(c == 0 ? "|:" : "|", f);
+    for (size_t k = 0; k < w[c] + 1; k++) fputc('-', f);
+    if (c != 0) fputc(':', f);
+  }
+  fputs("|\n", f);
+}
+
+static void put_row(FILE *f, char cells[NCOLS][96], const size_t *w) {
+  const char *p[NCOLS];
+  for (int c = 0; c < NCOLS; c++) p[c] = cells[c];
+  put_cells(f, p, w, NCOLS);
+}
+
+static void fill_cells(const cJSON *row, char cells[NCOLS][96]) {
+  snprintf(cells[0], 96, "%s", str_of(row, "model"));
+  snprintf(cells[1], 96, "%s", str_of(row, "test"));
+  for (int c = 2; c < NCOLS; c++) stat_cell(row, fields[c], cells[c], 96);
+}
+
+static void md_notes(const cJSON *doc, FILE *f) {
+  const cJSON *md = cJSON_GetObjectItemCaseSensitive(doc, "metadata");
+  const cJSON *prompt = cJSON_GetObjectItemCaseSensitive(md, "prompt");
+  const char *mode = str_of(md, "depth_mode");
+  fputc('\n', f);
+  if (!strcmp(mode, "cached"))
+    fputs("depth: cached (llama-bench's @ dN: the N-token context is sent first, untimed; pp t/s "
+          "counts only the tokens the server did not have cached)\n", f);
+  else
+    fprintf(f, "depth: resend (llama-benchy's @ dN: depth + pp tokens re-sent, all of them divided "
+               "by the prefill time)%s\n",
+            cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(md, "depth_mode_implied_by_no_cache"))
+                ? "; implied by --no-cache"
+                : "");
+  if (cJSON_IsObject(prompt)) {
+    int verifies = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(prompt, "verifies"));
+    fprintf(f, "prompt lengths: %s (%s), template overhead %.0f tokens", str_of(prompt, "method"),
+            verifies ? "counted by the server's tokenizer before sending"
+                     : !strcmp(str_of(prompt, "method"), "estimate") ? "NOT exact"
+                                                                     : "predicted, checked against usage",
+            num_of(prompt, "overhead_user"));
+    const char *notes = str_of(prompt, "notes");
+    if (notes[0]) fprintf(f, "; %s", notes);
+    fputc('\n', f);
+  }
+  fprintf(f, "latency: %s, %.2f ms subtracted for est_ppt and pp t/s | stddev: %s | runs: %.0f",
+          str_of(md, "latency_mode"), num_of(md, "latency_ms"), str_of(md, "stddev"), num_of(md, "runs"));
+  const cJSON *server = cJSON_GetObjectItemCaseSensitive(md, "server");
+  double n_ctx = num_of(server, "n_ctx");
+  if (isfinite(n_ctx)) fprintf(f, " | context: %.0f tokens", n_ctx);
+  fputc('\n', f);
+  const char *status = str_of(doc, "status");
+  if (strcmp(status, "OK") && status[0])
+    fprintf(f, "status: %s — the table holds only what completed\n", status);
+  const char *fill = str_of(md, "fill_errors");
+  if (fill[0]) fprintf(f, "warning: %s\n", fill);
+  const cJSON *aggs = cJSON_GetObjectItemCaseSensitive(doc, "aggregates");
+  const cJSON *row;
+  cJSON_ArrayForEach(row, aggs) {
+    const cJSON *flags = cJSON_GetObjectItemCaseSensitive(row, "flags");
+    const cJSON *fl;
+    cJSON_ArrayForEach(fl, flags) {
+      if (cJSON_IsString(fl)) fprintf(f, "flag: %s: %s\n", str_of(row, "test"), fl->valuestring);
+    }
+  }
+}
+
+/* Server-side rates beside ours, when the server reports llama.cpp timings. */
+static void md_server_table(const cJSON *doc, FILE *f) {
+  const cJSON *aggs = cJSON_GetObjectItemCaseSensitive(doc, "aggregates");
+  const cJSON *row;
+  int any = 0;
+  cJSON_ArrayForEach(row, aggs) any |= cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(row, "server_t_s"));
+  if (!any) return;
+  static const char *const h[4] = {"model", "test", "t/s (req, ours)", "t/s (server timings)"};
+  size_t w[4];
+  for (int c = 0; c < 4; c++) w[c] = width(h[c]);
+  cJSON_ArrayForEach(row, aggs) {
+    char a[96], s[96];
+    stat_cell(row, "t_s_req", a, sizeof a);
+    stat_cell(row, "server_t_s", s, sizeof s);
+    size_t cw[4] = {width(str_of(row, "model")), width(str_of(row, "test")), width(a), width(s)};
+    for (int c = 0; c < 4; c++)
+      if (cw[c] > w[c]) w[c] = cw[c];
+  }
+  fputs("\nserver-side rates (llama.cpp timings) beside ours; the difference is HTTP and client overhead:\n\n", f);
+  put_cells(f, h, w, 4);
+  put_rule(f, w, 4);
+  cJSON_ArrayForEach(row, aggs) {
+    char cells[4][96];
+    snprintf(cells[0], 96, "%s", str_of(row, "model"));
+    snprintf(cells[1], 96, "%s", str_of(row, "test"));
+    stat_cell(row, "t_s_req", cells[2], 96);
+    stat_cell(row, "server_t_s", cells[3], 96);
+    const char *p[4] = {cells[0], cells[1], cells[2], cells[3]};
+    put_cells(f, p, w, 4);
+  }
+}
+
+int bench_render_md(const cJSON *doc, FILE *f) {
+  const cJSON *aggs = cJSON_GetObjectItemCaseSensitive(doc, "aggregates");
+  size_t w[NCOLS];
+  for (int c = 0; c < NCOLS; c++) w[c] = width(headers[c]);
+  const cJSON *row;
+  cJSON_ArrayForEach(row, aggs) {
+    char cells[NCOLS][96];
+    fill_cells(row, cells);
+    for (int c = 0; c < NCOLS; c++)
+      if (width(cells[c]) > w[c]) w[c] = width(cells[c]);
+  }
+  char head[NCOLS][96];
+  for (int c = 0; c < NCOLS; c++) snprintf(head[c], 96, "%s", headers[c]);
+  put_row(f, head, w);
+  put_rule(f, w, NCOLS);
+  cJSON_ArrayForEach(row, aggs) {
+    char cells[NCOLS][96];
+    fill_cells(row, cells);
+    put_row(f, cells, w);
+  }
+  md_notes(doc, f);
+  md_server_table(doc, f);
+  return ferror(f) ? BENCHY_ERR_IO : BENCHY_OK;
+}
+
+static void csv_str(FILE *f, const char *s) {
+  if (!strpbrk(s, ",\"\n")) {
+    fputs(s, f);
+    return;
+  }
+  fputc('"', f);
+  for (; *s; s++) {
+    if (*s == '"') fputc('"', f);
+    fputc(*s, f);
+  }
+  fputc('"', f);
+}
+
+static void csv_num(FILE *f, double v) {
+  if (isfinite(v)) fprintf(f, "%.6g", v);
+}
+
+int bench_render_csv(const cJSON *doc, FILE *f) {
+  static const char *const stats[] = {"t_s_total", "t_s_req",     "peak_t_s", "ttfr_ms",
+                                      "est_ppt_ms", "e2e_ttft_ms", "e2e_ms",   "server_t_s"};
+  const size_t n_stats = sizeof stats / sizeof stats[0];
+  fputs("model,test,kind,pp,tg,depth,concurrency,depth_mode,runs_completed,requests,errors", f);
+  for (size_t i = 0; i < n_stats; i++) fprintf(f, ",%s_mean,%s_stddev,%s_n", stats[i], stats[i], stats[i]);
+  fputs(",flags\n", f);
+  const cJSON *aggs = cJSON_GetObjectItemCaseSensitive(doc, "aggregates");
+  const cJSON *row;
+  cJSON_ArrayForEach(row, aggs) {
+    csv_str(f, str_of(row, "model"));
+    fputc(',', f);
+    csv_str(f, str_of(row, "test"));
+    fprintf(f, ",%s,", str_of(row, "kind"));
+    static const char *const ints[] = {"pp", "tg", "depth", "concurrency"};
+    for (size_t i = 0; i < 4; i++) {
+      csv_num(f, num_of(row, ints[i]));
+      fputc(',', f);
+    }
+    fprintf(f, "%s,", str_of(row, "depth_mode"));
+    csv_num(f, num_of(row, "runs_completed"));
+    fputc(',', f);
+    csv_num(f, num_of(row, "requests"));
+    fputc(',', f);
+    csv_num(f, num_of(row, "errors"));
+    for (size_t i = 0; i < n_stats; i++) {
+      const cJSON *s = cJSON_GetObjectItemCaseSensitive(row, stats[i]);
+      fputc(',', f);
+      csv_num(f, num_of(s, "mean"));
+      fputc(',', f);
+      csv_num(f, num_of(s, "stddev"));
+      fputc(',', f);
+      csv_num(f, num_of(s, "n"));
+    }
+    fputc(',', f);
+    benchy_buf flags = {0};
+    const cJSON *fl;
+    cJSON_ArrayForEach(fl, cJSON_GetObjectItemCaseSensitive(row, "flags")) {
+      if (cJSON_IsString(fl)) benchy_buf_printf(&flags, "%s%s", flags.len ? "; " : "", fl->valuestring);
+    }
+    benchy_buf_terminate(&flags);
+    csv_str(f, flags.data ? flags.data : "");
+    benchy_buf_free(&flags);
+    fputc('\n', f);
+  }
+  return ferror(f) ? BENCHY_ERR_IO : BENCHY_OK;
+}

@@ -1,0 +1,72 @@
+/*
+ * result.c — benchy_result: one JSON document and the renderers of its
+ * kind. Writers for json are shared; md and csv belong to each workload
+ * (bench_render.c, load_render.c).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "result_internal.h"
+
+benchy_result *result_new(const char *kind, cJSON *doc, result_render_fn md, result_render_fn csv) {
+  benchy_result *r = calloc(1, sizeof *r);
+  if (!r) {
+    cJSON_Delete(doc);
+    return NULL;
+  }
+  snprintf(r->kind, sizeof r->kind, "%s", kind);
+  r->doc = doc;
+  r->render_md = md;
+  r->render_csv = csv;
+  return r;
+}
+
+void benchy_result_free(benchy_result *r) {
+  if (!r) return;
+  cJSON_Delete(r->doc);
+  free(r);
+}
+
+const char *benchy_result_kind(const benchy_result *r) { return r ? r->kind : NULL; }
+int benchy_result_status(const benchy_result *r) { return r ? r->status : BENCHY_ERR_INVALID; }
+
+char *benchy_result_to_json(const benchy_result *r, int pretty) {
+  if (!r || !r->doc) return NULL;
+  char *text = pretty ? cJSON_Print(r->doc) : cJSON_PrintUnformatted(r->doc);
+  if (!text) return NULL;
+  /* cJSON allocates with malloc unless hooks are set (they are not), so the
+   * caller's free() matches. */
+  return text;
+}
+
+int benchy_result_write(const benchy_result *r, const char *format, FILE *f) {
+  if (!r || !format || !f) return BENCHY_ERR_INVALID;
+  if (!strcmp(format, "json")) {
+    char *text = benchy_result_to_json(r, 1);
+    if (!text) return BENCHY_ERR_NOMEM;
+    int ok = fputs(text, f) >= 0 && fputc('\n', f) != EOF;
+    free(text);
+    return ok ? BENCHY_OK : BENCHY_ERR_IO;
+  }
+  if (!strcmp(format, "md") && r->render_md) return r->render_md(r->doc, f);
+  if (!strcmp(format, "csv") && r->render_csv) return r->render_csv(r->doc, f);
+  return BENCHY_ERR_UNSUPPORTED;
+}
+
+int benchy_result_save(const benchy_result *r, const char *path, char *err, size_t errlen) {
+  if (!r || !path) return BENCHY_ERR_INVALID;
+  const char *dot = strrchr(path, '.');
+  const char *format = "json";
+  if (dot && !strcmp(dot, ".md")) format = "md";
+  if (dot && !strcmp(dot, ".csv")) format = "csv";
+  FILE *f = fopen(path, "w");
+  if (!f) {
+    if (err) snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+    return BENCHY_ERR_IO;
+  }
+  int st = benchy_result_write(r, format, f);
+  if (fclose(f) != 0 && st == BENCHY_OK) st = BENCHY_ERR_IO;
+  if (st != BENCHY_OK && err) snprintf(err, errlen, "writing %s failed: %s", path, benchy_status_message(st));
+  return st;
+}

@@ -1,0 +1,556 @@
+/*
+ * chunks.c — the bytes of simulated responses: streamed chunks in each
+ * flavour's shape, the finish/usage tail, the in-stream error event and
+ * non-streamed bodies; plus the scratch "out" they are built in.
+ *
+ * Token chunks are the hot path (hundreds of thousands a second), so each
+ * stream renders its constant JSON once (head: up to the delta; tail: after
+ * it) and a chunk is head + delta + tail + stamp, copied with memcpy into
+ * the server's one scratch buffer: no snprintf and no allocation per chunk.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "sim/sim_internal.h"
+#include "sim/tokenizer.h"
+
+static const char fingerprint[] = "benchy-sim-" BENCHY_VERSION_STRING;
+
+/* ---- the scratch out ---- */
+
+int sim_out_reserve(sim_out *o, size_t n) {
+  if (benchy_buf_reserve(&o->b, n) != 0) {
+    o->oom = 1;
+    return -1;
+  }
+  return 0;
+}
+
+int sim_out_begin(sim_out *o) {
+  o->b.len = 0;
+  o->n_stamps = 0;
+  o->n_events = 0;
+  o->oom = 0;
+  if (sim_out_reserve(o, SIM_OUT_FRONT + 4096)) return -1;
+  o->b.len = SIM_OUT_FRONT;
+  return 0;
+}
+
+void sim_out_mem(sim_out *o, const void *p, size_t n) {
+  if (o->b.len + n + 1 > o->b.cap && sim_out_reserve(o, n)) return;
+  memcpy(o->b.data + o->b.len, p, n);
+  o->b.len += n;
+}
+
+void sim_out_str(sim_out *o, const char *s) { sim_out_mem(o, s, strlen(s)); }
+
+void sim_out_i64(sim_out *o, int64_t v) {
+  char tmp[24], *p = tmp + sizeof tmp;
+  uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+  do {
+    *--p = (char)('0' + u % 10);
+    u /= 10;
+  } while (u);
+  if (v < 0) *--p = '-';
+  sim_out_mem(o, p, (size_t)(tmp + sizeof tmp - p));
+}
+
+void sim_out_double(sim_out *o, double v) {
+  char tmp[40];
+  if (!isfinite(v)) v = 0; /* JSON has no inf/nan */
+  int n = snprintf(tmp, sizeof tmp, "%.9g", v);
+  sim_out_mem(o, tmp, (size_t)n);
+}
+
+/* One escaping routine for both kinds of buffer: emit(ctx, bytes, n). */
+typedef void (*emit_fn)(void *ctx, const char *p, size_t n);
+
+static void escape_into(emit_fn emit, void *ctx, const char *s, size_t n) {
+  static const char hex[] = "0123456789abcdef";
+  const unsigned char *u = (const unsigned char *)s;
+  size_t run = 0; /* bytes copied verbatim, flushed in one go */
+  for (size_t i = 0; i < n;) {
+    unsigned char c = u[i];
+    if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
+      run++;
+      i++;
+      continue;
+    }
+    if (c >= 0x80) {
+      uint32_t cp;
+      size_t k = sim_utf8_seq(u + i, n - i, &cp);
+      if (k) {
+        run += k;
+        i += k;
+        continue;
+      }
+    }
+    if (run) emit(ctx, (const char *)u + i - run, run);
+    run = 0;
+    char esc[8];
+    size_t e = 2;
+    esc[0] = '\\';
+    switch (c) {
+    case '"': esc[1] = '"'; break;
+    case '\\': esc[1] = '\\'; break;
+    case '\n': esc[1] = 'n'; break;
+    case '\r': esc[1] = 'r'; break;
+    case '\t': esc[1] = 't'; break;
+    default:
+      if (c >= 0x80) { /* not UTF-8: the replacement character */
+        memcpy(esc, "\\ufffd", 6);
+      } else {
+        memcpy(esc, "\\u00", 4);
+        esc[4] = hex[c >> 4];
+        esc[5] = hex[c & 15];
+      }
+      e = 6;
+    }
+    emit(ctx, esc, e);
+    i++;
+  }
+  if (run) emit(ctx, (const char *)u + n - run, run);
+}
+
+static void emit_out(void *ctx, const char *p, size_t n) { sim_out_mem(ctx, p, n); }
+
+typedef struct buf_ctx {
+  benchy_buf *b;
+  int failed;
+} buf_ctx;
+
+static void emit_buf(void *ctx, const char *p, size_t n) {
+  buf_ctx *bc = ctx;
+  if (benchy_buf_append(bc->b, p, n)) bc->failed = 1;
+}
+
+void sim_out_escaped(sim_out *o, const char *s, size_t n) { escape_into(emit_out, o, s, n); }
+
+int sim_buf_escaped(benchy_buf *b, const char *s, size_t n) {
+  buf_ctx bc = {b, 0};
+  escape_into(emit_buf, &bc, s, n);
+  return bc.failed ? -1 : 0;
+}
+
+void sim_out_stamp(sim_t *s, sim_out *o, int64_t sched_ns, int64_t tokens) {
+  static const char zero[SIM_STAMP_WIDTH] = "0                   ";
+  if (!s->cfg.stamp) return;
+  sim_out_str(o, ",\"x_benchy\":{\"send_ns\":");
+  /* A placeholder that is valid JSON even if it were never patched; the
+   * number is written over it, padded with spaces, right before send(). */
+  if (o->n_stamps < SIM_OUT_MAX_STAMPS && !o->oom) o->stamp_at[o->n_stamps++] = o->b.len;
+  sim_out_mem(o, zero, SIM_STAMP_WIDTH);
+  sim_out_str(o, ",\"sched_ns\":");
+  sim_out_i64(o, sched_ns);
+  sim_out_str(o, ",\"tokens\":");
+  sim_out_i64(o, tokens);
+  sim_out_mem(o, "}", 1);
+}
+
+/* ---- pieces of generated text ---- */
+
+static inline uint32_t word_at(const sim_stream *st, int64_t tok) {
+  uint64_t z = st->word_seed + (uint64_t)tok * 0x9E3779B97F4A7C15ull;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  z ^= z >> 31;
+  return (uint32_t)(z % SIM_WORD_COUNT);
+}
+
+static void out_words(sim_out *o, const sim_stream *st, int64_t from, int64_t to) {
+  for (int64_t j = from; j < to; j++) {
+    const sim_word *w = &sim_words[word_at(st, j)];
+    char tmp[SIM_TOK_MAX_RUN + 1];
+    tmp[0] = ' ';
+    memcpy(tmp + 1, w->text, w->len);
+    sim_out_mem(o, tmp, (size_t)w->len + 1);
+  }
+}
+
+/* Argument fragments of a tool call, already escaped for a JSON string:
+ * '{"key":"', words, '"}' — so the concatenation is always a JSON object,
+ * whatever the number m of argument tokens (m == 1: "{}"). */
+static void out_arg_frags(sim_out *o, const sim_stream *st, int64_t from, int64_t to) {
+  int64_t first = st->n_reason + 1, m = st->n - first;
+  for (int64_t j = from; j < to; j++) {
+    int64_t a = j - first;
+    if (m == 1) {
+      sim_out_str(o, "{}");
+    } else if (a == 0) {
+      sim_out_escaped(o, st->args_open, strlen(st->args_open));
+    } else if (a == m - 1) {
+      sim_out_str(o, "\\\"}");
+    } else {
+      out_words(o, st, j, j + 1);
+    }
+  }
+}
+
+static void out_tool_head(sim_out *o, const sim_stream *st) {
+  sim_out_str(o, "[{\"index\":0,\"id\":\"");
+  sim_out_str(o, st->tool_id);
+  sim_out_str(o, "\",\"type\":\"function\",\"function\":{\"name\":\"");
+  sim_out_escaped(o, st->tool_name, strlen(st->tool_name));
+  /* With no argument tokens left, the header carries the whole object. */
+  sim_out_str(o, st->n - st->n_reason - 1 == 0 ? "\",\"arguments\":\"{}\"}}]" : "\",\"arguments\":\"\"}}]");
+}
+
+static void out_tool_args(sim_out *o, const sim_stream *st, int64_t from, int64_t to) {
+  sim_out_str(o, "[{\"index\":0,\"function\":{\"arguments\":\"");
+  out_arg_frags(o, st, from, to);
+  sim_out_str(o, "\"}}]");
+}
+
+/* The fields inside "delta":{...} (chat) or the "text" field (completions). */
+static void out_delta(sim_out *o, const sim_stream *st, int64_t from, int64_t to) {
+  if (st->api == SIM_API_COMPLETIONS) {
+    sim_out_str(o, "\"text\":\"");
+    out_words(o, st, from, to);
+    sim_out_mem(o, "\"", 1);
+    return;
+  }
+  int ph = sim_phase_of(st, from);
+  if (st->sim->cfg.flavour == SIM_FLAVOUR_SGLANG) {
+    /* SGLang names every delta field, null when unused. */
+    sim_out_str(o, "\"role\":null,\"content\":");
+    if (ph == SIM_PH_CONTENT) {
+      sim_out_mem(o, "\"", 1);
+      out_words(o, st, from, to);
+      sim_out_mem(o, "\"", 1);
+    } else {
+      sim_out_str(o, "null");
+    }
+    sim_out_str(o, ",\"reasoning_content\":");
+    if (ph == SIM_PH_REASON) {
+      sim_out_mem(o, "\"", 1);
+      out_words(o, st, from, to);
+      sim_out_mem(o, "\"", 1);
+    } else {
+      sim_out_str(o, "null");
+    }
+    sim_out_str(o, ",\"tool_calls\":");
+    if (ph == SIM_PH_TOOL_HEAD) out_tool_head(o, st);
+    else if (ph == SIM_PH_TOOL_ARGS) out_tool_args(o, st, from, to);
+    else sim_out_str(o, "null");
+    return;
+  }
+  switch (ph) {
+  case SIM_PH_REASON:
+    sim_out_str(o, "\"reasoning_content\":\"");
+    out_words(o, st, from, to);
+    sim_out_mem(o, "\"", 1);
+    break;
+  case SIM_PH_CONTENT:
+    sim_out_str(o, "\"content\":\"");
+    out_words(o, st, from, to);
+    sim_out_mem(o, "\"", 1);
+    break;
+  case SIM_PH_TOOL_HEAD:
+    sim_out_str(o, "\"tool_calls\":");
+    out_tool_head(o, st);
+    break;
+  default:
+    sim_out_str(o, "\"tool_calls\":");
+    out_tool_args(o, st, from, to);
+    break;
+  }
+}
+
+/* ---- per-stream constant parts ---- */
+
+static int meta_vllm(benchy_buf *b, const sim_stream *st, const char *object) {
+  int rc = benchy_buf_printf(b, "\"id\":\"%s\",\"object\":\"%s\",\"created\":%lld,\"model\":\"", st->id,
+                             object, (long long)st->created);
+  rc |= sim_buf_escaped(b, st->sim->cfg.model, strlen(st->sim->cfg.model));
+  rc |= benchy_buf_append_str(b, "\"");
+  return rc;
+}
+
+int sim_render_prepare(sim_stream *st) {
+  const sim_config *cfg = &st->sim->cfg;
+  benchy_buf *h = &st->head, *t = &st->tail, *m = &st->meta;
+  int chat = st->api == SIM_API_CHAT, rc = 0;
+  if (cfg->flavour == SIM_FLAVOUR_LLAMA) {
+    rc |= benchy_buf_printf(m, "\"created\":%lld,\"id\":\"%s\",\"model\":\"", (long long)st->created,
+                            st->id);
+    rc |= sim_buf_escaped(m, cfg->model, strlen(cfg->model));
+    rc |= benchy_buf_printf(m, "\",\"system_fingerprint\":\"%s\"", fingerprint);
+    if (chat) {
+      rc |= benchy_buf_append_str(h, "data: {\"choices\":[{\"finish_reason\":null,\"index\":0,\"delta\":{");
+      rc |= benchy_buf_append_str(t, "}}],");
+      rc |= benchy_buf_append(t, m->data, m->len);
+      rc |= benchy_buf_append_str(t, ",\"object\":\"chat.completion.chunk\"");
+    } else {
+      rc |= benchy_buf_append_str(h, "data: {\"choices\":[{");
+      rc |= benchy_buf_append_str(t, ",\"index\":0,\"logprobs\":null,\"finish_reason\":null}],");
+      rc |= benchy_buf_append(t, m->data, m->len);
+      rc |= benchy_buf_append_str(t, ",\"object\":\"text_completion\"");
+    }
+  } else {
+    int sg = cfg->flavour == SIM_FLAVOUR_SGLANG;
+    rc |= meta_vllm(m, st, chat ? "chat.completion.chunk" : "text_completion");
+    rc |= benchy_buf_append_str(h, "data: {");
+    rc |= benchy_buf_append(h, m->data, m->len);
+    rc |= benchy_buf_append_str(h, chat ? ",\"choices\":[{\"index\":0,\"delta\":{" : ",\"choices\":[{\"index\":0,");
+    if (chat) rc |= benchy_buf_append_str(t, "}");
+    rc |= benchy_buf_append_str(t, sg ? ",\"logprobs\":null,\"finish_reason\":null,\"matched_stop\":null}],\"usage\":null"
+                                      : ",\"logprobs\":null,\"finish_reason\":null}]");
+  }
+  return rc ? -1 : 0;
+}
+
+/* ---- streamed events ---- */
+
+static void event_end(sim_out *o) {
+  sim_out_mem(o, "}\n\n", 3);
+  o->n_events++;
+}
+
+int sim_render_role(sim_stream *st, sim_out *o, int64_t sched) {
+  sim_out_mem(o, st->head.data, st->head.len);
+  /* llama.cpp announces the role with null content; vLLM with "". */
+  sim_out_str(o, st->sim->cfg.flavour == SIM_FLAVOUR_LLAMA ? "\"role\":\"assistant\",\"content\":null"
+                                                          : "\"role\":\"assistant\",\"content\":\"\"");
+  sim_out_mem(o, st->tail.data, st->tail.len);
+  sim_out_stamp(st->sim, o, sched, 0);
+  event_end(o);
+  return o->oom ? -1 : 0;
+}
+
+int sim_render_tokens(sim_stream *st, sim_out *o, int64_t from, int64_t to, int64_t sched,
+                      int malformed) {
+  size_t start = o->b.len;
+  sim_out_mem(o, st->head.data, st->head.len);
+  out_delta(o, st, from, to);
+  sim_out_mem(o, st->tail.data, st->tail.len);
+  sim_out_stamp(st->sim, o, sched, to - from);
+  event_end(o);
+  if (malformed && !o->oom) {
+    /* Cut the event's JSON in half: a parser must reject it and go on. */
+    size_t cut = start + (o->b.len - start - 2) / 2;
+    o->b.len = cut;
+    while (o->n_stamps > 0 && o->stamp_at[o->n_stamps - 1] + SIM_STAMP_WIDTH > cut) o->n_stamps--;
+    sim_out_mem(o, "\n\n", 2);
+  }
+  return o->oom ? -1 : 0;
+}
+
+static void out_usage(sim_out *o, const sim_stream *st) {
+  sim_out_str(o, "\"usage\":{\"completion_tokens\":");
+  sim_out_i64(o, st->n);
+  sim_out_str(o, ",\"prompt_tokens\":");
+  sim_out_i64(o, st->prompt_tokens);
+  sim_out_str(o, ",\"total_tokens\":");
+  sim_out_i64(o, st->prompt_tokens + st->n);
+  sim_out_str(o, ",\"prompt_tokens_details\":{\"cached_tokens\":");
+  sim_out_i64(o, st->cached);
+  sim_out_str(o, "},\"completion_tokens_details\":{\"reasoning_tokens\":");
+  sim_out_i64(o, st->api == SIM_API_CHAT ? st->n_reason : 0);
+  sim_out_str(o, "}}");
+}
+
+/* llama-server's timings, from the model's own times (not measured ones):
+ * prompt_ms is the prefill time, predicted_ms first to last token, and the
+ * rates are n / time as llama-server computes them. */
+static void out_timings(sim_out *o, const sim_stream *st) {
+  const sim_config *cfg = &st->sim->cfg;
+  int64_t prompt_n = st->prompt_tokens - st->cached;
+  double prompt_ms = (double)prompt_n * 1000.0 / cfg->prefill_tps;
+  double pred_ms = (double)(st->t_last - st->t_first) / 1e6;
+  sim_out_str(o, "\"timings\":{\"cache_n\":");
+  sim_out_i64(o, st->cached);
+  sim_out_str(o, ",\"prompt_n\":");
+  sim_out_i64(o, prompt_n);
+  sim_out_str(o, ",\"prompt_ms\":");
+  sim_out_double(o, prompt_ms);
+  sim_out_str(o, ",\"prompt_per_token_ms\":");
+  sim_out_double(o, prompt_n > 0 ? prompt_ms / (double)prompt_n : 0);
+  sim_out_str(o, ",\"prompt_per_second\":");
+  sim_out_double(o, prompt_ms > 0 ? (double)prompt_n * 1000.0 / prompt_ms : 0);
+  sim_out_str(o, ",\"predicted_n\":");
+  sim_out_i64(o, st->n);
+  sim_out_str(o, ",\"predicted_ms\":");
+  sim_out_double(o, pred_ms);
+  sim_out_str(o, ",\"predicted_per_token_ms\":");
+  sim_out_double(o, pred_ms / (double)st->n);
+  sim_out_str(o, ",\"predicted_per_second\":");
+  sim_out_double(o, pred_ms > 0 ? (double)st->n * 1000.0 / pred_ms : 0);
+  sim_out_mem(o, "}", 1);
+}
+
+static const char *finish_reason(const sim_stream *st) { return st->tool ? "tool_calls" : "length"; }
+
+int sim_render_finish(sim_stream *st, sim_out *o, int64_t sched) {
+  sim_t *s = st->sim;
+  int chat = st->api == SIM_API_CHAT;
+  const char *fr = finish_reason(st);
+  if (s->cfg.flavour == SIM_FLAVOUR_LLAMA) {
+    if (chat) {
+      sim_out_str(o, "data: {\"choices\":[{\"finish_reason\":\"");
+      sim_out_str(o, fr);
+      sim_out_str(o, "\",\"index\":0,\"delta\":{}}],");
+      sim_out_mem(o, st->meta.data, st->meta.len);
+      sim_out_str(o, ",\"object\":\"chat.completion.chunk\"");
+      if (!st->include_usage) {
+        /* llama-server puts timings on the finish chunk when there is no
+         * usage chunk to carry them. */
+        sim_out_mem(o, ",", 1);
+        out_timings(o, st);
+      }
+      sim_out_stamp(s, o, sched, 0);
+      event_end(o);
+      if (st->include_usage) {
+        sim_out_str(o, "data: {\"choices\":[],");
+        sim_out_mem(o, st->meta.data, st->meta.len);
+        sim_out_str(o, ",\"object\":\"chat.completion.chunk\",");
+        out_usage(o, st);
+        sim_out_mem(o, ",", 1);
+        out_timings(o, st);
+        sim_out_stamp(s, o, sched, 0);
+        event_end(o);
+      }
+    } else {
+      /* llama-server's /v1/completions always ends with usage on the
+       * finish chunk, asked for or not. */
+      sim_out_str(o, "data: {\"choices\":[{\"text\":\"\",\"index\":0,\"logprobs\":null,\"finish_reason\":\"");
+      sim_out_str(o, fr);
+      sim_out_str(o, "\"}],");
+      sim_out_mem(o, st->meta.data, st->meta.len);
+      sim_out_str(o, ",\"object\":\"text_completion\",");
+      out_usage(o, st);
+      sim_out_mem(o, ",", 1);
+      out_timings(o, st);
+      sim_out_stamp(s, o, sched, 0);
+      event_end(o);
+    }
+  } else {
+    int sg = s->cfg.flavour == SIM_FLAVOUR_SGLANG;
+    sim_out_str(o, "data: {");
+    sim_out_mem(o, st->meta.data, st->meta.len);
+    if (chat)
+      sim_out_str(o, sg ? ",\"choices\":[{\"index\":0,\"delta\":{\"role\":null,\"content\":null,"
+                          "\"reasoning_content\":null,\"tool_calls\":null},\"logprobs\":null,"
+                          "\"finish_reason\":\""
+                        : ",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"\"},\"logprobs\":null,"
+                          "\"finish_reason\":\"");
+    else
+      sim_out_str(o, ",\"choices\":[{\"index\":0,\"text\":\"\",\"logprobs\":null,\"finish_reason\":\"");
+    sim_out_str(o, fr);
+    sim_out_str(o, sg ? "\",\"matched_stop\":null}],\"usage\":null" : "\",\"stop_reason\":null}]");
+    sim_out_stamp(s, o, sched, 0);
+    event_end(o);
+    if (st->include_usage) {
+      sim_out_str(o, "data: {");
+      sim_out_mem(o, st->meta.data, st->meta.len);
+      sim_out_str(o, ",\"choices\":[],");
+      out_usage(o, st);
+      sim_out_stamp(s, o, sched, 0);
+      event_end(o);
+    }
+  }
+  sim_out_str(o, "data: [DONE]\n\n");
+  o->n_events++;
+  return o->oom ? -1 : 0;
+}
+
+int sim_render_error_event(sim_stream *st, sim_out *o) {
+  sim_out_str(o, "data: {\"error\":{\"code\":500,\"message\":\"simulated error in the stream "
+                 "(--fault-error-chunk)\",\"type\":\"server_error\"}}\n\n");
+  o->n_events++;
+  return o->oom ? -1 : 0;
+}
+
+/* ---- non-streamed bodies ---- */
+
+static void out_message(sim_out *o, const sim_stream *st) {
+  int64_t r = st->n_reason;
+  sim_out_str(o, "\"message\":{\"role\":\"assistant\",\"content\":");
+  if (st->tool) {
+    sim_out_str(o, st->sim->cfg.flavour == SIM_FLAVOUR_LLAMA ? "\"\"" : "null");
+  } else {
+    sim_out_mem(o, "\"", 1);
+    out_words(o, st, r, st->n);
+    sim_out_mem(o, "\"", 1);
+  }
+  if (r > 0) {
+    sim_out_str(o, ",\"reasoning_content\":\"");
+    out_words(o, st, 0, r);
+    sim_out_mem(o, "\"", 1);
+  }
+  if (st->tool) {
+    sim_out_str(o, ",\"tool_calls\":[{\"type\":\"function\",\"function\":{\"name\":\"");
+    sim_out_escaped(o, st->tool_name, strlen(st->tool_name));
+    sim_out_str(o, "\",\"arguments\":\"");
+    if (st->n - r - 1 == 0) sim_out_str(o, "{}");
+    else out_arg_frags(o, st, r + 1, st->n);
+    sim_out_str(o, "\"},\"id\":\"");
+    sim_out_str(o, st->tool_id);
+    sim_out_str(o, "\"}]");
+  }
+  sim_out_mem(o, "}", 1);
+}
+
+int sim_render_body(sim_stream *st, sim_out *o, int64_t sched, int malformed) {
+  sim_t *s = st->sim;
+  int chat = st->api == SIM_API_CHAT;
+  const char *fr = finish_reason(st);
+  size_t start = o->b.len;
+  if (s->cfg.flavour == SIM_FLAVOUR_LLAMA) {
+    sim_out_str(o, "{\"choices\":[{");
+    if (chat) {
+      sim_out_str(o, "\"finish_reason\":\"");
+      sim_out_str(o, fr);
+      sim_out_str(o, "\",\"index\":0,");
+      out_message(o, st);
+      sim_out_str(o, "}],");
+    } else {
+      sim_out_str(o, "\"text\":\"");
+      out_words(o, st, 0, st->n);
+      sim_out_str(o, "\",\"index\":0,\"logprobs\":null,\"finish_reason\":\"");
+      sim_out_str(o, fr);
+      sim_out_str(o, "\"}],");
+    }
+    sim_out_mem(o, st->meta.data, st->meta.len);
+    sim_out_str(o, chat ? ",\"object\":\"chat.completion\"," : ",\"object\":\"text_completion\",");
+    out_usage(o, st);
+    sim_out_mem(o, ",", 1);
+    out_timings(o, st);
+  } else {
+    /* meta names the chunk object; a body is the plain object. */
+    sim_out_str(o, "{\"id\":\"");
+    sim_out_str(o, st->id);
+    sim_out_str(o, chat ? "\",\"object\":\"chat.completion\",\"created\":" : "\",\"object\":\"text_completion\",\"created\":");
+    sim_out_i64(o, st->created);
+    sim_out_str(o, ",\"model\":\"");
+    sim_out_escaped(o, s->cfg.model, strlen(s->cfg.model));
+    sim_out_str(o, "\",\"choices\":[{\"index\":0,");
+    if (chat) {
+      out_message(o, st);
+    } else {
+      sim_out_str(o, "\"text\":\"");
+      out_words(o, st, 0, st->n);
+      sim_out_mem(o, "\"", 1);
+    }
+    sim_out_str(o, ",\"logprobs\":null,\"finish_reason\":\"");
+    sim_out_str(o, fr);
+    sim_out_str(o, "\"}],");
+    out_usage(o, st);
+  }
+  sim_out_stamp(s, o, sched, st->n);
+  sim_out_mem(o, "}", 1);
+  if (malformed && !o->oom) {
+    o->b.len = start + (o->b.len - start) / 2;
+    while (o->n_stamps > 0 && o->stamp_at[o->n_stamps - 1] + SIM_STAMP_WIDTH > o->b.len) o->n_stamps--;
+  }
+  return o->oom ? -1 : 0;
+}
+
+const char *sim_stream_headers(const sim_conn *c) {
+  /* Advertised keep-alive even when the server will close after the stream
+   * (llama-server does exactly that); clients must cope. */
+  return c->want_close ? "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n"
+                         "Connection: close\r\nTransfer-Encoding: chunked\r\nServer: benchy-sim\r\n\r\n"
+                       : "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n"
+                         "Connection: keep-alive\r\nTransfer-Encoding: chunked\r\nServer: benchy-sim\r\n\r\n";
+}

@@ -1,0 +1,575 @@
+/*
+ * routes.c — the simulator's endpoints: completions (validated, tokenized,
+ * fault draws taken, then handed to the scheduler) and the small JSON ones
+ * (/v1/models, /health, /props, /tokenize, /detokenize, /apply-template,
+ * /sim/stats). Request bodies are parsed with cJSON: requests are few
+ * compared with chunks, so this is not the hot path.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+
+#include "sim/sim_internal.h"
+#include "sim/tokenizer.h"
+
+static int path_is(const sim_request *r, const char *p) {
+  return r->path_len == strlen(p) && !memcmp(r->path, p, r->path_len);
+}
+
+static int method_is(const sim_request *r, const char *m) {
+  return r->method_len == strlen(m) && !memcmp(r->method, m, r->method_len);
+}
+
+static void respond_buf(sim_conn *c, int status, benchy_buf *b) {
+  sim_conn_respond(c, status, b->data ? b->data : "", b->len, NULL);
+}
+
+static void respond_oom(sim_conn *c) {
+  sim_conn_error(c, 500, "server_error", "the simulator ran out of memory");
+}
+
+/* Parses the body as a JSON object or answers 400 naming the problem. */
+static cJSON *parse_body(sim_conn *c, const sim_request *r) {
+  if (r->body_len == 0) {
+    sim_conn_error(c, 400, "invalid_request_error", "request body is empty; send a JSON object");
+    return NULL;
+  }
+  const char *end = NULL;
+  cJSON *json = cJSON_ParseWithLengthOpts(r->body, r->body_len, &end, 0);
+  if (!json) {
+    size_t at = end && end >= r->body ? (size_t)(end - r->body) : 0;
+    sim_conn_error(c, 400, "invalid_request_error",
+                   "request body is not valid JSON (parse error at byte %zu of %zu)", at, r->body_len);
+    return NULL;
+  }
+  if (!cJSON_IsObject(json)) {
+    cJSON_Delete(json);
+    sim_conn_error(c, 400, "invalid_request_error", "request body must be a JSON object");
+    return NULL;
+  }
+  return json;
+}
+
+/* ---- prompt tokens and their prefix-block hashes ---- */
+
+typedef struct tok_acc {
+  uint64_t h;
+  int64_t count;
+  int hash; /* collect block hashes */
+  uint64_t *blocks;
+  size_t n, cap;
+  int oom;
+} tok_acc;
+
+static void acc_add(tok_acc *a, int64_t id) {
+  a->count++;
+  if (!a->hash) return;
+  /* A running hash of the whole prefix: block k's key covers tokens
+   * [0, 16k), so equal keys mean equal prefixes (up to 64-bit collisions). */
+  uint64_t z = a->h + (uint64_t)id * 0x9E3779B97F4A7C15ull + 0x632BE59BD9B4E019ull;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  a->h = z ^ (z >> 31);
+  if (a->count % SIM_CACHE_BLOCK) return;
+  if (a->n == a->cap) {
+    size_t cap = a->cap ? a->cap * 2 : 64;
+    uint64_t *b = realloc(a->blocks, cap * sizeof *b);
+    if (!b) {
+      a->oom = 1;
+      a->hash = 0;
+      return;
+    }
+    a->blocks = b;
+    a->cap = cap;
+  }
+  a->blocks[a->n++] = a->h;
+}
+
+static void acc_token(void *ud, int64_t id, const char *piece, size_t len) {
+  (void)piece;
+  (void)len;
+  acc_add(ud, id);
+}
+
+/* ---- completions ---- */
+
+static uint64_t request_rng(uint64_t seed, uint64_t index) {
+  uint64_t st = seed ^ (index * 0xD1B54A32D192ED03ull);
+  benchy_rand_next(&st);
+  return st;
+}
+
+static void make_id(char *out, size_t n, uint64_t *rng) {
+  static const char abc[] = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+  for (size_t i = 0; i + 1 < n; i++) out[i] = abc[benchy_rand_next(rng) % 62];
+  out[n - 1] = '\0';
+}
+
+static int get_bool(const cJSON *obj, const char *name, int def) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
+  if (cJSON_IsBool(v)) return cJSON_IsTrue(v);
+  return def;
+}
+
+/* Output length: max_completion_tokens, max_tokens, n_predict (first set),
+ * else the server default. *given says whether the request named one. */
+static int get_max_tokens(sim_conn *c, const cJSON *req, int64_t *n, int *given) {
+  static const char *const names[] = {"max_completion_tokens", "max_tokens", "n_predict"};
+  *given = 0;
+  *n = c->sim->cfg.max_tokens;
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(req, names[i]);
+    if (!v || cJSON_IsNull(v)) continue;
+    if (!cJSON_IsNumber(v) || v->valuedouble != floor(v->valuedouble)) {
+      sim_conn_error(c, 400, "invalid_request_error", "'%s' must be an integer", names[i]);
+      return -1;
+    }
+    if (v->valuedouble < 0 && i == 2) return 0; /* n_predict -1: "until done" */
+    if (v->valuedouble < 1 || v->valuedouble > 1e9) {
+      sim_conn_error(c, 400, "invalid_request_error", "'%s' must be from 1 to 1000000000, got %.0f",
+                     names[i], v->valuedouble);
+      return -1;
+    }
+    *n = (int64_t)v->valuedouble;
+    *given = 1;
+    return 0;
+  }
+  return 0;
+}
+
+/* Picks the tool to call and the key of its argument object. */
+static int choose_tool(sim_conn *c, sim_stream *st, const cJSON *tools, const cJSON *choice) {
+  const char *name = NULL;
+  const cJSON *fn = NULL, *tool;
+  if (cJSON_IsObject(choice)) {
+    const cJSON *f = cJSON_GetObjectItemCaseSensitive(choice, "function");
+    const cJSON *nm = cJSON_GetObjectItemCaseSensitive(f, "name");
+    if (!cJSON_IsString(nm)) {
+      sim_conn_error(c, 400, "invalid_request_error",
+                     "'tool_choice' must be \"none\", \"auto\", \"required\" or "
+                     "{\"type\":\"function\",\"function\":{\"name\":...}}");
+      return -1;
+    }
+    name = nm->valuestring;
+    cJSON_ArrayForEach(tool, tools) {
+      const cJSON *tf = cJSON_GetObjectItemCaseSensitive(tool, "function");
+      const cJSON *tn = cJSON_GetObjectItemCaseSensitive(tf, "name");
+      if (cJSON_IsString(tn) && !strcmp(tn->valuestring, name)) fn = tf;
+    }
+  } else {
+    fn = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(tools, 0), "function");
+    const cJSON *tn = cJSON_GetObjectItemCaseSensitive(fn, "name");
+    if (!cJSON_IsString(tn)) {
+      sim_conn_error(c, 400, "invalid_request_error",
+                     "tools[0] must be {\"type\":\"function\",\"function\":{\"name\":...}}");
+      return -1;
+    }
+    name = tn->valuestring;
+  }
+  /* Arguments fill the first declared parameter, so they fit the schema's
+   * shape as far as a string can. */
+  const char *key = "input";
+  const cJSON *props = cJSON_GetObjectItemCaseSensitive(
+      cJSON_GetObjectItemCaseSensitive(fn, "parameters"), "properties");
+  if (cJSON_IsObject(props) && props->child && props->child->string) key = props->child->string;
+  benchy_buf open = {0};
+  int rc = benchy_buf_append_str(&open, "{\"");
+  rc |= sim_buf_escaped(&open, key, strlen(key));
+  rc |= benchy_buf_append_str(&open, "\":\"");
+  st->tool_name = benchy_strdup(name);
+  st->args_open = open.data;
+  if (rc || !st->tool_name || !st->args_open) {
+    respond_oom(c);
+    return -1;
+  }
+  st->tool = 1;
+  return 0;
+}
+
+/* Tokenizes the prompt of a chat or completions request into acc. */
+static int prompt_tokens(sim_conn *c, const cJSON *req, int api, tok_acc *acc) {
+  if (api == SIM_API_CHAT) {
+    benchy_buf text = {0};
+    char err[256];
+    int rc = sim_apply_template(cJSON_GetObjectItemCaseSensitive(req, "messages"),
+                                cJSON_GetObjectItemCaseSensitive(req, "tools"), &text, err, sizeof err);
+    if (rc == -1) sim_conn_error(c, 400, "invalid_request_error", "%s", err);
+    else if (rc) respond_oom(c);
+    else sim_tokenize(text.data ? text.data : "", text.len, acc_token, acc);
+    benchy_buf_free(&text);
+    return rc ? -1 : 0;
+  }
+  const cJSON *prompt = cJSON_GetObjectItemCaseSensitive(req, "prompt");
+  if (cJSON_IsArray(prompt) && cJSON_GetArraySize(prompt) == 1 &&
+      cJSON_IsString(cJSON_GetArrayItem(prompt, 0)))
+    prompt = cJSON_GetArrayItem(prompt, 0);
+  if (cJSON_IsString(prompt)) {
+    sim_tokenize(prompt->valuestring, strlen(prompt->valuestring), acc_token, acc);
+    return 0;
+  }
+  if (cJSON_IsArray(prompt)) { /* token ids, taken as they are */
+    const cJSON *t;
+    cJSON_ArrayForEach(t, prompt) {
+      if (!cJSON_IsNumber(t)) goto bad;
+      acc_add(acc, (int64_t)t->valuedouble);
+    }
+    return 0;
+  }
+bad:
+  sim_conn_error(c, 400, "invalid_request_error",
+                 "'prompt' must be a string, a one-string array, or an array of token ids");
+  return -1;
+}
+
+static void handle_completion(sim_conn *c, const sim_request *r, int api) {
+  sim_t *s = c->sim;
+  const sim_config *cfg = &s->cfg;
+  int64_t t0 = benchy_now_ns();
+  uint64_t index = s->next_index++;
+  uint64_t rng = request_rng(cfg->seed, index);
+  /* All fault draws are taken, in a fixed order, whether they fire or not:
+   * request k's fate depends on the seed and k only. */
+  double u[SIM_F_COUNT];
+  for (int k = 0; k < SIM_F_COUNT; k++) u[k] = benchy_rand_unit(&rng);
+  if (u[SIM_F_429] < cfg->fault_p[SIM_F_429]) {
+    sim_count_fault(s, SIM_F_429);
+    sim_conn_error(c, 429, "rate_limit_error", "simulated rate limit (--fault-429); retry later");
+    return;
+  }
+  if (u[SIM_F_500] < cfg->fault_p[SIM_F_500]) {
+    sim_count_fault(s, SIM_F_500);
+    sim_conn_error(c, 500, "server_error", "simulated internal server error (--fault-500)");
+    return;
+  }
+  cJSON *req = parse_body(c, r);
+  if (!req) return;
+  sim_stream *st = NULL;
+  tok_acc acc = {0};
+  const cJSON *model = cJSON_GetObjectItemCaseSensitive(req, "model");
+  if (model && !cJSON_IsNull(model) && (!cJSON_IsString(model) || strcmp(model->valuestring, cfg->model))) {
+    sim_conn_error(c, 404, "model_not_found", "model '%s' not found; this server serves '%s'",
+                   cJSON_IsString(model) ? model->valuestring : "(not a string)", cfg->model);
+    goto out;
+  }
+  st = calloc(1, sizeof *st);
+  if (!st) {
+    respond_oom(c);
+    goto out;
+  }
+  st->sim = s;
+  st->conn = c;
+  st->index = index;
+  st->api = api;
+  st->heap_idx = -1;
+  st->t0 = t0;
+  st->created = (int64_t)time(NULL);
+  const cJSON *stream = cJSON_GetObjectItemCaseSensitive(req, "stream");
+  st->streaming = cJSON_IsTrue(stream);
+  st->include_usage =
+      st->streaming && get_bool(cJSON_GetObjectItemCaseSensitive(req, "stream_options"), "include_usage", 0);
+  st->use_cache = cfg->prefix_cache && get_bool(req, "cache_prompt", 1);
+  int given;
+  if (get_max_tokens(c, req, &st->n, &given)) goto out;
+  if (api == SIM_API_CHAT) {
+    const cJSON *tools = cJSON_GetObjectItemCaseSensitive(req, "tools");
+    const cJSON *choice = cJSON_GetObjectItemCaseSensitive(req, "tool_choice");
+    int none = cJSON_IsString(choice) && !strcmp(choice->valuestring, "none");
+    if (cJSON_IsArray(tools) && cJSON_GetArraySize(tools) > 0 && !none &&
+        choose_tool(c, st, tools, choice))
+      goto out;
+  }
+  acc.hash = st->use_cache;
+  if (prompt_tokens(c, req, api, &acc)) goto out;
+  if (acc.oom) st->use_cache = 0;
+  st->prompt_tokens = acc.count;
+  if (!given && st->prompt_tokens < cfg->ctx_size && st->prompt_tokens + st->n > cfg->ctx_size)
+    st->n = cfg->ctx_size - st->prompt_tokens; /* a default never overflows */
+  if (st->prompt_tokens + st->n > cfg->ctx_size) {
+    benchy_buf b = {0};
+    long long need = (long long)(st->prompt_tokens + st->n);
+    benchy_buf_printf(&b,
+                      "{\"error\":{\"code\":400,\"message\":\"request (%lld tokens: %lld prompt + %lld "
+                      "max_tokens) exceeds the available context size (%lld tokens), try increasing it\","
+                      "\"type\":\"exceed_context_size_error\",\"n_prompt_tokens\":%lld,\"n_ctx\":%lld}}",
+                      need, (long long)st->prompt_tokens, (long long)st->n, (long long)cfg->ctx_size,
+                      (long long)st->prompt_tokens, (long long)cfg->ctx_size);
+    if (b.data) respond_buf(c, 400, &b);
+    else respond_oom(c);
+    benchy_buf_free(&b);
+    goto out;
+  }
+  st->blocks = acc.blocks;
+  st->n_blocks = acc.n;
+  acc.blocks = NULL;
+  if (api == SIM_API_CHAT) {
+    st->n_reason = cfg->reasoning_tokens;
+    int64_t room = st->tool ? st->n - 1 : st->n; /* the tool call needs its header token */
+    if (st->n_reason > room) st->n_reason = room;
+  }
+  for (int k = SIM_F_DISCONNECT; k < SIM_F_COUNT; k++)
+    if (u[k] < cfg->fault_p[k]) st->faults |= 1u << k;
+  st->fault_tok = (st->n - 1) / 2;
+  st->word_seed = benchy_rand_next(&rng);
+  char rnd[33];
+  make_id(rnd, sizeof rnd, &rng);
+  snprintf(st->id, sizeof st->id, "%s%s", api == SIM_API_CHAT || cfg->flavour == SIM_FLAVOUR_LLAMA ? "chatcmpl-" : "cmpl-", rnd);
+  make_id(rnd, 25, &rng);
+  snprintf(st->tool_id, sizeof st->tool_id, "call_%s", rnd);
+  st->rng = rng;
+  if (sim_render_prepare(st)) {
+    respond_oom(c);
+    goto out;
+  }
+  c->stream = st;
+  if (sim_stream_submit(st)) {
+    c->stream = NULL;
+    sim_conn_error(c, 503, "server_error", "the simulator ran out of memory for another stream");
+    goto out;
+  }
+  st = NULL;
+out:
+  sim_stream_free(st);
+  free(acc.blocks);
+  cJSON_Delete(req);
+}
+
+/* ---- small endpoints ---- */
+
+static void handle_models(sim_conn *c) {
+  sim_t *s = c->sim;
+  benchy_buf b = {0};
+  int rc = benchy_buf_append_str(&b, "{\"object\":\"list\",\"data\":[{\"id\":\"");
+  rc |= sim_buf_escaped(&b, s->cfg.model, strlen(s->cfg.model));
+  rc |= benchy_buf_printf(&b, "\",\"object\":\"model\",\"created\":%lld,\"owned_by\":\"benchy-sim\",\"root\":\"",
+                          (long long)s->created_base);
+  rc |= sim_buf_escaped(&b, s->cfg.model, strlen(s->cfg.model));
+  rc |= benchy_buf_printf(&b, "\",\"max_model_len\":%lld,\"meta\":{\"n_ctx\":%lld,\"n_ctx_train\":%lld}}]}",
+                          (long long)s->cfg.ctx_size, (long long)s->cfg.ctx_size, (long long)s->cfg.ctx_size);
+  if (rc) respond_oom(c);
+  else respond_buf(c, 200, &b);
+  benchy_buf_free(&b);
+}
+
+static const char *const flavour_names[] = {"llama", "vllm", "sglang"};
+
+static void handle_props(sim_conn *c) {
+  sim_t *s = c->sim;
+  benchy_buf b = {0};
+  int rc = benchy_buf_printf(&b,
+                             "{\"default_generation_settings\":{\"n_ctx\":%lld,\"params\":{\"n_predict\":%lld}},"
+                             "\"total_slots\":%lld,\"n_ctx\":%lld,\"model_alias\":\"",
+                             (long long)s->cfg.ctx_size, (long long)s->cfg.max_tokens,
+                             (long long)s->cfg.slots, (long long)s->cfg.ctx_size);
+  rc |= sim_buf_escaped(&b, s->cfg.model, strlen(s->cfg.model));
+  rc |= benchy_buf_append_str(&b, "\",\"model_path\":\"");
+  rc |= sim_buf_escaped(&b, s->cfg.model, strlen(s->cfg.model));
+  rc |= benchy_buf_printf(&b,
+                          "\",\"build_info\":\"benchy-sim %s (flavour %s)\",\"chat_template\":\"chatml "
+                          "(benchy-sim: <|im_start|>role\\ncontent<|im_end|>\\n; see docs/simulator.md)\","
+                          "\"bos_token\":\"\",\"eos_token\":\"<|im_end|>\"}",
+                          BENCHY_VERSION_STRING, flavour_names[s->cfg.flavour]);
+  if (rc) respond_oom(c);
+  else respond_buf(c, 200, &b);
+  benchy_buf_free(&b);
+}
+
+typedef struct tok_list {
+  benchy_buf *b;
+  int pieces, first, failed;
+} tok_list;
+
+static void list_token(void *ud, int64_t id, const char *piece, size_t len) {
+  tok_list *t = ud;
+  benchy_buf *b = t->b;
+  int rc = t->first ? 0 : benchy_buf_append(b, ",", 1);
+  t->first = 0;
+  if (!t->pieces) {
+    rc |= benchy_buf_printf(b, "%lld", (long long)id);
+  } else {
+    rc |= benchy_buf_printf(b, "{\"id\":%lld,\"piece\":", (long long)id);
+    if (len > 1 || (unsigned char)piece[0] < 0x80) {
+      rc |= benchy_buf_append(b, "\"", 1);
+      rc |= sim_buf_escaped(b, piece, len);
+      rc |= benchy_buf_append(b, "\"", 1);
+    } else { /* a lone byte that is not UTF-8: its value, as llama-server does */
+      rc |= benchy_buf_printf(b, "[%u]", (unsigned)(unsigned char)piece[0]);
+    }
+    rc |= benchy_buf_append(b, "}", 1);
+  }
+  if (rc) t->failed = 1;
+}
+
+static void handle_tokenize(sim_conn *c, const sim_request *r) {
+  sim_t *s = c->sim;
+  cJSON *req = parse_body(c, r);
+  if (!req) return;
+  const cJSON *content = cJSON_GetObjectItemCaseSensitive(req, "content");
+  const cJSON *prompt = cJSON_GetObjectItemCaseSensitive(req, "prompt");
+  const cJSON *messages = cJSON_GetObjectItemCaseSensitive(req, "messages");
+  benchy_buf text = {0}, b = {0};
+  tok_list tl = {&b, 0, 1, 0};
+  if (cJSON_IsString(content)) {
+    /* llama-server's form. No BOS is ever added: add_special changes nothing. */
+    tl.pieces = get_bool(req, "with_pieces", 0);
+    tl.failed |= benchy_buf_append_str(&b, "{\"tokens\":[");
+    sim_tokenize(content->valuestring, strlen(content->valuestring), list_token, &tl);
+    tl.failed |= benchy_buf_append_str(&b, "]}");
+  } else if (cJSON_IsString(prompt) || messages) {
+    /* vLLM's form. */
+    if (cJSON_IsString(prompt)) {
+      tl.failed |= benchy_buf_append_str(&text, prompt->valuestring);
+    } else {
+      char err[256];
+      int rc = sim_apply_template(messages, cJSON_GetObjectItemCaseSensitive(req, "tools"), &text, err,
+                                  sizeof err);
+      if (rc == -1) {
+        sim_conn_error(c, 400, "invalid_request_error", "%s", err);
+        goto out;
+      }
+      tl.failed |= rc != 0;
+    }
+    size_t count = sim_tokenize(text.data ? text.data : "", text.len, NULL, NULL);
+    tl.failed |= benchy_buf_printf(&b, "{\"count\":%zu,\"max_model_len\":%lld,\"tokens\":[", count,
+                                   (long long)s->cfg.ctx_size);
+    sim_tokenize(text.data ? text.data : "", text.len, list_token, &tl);
+    tl.failed |= benchy_buf_append_str(&b, "]}");
+  } else {
+    sim_conn_error(c, 400, "invalid_request_error",
+                   "send {\"content\": text} (llama.cpp form) or {\"prompt\": text} / "
+                   "{\"messages\": [...]} (vLLM form)");
+    goto out;
+  }
+  if (tl.failed) respond_oom(c);
+  else respond_buf(c, 200, &b);
+out:
+  benchy_buf_free(&text);
+  benchy_buf_free(&b);
+  cJSON_Delete(req);
+}
+
+static void handle_detokenize(sim_conn *c, const sim_request *r) {
+  cJSON *req = parse_body(c, r);
+  if (!req) return;
+  const cJSON *tokens = cJSON_GetObjectItemCaseSensitive(req, "tokens");
+  benchy_buf text = {0}, b = {0};
+  if (!cJSON_IsArray(tokens)) {
+    sim_conn_error(c, 400, "invalid_request_error", "'tokens' must be an array of token ids");
+    goto out;
+  }
+  const cJSON *t;
+  int i = 0;
+  cJSON_ArrayForEach(t, tokens) {
+    int rc = cJSON_IsNumber(t) && t->valuedouble == floor(t->valuedouble)
+                 ? sim_detokenize_one((int64_t)t->valuedouble, &text)
+                 : -1;
+    if (rc == -1) {
+      sim_conn_error(c, 400, "invalid_request_error", "tokens[%d] is not a token id of this tokenizer", i);
+      goto out;
+    }
+    if (rc) {
+      respond_oom(c);
+      goto out;
+    }
+    i++;
+  }
+  int rc = benchy_buf_append_str(&b, c->sim->cfg.flavour == SIM_FLAVOUR_VLLM ? "{\"prompt\":\"" : "{\"content\":\"");
+  rc |= sim_buf_escaped(&b, text.data ? text.data : "", text.len);
+  rc |= benchy_buf_append_str(&b, "\"}");
+  if (rc) respond_oom(c);
+  else respond_buf(c, 200, &b);
+out:
+  benchy_buf_free(&text);
+  benchy_buf_free(&b);
+  cJSON_Delete(req);
+}
+
+static void handle_apply_template(sim_conn *c, const sim_request *r) {
+  cJSON *req = parse_body(c, r);
+  if (!req) return;
+  benchy_buf text = {0}, b = {0};
+  char err[256];
+  int rc = sim_apply_template(cJSON_GetObjectItemCaseSensitive(req, "messages"),
+                              cJSON_GetObjectItemCaseSensitive(req, "tools"), &text, err, sizeof err);
+  if (rc == -1) {
+    sim_conn_error(c, 400, "invalid_request_error", "%s", err);
+  } else {
+    rc |= benchy_buf_append_str(&b, "{\"prompt\":\"");
+    rc |= sim_buf_escaped(&b, text.data ? text.data : "", text.len);
+    rc |= benchy_buf_append_str(&b, "\"}");
+    if (rc) respond_oom(c);
+    else respond_buf(c, 200, &b);
+  }
+  benchy_buf_free(&text);
+  benchy_buf_free(&b);
+  cJSON_Delete(req);
+}
+
+static void handle_stats(sim_conn *c) {
+  benchy_buf b = {0};
+  if (sim_write_stats_json(c->sim, &b)) respond_oom(c);
+  else respond_buf(c, 200, &b);
+  benchy_buf_free(&b);
+}
+
+typedef struct route {
+  const char *method, *path;
+  int id;
+} route;
+
+enum { R_HEALTH, R_MODELS, R_PROPS, R_STATS, R_CHAT, R_COMPLETIONS, R_TOKENIZE, R_DETOKENIZE, R_TEMPLATE };
+
+static const route routes[] = {
+    {"GET", "/health", R_HEALTH},
+    {"GET", "/v1/health", R_HEALTH},
+    {"GET", "/v1/models", R_MODELS},
+    {"GET", "/models", R_MODELS},
+    {"GET", "/props", R_PROPS},
+    {"GET", "/sim/stats", R_STATS},
+    {"POST", "/v1/chat/completions", R_CHAT},
+    {"POST", "/chat/completions", R_CHAT},
+    {"POST", "/v1/completions", R_COMPLETIONS},
+    {"POST", "/completions", R_COMPLETIONS},
+    {"POST", "/tokenize", R_TOKENIZE},
+    {"POST", "/detokenize", R_DETOKENIZE},
+    {"POST", "/apply-template", R_TEMPLATE},
+};
+
+void sim_route(sim_conn *c, const sim_request *r) {
+  sim_t *s = c->sim;
+  pthread_mutex_lock(&s->mu);
+  s->requests++;
+  pthread_mutex_unlock(&s->mu);
+  int path_known = 0;
+  for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
+    if (!path_is(r, routes[i].path)) continue;
+    path_known = 1;
+    if (!method_is(r, routes[i].method)) continue;
+    switch (routes[i].id) {
+    case R_HEALTH: {
+      static const char ok[] = "{\"status\":\"ok\"}";
+      sim_conn_respond(c, 200, ok, sizeof ok - 1, NULL);
+      return;
+    }
+    case R_MODELS: handle_models(c); return;
+    case R_PROPS: handle_props(c); return;
+    case R_STATS: handle_stats(c); return;
+    case R_CHAT: handle_completion(c, r, SIM_API_CHAT); return;
+    case R_COMPLETIONS: handle_completion(c, r, SIM_API_COMPLETIONS); return;
+    case R_TOKENIZE: handle_tokenize(c, r); return;
+    case R_DETOKENIZE: handle_detokenize(c, r); return;
+    default: handle_apply_template(c, r); return;
+    }
+  }
+  if (path_known)
+    sim_conn_error(c, 405, "invalid_request_error", "method %.*s is not allowed for %.*s",
+                   (int)r->method_len, r->method, (int)r->path_len, r->path);
+  else
+    sim_conn_error(c, 404, "not_found_error",
+                   "no endpoint %.*s %.*s (benchy sim serves /v1/chat/completions, /v1/completions, "
+                   "/v1/models, /health, /props, /tokenize, /detokenize, /apply-template, /sim/stats)",
+                   (int)r->method_len, r->method, (int)r->path_len, r->path);
+}

@@ -1,0 +1,600 @@
+/*
+ * load_metrics.c — see load_metrics.h. Uses benchy/stats.h for moments,
+ * histograms and numpy-linear percentiles; writes cJSON.
+ */
+#include "load_metrics.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ------------------------------------------------------------ SLOs */
+
+int load_slo_any(const load_slo *slo) {
+  return slo && (slo->ttft_ms > 0 || slo->tpot_ms > 0 || slo->e2el_ms > 0);
+}
+
+static int parse_one_slo(const char *tok, load_slo *out, char *err, size_t errlen) {
+  const char *colon = strchr(tok, ':');
+  if (!colon) {
+    snprintf(err, errlen, "--goodput: '%s' is not METRIC:MS; use e.g. ttft:200 tpot:50 e2el:5000",
+             tok);
+    return BENCHY_ERR_INVALID;
+  }
+  size_t nlen = (size_t)(colon - tok);
+  double *slot = NULL;
+  if (nlen == 4 && !strncmp(tok, "ttft", 4)) slot = &out->ttft_ms;
+  if (nlen == 4 && !strncmp(tok, "tpot", 4)) slot = &out->tpot_ms;
+  if (nlen == 4 && !strncmp(tok, "e2el", 4)) slot = &out->e2el_ms;
+  if (!slot) {
+    snprintf(err, errlen, "--goodput: unknown metric '%.*s' in '%s'; use ttft, tpot or e2el",
+             (int)nlen, tok, tok);
+    return BENCHY_ERR_INVALID;
+  }
+  char *end;
+  double v = strtod(colon + 1, &end);
+  if (end == colon + 1 || *end || !(v > 0) || !isfinite(v)) {
+    snprintf(err, errlen, "--goodput: '%s' needs a positive number of milliseconds after ':'", tok);
+    return BENCHY_ERR_INVALID;
+  }
+  *slot = v;
+  return BENCHY_OK;
+}
+
+int load_slo_parse(const char *const *items, size_t n, load_slo *out, char *err, size_t errlen) {
+  memset(out, 0, sizeof *out);
+  for (size_t i = 0; i < n; i++) {
+    char *copy = benchy_strdup(items[i] ? items[i] : "");
+    if (!copy) return BENCHY_ERR_NOMEM;
+    char *save = NULL;
+    int st = BENCHY_OK;
+    for (char *tok = strtok_r(copy, ", \t", &save); tok && st == BENCHY_OK;
+         tok = strtok_r(NULL, ", \t", &save))
+      st = parse_one_slo(tok, out, err, errlen);
+    free(copy);
+    if (st != BENCHY_OK) return st;
+  }
+  return BENCHY_OK;
+}
+
+int load_sample_meets(const load_sample *s, const load_slo *slo, int from_schedule) {
+  if (s->status != BENCHY_OK) return 0;
+  int64_t extra = 0;
+  if (from_schedule && s->queue_ns > 0) extra = s->queue_ns;
+  if (slo->ttft_ms > 0) {
+    if (s->ttft_ns < 0 || (double)(s->ttft_ns + extra) / 1e6 > slo->ttft_ms) return 0;
+  }
+  if (slo->tpot_ms > 0 && s->tpot_ns >= 0 && (double)s->tpot_ns / 1e6 > slo->tpot_ms) return 0;
+  if (slo->e2el_ms > 0) {
+    if (s->e2el_ns < 0 || (double)(s->e2el_ns + extra) / 1e6 > slo->e2el_ms) return 0;
+  }
+  return 1;
+}
+
+/* ------------------------------------------------------------ accumulator */
+
+int load_acc_init(load_acc *a, int64_t t0, size_t raw_budget) {
+  memset(a, 0, sizeof *a);
+  a->t0 = t0;
+  a->raw_budget = raw_budget;
+  benchy_moments_init(&a->m_chunk);
+  benchy_moments_init(&a->m_token);
+  if (benchy_hist_new(&a->itl_chunk, LOAD_HIST_BITS) != BENCHY_OK ||
+      benchy_hist_new(&a->itl_token, LOAD_HIST_BITS) != BENCHY_OK) {
+    load_acc_free(a);
+    return -1;
+  }
+  return 0;
+}
+
+void load_acc_free(load_acc *a) {
+  if (!a) return;
+  benchy_hist_free(a->itl_chunk);
+  benchy_hist_free(a->itl_token);
+  free(a->raw_chunk);
+  free(a->raw_token);
+  free(a->buckets);
+  free(a->scratch);
+  memset(a, 0, sizeof *a);
+}
+
+/* Appends count copies of v to a raw array, unless the budget is spent
+ * (then the array is dropped: a partial sample would bias percentiles). */
+static int raw_push(load_acc *a, double **arr, size_t *n, size_t *cap, double v, uint64_t count) {
+  if (a->raw_overflow) return 0;
+  if (a->raw_budget && *n + count > a->raw_budget) {
+    a->raw_overflow = 1;
+    return 0;
+  }
+  if (*n + count > *cap) {
+    size_t ncap = *cap ? *cap : 1024;
+    while (ncap < *n + count) ncap *= 2;
+    double *grown = realloc(*arr, ncap * sizeof *grown);
+    if (!grown) {
+      a->raw_overflow = 1; /* the histograms still hold everything */
+      return -1;
+    }
+    *arr = grown;
+    *cap = ncap;
+  }
+  for (uint64_t i = 0; i < count; i++) (*arr)[(*n)++] = v;
+  return 0;
+}
+
+static load_bucket *bucket_at(load_acc *a, int64_t t) {
+  if (!t) return NULL;
+  int64_t rel = t - a->t0;
+  size_t i = rel <= 0 ? 0 : (size_t)(rel / 1000000000);
+  if (i > (size_t)10 * 1000 * 1000) return NULL; /* a clock far off: not worth 10M buckets */
+  if (i >= a->n_buckets) {
+    size_t ncap = i + 1 < 2 * a->n_buckets ? 2 * a->n_buckets : i + 1;
+    load_bucket *grown = realloc(a->buckets, ncap * sizeof *grown);
+    if (!grown) return NULL;
+    memset(grown + a->n_buckets, 0, (ncap - a->n_buckets) * sizeof *grown);
+    a->buckets = grown;
+    a->n_buckets = ncap;
+  }
+  return &a->buckets[i];
+}
+
+int load_acc_merge(load_acc *into, const load_acc *from) {
+  int rc = 0;
+  if (benchy_hist_merge(into->itl_chunk, from->itl_chunk) != BENCHY_OK) rc = -1;
+  if (benchy_hist_merge(into->itl_token, from->itl_token) != BENCHY_OK) rc = -1;
+  benchy_moments_merge(&into->m_chunk, &from->m_chunk);
+  benchy_moments_merge(&into->m_token, &from->m_token);
+  if (from->raw_overflow) into->raw_overflow = 1;
+  for (size_t i = 0; i < from->n_raw_chunk && !into->raw_overflow; i++)
+    if (raw_push(into, &into->raw_chunk, &into->n_raw_chunk, &into->cap_raw_chunk,
+                 from->raw_chunk[i], 1) != 0)
+      rc = -1;
+  for (size_t i = 0; i < from->n_raw_token && !into->raw_overflow; i++)
+    if (raw_push(into, &into->raw_token, &into->n_raw_token, &into->cap_raw_token,
+                 from->raw_token[i], 1) != 0)
+      rc = -1;
+  /* Buckets are aligned on the same t0 (one per level). */
+  for (size_t i = from->n_buckets; i-- > 0;) {
+    const load_bucket *b = &from->buckets[i];
+    if (!b->started && !b->completed && !b->failed && !b->output_tokens) continue;
+    load_bucket *d = bucket_at(into, into->t0 + (int64_t)i * 1000000000);
+    if (!d) {
+      rc = -1;
+      continue;
+    }
+    d->started += b->started;
+    d->completed += b->completed;
+    d->failed += b->failed;
+    d->output_tokens += b->output_tokens;
+  }
+  into->chunk_count_spread += from->chunk_count_spread;
+  return rc;
+}
+
+/* ------------------------------------------------------------ per request */
+
+int load_chunk_tokens(const benchy_chunk_event *ev, size_t n, int64_t total, int64_t *k) {
+  int64_t known = 0, unknown = 0, unknown_bytes = 0;
+  for (size_t i = 0; i < n; i++) {
+    k[i] = 0;
+    if (!(ev[i].kinds & BENCHY_CHUNK_TOKENS)) continue;
+    if (ev[i].tokens >= 0) {
+      k[i] = ev[i].tokens;
+      known += ev[i].tokens;
+    } else {
+      unknown++;
+      unknown_bytes += ev[i].text_bytes;
+    }
+  }
+  if (!unknown) return 0;
+  /* Every unknown chunk carried at least one token; the rest of the total
+   * goes by text bytes, largest remainders first, so the sum is exact. */
+  int64_t extra = total > 0 ? total - known - unknown : 0;
+  for (size_t i = 0; i < n; i++)
+    if ((ev[i].kinds & BENCHY_CHUNK_TOKENS) && ev[i].tokens < 0) k[i] = 1;
+  if (extra <= 0) return total > 0;
+  /* Shares by cumulative rounding: chunk i gets floor(C_i) - floor(C_i-1)
+   * where C_i is the extra owed to chunks 0..i. One pass, the shares add
+   * up to extra exactly, and no chunk is off by more than one token. */
+  int64_t cum_bytes = 0, seen = 0, given = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (!(ev[i].kinds & BENCHY_CHUNK_TOKENS) || ev[i].tokens >= 0) continue;
+    seen++;
+    cum_bytes += ev[i].text_bytes;
+    int64_t owed;
+    if (seen == unknown)
+      owed = extra;
+    else if (unknown_bytes > 0)
+      owed = (int64_t)floor((double)extra * (double)cum_bytes / (double)unknown_bytes);
+    else
+      owed = extra * seen / unknown;
+    if (owed > extra) owed = extra;
+    if (owed < given) owed = given;
+    k[i] += owed - given;
+    given = owed;
+  }
+  return 1;
+}
+
+void load_sample_from_record(const benchy_record *r, uint64_t index, int64_t expected_input,
+                             load_sample *s) {
+  memset(s, 0, sizeof *s);
+  s->index = index;
+  s->status = r->status;
+  s->http_status = r->http_status;
+  s->t_scheduled = r->t_scheduled;
+  s->t_dispatched = r->t_dispatched;
+  s->t_first_token = r->t_first_token;
+  s->t_done = r->t_done;
+  s->ttft_ns = benchy_record_ttft_ns(r);
+  s->ttfr_ns = benchy_record_ttfr_ns(r);
+  s->tpot_ns = benchy_record_tpot_ns(r);
+  s->e2el_ns = benchy_record_e2e_ns(r);
+  s->queue_ns = benchy_record_queue_ns(r);
+  s->output_tokens = r->output_tokens;
+  s->usage_output_tokens = r->usage_completion_tokens;
+  s->chunk_output_tokens = r->server_chunk_tokens >= 0 ? r->server_chunk_tokens : r->token_chunks;
+  s->input_tokens = r->usage_prompt_tokens >= 0 ? r->usage_prompt_tokens : expected_input;
+  s->cached_tokens = r->usage_cached_tokens;
+}
+
+int load_ingest(load_acc *acc, const benchy_record *r, uint64_t index, int64_t expected_input,
+                load_sample *out) {
+  load_sample_from_record(r, index, expected_input, out);
+  if (!acc || r->status == BENCHY_ERR_CANCELLED) return 0;
+  int rc = 0;
+  load_bucket *b = bucket_at(acc, r->t_dispatched);
+  if (b) b->started++;
+  b = bucket_at(acc, r->t_done);
+  if (b) {
+    if (r->status == BENCHY_OK)
+      b->completed++;
+    else
+      b->failed++;
+  }
+  /* Failed requests are left out of every latency figure (and counted). */
+  if (r->status != BENCHY_OK || !r->chunk_events || !r->n_chunk_events) return 0;
+  size_t n = r->n_chunk_events;
+  if (n > acc->scratch_cap) {
+    int64_t *grown = realloc(acc->scratch, n * sizeof *grown);
+    if (!grown) return -1;
+    acc->scratch = grown;
+    acc->scratch_cap = n;
+  }
+  int64_t *k = acc->scratch;
+  if (load_chunk_tokens(r->chunk_events, n, r->output_tokens, k)) acc->chunk_count_spread++;
+  int64_t prev_chunk = 0, prev_token = 0;
+  for (size_t i = 0; i < n; i++) {
+    const benchy_chunk_event *e = &r->chunk_events[i];
+    if (!(e->kinds & BENCHY_CHUNK_TOKENS)) continue;
+    if (prev_chunk) {
+      int64_t gap = e->t_ns - prev_chunk;
+      benchy_hist_add(acc->itl_chunk, gap);
+      benchy_moments_add(&acc->m_chunk, (double)gap);
+      if (raw_push(acc, &acc->raw_chunk, &acc->n_raw_chunk, &acc->cap_raw_chunk, (double)gap, 1))
+        rc = -1;
+    }
+    prev_chunk = e->t_ns;
+    if (k[i] <= 0) continue;
+    if (prev_token) {
+      /* k tokens over one gap: k gaps of gap / k each. */
+      double each = (double)(e->t_ns - prev_token) / (double)k[i];
+      benchy_hist_add_n(acc->itl_token, (int64_t)llround(each), (uint64_t)k[i]);
+      for (int64_t j = 0; j < k[i]; j++) benchy_moments_add(&acc->m_token, each);
+      if (raw_push(acc, &acc->raw_token, &acc->n_raw_token, &acc->cap_raw_token, each,
+                   (uint64_t)k[i]))
+        rc = -1;
+    }
+    prev_token = e->t_ns;
+    b = bucket_at(acc, e->t_ns);
+    if (b) b->output_tokens += k[i];
+  }
+  return rc;
+}
+
+/* ------------------------------------------------------------ aggregates */
+
+const char *load_failure_kind(int status) {
+  switch (status) {
+  case BENCHY_OK:
+  case BENCHY_ERR_CANCELLED:
+    return NULL;
+  case BENCHY_ERR_RATE_LIMITED:
+    return "rate_limited";
+  case BENCHY_ERR_HTTP:
+    return "http_error";
+  case BENCHY_ERR_TIMEOUT:
+    return "timeout";
+  case BENCHY_ERR_DISCONNECT:
+    return "disconnect";
+  case BENCHY_ERR_MALFORMED:
+    return "malformed";
+  case BENCHY_ERR_SERVER:
+    return "server_error";
+  case BENCHY_ERR_CONNECT:
+    return "connect";
+  case BENCHY_ERR_TRANSPORT:
+    return "transport";
+  default:
+    return "other";
+  }
+}
+
+static const char *const failure_kinds[] = {"rate_limited", "http_error", "timeout",
+                                            "disconnect",   "malformed",  "server_error",
+                                            "connect",      "transport",  "other"};
+
+void load_percentile_key(char *buf, size_t len, double p, const char *name) {
+  if (p == floor(p))
+    snprintf(buf, len, "p%lld_%s_ms", (long long)p, name);
+  else
+    snprintf(buf, len, "p%g_%s_ms", p, name);
+}
+
+static void add_num_or_null(cJSON *o, const char *key, double v) {
+  if (isfinite(v))
+    cJSON_AddNumberToObject(o, key, v);
+  else
+    cJSON_AddNullToObject(o, key);
+}
+
+static void add_stat(cJSON *o, const char *stat, const char *name, double v) {
+  char key[96];
+  snprintf(key, sizeof key, "%s_%s_ms", stat, name);
+  add_num_or_null(o, key, v);
+}
+
+void load_summarize(cJSON *obj, const char *name, double *v, size_t n, const load_agg_config *cfg) {
+  benchy_moments m;
+  benchy_moments_init(&m);
+  for (size_t i = 0; i < n; i++) benchy_moments_add(&m, v[i]);
+  size_t np = cfg ? cfg->n_percentiles : 0;
+  double *ps = calloc(np + 1, sizeof *ps);
+  double *out = calloc(np + 1, sizeof *out);
+  if (ps && out) {
+    ps[0] = 50.0;
+    for (size_t i = 0; i < np; i++) ps[i + 1] = cfg->percentiles[i];
+    benchy_percentiles(v, n, ps, np + 1, out);
+  }
+  add_stat(obj, "mean", name, n ? benchy_moments_mean(&m) : NAN);
+  add_stat(obj, "median", name, n && out ? out[0] : NAN);
+  add_stat(obj, "std", name, benchy_moments_stddev(&m, cfg ? cfg->ddof : 0));
+  add_stat(obj, "min", name, n ? m.min : NAN);
+  add_stat(obj, "max", name, n ? m.max : NAN);
+  for (size_t i = 0; i < np; i++) {
+    char key[96];
+    load_percentile_key(key, sizeof key, cfg->percentiles[i], name);
+    add_num_or_null(obj, key, n && out ? out[i + 1] : NAN);
+  }
+  free(ps);
+  free(out);
+}
+
+/* The same fields from a histogram and exact moments (ns in, ms out). */
+static void summarize_hist(cJSON *obj, const char *name, const benchy_hist *h,
+                           const benchy_moments *m, const load_agg_config *cfg) {
+  uint64_t n = benchy_hist_count(h);
+  add_stat(obj, "mean", name, n ? benchy_moments_mean(m) / 1e6 : NAN);
+  add_stat(obj, "median", name, n ? (double)benchy_hist_percentile(h, 50) / 1e6 : NAN);
+  add_stat(obj, "std", name, benchy_moments_stddev(m, cfg->ddof) / 1e6);
+  add_stat(obj, "min", name, n ? m->min / 1e6 : NAN);
+  add_stat(obj, "max", name, n ? m->max / 1e6 : NAN);
+  for (size_t i = 0; i < cfg->n_percentiles; i++) {
+    char key[96];
+    load_percentile_key(key, sizeof key, cfg->percentiles[i], name);
+    add_num_or_null(obj, key,
+                    n ? (double)benchy_hist_percentile(h, cfg->percentiles[i]) / 1e6 : NAN);
+  }
+}
+
+static void summarize_raw(cJSON *obj, const char *name, const double *raw_ns, size_t n,
+                          const load_agg_config *cfg) {
+  double *ms = malloc((n ? n : 1) * sizeof *ms);
+  if (!ms) return;
+  for (size_t i = 0; i < n; i++) ms[i] = raw_ns[i] / 1e6;
+  load_summarize(obj, name, ms, n, cfg);
+  free(ms);
+}
+
+typedef struct conc_event {
+  int64_t t;
+  int delta;
+} conc_event;
+
+static int cmp_conc(const void *pa, const void *pb) {
+  const conc_event *a = pa, *b = pb;
+  if (a->t != b->t) return a->t < b->t ? -1 : 1;
+  return a->delta - b->delta; /* a finish before a start at the same instant */
+}
+
+static int64_t max_concurrency_of(const load_sample *s, size_t n) {
+  conc_event *ev = malloc((2 * n + 1) * sizeof *ev);
+  if (!ev) return -1;
+  size_t m = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (!s[i].t_dispatched || !s[i].t_done) continue;
+    ev[m++] = (conc_event){s[i].t_dispatched, +1};
+    ev[m++] = (conc_event){s[i].t_done, -1};
+  }
+  qsort(ev, m, sizeof *ev, cmp_conc);
+  int64_t cur = 0, best = 0;
+  for (size_t i = 0; i < m; i++) {
+    cur += ev[i].delta;
+    if (cur > best) best = cur;
+  }
+  free(ev);
+  return best;
+}
+
+/* Collects one metric over successful samples (in ms) and summarises it. */
+typedef int64_t (*sample_metric_fn)(const load_sample *s);
+
+static int64_t m_ttft(const load_sample *s) { return s->ttft_ns; }
+static int64_t m_ttfr(const load_sample *s) { return s->ttfr_ns; }
+static int64_t m_tpot(const load_sample *s) { return s->tpot_ns; }
+static int64_t m_e2el(const load_sample *s) { return s->e2el_ns; }
+static int64_t m_queue(const load_sample *s) { return s->queue_ns; }
+static int64_t m_ttft_sched(const load_sample *s) {
+  return s->ttft_ns >= 0 && s->queue_ns >= 0 ? s->ttft_ns + s->queue_ns : -1;
+}
+static int64_t m_e2el_sched(const load_sample *s) {
+  return s->e2el_ns >= 0 && s->queue_ns >= 0 ? s->e2el_ns + s->queue_ns : -1;
+}
+
+static int summarize_metric(cJSON *obj, const char *name, const load_sample *s, size_t n,
+                            sample_metric_fn fn, double *scratch, const load_agg_config *cfg) {
+  size_t m = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (s[i].status != BENCHY_OK) continue;
+    int64_t v = fn(&s[i]);
+    if (v >= 0) scratch[m++] = (double)v / 1e6;
+  }
+  load_summarize(obj, name, scratch, m, cfg);
+  return (int)m;
+}
+
+int load_aggregate(const load_sample *s, size_t n, const load_acc *acc, const load_agg_config *cfg,
+                   cJSON *obj) {
+  int64_t completed = 0, failed = 0, cancelled = 0;
+  int64_t start = 0, end = 0;
+  int64_t in_tokens = 0, out_tokens = 0, usage_tokens = 0, chunk_tokens = 0;
+  int64_t disagreements = 0, usage_missing = 0, input_unknown = 0, cached = 0;
+  int64_t good = 0, good_sched = 0;
+  int64_t kind_counts[sizeof failure_kinds / sizeof failure_kinds[0]] = {0};
+  cJSON *http_counts = cJSON_CreateObject();
+  if (!http_counts) return -1;
+  for (size_t i = 0; i < n; i++) {
+    const load_sample *x = &s[i];
+    if (x->status == BENCHY_ERR_CANCELLED) {
+      cancelled++;
+      continue;
+    }
+    if (x->t_scheduled && (!start || x->t_scheduled < start)) start = x->t_scheduled;
+    if (x->t_done > end) end = x->t_done;
+    if (x->status != BENCHY_OK) {
+      failed++;
+      const char *kind = load_failure_kind(x->status);
+      for (size_t k = 0; k < sizeof failure_kinds / sizeof failure_kinds[0]; k++)
+        if (!strcmp(kind, failure_kinds[k])) kind_counts[k]++;
+      if (x->http_status >= 400) {
+        char code[16];
+        snprintf(code, sizeof code, "%d", x->http_status);
+        cJSON *c = cJSON_GetObjectItemCaseSensitive(http_counts, code);
+        if (c)
+          cJSON_SetNumberValue(c, c->valuedouble + 1);
+        else
+          cJSON_AddNumberToObject(http_counts, code, 1);
+      }
+      continue;
+    }
+    completed++;
+    out_tokens += x->output_tokens > 0 ? x->output_tokens : 0;
+    if (x->input_tokens >= 0)
+      in_tokens += x->input_tokens;
+    else
+      input_unknown++;
+    if (x->cached_tokens > 0) cached += x->cached_tokens;
+    chunk_tokens += x->chunk_output_tokens;
+    if (x->usage_output_tokens >= 0) {
+      usage_tokens += x->usage_output_tokens;
+      if (x->usage_output_tokens != x->chunk_output_tokens) disagreements++;
+    } else {
+      usage_missing++;
+    }
+    if (load_slo_any(&cfg->slo)) {
+      good += load_sample_meets(x, &cfg->slo, 0);
+      good_sched += load_sample_meets(x, &cfg->slo, 1);
+    }
+  }
+  double duration = end > start && start ? (double)(end - start) / 1e9 : 0.0;
+  cJSON_AddNumberToObject(obj, "num_requests", (double)n);
+  cJSON_AddNumberToObject(obj, "completed", (double)completed);
+  cJSON_AddNumberToObject(obj, "failed", (double)failed);
+  cJSON_AddNumberToObject(obj, "cancelled", (double)cancelled);
+  cJSON *kinds = cJSON_AddObjectToObject(obj, "failed_by_kind");
+  for (size_t k = 0; kinds && k < sizeof failure_kinds / sizeof failure_kinds[0]; k++)
+    cJSON_AddNumberToObject(kinds, failure_kinds[k], (double)kind_counts[k]);
+  cJSON_AddItemToObject(obj, "failed_by_http_status", http_counts);
+  add_num_or_null(obj, "duration", duration > 0 ? duration : NAN);
+  cJSON_AddNumberToObject(obj, "total_input_tokens", (double)in_tokens);
+  cJSON_AddNumberToObject(obj, "input_tokens_unknown", (double)input_unknown);
+  cJSON_AddNumberToObject(obj, "total_cached_tokens", (double)cached);
+  cJSON_AddNumberToObject(obj, "total_output_tokens", (double)out_tokens);
+  cJSON_AddNumberToObject(obj, "output_tokens_from_usage", (double)usage_tokens);
+  cJSON_AddNumberToObject(obj, "output_tokens_from_chunks", (double)chunk_tokens);
+  cJSON_AddNumberToObject(obj, "output_tokens_disagreements", (double)disagreements);
+  cJSON_AddNumberToObject(obj, "output_tokens_usage_missing", (double)usage_missing);
+  double inv = duration > 0 ? 1.0 / duration : NAN;
+  add_num_or_null(obj, "request_throughput", (double)completed * inv);
+  add_num_or_null(obj, "output_throughput", (double)out_tokens * inv);
+  add_num_or_null(obj, "total_token_throughput", (double)(in_tokens + out_tokens) * inv);
+  if (load_slo_any(&cfg->slo)) {
+    cJSON *slo = cJSON_AddObjectToObject(obj, "goodput_slo_ms");
+    if (slo) {
+      if (cfg->slo.ttft_ms > 0) cJSON_AddNumberToObject(slo, "ttft", cfg->slo.ttft_ms);
+      if (cfg->slo.tpot_ms > 0) cJSON_AddNumberToObject(slo, "tpot", cfg->slo.tpot_ms);
+      if (cfg->slo.e2el_ms > 0) cJSON_AddNumberToObject(slo, "e2el", cfg->slo.e2el_ms);
+    }
+    cJSON_AddNumberToObject(obj, "good_requests", (double)good);
+    cJSON_AddNumberToObject(obj, "good_requests_from_schedule", (double)good_sched);
+    add_num_or_null(obj, "request_goodput", (double)good * inv);
+    add_num_or_null(obj, "request_goodput_from_schedule", (double)good_sched * inv);
+  }
+  int64_t peak = 0;
+  if (acc)
+    for (size_t i = 0; i < acc->n_buckets; i++)
+      if (acc->buckets[i].output_tokens > peak) peak = acc->buckets[i].output_tokens;
+  cJSON_AddNumberToObject(obj, "max_output_tokens_per_s", (double)peak);
+  cJSON_AddNumberToObject(obj, "max_concurrent_requests", (double)max_concurrency_of(s, n));
+
+  double *scratch = malloc((n ? n : 1) * sizeof *scratch);
+  if (!scratch) return -1;
+  summarize_metric(obj, "ttft", s, n, m_ttft, scratch, cfg);
+  summarize_metric(obj, "ttfr", s, n, m_ttfr, scratch, cfg);
+  summarize_metric(obj, "tpot", s, n, m_tpot, scratch, cfg);
+  if (acc) {
+    int exact = !acc->raw_overflow;
+    if (exact) {
+      summarize_raw(obj, "itl", acc->raw_chunk, acc->n_raw_chunk, cfg);
+      summarize_raw(obj, "itl_per_token", acc->raw_token, acc->n_raw_token, cfg);
+    } else {
+      summarize_hist(obj, "itl", acc->itl_chunk, &acc->m_chunk, cfg);
+      summarize_hist(obj, "itl_per_token", acc->itl_token, &acc->m_token, cfg);
+    }
+    cJSON_AddNumberToObject(obj, "itl_count", (double)benchy_hist_count(acc->itl_chunk));
+    cJSON_AddNumberToObject(obj, "itl_per_token_count", (double)benchy_hist_count(acc->itl_token));
+    cJSON_AddStringToObject(obj, "itl_percentiles_from", exact ? "samples" : "histogram");
+    cJSON_AddNumberToObject(obj, "itl_percentiles_relative_error",
+                            exact ? 0.0 : benchy_hist_relative_error(acc->itl_chunk));
+    cJSON_AddNumberToObject(obj, "itl_tokens_spread_from_usage", (double)acc->chunk_count_spread);
+  }
+  summarize_metric(obj, "e2el", s, n, m_e2el, scratch, cfg);
+  summarize_metric(obj, "queue", s, n, m_queue, scratch, cfg);
+  summarize_metric(obj, "ttft_from_schedule", s, n, m_ttft_sched, scratch, cfg);
+  summarize_metric(obj, "e2el_from_schedule", s, n, m_e2el_sched, scratch, cfg);
+  free(scratch);
+
+  if (acc) {
+    cJSON *tl = cJSON_AddArrayToObject(obj, "timeline");
+    /* Trailing empty buckets are capacity, not seconds that happened. */
+    size_t last = acc->n_buckets;
+    while (last > 0) {
+      const load_bucket *b = &acc->buckets[last - 1];
+      if (b->started || b->completed || b->failed || b->output_tokens) break;
+      last--;
+    }
+    for (size_t i = 0; tl && i < last; i++) {
+      const load_bucket *b = &acc->buckets[i];
+      cJSON *row = cJSON_CreateObject();
+      if (!row) break;
+      cJSON_AddNumberToObject(row, "t_s", (double)i);
+      cJSON_AddNumberToObject(row, "started", (double)b->started);
+      cJSON_AddNumberToObject(row, "completed", (double)b->completed);
+      cJSON_AddNumberToObject(row, "failed", (double)b->failed);
+      cJSON_AddNumberToObject(row, "output_tokens", (double)b->output_tokens);
+      cJSON_AddItemToArray(tl, row);
+    }
+  }
+  return 0;
+}

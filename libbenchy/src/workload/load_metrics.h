@@ -1,0 +1,142 @@
+/*
+ * load_metrics.h — the figures of `benchy load`, from per-request records
+ * to per-level aggregates (docs/load.md defines each one).
+ *
+ * Kept apart from load.c so that they can be tested with synthetic records:
+ * nothing here talks to a server.
+ *
+ * Flow. Each runner thread owns a load_acc. For every finished request,
+ * load_ingest() turns the benchy_record (with its chunk events) into a
+ * load_sample (a few numbers, kept for every request so that per-request
+ * percentiles are exact) and adds the request's inter-token gaps and its
+ * tokens to the thread's histograms, raw ITL samples and per-second
+ * timeline. After the level, the accumulators are merged (exactly) and
+ * load_aggregate() writes the level's JSON object.
+ *
+ * Tokens per chunk. ITL per token needs each chunk's token count: taken
+ * from benchy_chunk_event.tokens when the server said (benchy sim,
+ * llama-server timings); otherwise the tokens the chunks do not account for
+ * (usage.completion_tokens minus the known ones) are spread over the
+ * unknown chunks in proportion to their text bytes, each at least one,
+ * rounded cumulatively so the counts add up exactly.
+ */
+#ifndef BENCHY_WORKLOAD_LOAD_METRICS_H
+#define BENCHY_WORKLOAD_LOAD_METRICS_H
+
+#include <cJSON.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "benchy/benchy.h"
+#include "../util.h"
+
+/* What one request contributes to the per-request statistics. Times are
+ * monotonic ns (0: did not happen); spans are ns, -1 when not defined. */
+typedef struct load_sample {
+  uint64_t index;
+  int status;               /* benchy_status */
+  int http_status;
+  int64_t t_scheduled, t_dispatched, t_first_token, t_done;
+  int64_t ttft_ns;          /* first token - dispatch */
+  int64_t ttfr_ns;          /* first chunk of any kind - dispatch */
+  int64_t tpot_ns;          /* (e2el - ttft) / (output_tokens - 1) */
+  int64_t e2el_ns;          /* done - dispatch */
+  int64_t queue_ns;         /* dispatch - schedule: client-side wait */
+  int64_t output_tokens;    /* best count (usage, else server chunks, else chunks) */
+  int64_t usage_output_tokens; /* -1 when the server sent no usage */
+  int64_t chunk_output_tokens; /* server per-chunk counts, else token-carrying chunks */
+  int64_t input_tokens;     /* usage.prompt_tokens, else the dataset's expectation; -1 */
+  int64_t cached_tokens;    /* usage prompt cache hits; -1 */
+} load_sample;
+
+/* Service-level objectives in ms; <= 0 means not set. */
+typedef struct load_slo {
+  double ttft_ms, tpot_ms, e2el_ms;
+} load_slo;
+
+/* Parses --goodput items: each "metric:ms", several allowed per item
+ * separated by spaces or commas. BENCHY_ERR_INVALID with err filled. */
+BENCHY_INTERNAL int load_slo_parse(const char *const *items, size_t n, load_slo *out, char *err,
+                                   size_t errlen);
+BENCHY_INTERNAL int load_slo_any(const load_slo *slo);
+/* 1 when a successful request meets every set objective; from_schedule
+ * measures TTFT and E2EL from the intended send time instead of dispatch.
+ * A one-token answer has no TPOT and meets a TPOT objective. */
+BENCHY_INTERNAL int load_sample_meets(const load_sample *s, const load_slo *slo, int from_schedule);
+
+/* Per-second activity, second i covering [t0 + i s, t0 + (i+1) s). */
+typedef struct load_bucket {
+  int64_t started, completed, failed, output_tokens;
+} load_bucket;
+
+typedef struct load_acc {
+  benchy_hist *itl_chunk;  /* ns, one per gap between token-carrying chunks */
+  benchy_hist *itl_token;  /* ns, k per gap of a k-token chunk, each gap/k */
+  /* Exact samples while under budget (both in ns). */
+  double *raw_chunk, *raw_token;
+  size_t n_raw_chunk, n_raw_token, cap_raw_chunk, cap_raw_token;
+  size_t raw_budget;       /* per kind; 0 = unlimited */
+  int raw_overflow;        /* some sample was not kept: use the histograms */
+  benchy_moments m_chunk, m_token; /* exact mean and variance of the ITLs (ns) */
+  load_bucket *buckets;
+  size_t n_buckets;
+  int64_t t0;              /* timeline origin */
+  uint64_t chunk_count_spread; /* requests whose chunk token counts were spread from usage */
+  int64_t *scratch;        /* per-chunk token counts of the request being ingested */
+  size_t scratch_cap;
+} load_acc;
+
+#define LOAD_HIST_BITS 8 /* 0.4% relative error for histogram percentiles */
+
+BENCHY_INTERNAL int load_acc_init(load_acc *a, int64_t t0, size_t raw_budget);
+BENCHY_INTERNAL void load_acc_free(load_acc *a);
+/* into += from, as if from's requests had been ingested into into. */
+BENCHY_INTERNAL int load_acc_merge(load_acc *into, const load_acc *from);
+
+/* Tokens of each token-carrying chunk of events[0..n) (others get 0), as
+ * described above; total is the request's output token count (<= 0: count
+ * what the chunks say, unknown chunks as 1). Returns 1 when some count was
+ * spread rather than reported. */
+BENCHY_INTERNAL int load_chunk_tokens(const benchy_chunk_event *ev, size_t n, int64_t total,
+                                      int64_t *k_out);
+
+/* Turns a finished record into a sample and, for a successful request,
+ * adds its gaps and tokens to acc (chunk events are needed for those:
+ * request them with BENCHY_KEEP_CHUNKS). expected_input: the dataset's
+ * prompt length, used when the server reports no usage (-1 unknown).
+ * Returns 0, or -1 out of memory (the sample is still filled). */
+BENCHY_INTERNAL int load_ingest(load_acc *acc, const benchy_record *r, uint64_t index,
+                                int64_t expected_input, load_sample *out);
+/* The sample alone (no accumulator). */
+BENCHY_INTERNAL void load_sample_from_record(const benchy_record *r, uint64_t index,
+                                             int64_t expected_input, load_sample *out);
+
+typedef struct load_agg_config {
+  const double *percentiles;
+  size_t n_percentiles;
+  int ddof;             /* stddev: 1 sample, 0 population */
+  load_slo slo;
+} load_agg_config;
+
+/* Adds the level's aggregates to obj: counts, failures by kind, throughput,
+ * goodput, per-metric mean/median/std/min/max/percentiles (exact over the
+ * successful samples; ITL exact while acc kept every sample, else from its
+ * histograms), the peak second and the timeline. acc may be NULL (no ITL,
+ * no timeline). Returns 0, or -1 out of memory. */
+BENCHY_INTERNAL int load_aggregate(const load_sample *s, size_t n, const load_acc *acc,
+                                   const load_agg_config *cfg, cJSON *obj);
+
+/* Writes mean_<name>_ms, median_<name>_ms, std_<name>_ms, min_<name>_ms,
+ * max_<name>_ms and p<P>_<name>_ms for values given in ms (sorted in place;
+ * NaNs are not allowed). With n == 0 the fields are null. */
+BENCHY_INTERNAL void load_summarize(cJSON *obj, const char *name, double *values_ms, size_t n,
+                                    const load_agg_config *cfg);
+/* "p99", "p99.9": the key prefix vLLM uses for a percentile. */
+BENCHY_INTERNAL void load_percentile_key(char *buf, size_t len, double p, const char *name);
+
+/* The failure kind of a status, as written in "failed_by_kind":
+ * rate_limited, http_error, timeout, disconnect, malformed, server_error,
+ * connect, transport, other. NULL for OK and CANCELLED. */
+BENCHY_INTERNAL const char *load_failure_kind(int status);
+
+#endif

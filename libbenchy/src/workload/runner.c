@@ -1,0 +1,328 @@
+/*
+ * runner.c — see runner.h. One worker per thread, each with its own loop
+ * and session; request i belongs to worker i % threads.
+ *
+ * A worker walks its indices in order. Closed loop (send_at_ns == 0): it
+ * keeps its share of max_concurrency in flight. Open loop: a timer fires at
+ * each intended send time; a request the concurrency limit holds back waits
+ * in a FIFO and keeps its intended time as t_scheduled, so the wait shows in
+ * from-schedule latencies rather than vanishing (coordinated omission).
+ */
+#include "runner.h"
+
+#include "../core/session_internal.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_WORKERS 1024
+
+static volatile sig_atomic_t interrupt_flag;
+/* Loops of running workers, for runner_interrupt from a signal handler. */
+static benchy_loop *volatile active_loops[MAX_WORKERS];
+
+typedef struct waiting {
+  uint64_t index;
+  runner_request req;
+} waiting;
+
+typedef struct worker {
+  int id;
+  const runner_config *cfg;
+  const runner_hooks *hooks;
+  benchy_loop *loop;
+  benchy_session *session;
+  uint64_t next_index;     /* next index of this worker to take */
+  uint64_t limit;          /* in flight at most (0 = unlimited) */
+  uint64_t in_flight;
+  int exhausted;           /* next() said there is no more */
+  int64_t t_start;
+  uint64_t timer;          /* pending open-loop timer */
+  waiting *queue;          /* held back by the concurrency limit */
+  size_t q_head, q_len, q_cap;
+  runner_summary sum;
+  int status;
+  char err[256];
+} worker;
+
+typedef struct inflight {
+  worker *w;
+  uint64_t index;
+} inflight;
+
+static int stopping(worker *w) {
+  if (interrupt_flag) return 1;
+  if (w->hooks->should_stop && w->hooks->should_stop(w->hooks->userdata)) return 1;
+  if (w->cfg->duration_ns > 0 && benchy_now_ns() - w->t_start >= w->cfg->duration_ns) return 1;
+  return 0;
+}
+
+static void on_chunk(benchy_request *r, const benchy_chunk_event *ev, const char *text, size_t len,
+                     void *ud) {
+  inflight *f = ud;
+  f->w->hooks->on_chunk(f->w->hooks->userdata, f->w->id, f->index, ev);
+}
+
+static void pump(worker *w);
+
+static void on_done(benchy_request *r, const benchy_record *rec, void *ud) {
+  inflight *f = ud;
+  worker *w = f->w;
+  if (rec->status == BENCHY_OK)
+    w->sum.completed++;
+  else if (rec->status == BENCHY_ERR_CANCELLED)
+    w->sum.cancelled++;
+  else
+    w->sum.failed++;
+  if (rec->t_done > w->sum.t_last_done) w->sum.t_last_done = rec->t_done;
+  w->hooks->on_record(w->hooks->userdata, w->id, f->index, rec);
+  w->in_flight--;
+  free(f);
+  benchy_request_free(r);
+  pump(w);
+}
+
+static int start_one(worker *w, uint64_t index, const runner_request *req) {
+  benchy_request *r = NULL;
+  int st = benchy_request_new(&r, w->session, req->endpoint, req->body);
+  if (st != BENCHY_OK) {
+    snprintf(w->err, sizeof w->err, "request %llu: %s", (unsigned long long)index,
+             benchy_session_error(w->session));
+    return st;
+  }
+  inflight *f = malloc(sizeof *f);
+  if (!f) {
+    benchy_request_free(r);
+    return BENCHY_ERR_NOMEM;
+  }
+  f->w = w;
+  f->index = index;
+  if (w->cfg->request_flags) benchy_request_set_flags(r, w->cfg->request_flags);
+  if (req->tag) benchy_request_set_tag(r, req->tag);
+  if (w->hooks->on_chunk) benchy_request_set_on_chunk(r, on_chunk, f);
+  benchy_request_set_on_done(r, on_done, f);
+  st = benchy_request_start(r, req->send_at_ns);
+  if (st != BENCHY_OK) {
+    free(f);
+    benchy_request_free(r);
+    return st;
+  }
+  w->in_flight++;
+  w->sum.started++;
+  if (!w->sum.t_first_dispatch) w->sum.t_first_dispatch = benchy_request_record(r)->t_dispatched;
+  return BENCHY_OK;
+}
+
+static int has_room(const worker *w) { return !w->limit || w->in_flight < w->limit; }
+
+static int queue_push(worker *w, uint64_t index, const runner_request *req) {
+  if (w->q_len == w->q_cap) {
+    size_t cap = w->q_cap ? w->q_cap * 2 : 64;
+    waiting *grown = malloc(cap * sizeof *grown);
+    if (!grown) return BENCHY_ERR_NOMEM;
+    for (size_t i = 0; i < w->q_len; i++) grown[i] = w->queue[(w->q_head + i) % w->q_cap];
+    free(w->queue);
+    w->queue = grown;
+    w->q_cap = cap;
+    w->q_head = 0;
+  }
+  w->queue[(w->q_head + w->q_len) % w->q_cap] = (waiting){index, *req};
+  w->q_len++;
+  return BENCHY_OK;
+}
+
+static void on_timer(benchy_loop *loop, void *ud) {
+  worker *w = ud;
+  w->timer = 0;
+  pump(w);
+}
+
+/* Takes the next index of this worker; 1 when there is none. */
+static int take_next(worker *w, uint64_t *index, runner_request *req) {
+  if (w->exhausted) return 1;
+  uint64_t i = w->next_index;
+  if (i >= w->cfg->count) {
+    w->exhausted = 1;
+    return 1;
+  }
+  memset(req, 0, sizeof *req);
+  if (w->hooks->next(w->hooks->userdata, i, req) != 0) {
+    w->exhausted = 1;
+    return 1;
+  }
+  *index = i;
+  w->next_index += (uint64_t)w->cfg->threads;
+  return 0;
+}
+
+/* Issues whatever may go now: queued requests first (they are the oldest),
+ * then new ones whose time has come; arms a timer for the next one. */
+static void pump(worker *w) {
+  if (w->status != BENCHY_OK) return;
+  if (stopping(w)) {
+    w->exhausted = 1;
+    w->q_len = 0;
+    if (w->timer) benchy_loop_cancel_timer(w->loop, w->timer);
+    w->timer = 0;
+    if (interrupt_flag) benchy_loop_stop(w->loop);
+    return;
+  }
+  while (w->q_len && has_room(w)) {
+    waiting item = w->queue[w->q_head];
+    w->q_head = (w->q_head + 1) % w->q_cap;
+    w->q_len--;
+    if ((w->status = start_one(w, item.index, &item.req)) != BENCHY_OK) return;
+  }
+  if (w->timer) return; /* the next arrival is already scheduled */
+  for (;;) {
+    uint64_t index;
+    runner_request req;
+    if (take_next(w, &index, &req)) return;
+    int64_t now = benchy_now_ns();
+    if (req.send_at_ns > now) {
+      /* Not yet: give the index back and come back at its time (next() is
+       * a pure function of the index, so asking again is free of effects). */
+      w->next_index -= (uint64_t)w->cfg->threads;
+      w->timer = benchy_loop_call_at(w->loop, req.send_at_ns, on_timer, w);
+      if (!w->timer) w->status = BENCHY_ERR_NOMEM;
+      return;
+    }
+    if (has_room(w) && !w->q_len) {
+      if ((w->status = start_one(w, index, &req)) != BENCHY_OK) return;
+    } else if (req.send_at_ns) {
+      if ((w->status = queue_push(w, index, &req)) != BENCHY_OK) return;
+    } else {
+      /* Closed loop and full: take it again when a request completes. */
+      w->next_index -= (uint64_t)w->cfg->threads;
+      return;
+    }
+  }
+}
+
+static void *worker_main(void *arg) {
+  worker *w = arg;
+  w->t_start = benchy_now_ns();
+  pump(w);
+  while (w->status == BENCHY_OK && !interrupt_flag && (w->in_flight || w->timer || w->q_len)) {
+    benchy_loop_run(w->loop, BENCHY_RUN_DEFAULT);
+    if (!w->in_flight && !w->timer && !w->q_len) break;
+  }
+  /* Interrupted or failed: what is still in flight is cancelled and
+   * reported, so nothing that completed is lost and nothing hangs. */
+  while (w->session && w->in_flight) {
+    /* on_done frees the request; cancel one at a time. */
+    benchy_request *victim = session_first_request(w->session);
+    if (!victim) break;
+    benchy_request_cancel(victim);
+  }
+  benchy_loop_get_counters(w->loop, &w->sum.counters);
+  return NULL;
+}
+
+int runner_run(const runner_config *cfg, const runner_hooks *hooks, runner_summary *out, char *err,
+               size_t errlen) {
+  if (out) memset(out, 0, sizeof *out);
+  if (!cfg || !hooks || !hooks->next || !hooks->on_record || cfg->threads < 1 ||
+      cfg->threads > MAX_WORKERS) {
+    if (err) snprintf(err, errlen, "runner: invalid configuration");
+    return BENCHY_ERR_INVALID;
+  }
+  int n = cfg->threads;
+  if ((uint64_t)n > cfg->count && cfg->count > 0 && cfg->duration_ns <= 0) n = (int)cfg->count;
+  runner_config local = *cfg;
+  local.threads = n;
+  worker *workers = calloc((size_t)n, sizeof *workers);
+  pthread_t *tids = calloc((size_t)n, sizeof *tids);
+  if (!workers || !tids) {
+    free(workers);
+    free(tids);
+    return BENCHY_ERR_NOMEM;
+  }
+  int status = BENCHY_OK;
+  for (int i = 0; i < n && status == BENCHY_OK; i++) {
+    worker *w = &workers[i];
+    w->id = i;
+    w->cfg = &local;
+    w->hooks = hooks;
+    w->next_index = (uint64_t)i;
+    w->status = BENCHY_OK;
+    if (cfg->max_concurrency) {
+      w->limit = cfg->max_concurrency / (uint64_t)n + ((uint64_t)i < cfg->max_concurrency % (uint64_t)n);
+      if (!w->limit) w->limit = 1;
+    }
+    if ((status = benchy_loop_new(&w->loop)) != BENCHY_OK) break;
+    if ((status = benchy_session_new(&w->session, w->loop, cfg->base_url)) != BENCHY_OK) {
+      if (err) snprintf(err, errlen, "invalid base URL '%s': it must start with http:// or https://",
+                        cfg->base_url ? cfg->base_url : "");
+      break;
+    }
+    if (cfg->api_key) benchy_session_set_api_key(w->session, cfg->api_key);
+    for (size_t h = 0; h < cfg->n_headers && status == BENCHY_OK; h++) {
+      status = benchy_session_add_header(w->session, cfg->headers[h]);
+      if (status != BENCHY_OK && err) snprintf(err, errlen, "%s", benchy_session_error(w->session));
+    }
+    if (cfg->timeout_ms) benchy_session_set_timeout_ms(w->session, cfg->timeout_ms);
+  }
+  int started = 0;
+  if (status == BENCHY_OK) {
+    for (int i = 0; i < n; i++) active_loops[i] = workers[i].loop;
+    if (interrupt_flag) {
+      status = BENCHY_ERR_CANCELLED;
+    } else if (n == 1) {
+      worker_main(&workers[0]);
+      started = 0;
+    } else {
+      for (; started < n; started++)
+        if (pthread_create(&tids[started], NULL, worker_main, &workers[started]) != 0) break;
+      for (int i = 0; i < started; i++) pthread_join(tids[i], NULL);
+    }
+  }
+  for (int i = 0; i < n; i++) active_loops[i] = NULL;
+  runner_summary total = {0};
+  for (int i = 0; i < n; i++) {
+    worker *w = &workers[i];
+    runner_summary *s = &w->sum;
+    total.started += s->started;
+    total.completed += s->completed;
+    total.failed += s->failed;
+    total.cancelled += s->cancelled;
+    if (s->t_first_dispatch && (!total.t_first_dispatch || s->t_first_dispatch < total.t_first_dispatch))
+      total.t_first_dispatch = s->t_first_dispatch;
+    if (s->t_last_done > total.t_last_done) total.t_last_done = s->t_last_done;
+    total.counters.socket_reads += s->counters.socket_reads;
+    total.counters.sse_events += s->counters.sse_events;
+    total.counters.requests_done += s->counters.requests_done;
+    total.counters.retries += s->counters.retries;
+    if (status == BENCHY_OK && w->status != BENCHY_OK) {
+      status = w->status;
+      if (err) snprintf(err, errlen, "%s", w->err[0] ? w->err : benchy_status_message(w->status));
+    }
+    benchy_session_free(w->session);
+    benchy_loop_free(w->loop);
+    free(w->queue);
+  }
+  total.counters.struct_size = sizeof total.counters;
+  total.interrupted = interrupt_flag != 0;
+  if (status == BENCHY_OK && total.interrupted) status = BENCHY_ERR_CANCELLED;
+  if (out) *out = total;
+  free(workers);
+  free(tids);
+  return status;
+}
+
+void runner_interrupt(void) {
+  interrupt_flag = 1;
+  for (int i = 0; i < MAX_WORKERS; i++) {
+    benchy_loop *loop = active_loops[i];
+    if (loop) benchy_loop_stop(loop);
+  }
+}
+
+void runner_clear_interrupt(void) { interrupt_flag = 0; }
+int runner_interrupted(void) { return interrupt_flag != 0; }
+
+void benchy_interrupt(void) { runner_interrupt(); }
+void benchy_clear_interrupt(void) { runner_clear_interrupt(); }

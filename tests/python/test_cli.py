@@ -1,0 +1,94 @@
+"""The benchy command end to end: the simulator, bench and load as a user runs them."""
+import json
+import os
+import signal
+import subprocess
+import time
+
+from conftest import CLI, run_cli
+
+
+def test_version_and_help():
+    r = run_cli("version")
+    assert r.returncode == 0 and r.stdout.startswith("benchy ")
+    r = run_cli("--help")
+    assert r.returncode == 0
+    for cmd in ("bench", "load", "sim"):
+        assert cmd in r.stdout
+    r = run_cli("sim", "--help")
+    assert r.returncode == 0
+    # The timing model and every sim option come from the library.
+    assert "--prefill-tps" in r.stdout and "--fault-disconnect" in r.stdout
+    assert "prefill" in r.stdout.lower()
+    r = run_cli("bench", "--help")
+    assert "--pp" in r.stdout and "--depth-mode" in r.stdout and "--prefill-tps" not in r.stdout
+
+
+def test_bad_options_are_named():
+    r = run_cli("bench", "--pp", "abc")
+    assert r.returncode == 2
+    assert "--pp" in r.stderr and "abc" in r.stderr
+    r = run_cli("bench", "--no-such-flag", "1")
+    assert r.returncode == 2 and "no-such-flag" in r.stderr
+    r = run_cli("sim", "--port", "70000")
+    assert r.returncode == 2 and "--port" in r.stderr and "65535" in r.stderr
+    r = run_cli("frobnicate")
+    assert r.returncode == 2 and "unknown command" in r.stderr
+
+
+def test_server_down_is_explained():
+    r = run_cli("bench", "--base-url", "http://127.0.0.1:1/v1", "--model", "x", "--pp", "16",
+                "--tg", "4", "--runs", "1")
+    assert r.returncode != 0
+    assert "127.0.0.1:1" in r.stderr
+
+
+def test_bench_against_sim_prints_the_table(sim_factory):
+    sim = sim_factory("--prefill-tps", "4000", "--decode-tps", "100")
+    r = run_cli("bench", "--base-url", sim.base_url, "--model", "sim", "--pp", "512", "--tg", "16",
+                "--runs", "2", "--quiet")
+    assert r.returncode == 0, r.stderr
+    lines = [l for l in r.stdout.splitlines() if l.startswith("|")]
+    assert lines[0].split("|")[1].strip() == "model"
+    assert lines[0].split("|")[2].strip() == "test"
+    tests = [l.split("|")[2].strip() for l in lines[2:]]
+    assert any(t.startswith("pp512") for t in tests)
+    assert any(t.startswith("tg16") for t in tests)
+
+
+def test_api_key_never_written(sim_factory, tmp_path):
+    sim = sim_factory("--decode-tps", "1000")
+    out = tmp_path / "r.json"
+    jsonl = tmp_path / "r.jsonl"
+    r = run_cli("bench", "--base-url", sim.base_url, "--model", "sim", "--pp", "64", "--tg", "4",
+                "--runs", "1", "--save-result", out, "--jsonl", jsonl, "--format", "json",
+                "--header", "X-Custom: hunter2", "--quiet",
+                env={"OPENAI_API_KEY": "sk-very-secret-key"})
+    assert r.returncode == 0, r.stderr
+    for text in (r.stdout, r.stderr, out.read_text(), jsonl.read_text()):
+        assert "sk-very-secret-key" not in text
+        assert "hunter2" not in text
+    doc = json.loads(out.read_text())
+    assert doc["kind"] == "bench"
+
+
+def test_ctrl_c_keeps_completed_results(sim_factory, tmp_path):
+    sim = sim_factory("--decode-tps", "50")
+    jsonl = tmp_path / "run.jsonl"
+    proc = subprocess.Popen([str(CLI), "load", "--base-url", sim.base_url, "--model", "sim",
+                             "--num-prompts", "400", "--max-concurrency", "4", "--input-len", "32",
+                             "--output-len", "8", "--jsonl", str(jsonl), "--quiet"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # Interrupt once some records are on disk (bounded wait, polling the file).
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if jsonl.exists() and jsonl.read_text().count('"record"') >= 3:
+            break
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    lines = [json.loads(l) for l in jsonl.read_text().splitlines()]
+    records = [l for l in lines if l.get("type") == "record"]
+    assert len(records) >= 3
+    assert "interrupted" in err

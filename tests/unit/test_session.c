@@ -1,0 +1,538 @@
+/*
+ * test_session.c — the streaming core (loop, session, request) through the
+ * public API, against the in-process simulator whose timing is known.
+ * Structure, counts and ordering are asserted exactly; times only within
+ * generous bounds (these machines are shared and noisy).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <benchy/benchy.h>
+
+#include "report/record_json.h"
+
+typedef struct sim_fixture {
+  benchy_sim *sim;
+  benchy_loop *loop;
+  benchy_session *session;
+} sim_fixture;
+
+/* Starts a simulator with the given "name=value" options (NULL-terminated). */
+static benchy_sim *start_sim(const char *first, ...) {
+  benchy_options *o = NULL;
+  assert_int_equal(benchy_options_new(&o, BENCHY_CMD_SIM), BENCHY_OK);
+  assert_int_equal(benchy_options_set(o, "port", "0"), BENCHY_OK);
+  va_list ap;
+  va_start(ap, first);
+  for (const char *kv = first; kv; kv = va_arg(ap, const char *)) {
+    char name[64];
+    const char *eq = strchr(kv, '=');
+    assert_non_null(eq);
+    snprintf(name, sizeof name, "%.*s", (int)(eq - kv), kv);
+    assert_int_equal(benchy_options_set(o, name, eq + 1), BENCHY_OK);
+  }
+  va_end(ap);
+  benchy_sim *sim = NULL;
+  char err[256] = "";
+  int st = benchy_sim_start(&sim, o, err, sizeof err);
+  if (st != BENCHY_OK) fprintf(stderr, "sim start: %s\n", err);
+  assert_int_equal(st, BENCHY_OK);
+  benchy_options_free(o);
+  return sim;
+}
+
+static void open_client(sim_fixture *f) {
+  assert_int_equal(benchy_loop_new(&f->loop), BENCHY_OK);
+  assert_int_equal(benchy_session_new(&f->session, f->loop, benchy_sim_base_url(f->sim)), BENCHY_OK);
+}
+
+static void close_all(sim_fixture *f) {
+  benchy_session_free(f->session);
+  benchy_loop_free(f->loop);
+  benchy_sim_stop(f->sim);
+}
+
+static const char *chat_body(int max_tokens, char *buf, size_t len) {
+  snprintf(buf, len,
+           "{\"model\":\"sim\",\"max_tokens\":%d,\"messages\":[{\"role\":\"user\",\"content\":"
+           "\"Hello there, how are you today?\"}]}",
+           max_tokens);
+  return buf;
+}
+
+typedef struct collected {
+  int done_calls;
+  int chunk_calls;
+  int64_t last_chunk_t;
+  int ordered; /* chunk times never go backwards */
+  benchy_record rec;
+} collected;
+
+static void count_chunk(benchy_request *r, const benchy_chunk_event *ev, const char *text,
+                        size_t len, void *ud) {
+  collected *c = ud;
+  if (ev->t_ns < c->last_chunk_t) c->ordered = 0;
+  c->last_chunk_t = ev->t_ns;
+  c->chunk_calls++;
+}
+
+static void keep_record(benchy_request *r, const benchy_record *rec, void *ud) {
+  collected *c = ud;
+  c->done_calls++;
+  c->rec = *rec;
+}
+
+static void test_version_and_status(void **state) {
+  assert_int_equal(benchy_version_number(), BENCHY_VERSION_NUMBER);
+  assert_string_equal(benchy_version_string(), BENCHY_VERSION_STRING);
+  assert_string_equal(benchy_status_name(BENCHY_ERR_TIMEOUT), "ERR_TIMEOUT");
+  assert_string_equal(benchy_status_name(9999), "UNKNOWN");
+  assert_non_null(strstr(benchy_status_message(BENCHY_ERR_RATE_LIMITED), "429"));
+  /* free(NULL) is a no-op everywhere. */
+  benchy_loop_free(NULL);
+  benchy_session_free(NULL);
+  benchy_request_free(NULL);
+  benchy_sim_stop(NULL);
+  benchy_result_free(NULL);
+  benchy_options_free(NULL);
+}
+
+static void test_bad_arguments(void **state) {
+  sim_fixture f = {0};
+  assert_int_equal(benchy_loop_new(&f.loop), BENCHY_OK);
+  assert_int_equal(benchy_session_new(&f.session, f.loop, "ftp://x"), BENCHY_ERR_INVALID);
+  assert_null(f.session);
+  assert_int_equal(benchy_session_new(&f.session, f.loop, "http://127.0.0.1:1/v1"), BENCHY_OK);
+  benchy_request *r = NULL;
+  assert_int_equal(benchy_request_new(&r, f.session, BENCHY_ENDPOINT_CHAT, "{not json"),
+                   BENCHY_ERR_INVALID);
+  assert_null(r);
+  assert_non_null(strstr(benchy_session_error(f.session), "not a JSON object"));
+  assert_int_equal(benchy_session_add_header(f.session, "no colon here"), BENCHY_ERR_INVALID);
+  benchy_session_free(f.session);
+  benchy_loop_free(f.loop);
+}
+
+/* One stream: timestamps ordered, counts exact, TTFT near the model's. */
+static void test_stream_matches_model(void **state) {
+  sim_fixture f = {0};
+  f.sim = start_sim("prefill-tps=4000", "decode-tps=200", "overhead-ms=20", "tokens-per-chunk=1",
+                    "flavour=llama", NULL);
+  open_client(&f);
+  char body[512];
+  benchy_request *r = NULL;
+  assert_int_equal(benchy_request_new(&r, f.session, BENCHY_ENDPOINT_CHAT, chat_body(20, body, sizeof body)),
+                   BENCHY_OK);
+  collected c = {.ordered = 1};
+  assert_int_equal(benchy_request_set_flags(r, BENCHY_KEEP_CHUNKS | BENCHY_KEEP_TEXT), BENCHY_OK);
+  benchy_request_set_on_chunk(r, count_chunk, &c);
+  benchy_request_set_on_done(r, keep_record, &c);
+  assert_int_equal(benchy_request_start(r, 0), BENCHY_OK);
+  assert_int_equal(benchy_request_start(r, 0), BENCHY_ERR_STATE); /* already in flight */
+  assert_int_equal(benchy_loop_run(f.loop, BENCHY_RUN_DEFAULT), BENCHY_OK);
+
+  const benchy_record *rec = benchy_request_record(r);
+  assert_int_equal(c.done_calls, 1);
+  assert_int_equal(rec->status, BENCHY_OK);
+  assert_null(rec->error);
+  assert_int_equal(rec->http_status, 200);
+  assert_int_equal(rec->usage_completion_tokens, 20);
+  assert_int_equal(rec->output_tokens, 20);
+  assert_int_equal(rec->count_method, BENCHY_COUNT_USAGE);
+  assert_int_equal(rec->token_chunks, 20);
+  assert_int_equal(rec->server_chunk_tokens, 20);
+  assert_true(rec->usage_prompt_tokens > 0);
+  assert_string_equal(rec->finish_reason, "length");
+  assert_true(rec->timings.present);
+  assert_int_equal(rec->timings.predicted_n, 20);
+  assert_int_equal(rec->itl_count, 19);
+  assert_non_null(rec->content);
+  assert_true(strlen(rec->content) > 0);
+  /* role chunk + 20 token chunks + finish/usage chunks; [DONE] not counted. */
+  assert_int_equal(c.chunk_calls, (int)rec->chunks);
+  assert_int_equal(rec->n_chunk_events, (size_t)rec->chunks);
+  assert_true(c.ordered);
+  /* Timestamps in causal order. */
+  assert_true(rec->t_scheduled <= rec->t_dispatched);
+  assert_true(rec->t_dispatched <= rec->t_sent);
+  assert_true(rec->t_sent <= rec->t_first_byte);
+  assert_true(rec->t_first_byte <= rec->t_first_chunk);
+  assert_true(rec->t_first_chunk <= rec->t_first_token);
+  assert_int_equal(rec->t_first_token, rec->t_first_content);
+  assert_int_equal(rec->t_first_reasoning, 0);
+  assert_true(rec->t_first_token < rec->t_last_token);
+  assert_true(rec->t_last_token <= rec->t_done);
+  /* Every chunk carries the simulator's send stamp, never after receipt. */
+  for (size_t i = 0; i < rec->n_chunk_events; i++) {
+    const benchy_chunk_event *ev = &rec->chunk_events[i];
+    assert_true(ev->server_send_ns > 0);
+    assert_true(ev->server_send_ns <= ev->t_ns);
+  }
+  /* Model: TTFT = 20 ms overhead + prompt/4000 s; decode 19 gaps of 5 ms. */
+  double ttft_ms = benchy_record_ttft_ns(rec) / 1e6;
+  double decode_ms = (rec->t_last_token - rec->t_first_token) / 1e6;
+  assert_true(ttft_ms >= 20.0 && ttft_ms < 20.0 + 500.0);
+  assert_true(decode_ms >= 19 * 5.0 * 0.9 && decode_ms < 19 * 5.0 * 10);
+  assert_true(benchy_record_tpot_ns(rec) > 0);
+
+  benchy_loop_counters counters = {.struct_size = sizeof counters};
+  benchy_loop_get_counters(f.loop, &counters);
+  assert_int_equal(counters.requests_done, 1);
+  assert_true(counters.socket_reads >= 1);
+
+  benchy_request_free(r);
+  close_all(&f);
+}
+
+/* Several tokens per chunk: counts stay exact, chunks fewer. */
+static void test_multi_token_chunks(void **state) {
+  sim_fixture f = {0};
+  f.sim = start_sim("decode-tps=1000", "tokens-per-chunk=4", "overhead-ms=1", NULL);
+  open_client(&f);
+  char body[512];
+  benchy_request *r = NULL;
+  assert_int_equal(benchy_request_new(&r, f.session, BENCHY_ENDPOINT_CHAT, chat_body(33, body, sizeof body)),
+                   BENCHY_OK);
+  assert_int_equal(benchy_request_start(r, 0), BENCHY_OK);
+  assert_int_equal(benchy_loop_run(f.loop, BENCHY_RUN_DEFAULT), BENCHY_OK);
+  const benchy_record *rec = benchy_request_record(r);
+  assert_int_equal(rec->status, BENCHY_OK);
+  assert_int_equal(rec->output_tokens, 33);
+  assert_int_equal(rec->server_chunk_tokens, 33);
+  /* First chunk one token, then 4 per chunk: 1 + ceil(32/4) = 9. */
+  assert_int_equal(rec->token_chunks, 9);
+  benchy_request_free(r);
+  close_all(&f);
+}
+
+static void test_completions_and_reasoning(void **state) {
+  sim_fixture f = {0};
+  f.sim = start_sim("decode-tps=2000", "reasoning-tokens=5", "overhead-ms=1", NULL);
+  open_client(&f);
+  benchy_request *r = NULL;
+  assert_int_equal(benchy_request_new(&r, f.session, BENCHY_ENDPOINT_CHAT,
+                                      "{\"model\":\"sim\",\"max_tokens\":12,\"messages\":[{\"role\":"
+                                      "\"user\",\"content\":\"think\"}]}"),
+                   BENCHY_OK);
+  assert_int_equal(benchy_request_set_flags(r, BENCHY_KEEP_TEXT), BENCHY_OK);
+  assert_int_equal(benchy_request_start(r, 0), BENCHY_OK);
+  assert_int_equal(benchy_loop_run(f.loop, BENCHY_RUN_DEFAULT), BENCHY_OK);
+  const benchy_record *rec = benchy_request_record(r);
+  assert_int_equal(rec->status, BENCHY_OK);
+  assert_true(rec->t_first_reasoning > 0);
+  assert_true(rec->t_first_content > rec->t_first_reasoning);
+  assert_int_equal(rec->t_first_token, rec->t_first_reasoning);
+  assert_int_equal(rec->usage_reasoning_tokens, 5);
+  assert_true(strlen(rec->reasoning) > 0);
+  benchy_request_free(r);
+
+  assert_int_equal(benchy_request_new(&r, f.session, BENCHY_ENDPOINT_COMPLETIONS,
+                                      "{\"model\":\"sim\",\"max_tokens\":7,\"prompt\":\"Once upon\"}"),
+                   BENCHY_OK);
+  assert_int_equal(benchy_request_start(r, 0), BENCHY_OK);
+  assert_int_equal(benchy_loop_run(f.loop, BENCHY_RUN_DEFAULT), BENCHY_OK);
+  rec = benchy_request_record(r);
+  assert_int_equal(rec->status, BENCHY_OK);
+  assert_int_equal(rec->output_tokens, 7);
+  assert_true(rec->t_first_content > 0);
+  benchy_request_free(r);
+  close_all(&f);
+}
+
+static void test_tool_calls(void **state) {
+  sim_fixture f = {0};
+  f.sim = start_sim("decode-tps=2000", "overhead-ms=1", "tokens-per-chunk=3", NULL);
+  open_client(&f);
+  benchy_request *r = NULL;
+  assert_int_equal(
+      benchy_request_new(&r, f.session, BENCHY_ENDPOINT_CHAT,
+                         "{\"model\":\"sim\",\"max_tokens\":24,\"messages\":[{\"role\":\"user\","
+                         "\"content\":\"weather in Paris?\"}],\"tools\":[{\"type\":\"function\","
+                         "\"function\":{\"name\":\"get_weather\",\"parameters\":{\"type\":\"object\","
+                         "\"properties\":{\"city\":{\"type\":\"string\"}}}}}]}"),
+      BENCHY_OK);
+  assert_int_equal(benchy_request_start(r, 0), BENCHY_OK);
+  assert_int_equal(benchy_loop_run(f.loop, BENCHY_RUN_DEFAULT), BENCHY_OK);
+  const benchy_record *rec = benchy_request_record(r);
+  assert_int_equal(rec->status, BENCHY_OK);
+  assert_int_equal(rec->n_tool_calls, 1);
+  assert_string_equal(rec->tool_calls[0].name, "get_weather");
+  assert_true(rec->tool_calls[0].id[0] != '\0');
+  assert_true(rec->t_first_tool > 0);
+  assert_int_equal(rec->t_first_token, rec->t_first_tool);
+  assert_string_equal(rec->finish_reason, "tool_calls");
+  assert_int_equal(rec->output_tokens, 24);
+  benchy_request_free(r);
+  close_all(&f);
+}
+
+/* llama-server closes the connection after every stream although it says
+ * keep-alive: sequential requests on one session must all succeed. */
+static void test_close_after_stream_is_not_an_error(void **state) {
+  sim_fixture f = {0};
+  f.sim = start_sim("flavour=llama", "close-after-stream=yes", "decode-tps=5000", "overhead-ms=0", NULL);
+  open_client(&f);
+  char body[512];
+  chat_body(3, body, sizeof body);
+  for (int i = 0; i < 6; i++) {
+    benchy_request *r = NULL;
+    assert_int_equal(benchy_request_new(&r, f.session, BENCHY_ENDPOINT_CHAT, body), BENCHY_OK);
+    assert_int_equal(benchy_request_start(r, 0), BENCHY_OK);
+    assert_int_equal(benchy_loop_run(f.loop, BENCHY_RUN_DEFAULT), BENCHY_OK);
+    const benchy_record *rec = benchy_request_record(r);
+    if (rec->status != BENCHY_OK) fprintf(stderr, "request %d: %s\n", i, rec->error);
+    assert_int_equal(rec->status, BENCHY_OK);
+    assert_int_equal(rec->output_tokens, 3);
+    benchy_request_free(r);
+  }
+  close_all(&f);
+}
+
+typedef struct fleet {
+  int done;
+  int ok;
+  int by_status[32];
+} fleet;
+
+static void fleet_done(benchy_request *r, const benchy_record *rec, void *ud) {
+  fleet *fl = ud;
+  fl->done++;
+  if (rec->status == BENCHY_OK) fl->ok++;
+  if (rec->status >= 0 && rec->status < 32) fl->by_status[rec->status]++;
+  /* A failed request must say why. */
+  if (rec->status != BENCHY_OK) assert_non_null(rec->error);
+}
+
+/* Runs n concurrent requests; every one completes exactly once. */
+static void run_fleet(sim_fixture *f, int n, int max_tokens, fleet *fl) {
+  benchy_request **rs = calloc((size_t)n, sizeof *rs);
+  char body[512];
+  chat_body(max_tokens, body, sizeof body);
+  for (int i = 0; i < n; i++) {
+    assert_int_equal(benchy_request_new(&rs[i], f->session, BENCHY_ENDPOINT_CHAT, body), BENCHY_OK);
+    benchy_request_set_on_done(rs[i], fleet_done, fl);
+    assert_int_equal(benchy_request_start(rs[i], 0), BENCHY_OK);
+  }
+  assert_int_equal(benchy_loop_in_flight(f->loop), (unsigned)n);
+  assert_int_equal(benchy_loop_run(f->loop, BENCHY_RUN_DEFAULT), BENCHY_OK);
+  assert_int_equal(benchy_loop_in_flight(f->loop), 0);
+  for (int i = 0; i < n; i++) benchy_request_free(rs[i]);
+  free(rs);
+  assert_int_equal(fl->done, n);
+}
+
+/* Each fault alone: every request fails with the right status and a message. */
+static void check_fault(const char *fault, int expected_status, const char *extra) {
+  sim_fixture f = {0};
+  char opt[64];
+  snprintf(opt, sizeof opt, "%s=1", fault);
+  f.sim = start_sim(opt, "decode-tps=2000", "overhead-ms=0", "stall-ms=3000", "slow-headers-ms=3000",
+                    extra, NULL);
+  open_client(&f);
+  if (expected_status == BENCHY_ERR_TIMEOUT) benchy_session_set_timeout_ms(f.session, 700);
+  fleet fl = {0};
+  run_fleet(&f, 4, 16, &fl);
+  assert_int_equal(fl.by_status[expected_status], 4);
+  benchy_sim_stats stats = {.struct_size = sizeof stats};
+  benchy_sim_get_stats(f.sim, &stats);
+  assert_true(stats.faults >= 4);
+  close_all(&f);
+}
+
+static void test_fault_429(void **state) { check_fault("fault-429", BENCHY_ERR_RATE_LIMITED, NULL); }
+static void test_fault_500(void **state) { check_fault("fault-500", BENCHY_ERR_HTTP, NULL); }
+static void test_fault_disconnect(void **state) {
+  check_fault("fault-disconnect", BENCHY_ERR_DISCONNECT, NULL);
+}
+static void test_fault_malformed(void **state) {
+  check_fault("fault-malformed", BENCHY_ERR_MALFORMED, NULL);
+}
+static void test_fault_error_chunk(void **state) {
+  check_fault("fault-error-chunk", BENCHY_ERR_SERVER, NULL);
+}
+static void test_fault_stall_times_out(void **state) {
+  check_fault("fault-stall", BENCHY_ERR_TIMEOUT, NULL);
+}
+static void test_fault_slow_headers_times_out(void **state) {
+  check_fault("fault-slow-headers", BENCHY_ERR_TIMEOUT, NULL);
+}
+
+/* Mixed faults: failures are recorded, the other streams run to the end,
+ * and no completed result is lost. */
+static void test_mixed_faults_lose_nothing(void **state) {
+  sim_fixture f = {0};
+  f.sim = start_sim("fault-500=0.2", "fault-disconnect=0.2", "fault-malformed=0.2", "seed=7",
+                    "decode-tps=3000", "overhead-ms=0", "slots=64", NULL);
+  open_client(&f);
+  fleet fl = {0};
+  run_fleet(&f, 40, 20, &fl);
+  int failed = fl.by_status[BENCHY_ERR_HTTP] + fl.by_status[BENCHY_ERR_DISCONNECT] +
+               fl.by_status[BENCHY_ERR_MALFORMED];
+  assert_int_equal(fl.ok + failed, 40);
+  assert_true(fl.ok > 0);
+  assert_true(failed > 0);
+  benchy_sim_stats stats = {.struct_size = sizeof stats};
+  benchy_sim_get_stats(f.sim, &stats);
+  assert_int_equal((int)stats.faults, failed);
+  close_all(&f);
+}
+
+static void test_connect_refused(void **state) {
+  sim_fixture f = {0};
+  assert_int_equal(benchy_loop_new(&f.loop), BENCHY_OK);
+  /* Port 1 on loopback: nothing listens there. */
+  assert_int_equal(benchy_session_new(&f.session, f.loop, "http://127.0.0.1:1/v1"), BENCHY_OK);
+  benchy_request *r = NULL;
+  char body[512];
+  assert_int_equal(benchy_request_new(&r, f.session, BENCHY_ENDPOINT_CHAT, chat_body(4, body, sizeof body)),
+                   BENCHY_OK);
+  assert_int_equal(benchy_request_start(r, 0), BENCHY_OK);
+  assert_int_equal(benchy_loop_run(f.loop, BENCHY_RUN_DEFAULT), BENCHY_OK);
+  const benchy_record *rec = benchy_request_record(r);
+  assert_int_equal(rec->status, BENCHY_ERR_CONNECT);
+  assert_non_null(rec->error);
+  benchy_request_free(r);
+  benchy_session_free(f.session);
+  benchy_loop_free(f.loop);
+}
+
+static void cancel_on_first_chunk(benchy_request *r, const benchy_chunk_event *ev, const char *text,
+                                  size_t len, void *ud) {
+  benchy_loop_stop(ud);
+}
+
+static void test_stop_and_cancel(void **state) {
+  sim_fixture f = {0};
+  f.sim = start_sim("decode-tps=50", "overhead-ms=0", NULL);
+  open_client(&f);
+  char body[512];
+  benchy_request *r = NULL;
+  assert_int_equal(benchy_request_new(&r, f.session, BENCHY_ENDPOINT_CHAT, chat_body(200, body, sizeof body)),
+                   BENCHY_OK);
+  collected c = {0};
+  benchy_request_set_on_chunk(r, cancel_on_first_chunk, f.loop);
+  benchy_request_set_on_done(r, keep_record, &c);
+  assert_int_equal(benchy_request_start(r, 0), BENCHY_OK);
+  assert_int_equal(benchy_loop_run(f.loop, BENCHY_RUN_DEFAULT), BENCHY_ERR_CANCELLED);
+  assert_true(benchy_request_in_flight(r));
+  benchy_request_cancel(r);
+  assert_false(benchy_request_in_flight(r));
+  assert_int_equal(c.done_calls, 1);
+  assert_int_equal(c.rec.status, BENCHY_ERR_CANCELLED);
+  assert_true(c.rec.chunks >= 1);
+  /* The finished request can be started again. */
+  benchy_request_set_on_chunk(r, NULL, NULL);
+  assert_int_equal(benchy_request_start(r, 0), BENCHY_OK);
+  benchy_request_free(r); /* in flight: cancelled without on_done */
+  assert_int_equal(c.done_calls, 1);
+  assert_int_equal(benchy_loop_in_flight(f.loop), 0);
+  close_all(&f);
+}
+
+typedef struct timer_log {
+  int fired;
+  int64_t at;
+} timer_log;
+
+static void on_timer(benchy_loop *loop, void *ud) {
+  timer_log *t = ud;
+  t->fired++;
+  t->at = benchy_now_ns();
+}
+
+static void test_timers(void **state) {
+  benchy_loop *loop = NULL;
+  assert_int_equal(benchy_loop_new(&loop), BENCHY_OK);
+  timer_log a = {0}, b = {0};
+  int64_t start = benchy_now_ns();
+  uint64_t ida = benchy_loop_call_at(loop, start + 20 * 1000000, on_timer, &a);
+  uint64_t idb = benchy_loop_call_at(loop, start + 10 * 1000000, on_timer, &b);
+  assert_true(ida && idb && ida != idb);
+  uint64_t idc = benchy_loop_call_at(loop, start + 5 * 1000000, on_timer, &b);
+  benchy_loop_cancel_timer(loop, idc);
+  assert_int_equal(benchy_loop_run(loop, BENCHY_RUN_DEFAULT), BENCHY_OK);
+  assert_int_equal(a.fired, 1);
+  assert_int_equal(b.fired, 1);
+  assert_true(b.at < a.at);
+  assert_true(a.at - start >= 20 * 1000000);
+  benchy_loop_free(loop);
+}
+
+/* The API key goes to the server but is never in the record. */
+static void test_api_key_not_recorded(void **state) {
+  sim_fixture f = {0};
+  f.sim = start_sim("decode-tps=5000", "overhead-ms=0", NULL);
+  open_client(&f);
+  assert_int_equal(benchy_session_set_api_key(f.session, "sk-secret-123"), BENCHY_OK);
+  assert_int_equal(benchy_session_add_header(f.session, "X-Trace: abc"), BENCHY_OK);
+  char body[512];
+  benchy_request *r = NULL;
+  assert_int_equal(benchy_request_new(&r, f.session, BENCHY_ENDPOINT_CHAT, chat_body(2, body, sizeof body)),
+                   BENCHY_OK);
+  assert_int_equal(benchy_request_set_tag(r, "greeting"), BENCHY_OK);
+  assert_int_equal(benchy_request_start(r, 0), BENCHY_OK);
+  assert_int_equal(benchy_loop_run(f.loop, BENCHY_RUN_DEFAULT), BENCHY_OK);
+  const benchy_record *rec = benchy_request_record(r);
+  assert_int_equal(rec->status, BENCHY_OK);
+  assert_string_equal(rec->tag, "greeting");
+  cJSON *json = record_to_json(rec, rec->t_scheduled, 1);
+  char *text = cJSON_PrintUnformatted(json);
+  assert_non_null(strstr(text, "\"greeting\""));
+  assert_null(strstr(text, "sk-secret"));
+  assert_null(strstr(text, "abc"));
+  cJSON_free(text);
+  cJSON_Delete(json);
+  benchy_request_free(r);
+  close_all(&f);
+}
+
+static void test_fetch(void **state) {
+  sim_fixture f = {0};
+  f.sim = start_sim(NULL);
+  open_client(&f);
+  int http = 0;
+  char *body = NULL;
+  assert_int_equal(benchy_session_fetch(f.session, "GET", "/health", NULL, &http, &body), BENCHY_OK);
+  assert_int_equal(http, 200);
+  assert_non_null(strstr(body, "ok"));
+  free(body);
+  assert_int_equal(benchy_session_fetch(f.session, "GET", "models", NULL, &http, &body), BENCHY_OK);
+  assert_non_null(strstr(body, "\"sim\""));
+  free(body);
+  assert_int_equal(benchy_session_fetch(f.session, "GET", "/nope", NULL, &http, &body), BENCHY_ERR_HTTP);
+  assert_int_equal(http, 404);
+  free(body);
+  close_all(&f);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_version_and_status),
+      cmocka_unit_test(test_bad_arguments),
+      cmocka_unit_test(test_stream_matches_model),
+      cmocka_unit_test(test_multi_token_chunks),
+      cmocka_unit_test(test_completions_and_reasoning),
+      cmocka_unit_test(test_tool_calls),
+      cmocka_unit_test(test_close_after_stream_is_not_an_error),
+      cmocka_unit_test(test_fault_429),
+      cmocka_unit_test(test_fault_500),
+      cmocka_unit_test(test_fault_disconnect),
+      cmocka_unit_test(test_fault_malformed),
+      cmocka_unit_test(test_fault_error_chunk),
+      cmocka_unit_test(test_fault_stall_times_out),
+      cmocka_unit_test(test_fault_slow_headers_times_out),
+      cmocka_unit_test(test_mixed_faults_lose_nothing),
+      cmocka_unit_test(test_connect_refused),
+      cmocka_unit_test(test_stop_and_cancel),
+      cmocka_unit_test(test_timers),
+      cmocka_unit_test(test_api_key_not_recorded),
+      cmocka_unit_test(test_fetch),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
