@@ -7,7 +7,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(build-essential cmake ninja-build pkg-config
+sudo_cmd=()
+[ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+
+packages=(locales build-essential cmake ninja-build pkg-config
           libcurl4-openssl-dev libcjson-dev libevent-dev liblua5.4-dev lua5.4 libcmocka-dev
           clang libclang-rt-14-dev valgrind python3-dev python3-venv)
 missing=()
@@ -16,10 +19,14 @@ for p in "${packages[@]}"; do
 done
 if ((${#missing[@]})); then
   echo "install-deps: installing ${missing[*]}" >&2
-  sudo_cmd=()
-  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
   "${sudo_cmd[@]}" apt-get update -qq
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# A locale that writes decimals with a comma: the JSON scanner's tests prove
+# that number parsing ignores the process locale.
+if ! locale -a 2>/dev/null | grep -qi '^de_DE\.utf-\?8$'; then
+  "${sudo_cmd[@]}" localedef -i de_DE -f UTF-8 de_DE.UTF-8
 fi
 
 if [ ! -x .venv/bin/python ]; then

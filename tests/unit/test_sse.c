@@ -241,6 +241,25 @@ static void test_cr_then_lf_across_feeds(void **state) {
   benchy_buf_free(&log.text);
 }
 
+/* A big read of lines ended by lone CRs, with no LF anywhere: each line
+ * must cost its own length. A parser that looked for the next LF from every
+ * line start would rescan megabytes per line here and run for hours. */
+static void test_lone_cr_stream_is_linear(void **state) {
+  (void)state;
+  const char rec[] = "data: x\r\r";
+  size_t n = 4u << 20, reps = n / (sizeof rec - 1);
+  char *buf = malloc(n);
+  assert_non_null(buf);
+  for (size_t i = 0; i < reps; i++) memcpy(buf + i * (sizeof rec - 1), rec, sizeof rec - 1);
+  sse_parser p;
+  sse_parser_init(&p, 0);
+  assert_int_equal(sse_parser_feed(&p, buf, reps * (sizeof rec - 1), NULL, NULL), 0);
+  assert_int_equal(sse_parser_finish(&p, NULL, NULL), 0);
+  assert_int_equal(p.events, reps);
+  sse_parser_free(&p);
+  free(buf);
+}
+
 static void test_comments_and_fields(void **state) {
   (void)state;
   check_all_splits(S(": keep-alive\n"
@@ -456,6 +475,7 @@ int main(void) {
       cmocka_unit_test(test_fixtures_crlf_and_cr),
       cmocka_unit_test(test_line_ends_mixed),
       cmocka_unit_test(test_cr_then_lf_across_feeds),
+      cmocka_unit_test(test_lone_cr_stream_is_linear),
       cmocka_unit_test(test_comments_and_fields),
       cmocka_unit_test(test_event_and_id),
       cmocka_unit_test(test_bom),

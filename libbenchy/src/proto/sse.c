@@ -157,11 +157,18 @@ int sse_parser_feed(sse_parser *p, const char *buf, size_t len, sse_event_fn fn,
     p->saw_cr = 0;
     if (i < len && buf[i] == '\n') i++; /* the LF of a CRLF split across feeds */
   }
+  /* memchr is vectorised. The next LF is remembered until passed, and the
+   * CR search covers only the span before it, so lines ended by lone CRs do
+   * not rescan the rest of the buffer each time (that would be quadratic). */
+  size_t lf_pos = 0;
+  int lf_known = 0;
   while (i < len) {
-    /* memchr is vectorised; the CR search only covers the span before the
-     * first LF, so an LF-only stream pays one short extra pass. */
-    const char *lf = memchr(buf + i, '\n', len - i);
-    size_t j = lf ? (size_t)(lf - buf) : len;
+    if (!lf_known || lf_pos < i) {
+      const char *lf = memchr(buf + i, '\n', len - i);
+      lf_pos = lf ? (size_t)(lf - buf) : len;
+      lf_known = 1;
+    }
+    size_t j = lf_pos;
     const char *cr = memchr(buf + i, '\r', j - i);
     if (cr) j = (size_t)(cr - buf);
     if (j == len) {

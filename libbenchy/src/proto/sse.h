@@ -7,7 +7,8 @@
  * data (joined with '\n'), event: and id: fields, a UTF-8 BOM at the start,
  * and a final event without a trailing blank line when sse_parser_finish()
  * is called at EOF. A line longer than max_line is an error that stops the
- * parser (the stream is then malformed), never a crash or unbounded growth.
+ * parser (the stream is then malformed), never a crash or unbounded growth;
+ * an event's data (its data lines joined) is held to the same bound.
  *
  * Allocation: the line/data buffers grow to the largest event seen and are
  * reused, so steady-state parsing allocates nothing.
@@ -28,7 +29,8 @@ typedef struct sse_event {
   size_t id_len;
 } sse_event;
 
-/* Return non-zero to stop parsing (sse_parser_feed then returns that value). */
+/* Return non-zero to stop parsing (sse_parser_feed then returns that value;
+ * the rest of that feed is dropped). */
 typedef int (*sse_event_fn)(void *userdata, const sse_event *ev);
 
 typedef struct sse_parser {
