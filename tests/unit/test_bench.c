@@ -19,6 +19,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include "testutil.h"
 #include <cjson/cJSON.h>
 
 #include "benchy/benchy.h"
@@ -297,7 +299,8 @@ static void test_concurrency(void **state) {
   assert_near(num(tg2, "t_s_req.mean"), 100 / 1.05, 0.20, "per-request tg at c2");
   assert_near(num(tg2, "t_s_total.mean"), 2 * 100 / 1.05, 0.20, "total tg at c2");
   assert_near(num(tg1, "t_s_total.mean"), num(tg1, "t_s_req.mean"), 0.001, "c1 total == req");
-  assert_true(num(pp2, "t_s_total.mean") > 1.5 * num(pp2, "t_s_req.mean") * 0.9);
+  if (!test_timing_unreliable())
+    assert_true(num(pp2, "t_s_total.mean") > 1.5 * num(pp2, "t_s_req.mean") * 0.9);
   print_message("      c2: tg total %.1f t/s, per request %.1f t/s (model 190.5 / 95.2)\n",
                 num(tg2, "t_s_total.mean"), num(tg2, "t_s_req.mean"));
   cJSON_Delete(doc);

@@ -16,6 +16,7 @@
 #include <benchy/benchy.h>
 
 #include "report/record_json.h"
+#include "testutil.h"
 
 typedef struct sim_fixture {
   benchy_sim *sim;
@@ -166,7 +167,9 @@ static void test_stream_matches_model(void **state) {
   assert_true(rec->t_first_chunk <= rec->t_first_token);
   assert_int_equal(rec->t_first_token, rec->t_first_content);
   assert_int_equal(rec->t_first_reasoning, 0);
-  assert_true(rec->t_first_token < rec->t_last_token);
+  /* <=, not <: a slow client may find every chunk in one socket read, and
+   * then they honestly share one receive time. */
+  assert_true(rec->t_first_token <= rec->t_last_token);
   assert_true(rec->t_last_token <= rec->t_done);
   /* Every chunk carries the simulator's send stamp, never after receipt. */
   for (size_t i = 0; i < rec->n_chunk_events; i++) {
@@ -177,8 +180,11 @@ static void test_stream_matches_model(void **state) {
   /* Model: TTFT = 20 ms overhead + prompt/4000 s; decode 19 gaps of 5 ms. */
   double ttft_ms = benchy_record_ttft_ns(rec) / 1e6;
   double decode_ms = (rec->t_last_token - rec->t_first_token) / 1e6;
-  assert_true(ttft_ms >= 20.0 && ttft_ms < 20.0 + 500.0);
-  assert_true(decode_ms >= 19 * 5.0 * 0.9 && decode_ms < 19 * 5.0 * 10);
+  assert_true(ttft_ms >= 20.0);
+  if (!test_timing_unreliable()) {
+    assert_true(ttft_ms < 20.0 + 500.0);
+    assert_true(decode_ms >= 19 * 5.0 * 0.9 && decode_ms < 19 * 5.0 * 10);
+  }
   assert_true(benchy_record_tpot_ns(rec) > 0);
 
   benchy_loop_counters counters = {.struct_size = sizeof counters};
@@ -226,7 +232,7 @@ static void test_completions_and_reasoning(void **state) {
   const benchy_record *rec = benchy_request_record(r);
   assert_int_equal(rec->status, BENCHY_OK);
   assert_true(rec->t_first_reasoning > 0);
-  assert_true(rec->t_first_content > rec->t_first_reasoning);
+  assert_true(rec->t_first_content >= rec->t_first_reasoning);
   assert_int_equal(rec->t_first_token, rec->t_first_reasoning);
   assert_int_equal(rec->usage_reasoning_tokens, 5);
   assert_true(strlen(rec->reasoning) > 0);

@@ -24,3 +24,5 @@ char *test_read_fixture(const char *name, size_t *len) {
   }
   return buf;
 }
+
+int test_timing_unreliable(void) { return getenv("BENCHY_UNDER_VALGRIND") != NULL; }

@@ -5,7 +5,7 @@
  * transfers, proto/sse.c and proto/openai.c to decode what arrives.
  *
  * curl callbacks only buffer, decode and timestamp (with the loop's
- * read_ns, taken once per socket read). User code runs from on_done after
+ * loop_read_ns(), taken once per socket read, just after it). User code runs from on_done after
  * curl has returned; on_chunk runs inline but may only start other requests
  * (those are queued by the loop) or stop the loop.
  *
@@ -193,7 +193,7 @@ int benchy_session_set_connect_timeout_ms(benchy_session *s, int64_t timeout_ms)
 static void record_chunk(benchy_request *r, const oai_chunk_info *info) {
   benchy_record *rec = &r->rec;
   benchy_loop *loop = r->session->loop;
-  int64_t now = loop->read_ns;
+  int64_t now = loop_read_ns(loop);
   unsigned kinds = info->kinds;
   if (kinds & BENCHY_CHUNK_DONE) return;
   rec->chunks++;
@@ -253,7 +253,7 @@ static int on_sse_event(void *userdata, const sse_event *ev) {
 static size_t on_header(char *data, size_t size, size_t n, void *userdata) {
   benchy_request *r = userdata;
   size_t len = size * n;
-  if (!r->rec.t_first_byte) r->rec.t_first_byte = r->session->loop->read_ns;
+  if (!r->rec.t_first_byte) r->rec.t_first_byte = loop_read_ns(r->session->loop);
   /* Status lines (also of a 100 Continue) set the status seen so far. */
   if (len > 9 && !strncmp(data, "HTTP/", 5)) {
     const char *sp = memchr(data, ' ', len);
@@ -266,7 +266,7 @@ static size_t on_body(char *data, size_t size, size_t n, void *userdata) {
   benchy_request *r = userdata;
   size_t len = size * n;
   r->rec.bytes_received += (int64_t)len;
-  if (!r->rec.t_first_byte) r->rec.t_first_byte = r->session->loop->read_ns;
+  if (!r->rec.t_first_byte) r->rec.t_first_byte = loop_read_ns(r->session->loop);
   if (r->rec.http_status >= 300) {
     size_t room = ERROR_BODY_MAX - r->error_body.len;
     benchy_buf_append(&r->error_body, data, len < room ? len : room);
