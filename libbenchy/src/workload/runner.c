@@ -232,6 +232,9 @@ int runner_run(const runner_config *cfg, const runner_hooks *hooks, runner_summa
   }
   int n = cfg->threads;
   if ((uint64_t)n > cfg->count && cfg->count > 0 && cfg->duration_ns <= 0) n = (int)cfg->count;
+  /* Every thread holds at least one request in flight, so more threads than
+   * the concurrency limit would raise the limit. */
+  if (cfg->max_concurrency && (uint64_t)n > cfg->max_concurrency) n = (int)cfg->max_concurrency;
   runner_config local = *cfg;
   local.threads = n;
   worker *workers = calloc((size_t)n, sizeof *workers);
