@@ -8,8 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int is_list(int type) {
-  return type == BENCHY_OPT_INT_LIST || type == BENCHY_OPT_DOUBLE_LIST;
+/* Options that take several values also take them as separate words, as
+ * llama-benchy and vLLM users type them: "--pp 512 2048",
+ * "--request-rate 1 5 10", "--goodput ttft:200 tpot:50". */
+static int takes_many(const benchy_option_info *info) {
+  return info->type == BENCHY_OPT_INT_LIST || info->type == BENCHY_OPT_DOUBLE_LIST ||
+         info->type == BENCHY_OPT_STRING_LIST ||
+         (info->type == BENCHY_OPT_STRING && info->metavar && strstr(info->metavar, "[,"));
 }
 
 int cli_parse_options(benchy_options *opts, int argc, char **argv, int first, const char *command) {
@@ -42,8 +47,16 @@ int cli_parse_options(benchy_options *opts, int argc, char **argv, int first, co
         return -1;
       }
       value = argv[++i];
-      /* llama-benchy takes "--pp 512 2048": gather further bare numbers. */
-      if (is_list(info->type)) {
+      if (info->type == BENCHY_OPT_STRING_LIST) {
+        /* Repeatable: each further bare word is one more value. */
+        while (i + 1 < argc && strncmp(argv[i + 1], "--", 2) != 0) {
+          if (benchy_options_set(opts, name, value) != BENCHY_OK) {
+            fprintf(stderr, "benchy %s: %s\n", command, benchy_options_error(opts));
+            return -1;
+          }
+          value = argv[++i];
+        }
+      } else if (takes_many(info)) {
         size_t total = strlen(value) + 1;
         int j = i + 1;
         while (j < argc && strncmp(argv[j], "--", 2) != 0) total += strlen(argv[j++]) + 1;

@@ -54,7 +54,8 @@
   X("num-requests", BENCHY_OPT_INT, B_, NULL, 1, 1e6, NULL, "N", "bench", "Alias of --runs.",      \
     BENCHY_OPTF_ALIAS, "runs")                                                                     \
   X("concurrency", BENCHY_OPT_INT_LIST, B_ | L_, "1", 1, 1e6, NULL, "N[,N...]", "bench",           \
-    "Concurrent requests (a list sweeps). load: a closed-loop sweep over these levels.", 0, NULL)  \
+    "Concurrent requests (a list sweeps). load: closed-loop levels, or the per-level limit when " \
+    "a --request-rate is given.", 0, NULL)  \
   X("warmup", BENCHY_OPT_INT, B_ | L_, "1", 0, 1e6, NULL, "N", "bench",                            \
     "Warm-up requests before measuring (excluded from results, within the concurrency limit).", \
     0, NULL)                                                                                       \
@@ -65,9 +66,9 @@
   X("latency-mode", BENCHY_OPT_CHOICE, B_, "api", 1, 0, "api|generation|none", "MODE", "bench",     \
     "How network latency is measured for est_ppt: api (GET /v1/models round trip), generation "   \
     "(a 1-token request), none.", 0, NULL)                                                         \
-  X("stddev", BENCHY_OPT_CHOICE, B_ | L_, "sample", 1, 0, "sample|population", "KIND", "output",    \
-    "Standard deviation: sample (N-1, llama-bench) or population (N, llama-benchy, numpy).", 0,   \
-    NULL)                                                                                          \
+  X("stddev", BENCHY_OPT_CHOICE, B_ | L_, NULL, 1, 0, "sample|population", "KIND", "output",        \
+    "Standard deviation: sample (N-1) or population (N). Default: sample for bench, as "            \
+    "llama-bench; population for load, as vLLM and SGLang.", 0, NULL)                              \
   /* ---- load ---- */                                                                             \
   X("request-rate", BENCHY_OPT_STRING, L_, "inf", 1, 0, NULL, "RPS|inf[,...]", "load",             \
     "Requests per second (a list sweeps); inf sends all at once, bounded by --max-concurrency.",  \
@@ -89,9 +90,11 @@
   X("dataset-path", BENCHY_OPT_STRING, L_, NULL, 1, 0, NULL, "FILE", "load",                        \
     "ShareGPT JSON or JSONL file for --dataset sharegpt|jsonl.", 0, NULL)                          \
   X("input-len", BENCHY_OPT_INT, L_, "512", 1, 1e9, NULL, "TOKENS", "load",                        \
-    "Random dataset: mean prompt length.", 0, NULL)                                                \
+    "Random dataset: mean prompt length (prefix dataset: the unique part after the prefix).", 0, \
+    NULL)                                                \
   X("output-len", BENCHY_OPT_INT, L_, "128", 1, 1e9, NULL, "TOKENS", "load",                       \
-    "Random dataset: mean output length.", 0, NULL)                                                \
+    "Output length (random and prefix datasets; ShareGPT's fixed length; JSONL's default).", 0,  \
+    NULL)                                                \
   X("range-ratio", BENCHY_OPT_DOUBLE, L_, "0", 0, 1, NULL, "R", "load",                            \
     "Random dataset: lengths drawn uniformly from [len*(1-R), len*(1+R)].", 0, NULL)               \
   X("prefix-len", BENCHY_OPT_INT, L_, "256", 0, 1e9, NULL, "TOKENS", "load",                       \
@@ -104,7 +107,7 @@
     "Service-level objective (ttft, tpot, e2el in ms); goodput counts requests meeting all.", 0,  \
     NULL)                                                                                          \
   X("max-errors", BENCHY_OPT_INT, L_, NULL, 0, 1e9, NULL, "N", "load",                             \
-    "Stop a level after this many failed requests.", 0, NULL)                                      \
+    "Stop a level after this many failed requests (0: no limit).", 0, NULL)                                      \
   /* ---- shared by clients ---- */                                                                \
   X("seed", BENCHY_OPT_INT, CLIENT_ | S_, "1", 0, 9.2e18, NULL, "N", "run",                        \
     "Random seed: the same seed sends the same requests (sim: the same timing jitter).", 0, NULL)  \

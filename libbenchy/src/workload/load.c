@@ -375,7 +375,8 @@ static int plan_options(load_plan *p, char *err, size_t errlen) {
   for (size_t i = 0; i < np; i++) p->percentiles[i] = benchy_options_list_double(o, "percentiles", i);
   p->n_percentiles = np;
   const char *sd = benchy_options_str(o, "stddev");
-  p->ddof = sd && !strcmp(sd, "population") ? 0 : 1;
+  /* vLLM and SGLang report population stddev; load follows them unless asked. */
+  p->ddof = sd && !strcmp(sd, "sample") ? 1 : 0;
   size_t ng = benchy_options_list_len(o, "goodput");
   if (ng) {
     const char **items = calloc(ng, sizeof *items);
