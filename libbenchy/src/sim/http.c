@@ -147,10 +147,12 @@ int sim_conn_send_out(sim_conn *c, sim_out *o, const char *headers, int chunked,
                       int64_t sched_ns) {
   size_t start = SIM_OUT_FRONT, payload = o->b.len - SIM_OUT_FRONT;
   if (chunked && payload > 0) {
-    char line[24];
-    int k = snprintf(line, sizeof line, "%zx\r\n", payload);
-    start -= (size_t)k;
-    memcpy(o->b.data + start, line, (size_t)k);
+    static const char hex[] = "0123456789abcdef";
+    char *p = o->b.data + start;
+    *--p = '\n';
+    *--p = '\r';
+    for (size_t v = payload; v; v >>= 4) *--p = hex[v & 15];
+    start = (size_t)(p - o->b.data);
     sim_out_mem(o, "\r\n", 2);
   }
   if (chunked && last) sim_out_mem(o, "0\r\n\r\n", 5);
@@ -176,10 +178,11 @@ int sim_conn_send_out(sim_conn *c, sim_out *o, const char *headers, int chunked,
     memcpy(dst, p, n);
     memset(dst + n, ' ', SIM_STAMP_WIDTH - n);
   }
-  sim_t *s = c->sim; /* c is gone if the send fails */
-  int rc = sim_conn_send(c, o->b.data + start, o->b.len - start);
-  sim_record_write(s, sched_ns, now, o->n_events);
-  return rc;
+  /* Recorded before the bytes leave: a client that has read a whole
+   * response must find all of it in the statistics. */
+  sim_record_write(c->sim, sched_ns, now, o->n_events);
+  if (last || !chunked) sim_stats_flush(c->sim);
+  return sim_conn_send(c, o->b.data + start, o->b.len - start);
 }
 
 int sim_conn_respond(sim_conn *c, int status, const char *body, size_t len, const char *extra) {
@@ -405,11 +408,24 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct socka
   s->n_conns++;
 }
 
+static void accept_resume_cb(evutil_socket_t fd, short what, void *arg) {
+  sim_t *s = arg;
+  if (s->listener) evconnlistener_enable(s->listener);
+}
+
 static void accept_error_cb(struct evconnlistener *l, void *arg) {
-  /* EMFILE and friends: the connection stays in the backlog and is retried
-   * on the next readiness; nothing to clean up here. */
-  (void)l;
-  (void)arg;
+  sim_t *s = arg;
+  int err = errno;
+  pthread_mutex_lock(&s->mu);
+  s->accept_errors++;
+  pthread_mutex_unlock(&s->mu);
+  /* Out of descriptors (or memory), the pending connection stays readable:
+   * without a pause the loop would spin on it. Retry in 100 ms. */
+  if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM) {
+    struct timeval tv = {0, 100000};
+    evconnlistener_disable(l);
+    event_add(s->ev_accept_pause, &tv);
+  }
 }
 
 int sim_http_listen(sim_t *s, char *err, size_t errlen) {
@@ -457,6 +473,11 @@ int sim_http_listen(sim_t *s, char *err, size_t errlen) {
              s->cfg.port);
     return -1;
   }
+  s->ev_accept_pause = event_new(s->base, -1, 0, accept_resume_cb, s);
+  if (!s->ev_accept_pause) {
+    snprintf(err, errlen, "cannot create the event loop");
+    return -1;
+  }
   evconnlistener_set_error_cb(s->listener, accept_error_cb);
   /* The URL clients should use: a wildcard address is reached on loopback. */
   const char *host = s->cfg.host;
@@ -471,4 +492,6 @@ void sim_http_close_all(sim_t *s) {
   while (s->conns) sim_conn_close(s->conns);
   if (s->listener) evconnlistener_free(s->listener);
   s->listener = NULL;
+  if (s->ev_accept_pause) event_free(s->ev_accept_pause);
+  s->ev_accept_pause = NULL;
 }

@@ -3,10 +3,12 @@
  *
  * Every stream has at most one pending event (joining the queue after a
  * slow-headers hold, its slot start, or its next token), kept in one binary
- * min-heap ordered by (time, sequence); a single libevent timer is armed for
- * the earliest. Times are the model's times, computed from each other and
- * never from when the loop got round to an event, so a late loop shows up
- * as lateness (send time - scheduled time) and never as a slower model:
+ * min-heap ordered by (time, sequence); the loop thread (sim.c) serves what
+ * is due, then polls its sockets or, when the next event is far, sleeps on
+ * one libevent timer armed for it. Times are the model's times, computed
+ * from each other and never from when the loop got round to an event, so a
+ * late loop shows up as lateness (send time - scheduled time) and never as
+ * a slower model:
  *
  *   ts      = max(t_admit, time the slot was freed)           FIFO slots
  *   t_first = ts + overhead + uncached_prompt / prefill_tps
@@ -25,82 +27,67 @@
 
 #include "sim/sim_internal.h"
 
-/* Due events closer than this are waited for by spinning: cheaper and far
- * more punctual than another trip through epoll and a timerfd. */
-#define SPIN_NS 5000
-/* Longest stretch spent on timers before the loop looks at sockets again. */
+/* Longest stretch spent on due chunks before the loop looks at sockets
+ * again (accepts, new requests, hang-ups). */
 #define TIMER_SLICE_NS 2000000
 
-/* ---- the heap ---- */
+/* ---- the heap ----
+ * Entries carry their key, so sifting never touches a stream's memory; a
+ * cancelled stream stays in the heap as a zombie until it surfaces, so no
+ * entry needs to know its own position. */
 
-static inline int before(const sim_stream *a, const sim_stream *b) {
+static inline int before(const sim_heap_ent *a, const sim_heap_ent *b) {
   return a->key < b->key || (a->key == b->key && a->seq < b->seq);
 }
 
-static void heap_set(sim_t *s, size_t i, sim_stream *st) {
-  s->heap[i] = st;
-  st->heap_idx = (long)i;
-}
-
-static void heap_up(sim_t *s, size_t i) {
-  sim_stream *st = s->heap[i];
+static void heap_up(sim_heap_ent *h, size_t i) {
+  sim_heap_ent e = h[i];
   while (i > 0) {
     size_t p = (i - 1) / 2;
-    if (!before(st, s->heap[p])) break;
-    heap_set(s, i, s->heap[p]);
+    if (!before(&e, &h[p])) break;
+    h[i] = h[p];
     i = p;
   }
-  heap_set(s, i, st);
+  h[i] = e;
 }
 
-static void heap_down(sim_t *s, size_t i) {
-  sim_stream *st = s->heap[i];
-  size_t n = s->heap_len;
+static void heap_down(sim_heap_ent *h, size_t n, size_t i) {
+  sim_heap_ent e = h[i];
   for (;;) {
     size_t l = 2 * i + 1;
     if (l >= n) break;
-    size_t c = (l + 1 < n && before(s->heap[l + 1], s->heap[l])) ? l + 1 : l;
-    if (!before(s->heap[c], st)) break;
-    heap_set(s, i, s->heap[c]);
+    size_t c = (l + 1 < n && before(&h[l + 1], &h[l])) ? l + 1 : l;
+    if (!before(&h[c], &e)) break;
+    h[i] = h[c];
     i = c;
   }
-  heap_set(s, i, st);
+  h[i] = e;
 }
 
 /* Capacity is reserved when a stream is submitted, so pushes cannot fail. */
 static void heap_push(sim_t *s, sim_stream *st) {
-  st->seq = s->seq++;
-  s->heap[s->heap_len] = st;
-  st->heap_idx = (long)s->heap_len++;
-  heap_up(s, s->heap_len - 1);
+  st->in_heap = 1;
+  s->heap[s->heap_len] = (sim_heap_ent){st->key, s->seq++, st};
+  heap_up(s->heap, s->heap_len++);
 }
 
 static sim_stream *heap_pop(sim_t *s) {
-  sim_stream *top = s->heap[0];
-  top->heap_idx = -1;
+  sim_stream *top = s->heap[0].st;
+  top->in_heap = 0;
   if (--s->heap_len > 0) {
-    heap_set(s, 0, s->heap[s->heap_len]);
-    heap_down(s, 0);
+    s->heap[0] = s->heap[s->heap_len];
+    heap_down(s->heap, s->heap_len, 0);
   }
   return top;
 }
 
-static void heap_remove(sim_t *s, sim_stream *st) {
-  size_t i = (size_t)st->heap_idx;
-  st->heap_idx = -1;
-  if (i == --s->heap_len) return;
-  heap_set(s, i, s->heap[s->heap_len]);
-  if (i > 0 && before(s->heap[i], s->heap[(i - 1) / 2])) heap_up(s, i);
-  else heap_down(s, i);
-}
-
-static void sched_arm(sim_t *s) {
+void sim_sched_arm(sim_t *s) {
   if (!s->heap_len) {
     if (s->timer_armed) event_del(s->ev_timer);
     s->timer_armed = 0;
     return;
   }
-  int64_t at = s->heap[0]->key;
+  int64_t at = s->heap[0].key;
   if (s->timer_armed && s->timer_at == at) return;
   int64_t d = at - benchy_now_ns();
   if (d < 0) d = 0;
@@ -215,11 +202,23 @@ void sim_count_fault(sim_t *s, int kind) {
   pthread_mutex_unlock(&s->mu);
 }
 
+/* Writes are counted locally and folded into the shared statistics under
+ * one lock per batch: a lock per chunk would be a measurable share of the
+ * loop's time at hundreds of thousands of chunks a second. */
 void sim_record_write(sim_t *s, int64_t sched_ns, int64_t send_ns, int events) {
+  s->pending_chunks += (uint64_t)events;
+  if (sched_ns >= 0) s->pending_late[s->n_pending_late++] = send_ns - sched_ns;
+  if (s->n_pending_late == SIM_PENDING_LATE) sim_stats_flush(s);
+}
+
+void sim_stats_flush(sim_t *s) {
+  if (!s->pending_chunks && !s->n_pending_late) return;
   pthread_mutex_lock(&s->mu);
-  s->chunks += (uint64_t)events;
-  if (sched_ns >= 0) benchy_hist_add(s->lateness, send_ns - sched_ns);
+  s->chunks += s->pending_chunks;
+  for (size_t i = 0; i < s->n_pending_late; i++) benchy_hist_add(s->lateness, s->pending_late[i]);
   pthread_mutex_unlock(&s->mu);
+  s->pending_chunks = 0;
+  s->n_pending_late = 0;
 }
 
 /* The response is complete at model time t (or cut short there). */
@@ -237,27 +236,28 @@ static void finish_stream(sim_stream *st, int64_t t) {
 
 void sim_stream_cancel(sim_stream *st) {
   sim_t *s = st->sim;
-  if (st->heap_idx >= 0) heap_remove(s, st);
   if (st->in_queue) dequeue(s, st);
   if (st->decoding) s->n_decoding--;
+  st->decoding = 0;
   if (st->slot_held) release_slot(s, benchy_now_ns());
-  sim_stream_free(st);
+  st->slot_held = 0;
+  st->conn = NULL;
   stream_done(s);
-  sched_arm(s);
+  if (st->in_heap) st->zombie = 1; /* freed when it surfaces */
+  else sim_stream_free(st);
 }
 
 int sim_stream_submit(sim_stream *st) {
   sim_t *s = st->sim;
-  /* Every live stream is in the heap or the queue, never both: room for
-   * all of them now means no push can fail later. */
-  if ((size_t)s->active_streams + 1 > s->heap_cap) {
+  /* Every stream is in the heap or the queue, never both, and moves between
+   * them one for one: room for all of them now means no push fails later. */
+  if (s->heap_len + s->q_len + 1 > s->heap_cap) {
     size_t cap = s->heap_cap ? s->heap_cap * 2 : 256;
-    sim_stream **heap = realloc(s->heap, cap * sizeof *heap);
+    sim_heap_ent *heap = realloc(s->heap, cap * sizeof *heap);
     if (!heap) return -1;
     s->heap = heap;
     s->heap_cap = cap;
   }
-  st->heap_idx = -1;
   pthread_mutex_lock(&s->mu);
   s->active_streams++;
   if (st->streaming) s->streams++;
@@ -273,7 +273,6 @@ int sim_stream_submit(sim_stream *st) {
     st->t_admit = st->t0;
     admit(s, st);
   }
-  sched_arm(s);
   return 0;
 }
 
@@ -327,7 +326,7 @@ static int emit_chunk(sim_t *s, sim_stream *st, int64_t i, int last, int64_t t) 
       return 1;
     }
     if (error) {
-      sim_count_fault(s, SIM_F_ERROR_CHUNK);
+      sim_count_fault(s, SIM_F_ERROR_CHUNK); /* before the response, as above */
       if (sim_conn_error(c, 500, "server_error", "simulated error mid-generation (--fault-error-chunk)"))
         return 1;
       finish_stream(st, t);
@@ -359,14 +358,16 @@ static int emit_chunk(sim_t *s, sim_stream *st, int64_t i, int last, int64_t t) 
     sim_conn_close(c);
     return 1;
   }
+  /* Counted before the bytes go out: a client that has seen the fault must
+   * find it in /sim/stats already. */
+  if (disconnect) sim_count_fault(s, SIM_F_DISCONNECT);
+  if (error) sim_count_fault(s, SIM_F_ERROR_CHUNK);
   if (sim_conn_send_out(c, o, headers, 1, end, t)) return 1;
   if (disconnect) {
-    sim_count_fault(s, SIM_F_DISCONNECT);
     sim_conn_close(c);
     return 1;
   }
   if (error) {
-    sim_count_fault(s, SIM_F_ERROR_CHUNK);
     finish_stream(st, t);
     return 1;
   }
@@ -447,37 +448,25 @@ static void stream_event(sim_t *s, sim_stream *st) {
   }
 }
 
-#ifdef SIM_DEBUG
-#include <stdio.h>
-int64_t dbg_calls, dbg_wake_late_max, dbg_wake_late_sum, dbg_busy_max, dbg_busy_sum, dbg_events, dbg_gap_max;
-static int64_t dbg_last_exit;
-#endif
+int64_t sim_sched_run(sim_t *s) {
+  int64_t now = benchy_now_ns(), give_up = now + TIMER_SLICE_NS;
+  while (s->heap_len) {
+    while (s->heap_len && s->heap[0].key <= now) {
+      sim_stream *st = heap_pop(s);
+      if (st->zombie) sim_stream_free(st);
+      else stream_event(s, st);
+    }
+    now = benchy_now_ns();
+    if (now >= give_up || !s->heap_len || s->heap[0].key > now) break;
+  }
+  sim_stats_flush(s);
+  return s->heap_len ? s->heap[0].key - now : INT64_MAX;
+}
+
+/* The timer only wakes the loop; the loop itself runs the scheduler. */
 static void on_timer(evutil_socket_t fd, short what, void *arg) {
   sim_t *s = arg;
-  int64_t now = benchy_now_ns(), give_up = now + TIMER_SLICE_NS;
-#ifdef SIM_DEBUG
-  int64_t entry = now;
-  dbg_calls++;
-  if (s->heap_len) { int64_t wl = now - s->heap[0]->key; if (wl > dbg_wake_late_max) dbg_wake_late_max = wl; dbg_wake_late_sum += wl; }
-  if (dbg_last_exit && now - dbg_last_exit > dbg_gap_max) dbg_gap_max = now - dbg_last_exit;
-#endif
   s->timer_armed = 0;
-  for (;;) {
-    while (s->heap_len && s->heap[0]->key <= now) stream_event(s, heap_pop(s));
-    now = benchy_now_ns();
-    if (!s->heap_len || now >= give_up) break;
-    if (s->heap[0]->key - now > SPIN_NS) break;
-    while (now < s->heap[0]->key) now = benchy_now_ns();
-  }
-  sched_arm(s);
-#ifdef SIM_DEBUG
-  dbg_last_exit = benchy_now_ns();
-  if (dbg_last_exit - entry > dbg_busy_max) dbg_busy_max = dbg_last_exit - entry;
-  dbg_busy_sum += dbg_last_exit - entry;
-  static int64_t dbg_last_print; static int64_t dbg_n;
-  dbg_n++;
-  if (dbg_last_exit - dbg_last_print > 1000000000) dbg_last_print = dbg_last_exit, fprintf(stderr, "calls %lld wake_late max %.3f ms avg %.3f us busy max %.3f ms avg %.3f us gap_max %.3f ms heap %zu\n", (long long)dbg_calls, dbg_wake_late_max/1e6, dbg_wake_late_sum/1e3/dbg_n, dbg_busy_max/1e6, dbg_busy_sum/1e3/dbg_n, dbg_gap_max/1e6, s->heap_len), dbg_wake_late_max = dbg_busy_max = dbg_wake_late_sum = dbg_busy_sum = dbg_gap_max = dbg_n = 0;
-#endif
 }
 
 int sim_sched_init(sim_t *s) {
@@ -491,6 +480,8 @@ int sim_sched_init(sim_t *s) {
 void sim_sched_free(sim_t *s) {
   if (s->ev_timer) event_free(s->ev_timer);
   s->ev_timer = NULL;
+  /* Only zombies are left once every connection is closed. */
+  for (size_t i = 0; i < s->heap_len; i++) sim_stream_free(s->heap[i].st);
   free(s->heap);
   s->heap = NULL;
   s->heap_len = s->heap_cap = 0;

@@ -264,7 +264,6 @@ static void handle_completion(sim_conn *c, const sim_request *r, int api) {
   st->conn = c;
   st->index = index;
   st->api = api;
-  st->heap_idx = -1;
   st->t0 = t0;
   st->created = (int64_t)time(NULL);
   const cJSON *stream = cJSON_GetObjectItemCaseSensitive(req, "stream");
@@ -510,6 +509,7 @@ static void handle_apply_template(sim_conn *c, const sim_request *r) {
 
 static void handle_stats(sim_conn *c) {
   benchy_buf b = {0};
+  sim_stats_flush(c->sim);
   if (sim_write_stats_json(c->sim, &b)) respond_oom(c);
   else respond_buf(c, 200, &b);
   benchy_buf_free(&b);

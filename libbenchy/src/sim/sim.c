@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include <event2/event.h>
@@ -99,8 +100,16 @@ static int threads_ok;
 
 static void init_threads(void) { threads_ok = evthread_use_pthreads() == 0; }
 
+/* Closer than this, the next chunk is waited for by polling the sockets
+ * without blocking rather than by sleeping on a timer: wake-ups from a
+ * timer are late by tens of microseconds on bare metal and by milliseconds
+ * on some VMs. Under load (thousands of streams) chunks are microseconds
+ * apart, so the loop never sleeps; a handful of streams still idles. */
+#define POLL_NS 100000
+
 static void stop_cb(evutil_socket_t fd, short what, void *arg) {
   sim_t *s = arg;
+  s->stop_requested = 1;
   event_base_loopbreak(s->base);
 }
 
@@ -108,7 +117,15 @@ static void *loop_main(void *arg) {
   sim_t *s = arg;
   /* Timer slack (50 us by default) would make every wake-up that late. */
   prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
-  event_base_dispatch(s->base);
+  while (!s->stop_requested) {
+    int64_t wait = sim_sched_run(s);
+    if (wait <= POLL_NS) {
+      event_base_loop(s->base, EVLOOP_NONBLOCK);
+    } else {
+      sim_sched_arm(s);
+      event_base_loop(s->base, EVLOOP_ONCE);
+    }
+  }
   return NULL;
 }
 
@@ -237,13 +254,14 @@ int sim_write_stats_json(sim_t *s, benchy_buf *b) {
       b,
       "},\"lateness_ns\":{\"count\":%llu,\"p50\":%lld,\"p90\":%lld,\"p99\":%lld,\"p999\":%lld,\"max\":%lld,"
       "\"mean\":%.1f},\"active_streams\":%llu,\"prompt_tokens\":%llu,\"cached_tokens\":%llu,"
-      "\"completion_tokens\":%llu,",
+      "\"completion_tokens\":%llu,\"accept_errors\":%llu,",
       (unsigned long long)benchy_hist_count(s->lateness), (long long)benchy_hist_percentile(s->lateness, 50),
       (long long)benchy_hist_percentile(s->lateness, 90), (long long)benchy_hist_percentile(s->lateness, 99),
       (long long)benchy_hist_percentile(s->lateness, 99.9), (long long)benchy_hist_max(s->lateness),
       benchy_hist_count(s->lateness) ? benchy_hist_mean(s->lateness) : 0.0,
       (unsigned long long)s->active_streams, (unsigned long long)s->prompt_tokens,
-      (unsigned long long)s->cached_tokens, (unsigned long long)s->completion_tokens);
+      (unsigned long long)s->cached_tokens, (unsigned long long)s->completion_tokens,
+      (unsigned long long)s->accept_errors);
   pthread_mutex_unlock(&s->mu);
   /* The rest is the loop thread's own state: this runs on it. */
   rc |= benchy_buf_printf(b,
@@ -301,6 +319,13 @@ const char *benchy_sim_model_text(void) {
 }
 
 int benchy_sim_run(const benchy_options *opts) {
+  /* Every stream is a socket: thousands of them need more than the usual
+   * soft limit of 1024 descriptors; take what the hard limit allows. */
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+  }
   sigset_t set, old;
   sigemptyset(&set);
   sigaddset(&set, SIGINT);

@@ -80,6 +80,14 @@ typedef struct sim_conn sim_conn;
 typedef struct sim_stream sim_stream;
 typedef struct benchy_sim sim_t;
 
+typedef struct sim_heap_ent {
+  int64_t key;
+  uint64_t seq; /* FIFO among equal keys */
+  sim_stream *st;
+} sim_heap_ent;
+
+#define SIM_PENDING_LATE 256
+
 /*
  * An output under construction: the payload is built from SIM_OUT_FRONT on,
  * leaving room in front for the chunk-size line and response headers, so a
@@ -129,10 +137,9 @@ struct sim_stream {
   sim_t *sim;
   sim_conn *conn;
   int state;
-  /* Scheduler position: heap index (-1 when not in the heap), FIFO links. */
-  long heap_idx;
+  /* Scheduler position: the time of the pending event, FIFO links. */
   int64_t key;
-  uint64_t seq;
+  int in_heap, zombie; /* zombie: cancelled while in the heap */
   sim_stream *qprev, *qnext;
   int in_queue;
   int slot_held, decoding;
@@ -179,7 +186,8 @@ struct benchy_sim {
   benchy_options *opts;
   struct event_base *base;
   struct evconnlistener *listener;
-  struct event *ev_stop, *ev_timer;
+  struct event *ev_stop, *ev_timer, *ev_accept_pause;
+  volatile int stop_requested; /* set on the loop thread by the stop event */
   pthread_t thread;
   int thread_started;
   int port;
@@ -189,7 +197,7 @@ struct benchy_sim {
   size_t n_conns;
 
   /* Scheduler (model.c). */
-  sim_stream **heap;
+  sim_heap_ent *heap;
   size_t heap_len, heap_cap;
   uint64_t seq;
   int timer_armed;
@@ -206,8 +214,12 @@ struct benchy_sim {
   /* Statistics: written on the loop thread, read from any (mu). */
   pthread_mutex_t mu;
   uint64_t requests, streams, chunks, faults, fault_by[SIM_F_COUNT], active_streams;
-  uint64_t prompt_tokens, cached_tokens, completion_tokens;
+  uint64_t prompt_tokens, cached_tokens, completion_tokens, accept_errors;
   benchy_hist *lateness;
+  /* Loop-thread batch of the above, folded in by sim_stats_flush(). */
+  uint64_t pending_chunks;
+  int64_t pending_late[SIM_PENDING_LATE];
+  size_t n_pending_late;
 };
 
 /* http.c */
@@ -241,6 +253,11 @@ BENCHY_INTERNAL void sim_route(sim_conn *c, const sim_request *r);
 /* model.c */
 BENCHY_INTERNAL int sim_sched_init(sim_t *s);
 BENCHY_INTERNAL void sim_sched_free(sim_t *s);
+/* Serves every event now due (for at most a couple of milliseconds);
+ * returns the ns until the next one, INT64_MAX when none is pending. */
+BENCHY_INTERNAL int64_t sim_sched_run(sim_t *s);
+/* Arms the loop's timer for the earliest pending event. */
+BENCHY_INTERNAL void sim_sched_arm(sim_t *s);
 /* Takes a parsed completion request into the scheduler (its t0 set).
  * -1 out of memory (st untouched, still the caller's). */
 BENCHY_INTERNAL int sim_stream_submit(sim_stream *st);
@@ -250,6 +267,7 @@ BENCHY_INTERNAL void sim_stream_free(sim_stream *st);
 BENCHY_INTERNAL int sim_phase_of(const sim_stream *st, int64_t tok);
 BENCHY_INTERNAL int64_t sim_phase_end(const sim_stream *st, int64_t tok);
 BENCHY_INTERNAL void sim_record_write(sim_t *s, int64_t sched_ns, int64_t send_ns, int events);
+BENCHY_INTERNAL void sim_stats_flush(sim_t *s);
 BENCHY_INTERNAL void sim_count_fault(sim_t *s, int kind);
 
 /* chunks.c */
