@@ -5,6 +5,7 @@
  * meaning, prompt-length method, latency, flagged rows, server-side rates)
  * goes in plain lines below it.
  */
+#include "csv.h"
 #include "bench_render.h"
 
 #include <math.h>
@@ -195,18 +196,6 @@ int bench_render_md(const cJSON *doc, FILE *f) {
   return ferror(f) ? BENCHY_ERR_IO : BENCHY_OK;
 }
 
-static void csv_str(FILE *f, const char *s) {
-  if (!strpbrk(s, ",\"\n")) {
-    fputs(s, f);
-    return;
-  }
-  fputc('"', f);
-  for (; *s; s++) {
-    if (*s == '"') fputc('"', f);
-    fputc(*s, f);
-  }
-  fputc('"', f);
-}
 
 static void csv_num(FILE *f, double v) {
   if (isfinite(v)) fprintf(f, "%.6g", v);
@@ -222,9 +211,9 @@ int bench_render_csv(const cJSON *doc, FILE *f) {
   const cJSON *aggs = cJSON_GetObjectItemCaseSensitive(doc, "aggregates");
   const cJSON *row;
   cJSON_ArrayForEach(row, aggs) {
-    csv_str(f, str_of(row, "model"));
+    csv_field(f, str_of(row, "model"));
     fputc(',', f);
-    csv_str(f, str_of(row, "test"));
+    csv_field(f, str_of(row, "test"));
     fprintf(f, ",%s,", str_of(row, "kind"));
     static const char *const ints[] = {"pp", "tg", "depth", "concurrency"};
     for (size_t i = 0; i < 4; i++) {
@@ -253,7 +242,7 @@ int bench_render_csv(const cJSON *doc, FILE *f) {
       if (cJSON_IsString(fl)) benchy_buf_printf(&flags, "%s%s", flags.len ? "; " : "", fl->valuestring);
     }
     benchy_buf_terminate(&flags);
-    csv_str(f, flags.data ? flags.data : "");
+    csv_field(f, flags.data ? flags.data : "");
     benchy_buf_free(&flags);
     fputc('\n', f);
   }

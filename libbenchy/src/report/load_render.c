@@ -5,6 +5,7 @@
  * vLLM does not have (from-schedule latencies, failures by kind, notes) are
  * ours. Field names are those of docs/load.md.
  */
+#include "csv.h"
 #include "load_render.h"
 
 #include <math.h>
@@ -336,18 +337,6 @@ static const cJSON *lookup_column(const cJSON *lv, const char *name) {
   return get(get(lv, parent), dot + 1);
 }
 
-static void csv_string(FILE *f, const char *s) {
-  if (!strpbrk(s, ",\"\n\r")) {
-    fputs(s, f);
-    return;
-  }
-  fputc('"', f);
-  for (; *s; s++) {
-    if (*s == '"') fputc('"', f);
-    fputc(*s, f);
-  }
-  fputc('"', f);
-}
 
 int load_render_csv(const cJSON *doc, FILE *f) {
   const cJSON *levels = get(doc, "aggregates");
@@ -363,11 +352,11 @@ int load_render_csv(const cJSON *doc, FILE *f) {
   fputs("model", f);
   for (size_t i = 0; i < cols.n; i++) {
     fputc(',', f);
-    csv_string(f, cols.c[i].name);
+    csv_field(f, cols.c[i].name);
   }
   fputc('\n', f);
   cJSON_ArrayForEach(lv, levels) {
-    csv_string(f, cJSON_IsString(model) ? model->valuestring : "");
+    csv_field(f, cJSON_IsString(model) ? model->valuestring : "");
     for (size_t i = 0; i < cols.n; i++) {
       fputc(',', f);
       const cJSON *v = lookup_column(lv, cols.c[i].name);
@@ -377,7 +366,7 @@ int load_render_csv(const cJSON *doc, FILE *f) {
         else
           fprintf(f, "%.6f", v->valuedouble);
       } else if (cJSON_IsString(v)) {
-        csv_string(f, v->valuestring);
+        csv_field(f, v->valuestring);
       } else if (cJSON_IsBool(v)) {
         fputs(cJSON_IsTrue(v) ? "true" : "false", f);
       }

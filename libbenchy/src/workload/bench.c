@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../proto/openai.h"
 #include "../report/bench_render.h"
 #include "../report/jsonl.h"
 #include "../report/record_json.h"
@@ -164,16 +165,10 @@ static void redact_url(const char *url, char *out, size_t outlen) {
 static void server_message(const char *body, char *out, size_t outlen) {
   out[0] = 0;
   if (!body || !body[0]) return;
-  cJSON *doc = cJSON_Parse(body);
-  const cJSON *e = doc ? cJSON_GetObjectItemCaseSensitive(doc, "error") : NULL;
-  const cJSON *m = cJSON_IsObject(e) ? cJSON_GetObjectItemCaseSensitive(e, "message") : e;
-  if (!cJSON_IsString(m) && doc) m = cJSON_GetObjectItemCaseSensitive(doc, "message");
-  if (!cJSON_IsString(m) && doc) m = cJSON_GetObjectItemCaseSensitive(doc, "detail");
-  if (cJSON_IsString(m))
-    snprintf(out, outlen, "%s", m->valuestring);
-  else
-    snprintf(out, outlen, "%.200s", body);
-  cJSON_Delete(doc);
+  benchy_buf msg = {0};
+  oai_error_from_body(body, strlen(body), &msg);
+  snprintf(out, outlen, "%s", msg.data ? msg.data : "");
+  benchy_buf_free(&msg);
 }
 
 /* Root of base_url (scheme://host:port), for /health hints. */

@@ -10,6 +10,8 @@
  */
 #include "prompt.h"
 
+#include "../proto/openai.h"
+
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -189,17 +191,11 @@ static void note(prompt_gen *g, const char *fmt, ...) {
 /* The server's error message from an error body, else the body's start. */
 static void server_message(const char *body, char *out, size_t outlen) {
   out[0] = 0;
-  if (!body) return;
-  cJSON *doc = cJSON_Parse(body);
-  const cJSON *e = doc ? cJSON_GetObjectItemCaseSensitive(doc, "error") : NULL;
-  const cJSON *m = cJSON_IsObject(e) ? cJSON_GetObjectItemCaseSensitive(e, "message") : e;
-  if (!cJSON_IsString(m) && doc) m = cJSON_GetObjectItemCaseSensitive(doc, "message");
-  if (!cJSON_IsString(m) && doc) m = cJSON_GetObjectItemCaseSensitive(doc, "detail");
-  if (cJSON_IsString(m))
-    snprintf(out, outlen, "%s", m->valuestring);
-  else
-    snprintf(out, outlen, "%.200s", body);
-  cJSON_Delete(doc);
+  if (!body || !body[0]) return;
+  benchy_buf msg = {0};
+  oai_error_from_body(body, strlen(body), &msg);
+  snprintf(out, outlen, "%s", msg.data ? msg.data : "");
+  benchy_buf_free(&msg);
 }
 
 /* POSTs body to path; on HTTP 200 *doc is the parsed answer. Returns the
