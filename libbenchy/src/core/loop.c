@@ -6,10 +6,10 @@
  * timers: timerfd on Linux, so scheduled sends are not rounded to a
  * millisecond) and curl_multi_socket_action for the transfers.
  *
- * Time is taken once per socket read, at the first callback after curl's
- * recv() returned (loop_read_ns), and every SSE event decoded from that read
- * carries it (read_ns / read_seq): the receive time of a chunk is when its
- * bytes were read, however many chunks one read delivered.
+ * Every curl_multi_socket_action gets a sequence number (read_seq): the
+ * events a transfer decodes within one action arrived together, and the
+ * record counts such reads so that coalescing is visible. Receive times are
+ * taken by session.c when curl hands bytes over (see on_body there).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -58,6 +58,7 @@ static void drain_completions(benchy_loop *loop) {
 
 static void socket_action(benchy_loop *loop, curl_socket_t fd, int flags) {
   int running = 0;
+  loop->read_seq++;
   loop->in_curl++;
   curl_multi_socket_action(loop->multi, fd, flags, &running);
   loop->in_curl--;
@@ -83,7 +84,6 @@ static void flush_pending(benchy_loop *loop) {
 static void on_socket_ready(evutil_socket_t fd, short what, void *arg) {
   socket_watch *w = arg;
   benchy_loop *loop = w->loop;
-  loop->read_seq++;
   loop->counters.socket_reads++;
   int flags = ((what & EV_READ) ? CURL_CSELECT_IN : 0) | ((what & EV_WRITE) ? CURL_CSELECT_OUT : 0);
   socket_action(loop, fd, flags);
@@ -91,7 +91,6 @@ static void on_socket_ready(evutil_socket_t fd, short what, void *arg) {
 
 static void on_curl_timer(evutil_socket_t fd, short what, void *arg) {
   benchy_loop *loop = arg;
-  loop->read_seq++;
   socket_action(loop, CURL_SOCKET_TIMEOUT, 0);
 }
 

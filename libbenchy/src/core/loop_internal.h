@@ -36,9 +36,7 @@ struct benchy_loop {
   int wake_fd;              /* eventfd */
   volatile sig_atomic_t stop_requested;
   int in_curl;              /* >0 while inside curl_multi_socket_action */
-  int64_t read_ns;          /* receive time of the current socket read */
-  uint32_t read_seq;        /* increments with every readiness event */
-  uint32_t stamped_seq;     /* read_seq that read_ns belongs to */
+  uint32_t read_seq;        /* increments with every curl_multi_socket_action */
   unsigned in_flight;       /* transfers attached or queued */
   loop_transfer *pending_head, *pending_tail;
   loop_timer *timers;       /* user timers, most recent first */
@@ -46,19 +44,6 @@ struct benchy_loop {
   uint64_t next_request_id;
   benchy_loop_counters counters;
 };
-
-/* The receive time of the bytes curl is handing over now: read from the clock
- * at the first callback after a socket read, i.e. just after recv()
- * returned, and shared by every event decoded from that read. Taking it
- * before curl reads would stamp bytes that arrived in between with a time
- * earlier than their arrival. */
-static inline int64_t loop_read_ns(benchy_loop *loop) {
-  if (loop->stamped_seq != loop->read_seq) {
-    loop->read_ns = benchy_now_ns();
-    loop->stamped_seq = loop->read_seq;
-  }
-  return loop->read_ns;
-}
 
 /* Hands the transfer to curl now, or from the top of the loop when called
  * from inside a curl callback (adding handles there is not allowed). */

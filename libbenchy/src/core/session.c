@@ -4,8 +4,13 @@
  * Provides benchy_session_* and benchy_request_*. Uses loop.c for the
  * transfers, proto/sse.c and proto/openai.c to decode what arrives.
  *
- * curl callbacks only buffer, decode and timestamp (with the loop's
- * loop_read_ns(), taken once per socket read, just after it). User code runs from on_done after
+ * curl callbacks only buffer, decode and timestamp. The clock is read once
+ * each time curl hands over bytes (on_body), after its recv() returned, and
+ * every SSE event decoded from those bytes carries that time: a stamp is
+ * never earlier than the data's arrival. (Reading it once per readiness
+ * event instead would date bytes that arrived between the wake-up and curl's
+ * reads - curl reads a socket repeatedly while it stays readable - before
+ * they arrived.) User code runs from on_done after
  * curl has returned; on_chunk runs inline but may only start other requests
  * (those are queued by the loop) or stop the loop.
  *
@@ -64,6 +69,7 @@ struct benchy_request {
   size_t chunks_cap;
   benchy_tool_call *tool_calls;
   uint32_t last_read_seq;
+  int64_t rx_ns;          /* when the bytes being decoded were handed over */
   int malformed;          /* a chunk could not be decoded */
   int in_flight;
   char curl_error[CURL_ERROR_SIZE];
@@ -193,7 +199,7 @@ int benchy_session_set_connect_timeout_ms(benchy_session *s, int64_t timeout_ms)
 static void record_chunk(benchy_request *r, const oai_chunk_info *info) {
   benchy_record *rec = &r->rec;
   benchy_loop *loop = r->session->loop;
-  int64_t now = loop_read_ns(loop);
+  int64_t now = r->rx_ns;
   unsigned kinds = info->kinds;
   if (kinds & BENCHY_CHUNK_DONE) return;
   rec->chunks++;
@@ -253,7 +259,7 @@ static int on_sse_event(void *userdata, const sse_event *ev) {
 static size_t on_header(char *data, size_t size, size_t n, void *userdata) {
   benchy_request *r = userdata;
   size_t len = size * n;
-  if (!r->rec.t_first_byte) r->rec.t_first_byte = loop_read_ns(r->session->loop);
+  if (!r->rec.t_first_byte) r->rec.t_first_byte = benchy_now_ns();
   /* Status lines (also of a 100 Continue) set the status seen so far. */
   if (len > 9 && !strncmp(data, "HTTP/", 5)) {
     const char *sp = memchr(data, ' ', len);
@@ -266,7 +272,8 @@ static size_t on_body(char *data, size_t size, size_t n, void *userdata) {
   benchy_request *r = userdata;
   size_t len = size * n;
   r->rec.bytes_received += (int64_t)len;
-  if (!r->rec.t_first_byte) r->rec.t_first_byte = loop_read_ns(r->session->loop);
+  r->rx_ns = benchy_now_ns();
+  if (!r->rec.t_first_byte) r->rec.t_first_byte = r->rx_ns;
   if (r->rec.http_status >= 300) {
     size_t room = ERROR_BODY_MAX - r->error_body.len;
     benchy_buf_append(&r->error_body, data, len < room ? len : room);
