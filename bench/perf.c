@@ -176,7 +176,7 @@ static pid_t start_sim(const perf_config *cfg, int port, double decode_tps, long
     execl(cfg->sim_path, cfg->sim_path, "sim", "--port", port_s, "--decode-tps", tps_s, "--slots",
           slots_s, "--prefill-tps", "1000000000", "--overhead-ms", "0", "--batch-slowdown", "0",
           "--tokens-per-chunk", tpc_s, "--no-prefix-cache", "--close-after-stream", "no",
-          "--flavour", "vllm", (char *)NULL);
+          "--flavour", "vllm", "--spin-us", "5000", (char *)NULL);
     perror("exec benchy sim");
     _exit(127);
   }

@@ -79,6 +79,7 @@ static int config_from_options(sim_config *cfg, const benchy_options *o, char *e
   for (int k = 0; k < SIM_F_COUNT; k++) cfg->fault_p[k] = benchy_options_double(o, fault_opts[k]);
   cfg->stall_ms = benchy_options_double(o, "stall-ms");
   cfg->slow_headers_ms = benchy_options_double(o, "slow-headers-ms");
+  cfg->spin_ns = (int64_t)(benchy_options_double(o, "spin-us") * 1000.0);
   const char *fl = benchy_options_str(o, "flavour");
   cfg->flavour = SIM_FLAVOUR_LLAMA;
   for (int i = 0; fl && i < 3; i++)
@@ -100,12 +101,12 @@ static int threads_ok;
 
 static void init_threads(void) { threads_ok = evthread_use_pthreads() == 0; }
 
-/* Closer than this, the next chunk is waited for by polling the sockets
- * without blocking rather than by sleeping on a timer: wake-ups from a
- * timer are late by tens of microseconds on bare metal and by milliseconds
- * on some VMs. Under load (thousands of streams) chunks are microseconds
- * apart, so the loop never sleeps; a handful of streams still idles. */
-#define POLL_NS 100000
+/* When the next chunk is closer than cfg.spin_ns (--spin-us), it is waited
+ * for by polling the sockets without blocking rather than by sleeping on a
+ * timer: wake-ups from a timer are late by tens of microseconds on bare
+ * metal and by milliseconds on some VMs. Under load (thousands of streams)
+ * chunks are microseconds apart, so the loop never sleeps; a handful of
+ * streams still idles at the default. */
 
 static void stop_cb(evutil_socket_t fd, short what, void *arg) {
   sim_t *s = arg;
@@ -119,7 +120,7 @@ static void *loop_main(void *arg) {
   prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
   while (!s->stop_requested) {
     int64_t wait = sim_sched_run(s);
-    if (wait <= POLL_NS) {
+    if (wait <= s->cfg.spin_ns) {
       event_base_loop(s->base, EVLOOP_NONBLOCK);
     } else {
       sim_sched_arm(s);

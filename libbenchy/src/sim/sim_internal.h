@@ -52,6 +52,7 @@ typedef struct sim_config {
   int prefix_cache, stamp;
   double fault_p[SIM_F_COUNT];
   double stall_ms, slow_headers_ms;
+  int64_t spin_ns;        /* poll instead of sleeping when the next chunk is this close */
   int close_after_stream; /* resolved: 1 close, 0 keep */
   char close_text[8];     /* as given: auto|yes|no */
 } sim_config;
