@@ -106,6 +106,10 @@
   X("goodput", BENCHY_OPT_STRING_LIST, L_, NULL, 1, 0, NULL, "METRIC:MS", "load",                   \
     "Service-level objective (ttft, tpot, e2el in ms); goodput counts requests meeting all.", 0,  \
     NULL)                                                                                          \
+  X("max-records", BENCHY_OPT_INT, L_, "100000", 0, 1e12, NULL, "N", "output",                   \
+    "Per-request records kept in the result document per level; later ones are written to "      \
+    "--jsonl only, so a long --duration run does not grow without bound. Statistics use every "  \
+    "request either way.", 0, NULL)                                                                \
   X("max-errors", BENCHY_OPT_INT, L_, NULL, 0, 1e9, NULL, "N", "load",                             \
     "Stop a level after this many failed requests (0: no limit).", 0, NULL)                                      \
   /* ---- shared by clients ---- */                                                                \

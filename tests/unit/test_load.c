@@ -403,6 +403,24 @@ static void truncate_before(const char *src, const char *dst, const char *stop, 
   fclose(out);
 }
 
+/* Past --max-records the result document stops growing, the JSONL file
+ * still gets every record, and the statistics still count every request. */
+static void test_max_records_bounds_memory(void **state) {
+  (void)state;
+  benchy_sim *sim = start_sim(NULL);
+  char path[512];
+  snprintf(path, sizeof path, "%s/bounded.jsonl", tmpdir);
+  const char *kv[] = {"concurrency", "2", "num-prompts", "10", "max-records", "3", "jsonl", path, NULL};
+  load_out o = run_load(sim, kv);
+  if (o.status != BENCHY_OK) fail_msg("load: %s", o.err);
+  assert_int_equal(cJSON_GetArraySize(records_of(&o)), 3);
+  assert_int_equal((int)num(level_of(&o, 0), "records_omitted"), 7);
+  assert_int_equal((int)num(level_of(&o, 0), "completed"), 10);
+  assert_int_equal(count_lines(path, "record"), 10);
+  load_out_free(&o);
+  benchy_sim_stop(sim);
+}
+
 static void test_jsonl_and_resume(void **state) {
   (void)state;
   benchy_sim *sim = start_sim(NULL);
@@ -874,6 +892,7 @@ int main(void) {
       cmocka_unit_test(test_every_fault_counted),
       cmocka_unit_test(test_max_errors_stops_level),
       cmocka_unit_test(test_jsonl_and_resume),
+      cmocka_unit_test(test_max_records_bounds_memory),
       cmocka_unit_test(test_sweep_and_renderers),
       cmocka_unit_test(test_interrupt_keeps_completed),
       cmocka_unit_test(test_no_secrets_in_results),

@@ -70,6 +70,7 @@ typedef struct load_level {
 
 typedef struct load_plan {
   const benchy_options *opts;
+  long long max_records; /* per level, in the result document */
   char *base_url;
   char *model;
   benchy_endpoint api;
@@ -129,7 +130,15 @@ typedef struct level_run {
   atomic_llong failures;
   atomic_int stopped_by_errors;
   int synthetic;
+  atomic_llong records_kept;    /* in memory for the result document */
+  atomic_llong records_omitted; /* past LOAD_RECORDS_IN_MEMORY: in --jsonl only */
 } level_run;
+
+/* A long --duration run must not grow without bound: per-request JSON
+ * (1-3 KB each) is kept for the result document up to --max-records per
+ * level; later records are written to --jsonl only, and the level says how
+ * many. The per-request figures behind the percentiles (a few doubles each)
+ * are always kept, so the statistics stay exact. */
 
 /* ------------------------------------------------------------ helpers */
 
@@ -346,6 +355,7 @@ static int plan_options(load_plan *p, char *err, size_t errlen) {
   p->warmup = benchy_options_flag(o, "no-warmup") ? 0 : benchy_options_int(o, "warmup");
   p->seed = (uint64_t)benchy_options_int(o, "seed");
   p->raw = benchy_options_flag(o, "raw");
+  p->max_records = benchy_options_int(o, "max-records");
   p->no_cache = benchy_options_flag(o, "no-cache");
   p->quiet = benchy_options_flag(o, "quiet");
   p->ramp_up_s = benchy_options_double(o, "ramp-up");
@@ -687,6 +697,11 @@ static void hook_on_record(void *ud, int thread, uint64_t index, const benchy_re
       jsonl_append(r->plan->jsonl, line);
     }
   }
+  if (o && atomic_fetch_add(&r->records_kept, 1) >= r->plan->max_records) {
+    cJSON_Delete(o);
+    o = NULL;
+    atomic_fetch_add(&r->records_omitted, 1);
+  }
   if (ts_push(s, &x, o) != 0) cJSON_Delete(o);
 }
 
@@ -891,6 +906,7 @@ static int run_level(load_plan *p, const load_level *lv, cJSON *level_obj, cJSON
   if (load_aggregate(samples, total, &r.ts[0].acc, &ac, level_obj) != 0) st = BENCHY_ERR_NOMEM;
   free(samples);
   cJSON_AddNumberToObject(level_obj, "input_length_mismatches", (double)mismatches);
+  cJSON_AddNumberToObject(level_obj, "records_omitted", (double)atomic_load(&r.records_omitted));
   if (r.count != LOAD_UNBOUNDED) {
     cJSON_AddNumberToObject(level_obj, "planned", (double)r.count);
     cJSON_AddNumberToObject(level_obj, "not_started", (double)(r.count - sum.started));
