@@ -1025,8 +1025,8 @@ static void resume_line(void *ud, const cJSON *obj) {
 }
 
 /* Options that change only where output goes, not what is measured. */
-static const char *const output_only[] = {"resume", "jsonl",  "save-result", "format",
-                                          "quiet",  "name",   "threads",     "raw"};
+static const char *const output_only[] = {"resume", "jsonl",   "save-result", "format",     "quiet",
+                                          "name",   "threads", "raw",         "max-records"};
 
 static cJSON *comparable_config(const cJSON *c) {
   cJSON *d = cJSON_Duplicate(c, 1);
