@@ -55,10 +55,26 @@ typedef struct perf_config {
   const char *sim_path;
 } perf_config;
 
+typedef struct hist_set {
+  benchy_hist *delay;   /* receive − simulator send, ns */
+  benchy_hist *itl_err; /* |client gap − server gap|, ns */
+  benchy_hist *lag;     /* dispatch lag, ns (poisson) */
+} hist_set;
+
+static void hist_set_new(hist_set *h) {
+  benchy_hist_new(&h->delay, 7);
+  benchy_hist_new(&h->itl_err, 7);
+  benchy_hist_new(&h->lag, 7);
+}
+
+static void hist_set_free(hist_set *h) {
+  benchy_hist_free(h->delay);
+  benchy_hist_free(h->itl_err);
+  benchy_hist_free(h->lag);
+}
+
 typedef struct thread_stats {
-  benchy_hist *delay;    /* receive − simulator send, ns */
-  benchy_hist *itl_err;  /* |client gap − server gap|, ns */
-  benchy_hist *lag;      /* dispatch lag, ns (poisson) */
+  hist_set h;
   uint64_t events;
   uint64_t requests;
   uint64_t failures;
@@ -105,10 +121,10 @@ static void perf_chunk(void *ud, int thread, uint64_t index, const benchy_chunk_
   per_request *pr = &c->reqs[index % c->reqs_cap];
   if (ev->t_ns >= c->warm_until && ev->t_ns <= c->t_end) {
     s->events++;
-    benchy_hist_add(s->delay, ev->t_ns - ev->server_send_ns);
+    benchy_hist_add(s->h.delay, ev->t_ns - ev->server_send_ns);
     if (pr->prev_recv) {
       int64_t err = (ev->t_ns - pr->prev_recv) - (ev->server_send_ns - pr->prev_send);
-      benchy_hist_add(s->itl_err, err < 0 ? -err : err);
+      benchy_hist_add(s->h.itl_err, err < 0 ? -err : err);
     }
   }
   pr->prev_recv = ev->t_ns;
@@ -121,7 +137,7 @@ static void perf_record(void *ud, int thread, uint64_t index, const benchy_recor
   s->requests++;
   if (rec->status != BENCHY_OK && rec->status != BENCHY_ERR_CANCELLED) s->failures++;
   if (c->rate > 0) {
-    benchy_hist_add(s->lag, rec->t_dispatched - rec->t_scheduled);
+    benchy_hist_add(s->h.lag, rec->t_dispatched - rec->t_scheduled);
     if (!s->first_dispatch || rec->t_dispatched < s->first_dispatch) s->first_dispatch = rec->t_dispatched;
     if (rec->t_dispatched > s->last_dispatch) s->last_dispatch = rec->t_dispatched;
   } else if (rec->t_done >= c->warm_until && !__atomic_exchange_n(&c->rss_sampled, 1, __ATOMIC_RELAXED)) {
@@ -235,27 +251,35 @@ typedef struct run_result {
   double achieved_rate;
 } run_result;
 
-static void merge_stats(run_ctx *c, int threads, benchy_hist *delay, benchy_hist *itl, benchy_hist *lag,
-                        run_result *r) {
+/* Per-thread figures into one set; the context's histograms are freed. */
+static void merge_stats(run_ctx *c, int threads, hist_set *all, run_result *r) {
+  hist_set_new(all);
   for (int t = 0; t < threads; t++) {
-    benchy_hist_merge(delay, c->stats[t].delay);
-    benchy_hist_merge(itl, c->stats[t].itl_err);
-    benchy_hist_merge(lag, c->stats[t].lag);
+    benchy_hist_merge(all->delay, c->stats[t].h.delay);
+    benchy_hist_merge(all->itl_err, c->stats[t].h.itl_err);
+    benchy_hist_merge(all->lag, c->stats[t].h.lag);
     r->events += c->stats[t].events;
     r->requests += c->stats[t].requests;
     r->failures += c->stats[t].failures;
   }
 }
 
+static run_ctx *ctx_new(int threads) {
+  run_ctx *c = calloc(1, sizeof *c);
+  for (int t = 0; t < threads; t++) hist_set_new(&c->stats[t].h);
+  return c;
+}
+
+static void ctx_free(run_ctx *c, int threads) {
+  for (int t = 0; t < threads; t++) hist_set_free(&c->stats[t].h);
+  free(c->reqs);
+  free(c);
+}
+
 static int run_streams(const perf_config *cfg, long streams, double tps, int port, run_result *out) {
   memset(out, 0, sizeof *out);
   pid_t sim = start_sim(cfg, port, tps, streams + 16);
-  run_ctx *c = calloc(1, sizeof *c);
-  for (int t = 0; t < cfg->threads; t++) {
-    benchy_hist_new(&c->stats[t].delay, 7);
-    benchy_hist_new(&c->stats[t].itl_err, 7);
-    benchy_hist_new(&c->stats[t].lag, 7);
-  }
+  run_ctx *c = ctx_new(cfg->threads);
   /* Each stream asks for ~2 s of tokens at the nominal rate, then restarts. */
   long tokens = tps >= 1e5 ? 2000 : (long)(2 * tps);
   if (tokens < 8) tokens = 8;
@@ -285,33 +309,20 @@ static int run_streams(const perf_config *cfg, long streams, double tps, int por
   int st = runner_run(&rc, &hooks, &sum, err, sizeof err);
   double cpu_used = cpu_seconds() - cpu_before;
   out->rss_kb = c->rss_mid_kb;
-  int64_t elapsed = sum.t_last_done - sum.t_first_dispatch;
-  benchy_hist *delay, *itl, *lag;
-  benchy_hist_new(&delay, 7);
-  benchy_hist_new(&itl, 7);
-  benchy_hist_new(&lag, 7);
-  merge_stats(c, cfg->threads, delay, itl, lag, out);
+  hist_set all;
+  merge_stats(c, cfg->threads, &all, out);
   double window = (double)(c->t_end - c->warm_until) / 1e9;
   out->offered = streams * tps;
   out->achieved = out->events / window;
   uint64_t all_events = sum.counters.sse_events;
   out->cpu_us_per_event = all_events ? cpu_used * 1e6 / (double)all_events : 0;
-  out->delay_p50 = benchy_hist_percentile(delay, 50);
-  out->delay_p99 = benchy_hist_percentile(delay, 99);
-  out->delay_p999 = benchy_hist_percentile(delay, 99.9);
-  out->itl_err_p99 = benchy_hist_percentile(itl, 99);
+  out->delay_p50 = benchy_hist_percentile(all.delay, 50);
+  out->delay_p99 = benchy_hist_percentile(all.delay, 99);
+  out->delay_p999 = benchy_hist_percentile(all.delay, 99.9);
+  out->itl_err_p99 = benchy_hist_percentile(all.itl_err, 99);
   out->sim_late_p99 = sim_lateness_p99(port);
-  (void)elapsed;
-  benchy_hist_free(delay);
-  benchy_hist_free(itl);
-  benchy_hist_free(lag);
-  for (int t = 0; t < cfg->threads; t++) {
-    benchy_hist_free(c->stats[t].delay);
-    benchy_hist_free(c->stats[t].itl_err);
-    benchy_hist_free(c->stats[t].lag);
-  }
-  free(c->reqs);
-  free(c);
+  hist_set_free(&all);
+  ctx_free(c, cfg->threads);
   stop_sim(sim);
   if (st != BENCHY_OK) fprintf(stderr, "run failed: %s\n", err);
   return st;
@@ -320,12 +331,7 @@ static int run_streams(const perf_config *cfg, long streams, double tps, int por
 static int run_poisson(const perf_config *cfg, int port, run_result *out) {
   memset(out, 0, sizeof *out);
   pid_t sim = start_sim(cfg, port, 1e6, 4096);
-  run_ctx *c = calloc(1, sizeof *c);
-  for (int t = 0; t < cfg->threads; t++) {
-    benchy_hist_new(&c->stats[t].delay, 7);
-    benchy_hist_new(&c->stats[t].itl_err, 7);
-    benchy_hist_new(&c->stats[t].lag, 7);
-  }
+  run_ctx *c = ctx_new(cfg->threads);
   const char *body = "{\"model\":\"sim\",\"max_tokens\":4,\"messages\":[{\"role\":\"user\",\"content\":\"go\"}]}";
   c->body = body;
   c->rate = cfg->rate;
@@ -348,11 +354,8 @@ static int run_poisson(const perf_config *cfg, int port, run_result *out) {
   runner_summary sum;
   char err[256] = "";
   int st = runner_run(&rc, &hooks, &sum, err, sizeof err);
-  benchy_hist *delay, *itl, *lag;
-  benchy_hist_new(&delay, 7);
-  benchy_hist_new(&itl, 7);
-  benchy_hist_new(&lag, 7);
-  merge_stats(c, cfg->threads, delay, itl, lag, out);
+  hist_set all;
+  merge_stats(c, cfg->threads, &all, out);
   /* The schedule is a Poisson sample: its own empirical rate is what the
    * client was asked to achieve; compare actual dispatches with that. */
   double planned_span = (double)(c->reqs[n - 1].prev_send - c->reqs[0].prev_send) / 1e9;
@@ -363,20 +366,12 @@ static int run_poisson(const perf_config *cfg, int port, run_result *out) {
   }
   out->offered = planned_span > 0 ? (double)(n - 1) / planned_span : 0;
   out->achieved_rate = last > first ? (double)(n - 1) / ((double)(last - first) / 1e9) : 0;
-  out->lag_p99 = benchy_hist_percentile(lag, 99);
-  out->delay_p50 = benchy_hist_percentile(lag, 50);
-  out->delay_p999 = benchy_hist_max(lag);
+  out->lag_p99 = benchy_hist_percentile(all.lag, 99);
+  out->delay_p50 = benchy_hist_percentile(all.lag, 50);
+  out->delay_p999 = benchy_hist_max(all.lag);
   out->sim_late_p99 = sim_lateness_p99(port);
-  benchy_hist_free(delay);
-  benchy_hist_free(itl);
-  benchy_hist_free(lag);
-  for (int i = 0; i < cfg->threads; i++) {
-    benchy_hist_free(c->stats[i].delay);
-    benchy_hist_free(c->stats[i].itl_err);
-    benchy_hist_free(c->stats[i].lag);
-  }
-  free(c->reqs);
-  free(c);
+  hist_set_free(&all);
+  ctx_free(c, cfg->threads);
   stop_sim(sim);
   if (st != BENCHY_OK) fprintf(stderr, "run failed: %s\n", err);
   return st;
