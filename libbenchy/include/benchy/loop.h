@@ -61,6 +61,7 @@ typedef struct benchy_loop_counters {
   uint64_t sse_events;     /* SSE events decoded */
   uint64_t requests_done;  /* requests completed, success or not */
   uint64_t retries;        /* requests retried on a fresh connection */
+  uint64_t connections;    /* connections opened by streamed requests */
 } benchy_loop_counters;
 BENCHY_API void benchy_loop_get_counters(const benchy_loop *loop, benchy_loop_counters *out);
 

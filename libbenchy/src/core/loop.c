@@ -65,6 +65,11 @@ static void socket_action(benchy_loop *loop, curl_socket_t fd, int flags) {
   drain_completions(loop);
 }
 
+static int attach_transfer(benchy_loop *loop, loop_transfer *t) {
+  if (t->attach) return t->attach(t);
+  return curl_multi_add_handle(loop->multi, t->easy) == CURLM_OK ? BENCHY_OK : BENCHY_ERR_NOMEM;
+}
+
 static void flush_pending(benchy_loop *loop) {
   while (loop->pending_head) {
     loop_transfer *t = loop->pending_head;
@@ -72,7 +77,7 @@ static void flush_pending(benchy_loop *loop) {
     if (!loop->pending_head) loop->pending_tail = NULL;
     t->next_pending = NULL;
     t->queued = 0;
-    if (curl_multi_add_handle(loop->multi, t->easy) != CURLM_OK) {
+    if (attach_transfer(loop, t) != BENCHY_OK) {
       loop->in_flight--;
       t->on_done(t, CURLE_OUT_OF_MEMORY);
       continue;
@@ -210,6 +215,7 @@ void benchy_loop_free(benchy_loop *loop) {
   if (loop->wake) event_free(loop->wake);
   if (loop->wake_fd >= 0) close(loop->wake_fd);
   if (loop->base) event_base_free(loop->base);
+  free(loop->h1_rbuf);
   free(loop);
 }
 
@@ -227,12 +233,20 @@ int loop_add_transfer(benchy_loop *loop, loop_transfer *t) {
     event_active(loop->kick, 0, 0);
     return BENCHY_OK;
   }
-  if (curl_multi_add_handle(loop->multi, t->easy) != CURLM_OK) {
+  int st = attach_transfer(loop, t);
+  if (st != BENCHY_OK) {
     loop->in_flight--;
-    return BENCHY_ERR_NOMEM;
+    return st;
   }
   t->attached = 1;
   return BENCHY_OK;
+}
+
+void loop_finish_transfer(benchy_loop *loop, loop_transfer *t, CURLcode result) {
+  if (!t->attached) return;
+  t->attached = 0;
+  loop->in_flight--;
+  t->on_done(t, result);
 }
 
 void loop_remove_transfer(benchy_loop *loop, loop_transfer *t) {
@@ -250,7 +264,10 @@ void loop_remove_transfer(benchy_loop *loop, loop_transfer *t) {
     t->queued = 0;
     loop->in_flight--;
   } else if (t->attached) {
-    curl_multi_remove_handle(loop->multi, t->easy);
+    if (t->detach)
+      t->detach(t);
+    else
+      curl_multi_remove_handle(loop->multi, t->easy);
     t->attached = 0;
     loop->in_flight--;
   }

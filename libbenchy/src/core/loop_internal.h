@@ -4,6 +4,9 @@
  * The loop owns the libevent base and the curl multi handle. Requests reach
  * curl through loop_add_transfer(); completions come back through
  * the transfer_done callback stored in each easy handle's private pointer.
+ * A transfer with attach/detach set runs on another transport (h1.c): the
+ * loop then only queues it and counts it, and the transport reports its end
+ * through loop_finish_transfer().
  */
 #ifndef BENCHY_CORE_LOOP_INTERNAL_H
 #define BENCHY_CORE_LOOP_INTERNAL_H
@@ -25,6 +28,9 @@ typedef struct loop_transfer {
   int queued;                         /* waiting in the add queue */
   int attached;                       /* added to the multi handle */
   CURL *easy;
+  /* Set for transfers not run by curl; attach returns a BENCHY_ status. */
+  int (*attach)(struct loop_transfer *t);
+  void (*detach)(struct loop_transfer *t);
 } loop_transfer;
 
 struct benchy_loop {
@@ -43,11 +49,14 @@ struct benchy_loop {
   uint64_t next_timer_id;
   uint64_t next_request_id;
   benchy_loop_counters counters;
+  char *h1_rbuf;            /* h1.c's receive buffer, shared by its connections */
 };
 
 /* Hands the transfer to curl now, or from the top of the loop when called
  * from inside a curl callback (adding handles there is not allowed). */
 BENCHY_INTERNAL int loop_add_transfer(benchy_loop *loop, loop_transfer *t);
+/* For transfers with attach set: they ended; calls on_done. */
+BENCHY_INTERNAL void loop_finish_transfer(benchy_loop *loop, loop_transfer *t, CURLcode result);
 /* Detaches a transfer (queued or attached) without completing it. */
 BENCHY_INTERNAL void loop_remove_transfer(benchy_loop *loop, loop_transfer *t);
 

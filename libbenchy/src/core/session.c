@@ -18,6 +18,13 @@
  * arrived is retried once on a fresh connection: servers such as llama-server
  * close the connection after a stream although they advertised keep-alive.
  * Any other failure is recorded as an error on the request, never dropped.
+ *
+ * Two transports carry streamed requests: h1.c for http:// (cheaper per
+ * read than curl) and curl for https://. They differ only behind
+ * transport_ops and the loop_transfer attach hooks; both hand bytes to
+ * deliver_body() and end in transfer_done(), so decoding, classification
+ * and the retry rule are one code path. BENCHY_TRANSPORT=curl in the
+ * environment keeps curl for http:// too (to compare the two).
  */
 #include <cJSON.h>
 #include <stdio.h>
@@ -27,6 +34,7 @@
 
 #include "../proto/openai.h"
 #include "../proto/sse.h"
+#include "h1.h"
 #include "loop_internal.h"
 #include "session_internal.h"
 
@@ -39,14 +47,21 @@ struct benchy_session {
   struct curl_slist *headers; /* shared by every request of the session */
   int64_t timeout_ms;
   int64_t connect_timeout_ms;
+  h1_pool *h1;         /* NULL: streamed requests go through curl */
   unsigned n_requests; /* attached to the session */
   benchy_request *requests;
   char error[256];
 };
 
+typedef struct transport_ops transport_ops;
+
 struct benchy_request {
   loop_transfer xfer; /* first: CURLOPT_PRIVATE points here */
   benchy_session *session;
+  const transport_ops *ops;
+  h1_transfer h1;     /* when the session uses h1 */
+  int fresh;          /* h1: the next attempt must open a new connection */
+  int64_t timeout_ms, connect_timeout_ms; /* as the session had them at creation */
   benchy_request *prev, *next; /* in the session's list */
   benchy_endpoint endpoint;
   char *url;
@@ -103,6 +118,9 @@ int benchy_session_new(benchy_session **out, benchy_loop *loop, const char *base
     benchy_session_free(s);
     return BENCHY_ERR_NOMEM;
   }
+  const char *transport = getenv("BENCHY_TRANSPORT");
+  /* NULL (https://, or a URL h1 does not handle): curl carries everything. */
+  if (!transport || strcmp(transport, "curl")) s->h1 = h1_pool_new(loop, s->base_url);
   *out = s;
   return BENCHY_OK;
 }
@@ -116,6 +134,7 @@ static void wipe(char *secret) {
 void benchy_session_free(benchy_session *s) {
   if (!s) return;
   while (s->requests) benchy_request_free(s->requests);
+  h1_pool_free(s->h1);
   curl_slist_free_all(s->headers);
   wipe(s->api_key);
   free(s->api_key);
@@ -268,24 +287,91 @@ static size_t on_header(char *data, size_t size, size_t n, void *userdata) {
   return len;
 }
 
-static size_t on_body(char *data, size_t size, size_t n, void *userdata) {
-  benchy_request *r = userdata;
-  size_t len = size * n;
+/* Body bytes from either transport; rx_ns is when they were received. */
+static void deliver_body(benchy_request *r, const char *data, size_t len, int64_t rx_ns) {
   r->rec.bytes_received += (int64_t)len;
-  r->rx_ns = benchy_now_ns();
+  r->rx_ns = rx_ns;
   if (!r->rec.t_first_byte) r->rec.t_first_byte = r->rx_ns;
   if (r->rec.http_status >= 300) {
     size_t room = ERROR_BODY_MAX - r->error_body.len;
     benchy_buf_append(&r->error_body, data, len < room ? len : room);
-    return len;
+    return;
   }
-  if (r->sse.failed) return len;
+  if (r->sse.failed) return;
   if (sse_parser_feed(&r->sse, data, len, on_sse_event, r) < 0 && !r->malformed) {
     set_error(r, "%s", r->sse.error);
     r->malformed = 1;
   }
-  return len;
 }
+
+static size_t on_body(char *data, size_t size, size_t n, void *userdata) {
+  /* curl hands bytes over right after its recv() returned. */
+  deliver_body(userdata, data, size * n, benchy_now_ns());
+  return size * n;
+}
+
+/* ------------------------------------------------------------ transports */
+
+/* What transfer_done needs to know of the transport an attempt ran on. */
+struct transport_ops {
+  void (*set_fresh)(benchy_request *r, int fresh); /* next attempt on a new connection */
+  long (*connects)(benchy_request *r);             /* connections the attempt opened */
+  int64_t (*sent_at)(benchy_request *r);           /* request written, 0 unknown */
+};
+
+static void curl_set_fresh(benchy_request *r, int fresh) {
+  curl_easy_setopt(r->xfer.easy, CURLOPT_FRESH_CONNECT, (long)fresh);
+}
+
+static long curl_connects(benchy_request *r) {
+  long new_connects = -1;
+  curl_easy_getinfo(r->xfer.easy, CURLINFO_NUM_CONNECTS, &new_connects);
+  return new_connects;
+}
+
+static int64_t curl_sent_at(benchy_request *r) {
+  curl_off_t pretransfer_us = 0;
+  if (curl_easy_getinfo(r->xfer.easy, CURLINFO_PRETRANSFER_TIME_T, &pretransfer_us) == CURLE_OK &&
+      pretransfer_us > 0)
+    return r->rec.t_dispatched + (int64_t)pretransfer_us * 1000;
+  return 0;
+}
+
+static const transport_ops curl_ops = {curl_set_fresh, curl_connects, curl_sent_at};
+
+static void h1_set_fresh(benchy_request *r, int fresh) { r->fresh = fresh; }
+static long h1_connects(benchy_request *r) { return r->h1.connects; }
+static int64_t h1_sent_at(benchy_request *r) { return r->h1.t_sent; }
+
+static const transport_ops h1_ops = {h1_set_fresh, h1_connects, h1_sent_at};
+
+static void h1_on_status(void *ud, int status, int64_t rx_ns) {
+  benchy_request *r = ud;
+  if (!r->rec.t_first_byte) r->rec.t_first_byte = rx_ns;
+  r->rec.http_status = status;
+}
+
+static void h1_on_body(void *ud, const char *data, size_t len, int64_t rx_ns) {
+  deliver_body(ud, data, len, rx_ns);
+}
+
+static void h1_on_done(void *ud, CURLcode result, const char *message) {
+  benchy_request *r = ud;
+  snprintf(r->curl_error, sizeof r->curl_error, "%s", message);
+  loop_finish_transfer(r->session->loop, &r->xfer, result);
+}
+
+static const h1_callbacks h1_cbs = {h1_on_status, h1_on_body, h1_on_done};
+
+static int h1_attach(loop_transfer *t) {
+  benchy_request *r = (benchy_request *)t;
+  /* r->url is base_url + endpoint path, so a '/' follows the authority. */
+  const char *path = strchr(r->url + 7, '/');
+  return h1_transfer_start(&r->h1, path, r->session->headers, r->body, strlen(r->body), r->fresh,
+                           r->timeout_ms, r->connect_timeout_ms);
+}
+
+static void h1_detach(loop_transfer *t) { h1_transfer_abort(&((benchy_request *)t)->h1); }
 
 /* ------------------------------------------------------------ requests */
 
@@ -375,6 +461,15 @@ int benchy_request_new(benchy_request **out, benchy_session *s, benchy_endpoint 
   r->session = s;
   r->endpoint = endpoint;
   r->xfer.on_done = transfer_done;
+  r->ops = &curl_ops;
+  r->timeout_ms = s->timeout_ms;
+  r->connect_timeout_ms = s->connect_timeout_ms;
+  if (s->h1) {
+    r->ops = &h1_ops;
+    r->xfer.attach = h1_attach;
+    r->xfer.detach = h1_detach;
+    h1_transfer_init(&r->h1, s->h1, &h1_cbs, r);
+  }
   sse_parser_init(&r->sse, SSE_DEFAULT_MAX_LINE);
   oai_stream_init(&r->oai, endpoint == BENCHY_ENDPOINT_COMPLETIONS ? OAI_COMPLETIONS : OAI_CHAT, 0);
   int st = prepare_body(body_json, 0, &r->body, s->error, sizeof s->error);
@@ -422,6 +517,7 @@ void benchy_request_free(benchy_request *r) {
   if (r->next) r->next->prev = r->prev;
   s->n_requests--;
   curl_easy_cleanup(r->xfer.easy);
+  h1_transfer_cleanup(&r->h1);
   sse_parser_free(&r->sse);
   oai_stream_free(&r->oai);
   benchy_buf_free(&r->error);
@@ -494,7 +590,7 @@ int benchy_request_start(benchy_request *r, int64_t scheduled_ns) {
   benchy_loop *loop = r->session->loop;
   request_reset_attempt(r, 0);
   r->rec.retries = 0;
-  curl_easy_setopt(r->xfer.easy, CURLOPT_FRESH_CONNECT, 0L);
+  r->ops->set_fresh(r, 0);
   int64_t now = benchy_now_ns();
   r->rec.id = ++loop->next_request_id;
   r->rec.t_scheduled = scheduled_ns ? scheduled_ns : now;
@@ -576,29 +672,28 @@ static int should_retry(benchy_request *r, CURLcode result) {
   if (r->rec.retries >= 1 || r->rec.bytes_received > 0 || r->rec.http_status != 0) return 0;
   if (result != CURLE_SEND_ERROR && result != CURLE_RECV_ERROR && result != CURLE_GOT_NOTHING)
     return 0;
-  long new_connects = -1;
-  curl_easy_getinfo(r->xfer.easy, CURLINFO_NUM_CONNECTS, &new_connects);
-  return new_connects == 0;
+  return r->ops->connects(r) == 0;
 }
 
 static void transfer_done(loop_transfer *t, CURLcode result) {
   benchy_request *r = (benchy_request *)t;
   benchy_loop *loop = r->session->loop;
   benchy_record *rec = &r->rec;
+  long connects = r->ops->connects(r);
+  if (connects > 0) loop->counters.connections += (uint64_t)connects;
   if (result != CURLE_OK && should_retry(r, result)) {
     int retries = rec->retries + 1;
     request_reset_attempt(r, 1);
     rec->retries = retries;
     loop->counters.retries++;
-    curl_easy_setopt(t->easy, CURLOPT_FRESH_CONNECT, 1L);
+    r->ops->set_fresh(r, 1);
     if (loop_add_transfer(loop, t) == BENCHY_OK) return;
   }
   r->in_flight = 0;
   rec->t_done = benchy_now_ns();
-  curl_off_t pretransfer_us = 0;
-  if (curl_easy_getinfo(t->easy, CURLINFO_PRETRANSFER_TIME_T, &pretransfer_us) == CURLE_OK &&
-      pretransfer_us > 0) {
-    rec->t_sent = rec->t_dispatched + (int64_t)pretransfer_us * 1000;
+  int64_t sent = r->ops->sent_at(r);
+  if (sent > 0) {
+    rec->t_sent = sent;
     if (rec->t_first_byte && rec->t_sent > rec->t_first_byte) rec->t_sent = rec->t_first_byte;
   }
   if (result == CURLE_OK && !r->oai.done && !r->sse.failed)
