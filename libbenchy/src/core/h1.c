@@ -536,6 +536,7 @@ static void conn_read(h1_conn *c) {
     if (n > 0) {
       c->rx_ns = benchy_now_ns(); /* after recv returned: never before arrival */
       loop->read_seq++;
+      if (!t->bytes) t->cb->on_first_byte(t->ud, c->rx_ns);
       t->bytes += n;
       size_t used = 0;
       int st = h1_parser_feed(&c->parser, buf, (size_t)n, &used, &sink);

@@ -67,6 +67,7 @@ typedef struct h1_conn h1_conn;
 
 typedef struct h1_callbacks {
   /* rx_ns: when the recv() that delivered the bytes returned. */
+  void (*on_first_byte)(void *ud, int64_t rx_ns);
   void (*on_status)(void *ud, int status, int64_t rx_ns);
   void (*on_body)(void *ud, const char *data, size_t len, int64_t rx_ns);
   /* Called once per start, never from inside h1_transfer_start, after the

@@ -345,6 +345,11 @@ static int64_t h1_sent_at(benchy_request *r) { return r->h1.t_sent; }
 
 static const transport_ops h1_ops = {h1_set_fresh, h1_connects, h1_sent_at};
 
+static void h1_on_first_byte(void *ud, int64_t rx_ns) {
+  benchy_request *r = ud;
+  if (!r->rec.t_first_byte) r->rec.t_first_byte = rx_ns;
+}
+
 static void h1_on_status(void *ud, int status, int64_t rx_ns) {
   benchy_request *r = ud;
   if (!r->rec.t_first_byte) r->rec.t_first_byte = rx_ns;
@@ -361,7 +366,7 @@ static void h1_on_done(void *ud, CURLcode result, const char *message) {
   loop_finish_transfer(r->session->loop, &r->xfer, result);
 }
 
-static const h1_callbacks h1_cbs = {h1_on_status, h1_on_body, h1_on_done};
+static const h1_callbacks h1_cbs = {h1_on_first_byte, h1_on_status, h1_on_body, h1_on_done};
 
 static int h1_attach(loop_transfer *t) {
   benchy_request *r = (benchy_request *)t;
