@@ -11,7 +11,7 @@ secs=${1:-30}
 case "$secs" in '' | *[!0-9]*) echo "usage: $0 [SECONDS]" >&2; exit 2 ;; esac
 
 cmake --preset fuzz >/dev/null
-cmake --build --preset fuzz --target fuzz_sse fuzz_openai
+cmake --build --preset fuzz --target fuzz_sse fuzz_openai fuzz_h1
 
 run=build/fuzz/run
 mkdir -p "$run"
@@ -36,8 +36,16 @@ for f in tests/fixtures/*.sse; do
 done
 cp tests/fixtures/ctx_overflow.json "$seed_openai/x_ctx_overflow"
 
+# HTTP responses for the h1 parser: first byte seeds the split points.
+seed_h1=$run/seed-h1
+rm -rf "$seed_h1"
+mkdir -p "$seed_h1"
+printf '\x07HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;x=1\r\nhello\r\n0\r\nT: 1\r\n\r\n' >"$seed_h1/chunked"
+printf '\x03HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 429 Slow\r\nContent-Length: 4\r\n\r\nslow' >"$seed_h1/length"
+printf '\x11HTTP/1.0 200 OK\r\nConnection: keep-alive\r\n\r\ndata: {}\n\n' >"$seed_h1/close"
+
 status=0
-for target in sse openai; do
+for target in sse openai h1; do
   bin=$(find build/fuzz -type f -name "fuzz_$target" -perm -u+x | head -n 1)
   [ -n "$bin" ] || { echo "fuzz_$target was not built" >&2; exit 1; }
   corpus=$run/corpus-$target

@@ -296,7 +296,6 @@ struct h1_pool {
   struct addrinfo *addrs;
   int resolved;
   h1_conn *idle;
-  uint64_t connects;
 };
 
 static void conn_cb(evutil_socket_t fd, short what, void *arg);
@@ -363,8 +362,6 @@ void h1_pool_free(h1_pool *pool) {
   free(pool);
 }
 
-uint64_t h1_pool_connects(const h1_pool *pool) { return pool ? pool->connects : 0; }
-
 static void conn_set_events(h1_conn *c, short events) {
   if (c->events == events) return;
   event_del(c->ev);
@@ -397,7 +394,6 @@ static int conn_connect(h1_conn *c) {
         err = ENOMEM;
         continue;
       }
-      c->pool->connects++;
       t->connects++;
       return 0;
     }

@@ -100,8 +100,6 @@ typedef struct h1_transfer {
 BENCHY_INTERNAL h1_pool *h1_pool_new(benchy_loop *loop, const char *base_url);
 /* Closes idle connections; transfers must have been aborted first. */
 BENCHY_INTERNAL void h1_pool_free(h1_pool *pool);
-/* Connections opened so far. */
-BENCHY_INTERNAL uint64_t h1_pool_connects(const h1_pool *pool);
 
 BENCHY_INTERNAL void h1_transfer_init(h1_transfer *t, h1_pool *pool, const h1_callbacks *cb, void *ud);
 /* path: the request target ("/v1/chat/completions"); headers: "Name: value"
