@@ -25,32 +25,7 @@
 
 #include "benchy/benchy.h"
 
-/* ---- helpers ---- */
 
-static benchy_sim *start_sim_v(const char *first, va_list ap) {
-  benchy_options *o = NULL;
-  assert_int_equal(benchy_options_new(&o, BENCHY_CMD_SIM), BENCHY_OK);
-  assert_int_equal(benchy_options_set(o, "host", "127.0.0.1"), BENCHY_OK);
-  assert_int_equal(benchy_options_set(o, "port", "0"), BENCHY_OK);
-  for (const char *name = first; name; name = va_arg(ap, const char *)) {
-    const char *value = va_arg(ap, const char *);
-    if (benchy_options_set(o, name, value) != BENCHY_OK) fail_msg("%s", benchy_options_error(o));
-  }
-  benchy_sim *sim = NULL;
-  char err[256] = "";
-  if (benchy_sim_start(&sim, o, err, sizeof err) != BENCHY_OK) fail_msg("benchy_sim_start: %s", err);
-  benchy_options_free(o);
-  return sim;
-}
-
-/* start_sim("name", "value", ..., NULL) */
-static benchy_sim *start_sim(const char *first, ...) {
-  va_list ap;
-  va_start(ap, first);
-  benchy_sim *sim = start_sim_v(first, ap);
-  va_end(ap);
-  return sim;
-}
 
 static benchy_options *bench_opts_v(const char *base_url, const char *first, va_list ap) {
   benchy_options *o = NULL;
@@ -178,7 +153,7 @@ static const char *base_of(benchy_sim *sim) {
 /* ---- rates and lengths ---- */
 
 static void test_rates_and_exact_lengths(void **state) {
-  benchy_sim *sim = start_sim("prefill-tps", "4000", "decode-tps", "100", "overhead-ms", "1", NULL);
+  benchy_sim *sim = test_sim_start("prefill-tps", "4000", "decode-tps", "100", "overhead-ms", "1", NULL);
   benchy_result *res = run_bench(base_of(sim), BENCHY_OK, NULL, 0, "model", "sim", "pp", "512", "tg",
                                  "32", "runs", "3", NULL);
   assert_int_equal(benchy_result_status(res), BENCHY_OK);
@@ -210,7 +185,7 @@ static void test_rates_and_exact_lengths(void **state) {
 }
 
 static void test_tokens_per_chunk(void **state) {
-  benchy_sim *sim = start_sim("prefill-tps", "4000", "decode-tps", "100", "overhead-ms", "1",
+  benchy_sim *sim = test_sim_start("prefill-tps", "4000", "decode-tps", "100", "overhead-ms", "1",
                               "tokens-per-chunk", "4", NULL);
   benchy_result *res = run_bench(base_of(sim), BENCHY_OK, NULL, 0, "pp", "128", "tg", "64", "runs", "2",
                                  "no-warmup", NULL, NULL);
@@ -230,7 +205,7 @@ static void test_tokens_per_chunk(void **state) {
 }
 
 static void test_depth_cached(void **state) {
-  benchy_sim *sim = start_sim("prefill-tps", "4000", "decode-tps", "1000", "overhead-ms", "1", NULL);
+  benchy_sim *sim = test_sim_start("prefill-tps", "4000", "decode-tps", "1000", "overhead-ms", "1", NULL);
   benchy_result *res = run_bench(base_of(sim), BENCHY_OK, NULL, 0, "pp", "256", "tg", "8", "depth",
                                  "0,1024", "runs", "2", NULL);
   cJSON *doc = doc_of(res);
@@ -259,7 +234,7 @@ static void test_depth_cached(void **state) {
 }
 
 static void test_depth_resend(void **state) {
-  benchy_sim *sim = start_sim("prefill-tps", "4000", "decode-tps", "1000", "overhead-ms", "1", NULL);
+  benchy_sim *sim = test_sim_start("prefill-tps", "4000", "decode-tps", "1000", "overhead-ms", "1", NULL);
   benchy_result *res = run_bench(base_of(sim), BENCHY_OK, NULL, 0, "pp", "256", "tg", "8", "depth",
                                  "1024", "depth-mode", "resend", "runs", "2", NULL);
   cJSON *doc = doc_of(res);
@@ -284,7 +259,7 @@ static void test_depth_resend(void **state) {
 }
 
 static void test_concurrency(void **state) {
-  benchy_sim *sim = start_sim("prefill-tps", "4000", "decode-tps", "100", "overhead-ms", "1", "slots", "8",
+  benchy_sim *sim = test_sim_start("prefill-tps", "4000", "decode-tps", "100", "overhead-ms", "1", "slots", "8",
                               "batch-slowdown", "0.05", NULL);
   benchy_result *res = run_bench(base_of(sim), BENCHY_OK, NULL, 0, "pp", "128", "tg", "32",
                                  "concurrency", "1,2", "runs", "2", "threads", "2", NULL);
@@ -309,7 +284,7 @@ static void test_concurrency(void **state) {
 }
 
 static void test_completions_api(void **state) {
-  benchy_sim *sim = start_sim("prefill-tps", "20000", "decode-tps", "1000", NULL);
+  benchy_sim *sim = test_sim_start("prefill-tps", "20000", "decode-tps", "1000", NULL);
   benchy_result *res = run_bench(base_of(sim), BENCHY_OK, NULL, 0, "api", "completions", "pp", "300",
                                  "tg", "16", "depth", "0,200", "runs", "2", NULL);
   cJSON *doc = doc_of(res);
@@ -328,7 +303,7 @@ static void test_completions_api(void **state) {
 
 /* A prompt shorter than the chat template cannot be exact: it is flagged. */
 static void test_short_prompt_flagged(void **state) {
-  benchy_sim *sim = start_sim("prefill-tps", "20000", "decode-tps", "1000", NULL);
+  benchy_sim *sim = test_sim_start("prefill-tps", "20000", "decode-tps", "1000", NULL);
   benchy_result *res = run_bench(base_of(sim), BENCHY_OK, NULL, 0, "pp", "2,37", "tg", "4", "runs", "1",
                                  "no-warmup", NULL, NULL);
   cJSON *doc = doc_of(res);
@@ -345,7 +320,7 @@ static void test_short_prompt_flagged(void **state) {
 /* ---- output formats ---- */
 
 static void test_markdown_and_csv(void **state) {
-  benchy_sim *sim = start_sim("prefill-tps", "20000", "decode-tps", "1000", NULL);
+  benchy_sim *sim = test_sim_start("prefill-tps", "20000", "decode-tps", "1000", NULL);
   benchy_result *res = run_bench(base_of(sim), BENCHY_OK, NULL, 0, "pp", "512", "tg", "32", "depth",
                                  "0,4096", "concurrency", "1,2", "runs", "2", "served-model-name",
                                  "openai/gpt-oss-120b", NULL);
@@ -429,7 +404,7 @@ static void test_markdown_and_csv(void **state) {
 /* ---- flags ---- */
 
 static void test_flags_identity_and_secrets(void **state) {
-  benchy_sim *sim = start_sim("prefill-tps", "20000", "decode-tps", "1000", NULL);
+  benchy_sim *sim = test_sim_start("prefill-tps", "20000", "decode-tps", "1000", NULL);
   setenv("BENCHY_TEST_KEY", "sk-very-secret-key", 1);
   benchy_result *res = run_bench(base_of(sim), BENCHY_OK, NULL, 0, "pp", "64", "tg", "4", "runs", "2",
                                  "served-model-name", "My/Model", "name", "nightly-q4", "api-key-env",
@@ -474,7 +449,7 @@ static double sd(const double *v, int n, int ddof) {
 }
 
 static void test_flags_stats_and_latency(void **state) {
-  benchy_sim *sim = start_sim("prefill-tps", "20000", "decode-tps", "1000", "jitter", "0.3", NULL);
+  benchy_sim *sim = test_sim_start("prefill-tps", "20000", "decode-tps", "1000", "jitter", "0.3", NULL);
   const char *kinds[] = {"sample", "population"};
   for (int k = 0; k < 2; k++) {
     benchy_result *res = run_bench(base_of(sim), BENCHY_OK, NULL, 0, "pp", "64", "tg", "16", "runs", "4",
@@ -520,7 +495,7 @@ static void test_flags_stats_and_latency(void **state) {
 }
 
 static void test_flags_aliases(void **state) {
-  benchy_sim *sim = start_sim("prefill-tps", "20000", "decode-tps", "1000", NULL);
+  benchy_sim *sim = test_sim_start("prefill-tps", "20000", "decode-tps", "1000", NULL);
   char root[160];
   snprintf(root, sizeof root, "http://127.0.0.1:%d", benchy_sim_port(sim));
   benchy_result *res = run_bench(NULL, BENCHY_OK, NULL, 0, "endpoint", root, "prompt-length", "48",
@@ -536,7 +511,7 @@ static void test_flags_aliases(void **state) {
 }
 
 static void test_flags_cache_and_seed(void **state) {
-  benchy_sim *sim = start_sim("prefill-tps", "20000", "decode-tps", "1000", NULL);
+  benchy_sim *sim = test_sim_start("prefill-tps", "20000", "decode-tps", "1000", NULL);
   /* --no-cache: cache_prompt false; with depth it implies llama-benchy's resend, and says so. */
   benchy_result *res = run_bench(base_of(sim), BENCHY_OK, NULL, 0, "pp", "64", "tg", "4", "depth", "256",
                                  "runs", "2", "no-cache", NULL, NULL);
@@ -580,7 +555,7 @@ static void test_flags_cache_and_seed(void **state) {
 /* ---- errors ---- */
 
 static void test_error_server_down(void **state) {
-  benchy_sim *sim = start_sim(NULL);
+  benchy_sim *sim = test_sim_start(NULL);
   char url[160];
   snprintf(url, sizeof url, "%s", benchy_sim_base_url(sim));
   benchy_sim_stop(sim); /* nothing listens there now */
@@ -593,7 +568,7 @@ static void test_error_server_down(void **state) {
 }
 
 static void test_error_wrong_model(void **state) {
-  benchy_sim *sim = start_sim("model", "qwen-7b", NULL);
+  benchy_sim *sim = test_sim_start("model", "qwen-7b", NULL);
   char err[1024];
   benchy_result *res = run_bench(base_of(sim), BENCHY_ERR_NOT_FOUND, err, sizeof err, "model", "llama-70b",
                                  "pp", "64", "tg", "4", NULL);
@@ -605,7 +580,7 @@ static void test_error_wrong_model(void **state) {
 }
 
 static void test_error_http(void **state) {
-  benchy_sim *sim = start_sim("fault-500", "1", NULL);
+  benchy_sim *sim = test_sim_start("fault-500", "1", NULL);
   char err[1024];
   benchy_result *res = run_bench(base_of(sim), BENCHY_ERR_HTTP, err, sizeof err, "pp", "64", "tg", "4", NULL);
   assert_null(res);
@@ -617,7 +592,7 @@ static void test_error_http(void **state) {
 /* Failures during the run: kept in the result, flagged on the rows, and the
  * call says so; the table still holds what succeeded. */
 static void test_error_http_midrun(void **state) {
-  benchy_sim *sim = start_sim("fault-500", "0.4", "seed", "1", "decode-tps", "1000", NULL);
+  benchy_sim *sim = test_sim_start("fault-500", "0.4", "seed", "1", "decode-tps", "1000", NULL);
   char err[1024];
   benchy_result *res = run_bench(base_of(sim), BENCHY_ERR_HTTP, err, sizeof err, "pp", "64", "tg", "4",
                                  "runs", "6", "no-warmup", NULL, NULL);
@@ -639,7 +614,7 @@ static void test_error_http_midrun(void **state) {
 }
 
 static void test_error_context_too_small(void **state) {
-  benchy_sim *sim = start_sim("ctx-size", "2048", NULL);
+  benchy_sim *sim = test_sim_start("ctx-size", "2048", NULL);
   char err[1024];
   benchy_result *res = run_bench(base_of(sim), BENCHY_ERR_LIMIT, err, sizeof err, "pp", "512", "tg", "64",
                                  "depth", "0,2048", NULL);
@@ -699,7 +674,7 @@ static void assert_runs_once(const cJSON *doc, int runs) {
 }
 
 static void test_resume_torn_file(void **state) {
-  benchy_sim *sim = start_sim("prefill-tps", "20000", "decode-tps", "1000", NULL);
+  benchy_sim *sim = test_sim_start("prefill-tps", "20000", "decode-tps", "1000", NULL);
   char path[] = "/tmp/benchy-test-bench-XXXXXX";
   int fd = mkstemp(path);
   assert_true(fd >= 0);
@@ -801,7 +776,7 @@ static void *poll_and_interrupt(void *arg) {
 }
 
 static void test_interrupt_then_resume(void **state) {
-  benchy_sim *sim = start_sim("prefill-tps", "20000", "decode-tps", "200", NULL);
+  benchy_sim *sim = test_sim_start("prefill-tps", "20000", "decode-tps", "200", NULL);
   char path[] = "/tmp/benchy-test-bench-XXXXXX";
   int fd = mkstemp(path);
   assert_true(fd >= 0);

@@ -176,18 +176,8 @@ static void test_bad_input_is_an_error(void **state) {
 /* ------------------------------------------------------------ through the API */
 
 static benchy_sim *start_sim(const char *close_after_stream) {
-  benchy_options *o = NULL;
-  assert_int_equal(benchy_options_new(&o, BENCHY_CMD_SIM), BENCHY_OK);
-  assert_int_equal(benchy_options_set(o, "port", "0"), BENCHY_OK);
-  assert_int_equal(benchy_options_set(o, "flavour", "llama"), BENCHY_OK);
-  assert_int_equal(benchy_options_set(o, "close-after-stream", close_after_stream), BENCHY_OK);
-  assert_int_equal(benchy_options_set(o, "decode-tps", "5000"), BENCHY_OK);
-  assert_int_equal(benchy_options_set(o, "overhead-ms", "0"), BENCHY_OK);
-  benchy_sim *sim = NULL;
-  char err[256] = "";
-  assert_int_equal(benchy_sim_start(&sim, o, err, sizeof err), BENCHY_OK);
-  benchy_options_free(o);
-  return sim;
+  return test_sim_start("flavour", "llama", "close-after-stream", close_after_stream, "decode-tps", "5000",
+                        "overhead-ms", "0", NULL);
 }
 
 /* n sequential requests on one session; returns the loop's counters. */

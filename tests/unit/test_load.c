@@ -17,6 +17,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include <cJSON.h>
 #include <math.h>
 #include <pthread.h>
@@ -49,20 +51,9 @@ static int group_teardown(void **state) {
 /* A simulator with a timing model simple enough to compute by hand; kv
  * pairs (NULL-terminated) override. */
 static benchy_sim *start_sim(const char *const *kv) {
-  benchy_options *o = NULL;
-  assert_int_equal(benchy_options_new(&o, BENCHY_CMD_SIM), BENCHY_OK);
-  const char *const base[] = {"port", "0", "prefill-tps", "10000", "decode-tps", "200",
-                              "overhead-ms", "5", "slots", "8", "batch-slowdown", "0",
-                              "no-prefix-cache", "true", NULL};
-  for (const char *const *p = base; *p; p += 2) assert_int_equal(benchy_options_set(o, p[0], p[1]), BENCHY_OK);
-  for (const char *const *p = kv; p && *p; p += 2) {
-    if (benchy_options_set(o, p[0], p[1]) != BENCHY_OK) fail_msg("sim option %s: %s", p[0], benchy_options_error(o));
-  }
-  benchy_sim *sim = NULL;
-  char err[256];
-  if (benchy_sim_start(&sim, o, err, sizeof err) != BENCHY_OK) fail_msg("sim: %s", err);
-  benchy_options_free(o);
-  return sim;
+  static const char *const base[] = {"prefill-tps", "10000", "decode-tps", "200", "overhead-ms", "5",
+                                     "slots", "8", "batch-slowdown", "0", "no-prefix-cache", "true", NULL};
+  return test_sim_start_lists(base, kv);
 }
 
 typedef struct load_out {

@@ -15,6 +15,7 @@
 
 #include <benchy/benchy.h>
 
+#include "testutil.h"
 #include "workload/runner.h"
 
 #define MAX_REQ 64
@@ -50,16 +51,7 @@ static void on_record(void *ud, int thread, uint64_t index, const benchy_record 
 }
 
 static benchy_sim *start_sim(const char *decode_tps, const char *slots) {
-  benchy_options *o = NULL;
-  assert_int_equal(benchy_options_new(&o, BENCHY_CMD_SIM), BENCHY_OK);
-  assert_int_equal(benchy_options_set(o, "port", "0"), BENCHY_OK);
-  assert_int_equal(benchy_options_set(o, "decode-tps", decode_tps), BENCHY_OK);
-  assert_int_equal(benchy_options_set(o, "slots", slots), BENCHY_OK);
-  assert_int_equal(benchy_options_set(o, "overhead-ms", "0"), BENCHY_OK);
-  benchy_sim *sim = NULL;
-  assert_int_equal(benchy_sim_start(&sim, o, NULL, 0), BENCHY_OK);
-  benchy_options_free(o);
-  return sim;
+  return test_sim_start("decode-tps", decode_tps, "slots", slots, "overhead-ms", "0", NULL);
 }
 
 static const char *BODY =

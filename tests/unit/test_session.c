@@ -26,26 +26,22 @@ typedef struct sim_fixture {
 
 /* Starts a simulator with the given "name=value" options (NULL-terminated). */
 static benchy_sim *start_sim(const char *first, ...) {
-  benchy_options *o = NULL;
-  assert_int_equal(benchy_options_new(&o, BENCHY_CMD_SIM), BENCHY_OK);
-  assert_int_equal(benchy_options_set(o, "port", "0"), BENCHY_OK);
+  char names[32][64];
+  const char *pairs[65];
+  size_t n = 0;
   va_list ap;
   va_start(ap, first);
-  for (const char *kv = first; kv; kv = va_arg(ap, const char *)) {
-    char name[64];
+  for (const char *kv = first; kv && n < 64; kv = va_arg(ap, const char *)) {
     const char *eq = strchr(kv, '=');
     assert_non_null(eq);
-    snprintf(name, sizeof name, "%.*s", (int)(eq - kv), kv);
-    assert_int_equal(benchy_options_set(o, name, eq + 1), BENCHY_OK);
+    char *name = names[n / 2];
+    snprintf(name, sizeof names[0], "%.*s", (int)(eq - kv), kv);
+    pairs[n++] = name;
+    pairs[n++] = eq + 1;
   }
   va_end(ap);
-  benchy_sim *sim = NULL;
-  char err[256] = "";
-  int st = benchy_sim_start(&sim, o, err, sizeof err);
-  if (st != BENCHY_OK) fprintf(stderr, "sim start: %s\n", err);
-  assert_int_equal(st, BENCHY_OK);
-  benchy_options_free(o);
-  return sim;
+  pairs[n] = NULL;
+  return test_sim_start_lists(NULL, pairs);
 }
 
 static void open_client(sim_fixture *f) {

@@ -25,35 +25,7 @@
 #include "testutil.h"
 #include "util.h"
 
-/* ---- a sim per test ---- */
 
-static benchy_sim *start_sim_v(const char *first, va_list ap) {
-  benchy_options *o = NULL;
-  assert_int_equal(benchy_options_new(&o, BENCHY_CMD_SIM), BENCHY_OK);
-  assert_int_equal(benchy_options_set(o, "host", "127.0.0.1"), BENCHY_OK);
-  assert_int_equal(benchy_options_set(o, "port", "0"), BENCHY_OK);
-  for (const char *name = first; name; name = va_arg(ap, const char *)) {
-    const char *value = va_arg(ap, const char *);
-    if (benchy_options_set(o, name, value) != BENCHY_OK) fail_msg("%s", benchy_options_error(o));
-  }
-  benchy_sim *sim = NULL;
-  char err[256] = "";
-  int rc = benchy_sim_start(&sim, o, err, sizeof err);
-  if (rc != BENCHY_OK) fail_msg("benchy_sim_start: %s", err);
-  benchy_options_free(o);
-  assert_non_null(sim);
-  assert_true(benchy_sim_port(sim) > 0);
-  return sim;
-}
-
-/* start_sim("name", "value", ..., NULL): port 0 on loopback plus these. */
-static benchy_sim *start_sim(const char *first, ...) {
-  va_list ap;
-  va_start(ap, first);
-  benchy_sim *sim = start_sim_v(first, ap);
-  va_end(ap);
-  return sim;
-}
 
 static const char *url(benchy_sim *sim, const char *path) {
   static char buf[4][256];
@@ -317,7 +289,7 @@ static void test_tokenizer(void **state) {
 
 static void test_small_endpoints(void **state) {
   (void)state;
-  benchy_sim *sim = start_sim("model", "tiny", "slots", "3", "ctx-size", "4096", NULL);
+  benchy_sim *sim = test_sim_start("model", "tiny", "slots", "3", "ctx-size", "4096", NULL);
   char expect[128];
   snprintf(expect, sizeof expect, "http://127.0.0.1:%d/v1", benchy_sim_port(sim));
   assert_string_equal(benchy_sim_base_url(sim), expect);
@@ -380,7 +352,7 @@ static void assert_error(resp *r, int status, const char *type, const char *need
 
 static void test_errors(void **state) {
   (void)state;
-  benchy_sim *sim = start_sim("ctx-size", "100", NULL);
+  benchy_sim *sim = test_sim_start("ctx-size", "100", NULL);
   assert_error(get(sim, "/nope"), 404, "not_found_error", "/nope");
   assert_error(get(sim, "/v1/chat/completions"), 405, "invalid_request_error", "GET");
   assert_error(post(sim, "/v1/chat/completions", "{\"messages\": [1,"), 400, "invalid_request_error",
@@ -447,7 +419,7 @@ static void test_errors(void **state) {
 
 static void test_tokenize_endpoints(void **state) {
   (void)state;
-  benchy_sim *sim = start_sim("ctx-size", "5000", NULL);
+  benchy_sim *sim = test_sim_start("ctx-size", "5000", NULL);
   static const char messages[] =
       "[{\"role\":\"system\",\"content\":\"Be brief.\"},{\"role\":\"user\",\"content\":[{\"type\":\"text\","
       "\"text\":\"Hi \"},{\"type\":\"image_url\",\"image_url\":{\"url\":\"x\"}},{\"type\":\"text\",\"text\":"
@@ -548,7 +520,7 @@ static void check_stamps(const sse *s) {
 
 static void test_stream_chunks(void **state) {
   (void)state;
-  benchy_sim *sim = start_sim("tokens-per-chunk", "3", "decode-tps", "1000", "batch-slowdown", "0", NULL);
+  benchy_sim *sim = test_sim_start("tokens-per-chunk", "3", "decode-tps", "1000", "batch-slowdown", "0", NULL);
   resp *r;
   sse *s = stream_chat(sim, NULL, 10, &r);
   assert_non_null(strstr(r->headers.data, "Content-Type: text/event-stream"));
@@ -584,7 +556,7 @@ static void test_stream_chunks(void **state) {
   benchy_sim_stop(sim);
 
   /* Random chunk sizes stay in range and add up. */
-  sim = start_sim("tokens-per-chunk", "2-4", "decode-tps", "2000", NULL);
+  sim = test_sim_start("tokens-per-chunk", "2-4", "decode-tps", "2000", NULL);
   s = stream_chat(sim, NULL, 40, NULL);
   int64_t total = 0;
   size_t token_events = 0;
@@ -602,7 +574,7 @@ static void test_stream_chunks(void **state) {
 
 static void test_reasoning(void **state) {
   (void)state;
-  benchy_sim *sim = start_sim("reasoning-tokens", "5", "decode-tps", "2000", "tokens-per-chunk", "2", NULL);
+  benchy_sim *sim = test_sim_start("reasoning-tokens", "5", "decode-tps", "2000", "tokens-per-chunk", "2", NULL);
   sse *s = stream_chat(sim, NULL, 12, NULL);
   /* role, then reasoning 1+2+2, content 2+2+2+1, finish, usage, [DONE] */
   int64_t reasoning = 0, content = 0;
@@ -674,7 +646,7 @@ static cJSON *streamed_tool_call(sse *s, const char *name) {
 
 static void test_tools(void **state) {
   (void)state;
-  benchy_sim *sim = start_sim("decode-tps", "2000", "tokens-per-chunk", "3", NULL);
+  benchy_sim *sim = test_sim_start("decode-tps", "2000", "tokens-per-chunk", "3", NULL);
   for (int n = 1; n <= 12; n++) {
     sse *s = stream_chat(sim, tools_json, n, NULL);
     cJSON *args = streamed_tool_call(s, "get_weather");
@@ -746,7 +718,7 @@ static void test_prefix_cache(void **state) {
     len += (size_t)sprintf(text + len, " w%d", i);
     olen += (size_t)sprintf(other + olen, i == 1000 ? " x%d" : " w%d", i); /* differs half-way */
   }
-  benchy_sim *sim = start_sim("decode-tps", "5000", "prefill-tps", "1000000", NULL);
+  benchy_sim *sim = test_sim_start("decode-tps", "5000", "prefill-tps", "1000000", NULL);
   size_t prompt = 10 + 2000; /* template tokens + one per word */
   assert_int_equal(cached_tokens_of(sim, text, NULL), 0);
   assert_int_equal(cached_tokens_of(sim, text, NULL), (int64_t)(prompt / 16 * 16));
@@ -756,7 +728,7 @@ static void test_prefix_cache(void **state) {
   assert_int_equal(cached_tokens_of(sim, text, "\"cache_prompt\":false"), 0);
   benchy_sim_stop(sim);
 
-  sim = start_sim("no-prefix-cache", NULL, "decode-tps", "5000", NULL);
+  sim = test_sim_start("no-prefix-cache", "true", "decode-tps", "5000", NULL);
   assert_int_equal(cached_tokens_of(sim, text, NULL), 0);
   assert_int_equal(cached_tokens_of(sim, text, NULL), 0);
   benchy_sim_stop(sim);
@@ -766,7 +738,7 @@ static void test_prefix_cache(void **state) {
 
 static void test_flavour_llama_closes(void **state) {
   (void)state;
-  benchy_sim *sim = start_sim("decode-tps", "2000", NULL);
+  benchy_sim *sim = test_sim_start("decode-tps", "2000", NULL);
   CURL *h = curl_easy_init();
   char *body = chat_body(NULL, 3, 1, "hi");
   resp *a = request_on(h, url(sim, "/v1/chat/completions"), body, 0);
@@ -807,7 +779,7 @@ static void test_flavour_llama_closes(void **state) {
 
 static void test_flavour_vllm(void **state) {
   (void)state;
-  benchy_sim *sim = start_sim("flavour", "vllm", "overhead-ms", "20", "prefill-tps", "1000", "decode-tps",
+  benchy_sim *sim = test_sim_start("flavour", "vllm", "overhead-ms", "20", "prefill-tps", "1000", "decode-tps",
                               "1000", "batch-slowdown", "0", NULL);
   CURL *h = curl_easy_init();
   char *body = chat_body("\"stream_options\":{\"include_usage\":true}", 5, 1, "hello");
@@ -839,7 +811,7 @@ static void test_flavour_vllm(void **state) {
 
 static void test_flavour_sglang(void **state) {
   (void)state;
-  benchy_sim *sim = start_sim("flavour", "sglang", "decode-tps", "2000", "reasoning-tokens", "2", NULL);
+  benchy_sim *sim = test_sim_start("flavour", "sglang", "decode-tps", "2000", "reasoning-tokens", "2", NULL);
   sse *s = stream_chat(sim, NULL, 4, NULL);
   /* no role chunk: 4 tokens, finish, usage, [DONE] */
   assert_int_equal(s->n, 7);
@@ -859,7 +831,7 @@ static void test_flavour_sglang(void **state) {
 
 static void test_timing(void **state) {
   (void)state;
-  benchy_sim *sim = start_sim("decode-tps", "100", "overhead-ms", "5", "batch-slowdown", "0", NULL);
+  benchy_sim *sim = test_sim_start("decode-tps", "100", "overhead-ms", "5", "batch-slowdown", "0", NULL);
   resp *r;
   sse *s = stream_chat(sim, "\"cache_prompt\":false", 20, &r);
   double seconds = (double)(r->t_end - r->t_start) / 1e9;
@@ -902,7 +874,7 @@ static void run_jobs(job *jobs, int n) {
 
 static void test_slots_fifo(void **state) {
   (void)state;
-  benchy_sim *sim = start_sim("slots", "1", "decode-tps", "500", "overhead-ms", "0", NULL);
+  benchy_sim *sim = test_sim_start("slots", "1", "decode-tps", "500", "overhead-ms", "0", NULL);
   char *body = chat_body("\"cache_prompt\":false", 10, 1, "queue");
   job jobs[3];
   for (int i = 0; i < 3; i++) jobs[i] = (job){.sim = sim, .body = body};
@@ -926,7 +898,7 @@ static void test_slots_fifo(void **state) {
 
 static void test_batch_slowdown(void **state) {
   (void)state;
-  benchy_sim *sim = start_sim("slots", "2", "decode-tps", "100", "batch-slowdown", "1", NULL);
+  benchy_sim *sim = test_sim_start("slots", "2", "decode-tps", "100", "batch-slowdown", "1", NULL);
   /* Long enough (300 ms) that the two overlap however late one thread starts. */
   char *body = chat_body("\"cache_prompt\":false", 30, 1, "two at once");
   job jobs[2] = {{.sim = sim, .body = body}, {.sim = sim, .body = body}};
@@ -956,7 +928,7 @@ static void test_determinism(void **state) {
   char *texts[2];
   int64_t gaps[2][8];
   for (int run = 0; run < 2; run++) {
-    benchy_sim *sim = start_sim("seed", "42", "jitter", "0.5", "decode-tps", "1000", NULL);
+    benchy_sim *sim = test_sim_start("seed", "42", "jitter", "0.5", "decode-tps", "1000", NULL);
     sse *s = stream_chat(sim, NULL, 9, NULL);
     benchy_buf text = {0};
     int64_t prev = 0;
@@ -986,7 +958,7 @@ static void test_determinism(void **state) {
 }
 
 static benchy_sim *fault_sim(const char *fault, const char *extra_name, const char *extra_value) {
-  return start_sim(fault, "1", "decode-tps", "1000", extra_name, extra_value, NULL);
+  return test_sim_start(fault, "1", "decode-tps", "1000", extra_name, extra_value, NULL);
 }
 
 static void test_faults(void **state) {
@@ -1082,7 +1054,7 @@ static void test_fault_rate_is_seeded(void **state) {
   (void)state;
   int pattern[2][20];
   for (int run = 0; run < 2; run++) {
-    benchy_sim *sim = start_sim("fault-429", "0.5", "seed", "7", "decode-tps", "5000", NULL);
+    benchy_sim *sim = test_sim_start("fault-429", "0.5", "seed", "7", "decode-tps", "5000", NULL);
     for (int i = 0; i < 20; i++) {
       resp *r = post(sim, "/v1/completions", "{\"prompt\":\"x\",\"max_tokens\":1}");
       pattern[run][i] = (int)r->status;
@@ -1100,7 +1072,7 @@ static void test_fault_rate_is_seeded(void **state) {
 
 static void test_client_disconnect_frees_slot(void **state) {
   (void)state;
-  benchy_sim *sim = start_sim("slots", "1", "decode-tps", "200", NULL);
+  benchy_sim *sim = test_sim_start("slots", "1", "decode-tps", "200", NULL);
   char *body = chat_body(NULL, 100000, 1, "long");
   /* Read the first event, then hang up: the stream would last 500 s. */
   resp *r = request_on(NULL, url(sim, "/v1/chat/completions"), body, 10);
@@ -1118,7 +1090,7 @@ static void test_client_disconnect_frees_slot(void **state) {
 
 static void test_http_details(void **state) {
   (void)state;
-  benchy_sim *sim = start_sim("no-stamp", NULL, "decode-tps", "2000", NULL);
+  benchy_sim *sim = test_sim_start("no-stamp", "true", "decode-tps", "2000", NULL);
   /* Expect: 100-continue is answered: curl would otherwise wait 10 s. */
   CURL *h = curl_easy_init();
   struct curl_slist *hdrs = curl_slist_append(NULL, "Expect: 100-continue");
