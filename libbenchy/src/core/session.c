@@ -486,8 +486,9 @@ int benchy_request_new(benchy_request **out, benchy_session *s, benchy_endpoint 
   }
   size_t n = strlen(s->base_url) + strlen(endpoint_path(endpoint)) + 1;
   r->url = malloc(n);
-  r->xfer.easy = curl_easy_init();
-  if (!r->url || !r->xfer.easy) {
+  /* A curl handle is ~5.5 KB: requests that h1 carries do without one. */
+  if (!s->h1) r->xfer.easy = curl_easy_init();
+  if (!r->url || (!s->h1 && !r->xfer.easy)) {
     r->next = NULL;
     sse_parser_free(&r->sse);
     oai_stream_free(&r->oai);
@@ -498,7 +499,7 @@ int benchy_request_new(benchy_request **out, benchy_session *s, benchy_endpoint 
     return BENCHY_ERR_NOMEM;
   }
   snprintf(r->url, n, "%s%s", s->base_url, endpoint_path(endpoint));
-  configure_easy(r);
+  if (r->xfer.easy) configure_easy(r);
   request_reset_attempt(r, 0);
   r->next = s->requests;
   if (s->requests) s->requests->prev = r;
@@ -521,7 +522,7 @@ void benchy_request_free(benchy_request *r) {
     s->requests = r->next;
   if (r->next) r->next->prev = r->prev;
   s->n_requests--;
-  curl_easy_cleanup(r->xfer.easy);
+  if (r->xfer.easy) curl_easy_cleanup(r->xfer.easy);
   h1_transfer_cleanup(&r->h1);
   sse_parser_free(&r->sse);
   oai_stream_free(&r->oai);
@@ -551,8 +552,10 @@ int benchy_request_set_flags(benchy_request *r, unsigned flags) {
     if (st != BENCHY_OK) return st;
     free(r->body);
     r->body = body;
-    curl_easy_setopt(r->xfer.easy, CURLOPT_POSTFIELDS, r->body);
-    curl_easy_setopt(r->xfer.easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(r->body));
+    if (r->xfer.easy) {
+      curl_easy_setopt(r->xfer.easy, CURLOPT_POSTFIELDS, r->body);
+      curl_easy_setopt(r->xfer.easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(r->body));
+    }
   }
   r->flags = flags;
   r->oai.keep_text = (flags & BENCHY_KEEP_TEXT) != 0;
