@@ -40,6 +40,7 @@
 
 #include <benchy/benchy.h>
 
+#include "floor.h"
 #include "workload/runner.h"
 
 #define MAX_THREADS 64
@@ -54,22 +55,26 @@ typedef struct perf_config {
   int tokens_per_chunk;
   const char *mode;
   const char *sim_path;
+  int floor;     /* also measure the raw-reader floor for each stream count */
 } perf_config;
 
 typedef struct hist_set {
-  benchy_hist *delay;   /* receive − simulator send, ns */
+  benchy_hist *delay;   /* recorded receive time − simulator send, ns */
+  benchy_hist *handoff; /* when our chunk callback ran − simulator send, ns */
   benchy_hist *itl_err; /* |client gap − server gap|, ns */
   benchy_hist *lag;     /* dispatch lag, ns (poisson) */
 } hist_set;
 
 static void hist_set_new(hist_set *h) {
   benchy_hist_new(&h->delay, 7);
+  benchy_hist_new(&h->handoff, 7);
   benchy_hist_new(&h->itl_err, 7);
   benchy_hist_new(&h->lag, 7);
 }
 
 static void hist_set_free(hist_set *h) {
   benchy_hist_free(h->delay);
+  benchy_hist_free(h->handoff);
   benchy_hist_free(h->itl_err);
   benchy_hist_free(h->lag);
 }
@@ -123,6 +128,7 @@ static void perf_chunk(void *ud, int thread, uint64_t index, const benchy_chunk_
   if (ev->t_ns >= c->warm_until && ev->t_ns <= c->t_end) {
     s->events++;
     benchy_hist_add(s->h.delay, ev->t_ns - ev->server_send_ns);
+    benchy_hist_add(s->h.handoff, benchy_now_ns() - ev->server_send_ns);
     if (pr->prev_recv) {
       int64_t err = (ev->t_ns - pr->prev_recv) - (ev->server_send_ns - pr->prev_send);
       benchy_hist_add(s->h.itl_err, err < 0 ? -err : err);
@@ -249,6 +255,9 @@ static void stop_sim(pid_t pid) {
 typedef struct run_result {
   double offered, achieved, cpu_us_per_event;
   int64_t delay_p50, delay_p99, delay_p999, itl_err_p99, lag_p99;
+  int64_t handoff_p50, handoff_p99;
+  double kernel_stamped;  /* share of reads dated by the kernel */
+  floor_result floor;
   long rss_kb;
   int64_t sim_late_p99;
   uint64_t events, requests, failures;
@@ -260,6 +269,7 @@ static void merge_stats(run_ctx *c, int threads, hist_set *all, run_result *r) {
   hist_set_new(all);
   for (int t = 0; t < threads; t++) {
     benchy_hist_merge(all->delay, c->stats[t].h.delay);
+    benchy_hist_merge(all->handoff, c->stats[t].h.handoff);
     benchy_hist_merge(all->itl_err, c->stats[t].h.itl_err);
     benchy_hist_merge(all->lag, c->stats[t].h.lag);
     r->events += c->stats[t].events;
@@ -333,11 +343,22 @@ static int run_streams(const perf_config *cfg, long streams, double tps, int por
   out->delay_p50 = benchy_hist_percentile(all.delay, 50);
   out->delay_p99 = benchy_hist_percentile(all.delay, 99);
   out->delay_p999 = benchy_hist_percentile(all.delay, 99.9);
+  out->handoff_p50 = benchy_hist_percentile(all.handoff, 50);
+  out->handoff_p99 = benchy_hist_percentile(all.handoff, 99);
+  out->kernel_stamped = sum.counters.data_reads
+                            ? (double)sum.counters.kernel_stamped_reads / (double)sum.counters.data_reads
+                            : 0;
   out->itl_err_p99 = benchy_hist_percentile(all.itl_err, 99);
   out->sim_late_p99 = sim_lateness_p99(port);
   hist_set_free(&all);
   ctx_free(c, cfg->threads);
   stop_sim(sim);
+  if (cfg->floor && tps < 1e5) {
+    /* Same simulator settings, a fresh process, nothing of ours reading. */
+    sim = start_sim(cfg, port + 1000, tps, streams + 16);
+    floor_run(port + 1000, streams, cfg->seconds - warm, warm, &out->floor);
+    stop_sim(sim);
+  }
   if (st != BENCHY_OK) fprintf(stderr, "run failed: %s\n", err);
   return st;
 }
@@ -414,11 +435,13 @@ static void parse_args(perf_config *cfg, int argc, char **argv) {
       cfg->mode = v, i++;
     } else if (!strcmp(a, "--tokens-per-chunk") && v) {
       cfg->tokens_per_chunk = atoi(v), i++;
+    } else if (!strcmp(a, "--no-floor")) {
+      cfg->floor = 0;
     } else if (!strcmp(a, "--sim") && v) {
       cfg->sim_path = v, i++;
     } else {
       fprintf(stderr, "usage: %s [--mode streams|maxrate|poisson|all] [--streams 64,256,1024,4096] "
-                      "[--tps 100] [--seconds 10] [--threads N] [--rate 500] [--tokens-per-chunk K] [--sim PATH]\n",
+                      "[--tps 100] [--seconds 10] [--threads N] [--rate 500] [--tokens-per-chunk K] [--no-floor] [--sim PATH]\n",
               argv[0]);
       exit(2);
     }
@@ -428,7 +451,8 @@ static void parse_args(perf_config *cfg, int argc, char **argv) {
 
 int main(int argc, char **argv) {
   perf_config cfg = {.streams = {64, 256, 1024, 4096}, .n_streams = 4, .tps = 100, .seconds = 10,
-                     .threads = 1, .rate = 500, .tokens_per_chunk = 1, .mode = "all", .sim_path = BENCHY_CLI};
+                     .threads = 1, .rate = 500, .tokens_per_chunk = 1, .mode = "all", .sim_path = BENCHY_CLI,
+                     .floor = 1};
   parse_args(&cfg, argc, argv);
   raise_fd_limit();
   long cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -439,9 +463,13 @@ int main(int argc, char **argv) {
          cpus >= 2 && cfg.threads == 1 ? "CPU 1" : "all CPUs", cfg.threads, cfg.seconds);
   if (all || !strcmp(cfg.mode, "streams") || !strcmp(cfg.mode, "maxrate")) {
     int maxrate = !strcmp(cfg.mode, "maxrate");
-    printf("\n| mode | streams | offered ev/s | achieved ev/s | achieved %% | client CPU µs/ev | delay p50 µs | "
-           "delay p99 µs | delay p99.9 µs | ITL err p99 µs | peak RSS KB | sim late p99 µs | valid |\n");
-    printf("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
+    printf("\nstamp delay: the receive time the library recorded minus the simulator's send stamp (the error"
+           "\nadded to every TTFT/ITL); handoff: when the chunk reached our callback minus the send stamp;"
+           "\nfloor: CPU per event of a raw epoll+recv reader against the same simulator (the kernel's share)."
+           "\n\n| mode | streams | offered ev/s | achieved ev/s | achieved %% | client CPU µs/ev | floor µs/ev | "
+           "stamp delay p50 µs | p99 µs | p99.9 µs | handoff p50 µs | p99 µs | ITL err p99 µs | kernel-stamped %% | "
+           "peak RSS KB | sim late p99 µs | valid |\n");
+    printf("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
     long rss_small = -1, rss_large = -1, n_small = 0, n_large = 0;
     for (int m = 0; m < 2; m++) {
       if (m == 0 && maxrate) continue;
@@ -451,11 +479,14 @@ int main(int argc, char **argv) {
         double tps = m == 1 ? 1e6 : cfg.tps;
         run_streams(&cfg, cfg.streams[i], tps, port++, &r);
         int valid = r.sim_late_p99 >= 0 && r.sim_late_p99 <= 1000000;
-        printf("| %s | %ld | %.0f | %.0f | %.1f | %.2f | %.0f | %.0f | %.0f | %.0f | %.1f | %.0f | %s |\n",
+        char floor_s[32] = "-";
+        if (r.floor.events_per_s > 0)
+          snprintf(floor_s, sizeof floor_s, "%.2f%s", r.floor.cpu_us_per_event, r.floor.failed ? " (failed)" : "");
+        printf("| %s | %ld | %.0f | %.0f | %.1f | %.2f | %s | %.1f | %.1f | %.0f | %.0f | %.0f | %.0f | %.1f | %ld | %.0f | %s |\n",
                m == 1 ? "maxrate" : "streams", cfg.streams[i], m == 1 ? 0.0 : r.offered, r.achieved,
-               m == 1 ? 0.0 : 100.0 * r.achieved / r.offered, r.cpu_us_per_event, r.delay_p50 / 1e3,
-               r.delay_p99 / 1e3, r.delay_p999 / 1e3, r.itl_err_p99 / 1e3,
-               (double)r.rss_kb, r.sim_late_p99 / 1e3,
+               m == 1 ? 0.0 : 100.0 * r.achieved / r.offered, r.cpu_us_per_event, floor_s, r.delay_p50 / 1e3,
+               r.delay_p99 / 1e3, r.delay_p999 / 1e3, r.handoff_p50 / 1e3, r.handoff_p99 / 1e3,
+               r.itl_err_p99 / 1e3, 100.0 * r.kernel_stamped, r.rss_kb, r.sim_late_p99 / 1e3,
                m == 1 ? "n/a (sim saturated)" : (valid ? "yes" : "INVALID: simulator late"));
         if (r.failures) printf("  (%llu failed requests)\n", (unsigned long long)r.failures);
         if (m == 0 && (rss_small < 0 || cfg.streams[i] < n_small)) rss_small = r.rss_kb, n_small = cfg.streams[i];

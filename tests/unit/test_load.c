@@ -191,6 +191,13 @@ static void test_matches_timing_model(void **state) {
   assert_rate(num(lv, "max_output_tokens_per_s"), 300, 420, "peak output tok/s");
   /* Closed loop: nothing waits on the client, so from-schedule = from-send. */
   assert_latency(num(lv, "p99_queue_ms"), 0, 1, "client queue wait");
+  /* The result says which clock dated the chunks, and every read had one. */
+  const cJSON *client = cJSON_GetObjectItemCaseSensitive(lv, "client");
+  const cJSON *clock = cJSON_GetObjectItemCaseSensitive(client, "rx_clock");
+  assert_true(cJSON_IsString(clock));
+  const char *transport = getenv("BENCHY_TRANSPORT");
+  assert_string_equal(clock->valuestring, transport && !strcmp(transport, "curl") ? "read" : "kernel");
+  assert_true(sub_num(lv, "client", "data_reads") >= 16);
   /* Warm-up went to the server but not into the results. */
   assert_int_equal((int)sub_num(lv, "warmup", "requests"), 2);
   assert_int_equal(cJSON_GetArraySize(records_of(&o)), 16);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -494,6 +495,91 @@ static void test_api_key_not_recorded(void **state) {
   close_all(&f);
 }
 
+/* A client busy elsewhere must not make the chunks it reads later look
+ * late: with kernel receive stamps, chunks that waited in the socket keep
+ * their arrival times. The first chunk's callback stalls 100 ms while the
+ * rest of the stream (1 ms apart) arrives. */
+typedef struct stalled {
+  int calls;
+  int64_t max_delay_after_stall; /* t_ns - server_send_ns, chunks read after the stall */
+  int stamps_ordered;            /* send <= t_ns <= when the callback ran, for every chunk */
+} stalled;
+
+static void stall_once(benchy_request *r, const benchy_chunk_event *ev, const char *text, size_t len,
+                       void *ud) {
+  stalled *st = ud;
+  int64_t now = benchy_now_ns();
+  if (ev->server_send_ns && (ev->server_send_ns > ev->t_ns || ev->t_ns > now)) st->stamps_ordered = 0;
+  if (st->calls++ == 0) {
+    struct timespec pause = {0, 100 * 1000000};
+    nanosleep(&pause, NULL); /* the client being busy is what is under test */
+  } else if (ev->server_send_ns && ev->t_ns - ev->server_send_ns > st->max_delay_after_stall) {
+    st->max_delay_after_stall = ev->t_ns - ev->server_send_ns;
+  }
+}
+
+static int run_stalled(sim_fixture *f, stalled *st, benchy_record *out, benchy_loop_counters *counters) {
+  char body[512];
+  benchy_request *r = NULL;
+  assert_int_equal(benchy_request_new(&r, f->session, BENCHY_ENDPOINT_CHAT, chat_body(10, body, sizeof body)),
+                   BENCHY_OK);
+  benchy_request_set_on_chunk(r, stall_once, st);
+  assert_int_equal(benchy_request_start(r, 0), BENCHY_OK);
+  assert_int_equal(benchy_loop_run(f->loop, BENCHY_RUN_DEFAULT), BENCHY_OK);
+  *out = *benchy_request_record(r);
+  int status = out->status;
+  counters->struct_size = sizeof *counters;
+  benchy_loop_get_counters(f->loop, counters);
+  cJSON *json = record_to_json(out, out->t_scheduled, 1);
+  cJSON *clock = cJSON_GetObjectItem(json, "rx_clock");
+  assert_true(cJSON_IsString(clock));
+  assert_string_equal(clock->valuestring, benchy_rx_clock_name(out->rx_clock));
+  cJSON_Delete(json);
+  benchy_request_free(r);
+  return status;
+}
+
+static void test_receive_clock(void **state) {
+  const char *transport = getenv("BENCHY_TRANSPORT");
+  int curl = transport && !strcmp(transport, "curl");
+  sim_fixture f = {0};
+  f.sim = start_sim("decode-tps=1000", "overhead-ms=0", "tokens-per-chunk=1", NULL);
+  open_client(&f);
+  stalled st = {.stamps_ordered = 1};
+  benchy_record rec;
+  benchy_loop_counters counters;
+  assert_int_equal(run_stalled(&f, &st, &rec, &counters), BENCHY_OK);
+  assert_true(st.stamps_ordered);
+  assert_true(rec.t_last_token <= rec.t_done);
+  assert_true(counters.data_reads >= 1);
+  if (curl) {
+    /* libcurl reads with recv(): no kernel stamp reaches us. */
+    assert_int_equal(rec.rx_clock, BENCHY_RX_CLOCK_READ);
+    assert_int_equal(counters.kernel_stamped_reads, 0);
+  } else {
+    assert_int_equal(rec.rx_clock, BENCHY_RX_CLOCK_KERNEL);
+    assert_string_equal(benchy_rx_clock_name(rec.rx_clock), "kernel");
+    assert_int_equal(counters.kernel_stamped_reads, counters.data_reads);
+    /* The stream's last chunks were sent during the 100 ms stall; their
+     * recorded times are when they arrived, not when the client got free. */
+    if (!test_timing_unreliable()) assert_true(st.max_delay_after_stall < 50 * 1000000);
+  }
+  benchy_session_free(f.session);
+  benchy_loop_free(f.loop);
+
+  /* BENCHY_RX_CLOCK=read: the clock after each read, for comparison. */
+  setenv("BENCHY_RX_CLOCK", "read", 1);
+  open_client(&f);
+  unsetenv("BENCHY_RX_CLOCK");
+  stalled st2 = {.stamps_ordered = 1};
+  assert_int_equal(run_stalled(&f, &st2, &rec, &counters), BENCHY_OK);
+  assert_true(st2.stamps_ordered);
+  assert_int_equal(rec.rx_clock, BENCHY_RX_CLOCK_READ);
+  assert_string_equal(benchy_rx_clock_name(rec.rx_clock), "read");
+  assert_int_equal(counters.kernel_stamped_reads, 0);
+  close_all(&f);
+}
+
 static void test_fetch(void **state) {
   sim_fixture f = {0};
   f.sim = start_sim(NULL);
@@ -534,6 +620,7 @@ int main(void) {
       cmocka_unit_test(test_stop_and_cancel),
       cmocka_unit_test(test_timers),
       cmocka_unit_test(test_api_key_not_recorded),
+      cmocka_unit_test(test_receive_clock),
       cmocka_unit_test(test_fetch),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

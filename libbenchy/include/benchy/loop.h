@@ -62,6 +62,10 @@ typedef struct benchy_loop_counters {
   uint64_t requests_done;  /* requests completed, success or not */
   uint64_t retries;        /* requests retried on a fresh connection */
   uint64_t connections;    /* connections opened by streamed requests */
+  /* Appended: reads that returned response bytes, and how many of them
+   * were dated by the kernel's receive timestamp (see benchy_rx_clock). */
+  uint64_t data_reads;
+  uint64_t kernel_stamped_reads;
 } benchy_loop_counters;
 BENCHY_API void benchy_loop_get_counters(const benchy_loop *loop, benchy_loop_counters *out);
 

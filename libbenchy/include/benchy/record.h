@@ -63,6 +63,20 @@ typedef struct benchy_server_timings {
   double prompt_ms, predicted_ms, prompt_per_second, predicted_per_second;
 } benchy_server_timings;
 
+/* Where a request's receive times came from. */
+typedef enum benchy_rx_clock {
+  BENCHY_RX_CLOCK_NONE = 0,   /* nothing was received */
+  /* The kernel's software receive timestamp of the newest segment each
+   * read returned (SO_TIMESTAMPNS), mapped onto CLOCK_MONOTONIC: when the
+   * bytes reached this host, whatever the client was doing then. */
+  BENCHY_RX_CLOCK_KERNEL = 1,
+  /* The clock read just after each read returned: also counts the time
+   * the client took to get to the socket. https:// (libcurl) and
+   * BENCHY_RX_CLOCK=read use it. */
+  BENCHY_RX_CLOCK_READ = 2,
+  BENCHY_RX_CLOCK_MIXED = 3   /* some reads of each kind */
+} benchy_rx_clock;
+
 /* How output_tokens was obtained. */
 typedef enum benchy_count_method {
   BENCHY_COUNT_NONE = 0,
@@ -123,6 +137,8 @@ typedef struct benchy_record {
    * that nothing per chunk needs to be kept (ns). */
   int64_t itl_count;
   int64_t itl_max_ns;
+
+  int rx_clock; /* benchy_rx_clock */
 } benchy_record;
 
 /* Derived figures, in ns, or -1 when the record lacks what they need. */
@@ -130,6 +146,8 @@ BENCHY_API int64_t benchy_record_ttft_ns(const benchy_record *r);       /* t_fir
 BENCHY_API int64_t benchy_record_ttfr_ns(const benchy_record *r);       /* t_first_chunk - t_dispatched */
 BENCHY_API int64_t benchy_record_e2e_ns(const benchy_record *r);        /* t_done - t_dispatched */
 BENCHY_API int64_t benchy_record_queue_ns(const benchy_record *r);      /* t_dispatched - t_scheduled: client-side queueing */
+/* "kernel", "read", "mixed" or "none" (benchy_rx_clock). */
+BENCHY_API const char *benchy_rx_clock_name(int rx_clock);
 /* (t_done - t_first_token) / (output_tokens - 1): vLLM's and SGLang's TPOT */
 BENCHY_API int64_t benchy_record_tpot_ns(const benchy_record *r);
 

@@ -7,6 +7,14 @@
  * Here one readiness event costs one recv() (more only while the buffer
  * fills), and the parser hands decoded body bytes straight to session.c.
  *
+ * Receive times come from the kernel (SO_TIMESTAMPNS on every connection):
+ * recvmsg() returns when the newest segment it read reached this host, so
+ * a stamp does not grow with whatever kept the client from the socket (a
+ * busy loop, a descheduled thread, a slow callback). The realtime stamp is
+ * mapped onto CLOCK_MONOTONIC through its age, read off both clocks at once
+ * just after the read. Without a stamp (BENCHY_RX_CLOCK=read, or a kernel
+ * that gives none) the clock is read after the read returned, as before.
+ *
  * Safety rules mirror loop.c's for curl: while bytes are decoded
  * loop->in_curl is raised, so requests started from on_chunk are queued and
  * attached from the top of the loop; on_done runs only after the transport
@@ -23,6 +31,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "loop_internal.h"
@@ -292,6 +301,7 @@ struct h1_conn {
 
 struct h1_pool {
   benchy_loop *loop;
+  int kernel_stamps;      /* ask each connection for kernel receive times */
   char *host, *port, *authority;
   struct addrinfo *addrs;
   int resolved;
@@ -329,6 +339,8 @@ h1_pool *h1_pool_new(benchy_loop *loop, const char *base_url) {
   h1_pool *pool = calloc(1, sizeof *pool);
   if (!pool) return NULL;
   pool->loop = loop;
+  const char *clock = getenv("BENCHY_RX_CLOCK");
+  pool->kernel_stamps = !clock || strcmp(clock, "read") != 0;
   pool->host = benchy_strndup(host, hlen);
   pool->port = port ? benchy_strndup(port, plen) : benchy_strdup("80");
   pool->authority = benchy_strndup(a, alen);
@@ -386,6 +398,8 @@ static int conn_connect(h1_conn *c) {
     int one = 1;
     /* Small requests must leave at once, not wait for Nagle. */
     setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    /* Best effort: a read without a stamp falls back to the clock. */
+    if (c->pool->kernel_stamps) setsockopt(c->fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one);
     if (connect(c->fd, c->ai->ai_addr, c->ai->ai_addrlen) == 0 || errno == EINPROGRESS) {
       if (c->ev) event_free(c->ev);
       c->events = EV_WRITE;
@@ -514,6 +528,27 @@ static char *rbuf(benchy_loop *loop) {
   return loop->h1_rbuf;
 }
 
+/* When the bytes a recvmsg() returned arrived (monotonic ns), and whether
+ * the kernel said so (*kernel) or the clock had to stand in. */
+static int64_t arrival_ns(struct msghdr *msg, int *kernel) {
+  int64_t now = benchy_now_ns();
+  *kernel = 0;
+  if (msg->msg_flags & MSG_CTRUNC) return now;
+  for (struct cmsghdr *cm = CMSG_FIRSTHDR(msg); cm; cm = CMSG_NXTHDR(msg, cm)) {
+    if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_TIMESTAMPNS) continue;
+    struct timespec stamp, real;
+    memcpy(&stamp, CMSG_DATA(cm), sizeof stamp);
+    if (clock_gettime(CLOCK_REALTIME, &real) != 0) return now;
+    int64_t age = (int64_t)(real.tv_sec - stamp.tv_sec) * 1000000000 + (real.tv_nsec - stamp.tv_nsec);
+    /* A negative age means the realtime clock was stepped back between the
+     * two readings: the arrival was at most now. */
+    if (age < 0) age = 0;
+    *kernel = 1;
+    return now - age;
+  }
+  return now;
+}
+
 static void conn_read(h1_conn *c) {
   h1_transfer *t = c->t;
   benchy_loop *loop = loop_of(c);
@@ -528,9 +563,25 @@ static void conn_read(h1_conn *c) {
   int done = 0;
   loop->in_curl++; /* requests started from on_chunk are queued */
   for (;;) {
-    ssize_t n = recv(c->fd, buf, H1_RBUF_SIZE, 0);
+    union {
+      char buf[CMSG_SPACE(sizeof(struct timespec)) * 2];
+      struct cmsghdr align;
+    } control;
+    struct iovec iov = {buf, H1_RBUF_SIZE};
+    struct msghdr msg = {0};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control.buf;
+    msg.msg_controllen = sizeof control.buf;
+    ssize_t n = recvmsg(c->fd, &msg, 0);
     if (n > 0) {
-      c->rx_ns = benchy_now_ns(); /* after recv returned: never before arrival */
+      int kernel;
+      c->rx_ns = arrival_ns(&msg, &kernel);
+      t->data_reads++;
+      t->last_rx_ns = c->rx_ns;
+      t->kernel_reads += kernel;
+      loop->counters.data_reads++;
+      loop->counters.kernel_stamped_reads += (uint64_t)kernel;
       loop->read_seq++;
       if (!t->bytes) t->cb->on_first_byte(t->ud, c->rx_ns);
       t->bytes += n;
@@ -662,6 +713,8 @@ int h1_transfer_start(h1_transfer *t, const char *path, const struct curl_slist 
   t->written = 0;
   t->t_sent = 0;
   t->bytes = 0;
+  t->data_reads = t->kernel_reads = 0;
+  t->last_rx_ns = 0;
   t->pending = CURLE_OK;
   t->reused = 0;
   t->connects = 0;

@@ -66,7 +66,9 @@ typedef struct h1_pool h1_pool;
 typedef struct h1_conn h1_conn;
 
 typedef struct h1_callbacks {
-  /* rx_ns: when the recv() that delivered the bytes returned. */
+  /* rx_ns: when the bytes arrived: the kernel's receive timestamp of the
+   * newest segment the read returned, or, without one, when the read
+   * returned (h1_transfer.kernel_reads says which). */
   void (*on_first_byte)(void *ud, int64_t rx_ns);
   void (*on_status)(void *ud, int status, int64_t rx_ns);
   void (*on_body)(void *ud, const char *data, size_t len, int64_t rx_ns);
@@ -88,6 +90,9 @@ typedef struct h1_transfer {
   int64_t t_sent;         /* request fully written */
   int64_t timeout_ms, connect_timeout_ms;
   int64_t bytes;          /* response bytes received */
+  int64_t data_reads;     /* reads that returned bytes */
+  int64_t kernel_reads;   /* of those, dated by the kernel's timestamp */
+  int64_t last_rx_ns;     /* arrival of the newest bytes read */
   CURLcode pending;       /* a failure found while starting, reported from the timer */
   int reused;             /* on a connection that carried an earlier response */
   int connects;           /* connections opened for this start */

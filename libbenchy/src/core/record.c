@@ -18,3 +18,16 @@ int64_t benchy_record_tpot_ns(const benchy_record *r) {
   int64_t decode = span(r->t_first_token, r->t_done);
   return decode < 0 ? -1 : decode / (r->output_tokens - 1);
 }
+
+const char *benchy_rx_clock_name(int rx_clock) {
+  switch (rx_clock) {
+  case BENCHY_RX_CLOCK_KERNEL:
+    return "kernel";
+  case BENCHY_RX_CLOCK_READ:
+    return "read";
+  case BENCHY_RX_CLOCK_MIXED:
+    return "mixed";
+  default:
+    return "none";
+  }
+}

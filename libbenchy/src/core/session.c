@@ -306,7 +306,9 @@ static void deliver_body(benchy_request *r, const char *data, size_t len, int64_
 
 static size_t on_body(char *data, size_t size, size_t n, void *userdata) {
   /* curl hands bytes over right after its recv() returned. */
-  deliver_body(userdata, data, size * n, benchy_now_ns());
+  benchy_request *r = userdata;
+  r->session->loop->counters.data_reads++;
+  deliver_body(r, data, size * n, benchy_now_ns());
   return size * n;
 }
 
@@ -317,6 +319,8 @@ struct transport_ops {
   void (*set_fresh)(benchy_request *r, int fresh); /* next attempt on a new connection */
   long (*connects)(benchy_request *r);             /* connections the attempt opened */
   int64_t (*sent_at)(benchy_request *r);           /* request written, 0 unknown */
+  int (*rx_clock)(benchy_request *r);              /* benchy_rx_clock of the attempt */
+  int64_t (*received_at)(benchy_request *r);       /* arrival of the last bytes, 0 unknown */
 };
 
 static void curl_set_fresh(benchy_request *r, int fresh) {
@@ -337,13 +341,29 @@ static int64_t curl_sent_at(benchy_request *r) {
   return 0;
 }
 
-static const transport_ops curl_ops = {curl_set_fresh, curl_connects, curl_sent_at};
+static int curl_rx_clock(benchy_request *r) {
+  return r->rec.bytes_received ? BENCHY_RX_CLOCK_READ : BENCHY_RX_CLOCK_NONE;
+}
+
+static int64_t curl_received_at(benchy_request *r) { return 0; }
+
+static const transport_ops curl_ops = {curl_set_fresh, curl_connects, curl_sent_at, curl_rx_clock,
+                                       curl_received_at};
 
 static void h1_set_fresh(benchy_request *r, int fresh) { r->fresh = fresh; }
 static long h1_connects(benchy_request *r) { return r->h1.connects; }
 static int64_t h1_sent_at(benchy_request *r) { return r->h1.t_sent; }
 
-static const transport_ops h1_ops = {h1_set_fresh, h1_connects, h1_sent_at};
+static int h1_rx_clock(benchy_request *r) {
+  const h1_transfer *t = &r->h1;
+  if (!t->data_reads) return BENCHY_RX_CLOCK_NONE;
+  if (t->kernel_reads == t->data_reads) return BENCHY_RX_CLOCK_KERNEL;
+  return t->kernel_reads ? BENCHY_RX_CLOCK_MIXED : BENCHY_RX_CLOCK_READ;
+}
+
+static int64_t h1_received_at(benchy_request *r) { return r->h1.last_rx_ns; }
+
+static const transport_ops h1_ops = {h1_set_fresh, h1_connects, h1_sent_at, h1_rx_clock, h1_received_at};
 
 static void h1_on_first_byte(void *ud, int64_t rx_ns) {
   benchy_request *r = ud;
@@ -699,6 +719,11 @@ static void transfer_done(loop_transfer *t, CURLcode result) {
   }
   r->in_flight = 0;
   rec->t_done = benchy_now_ns();
+  /* A complete response ends when its last bytes arrived, on the same
+   * clock as the chunks; anything else ends when we gave up on it. */
+  int64_t received = r->ops->received_at(r);
+  if (result == CURLE_OK && received > 0 && received < rec->t_done) rec->t_done = received;
+  rec->rx_clock = r->ops->rx_clock(r);
   int64_t sent = r->ops->sent_at(r);
   if (sent > 0) {
     rec->t_sent = sent;
@@ -751,6 +776,7 @@ void benchy_request_cancel(benchy_request *r) {
   loop_remove_transfer(r->session->loop, &r->xfer);
   r->in_flight = 0;
   r->rec.t_done = benchy_now_ns();
+  r->rec.rx_clock = r->ops->rx_clock(r);
   finish_counts(r);
   r->rec.status = BENCHY_ERR_CANCELLED;
   set_error(r, "%s", "cancelled before completion");

@@ -78,6 +78,8 @@ cJSON *record_to_json(const benchy_record *r, int64_t t0_ns, int with_chunks) {
   cJSON_AddNumberToObject(o, "token_chunks", (double)r->token_chunks);
   add_count(o, "server_chunk_tokens", r->server_chunk_tokens);
   cJSON_AddNumberToObject(o, "socket_reads", (double)r->socket_reads);
+  if (r->struct_size >= offsetof(benchy_record, rx_clock) + sizeof r->rx_clock)
+    cJSON_AddStringToObject(o, "rx_clock", benchy_rx_clock_name(r->rx_clock));
   cJSON_AddNumberToObject(o, "bytes_received", (double)r->bytes_received);
   cJSON_AddNumberToObject(o, "itl_max_ms", (double)r->itl_max_ns / 1e6);
   if (r->finish_reason)

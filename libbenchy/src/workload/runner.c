@@ -299,6 +299,9 @@ int runner_run(const runner_config *cfg, const runner_hooks *hooks, runner_summa
     total.counters.sse_events += s->counters.sse_events;
     total.counters.requests_done += s->counters.requests_done;
     total.counters.retries += s->counters.retries;
+    total.counters.connections += s->counters.connections;
+    total.counters.data_reads += s->counters.data_reads;
+    total.counters.kernel_stamped_reads += s->counters.kernel_stamped_reads;
     if (status == BENCHY_OK && w->status != BENCHY_OK) {
       status = w->status;
       if (err) snprintf(err, errlen, "%s", w->err[0] ? w->err : benchy_status_message(w->status));
