@@ -21,7 +21,14 @@
  *
  * Usage: benchy-perf [--streams 64,256,1024,4096] [--tps 100] [--seconds 10]
  *                    [--threads 1] [--mode streams|maxrate|poisson|all]
- *                    [--rate 500] [--tokens-per-chunk 1] [--sim PATH]
+ *                    [--rate 500] [--tokens-per-chunk 1] [--sims 1] [--no-floor]
+ *                    [--sim PATH]
+ *
+ * --sims K starts K simulators sharing the port (SO_REUSEPORT) on CPUs
+ * 0..K-1 and gives the client the next --threads CPUs: on a machine with
+ * many cores, e.g. --sims 8 --threads 8, one simulator no longer caps the
+ * load (one tops out near 150K chunks/s). --no-floor skips the raw-reader
+ * runs.
  */
 #include <errno.h>
 #include <math.h>
@@ -56,6 +63,7 @@ typedef struct perf_config {
   const char *mode;
   const char *sim_path;
   int floor;     /* also measure the raw-reader floor for each stream count */
+  int sims;      /* simulator processes, on CPUs 0..sims-1 */
 } perf_config;
 
 typedef struct hist_set {
@@ -188,68 +196,95 @@ static double cpu_seconds(void) {
   return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
-/* Starts the simulator on CPU 0 and waits until /health answers. */
-static pid_t start_sim(const perf_config *cfg, int port, double decode_tps, long slots) {
+/* Simulators: cfg->sims processes sharing one port (SO_REUSEPORT when
+ * more than one), simulator i pinned to CPU i, so that the load generator
+ * can use more than one core on a machine that has them. */
+#define MAX_SIMS 64
+
+typedef struct sim_group {
+  pid_t pids[MAX_SIMS];
+  int n;
+  int port;
+} sim_group;
+
+static void stop_sims(sim_group *g) {
+  for (int i = 0; i < g->n; i++) kill(g->pids[i], SIGTERM);
+  for (int i = 0; i < g->n; i++) waitpid(g->pids[i], NULL, 0);
+  g->n = 0;
+}
+
+/* Asks /sim/stats over fresh connections until every simulator of the group
+ * has answered (the kernel picks one per connection). Returns how many did;
+ * *late_p99 is the worst lateness p99 among them (ns), -1 if none said. */
+static int poll_sims(const sim_group *g, int tries, int64_t *late_p99) {
+  long seen[MAX_SIMS];
+  int n_seen = 0;
+  *late_p99 = -1;
+  benchy_loop *loop = NULL;
+  benchy_session *s = NULL;
+  char url[64];
+  snprintf(url, sizeof url, "http://127.0.0.1:%d/v1", g->port);
+  benchy_loop_new(&loop);
+  benchy_session_new(&s, loop, url);
+  benchy_session_set_connect_timeout_ms(s, 200);
+  for (int i = 0; i < tries && n_seen < g->n; i++) {
+    char *body = NULL;
+    int http = 0;
+    if (benchy_session_fetch(s, "GET", "/sim/stats", NULL, &http, &body) == BENCHY_OK) {
+      cJSON *doc = cJSON_Parse(body);
+      cJSON *pid = cJSON_GetObjectItem(doc, "pid");
+      cJSON *p99 = cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "lateness_ns"), "p99");
+      int known = 0;
+      for (int k = 0; k < n_seen; k++) known |= cJSON_IsNumber(pid) && seen[k] == (long)pid->valuedouble;
+      if (cJSON_IsNumber(pid) && !known) {
+        seen[n_seen++] = (long)pid->valuedouble;
+        if (cJSON_IsNumber(p99) && (int64_t)p99->valuedouble > *late_p99) *late_p99 = (int64_t)p99->valuedouble;
+      }
+      cJSON_Delete(doc);
+    } else {
+      struct timespec ts = {0, 50 * 1000000};
+      nanosleep(&ts, NULL); /* waiting for another process to bind; bounded */
+    }
+    free(body);
+  }
+  benchy_session_free(s);
+  benchy_loop_free(loop);
+  return n_seen;
+}
+
+static void start_sims(const perf_config *cfg, int port, double decode_tps, long slots, sim_group *g) {
   char port_s[16], tps_s[32], slots_s[32], tpc_s[16];
   snprintf(port_s, sizeof port_s, "%d", port);
   snprintf(tps_s, sizeof tps_s, "%g", decode_tps);
   snprintf(slots_s, sizeof slots_s, "%ld", slots);
   snprintf(tpc_s, sizeof tpc_s, "%d", cfg->tokens_per_chunk);
-  pid_t pid = fork();
-  if (pid == 0) {
-    pin_to_cpu(0);
-    raise_fd_limit();
-    execl(cfg->sim_path, cfg->sim_path, "sim", "--port", port_s, "--decode-tps", tps_s, "--slots",
-          slots_s, "--prefill-tps", "1000000000", "--overhead-ms", "0", "--batch-slowdown", "0",
-          "--tokens-per-chunk", tpc_s, "--no-prefix-cache", "--close-after-stream", "no",
-          "--flavour", "vllm", "--spin-us", "5000", (char *)NULL);
-    perror("exec benchy sim");
-    _exit(127);
+  g->n = 0;
+  g->port = port;
+  for (int i = 0; i < cfg->sims; i++) {
+    pid_t pid = fork();
+    if (pid == 0) {
+      pin_to_cpu(i);
+      raise_fd_limit();
+      execl(cfg->sim_path, cfg->sim_path, "sim", "--port", port_s, "--decode-tps", tps_s, "--slots",
+            slots_s, "--prefill-tps", "1000000000", "--overhead-ms", "0", "--batch-slowdown", "0",
+            "--tokens-per-chunk", tpc_s, "--no-prefix-cache", "--close-after-stream", "no",
+            "--flavour", "vllm", "--spin-us", "5000", cfg->sims > 1 ? "--reuse-port" : (char *)NULL,
+            (char *)NULL);
+      perror("exec benchy sim");
+      _exit(127);
+    }
+    if (pid > 0) g->pids[g->n++] = pid;
   }
-  benchy_loop *loop = NULL;
-  benchy_session *s = NULL;
-  char url[64];
-  snprintf(url, sizeof url, "http://127.0.0.1:%d/v1", port);
-  benchy_loop_new(&loop);
-  benchy_session_new(&s, loop, url);
-  benchy_session_set_connect_timeout_ms(s, 200);
-  for (int i = 0; i < 100; i++) {
-    int http = 0;
-    if (benchy_session_fetch(s, "GET", "/health", NULL, &http, NULL) == BENCHY_OK && http == 200) break;
-    struct timespec ts = {0, 50 * 1000000};
-    nanosleep(&ts, NULL); /* waiting for another process to bind; bounded */
-  }
-  benchy_session_free(s);
-  benchy_loop_free(loop);
-  return pid;
+  int64_t ignored;
+  if (poll_sims(g, 100 * cfg->sims, &ignored) < g->n)
+    fprintf(stderr, "warning: not every simulator answered on port %d\n", port);
 }
 
-/* Reads the simulator's lateness p99 (ns) from /sim/stats. */
-static int64_t sim_lateness_p99(int port) {
-  benchy_loop *loop = NULL;
-  benchy_session *s = NULL;
-  char url[64];
-  snprintf(url, sizeof url, "http://127.0.0.1:%d/v1", port);
-  benchy_loop_new(&loop);
-  benchy_session_new(&s, loop, url);
-  char *body = NULL;
-  int http = 0;
-  int64_t p99 = -1;
-  if (benchy_session_fetch(s, "GET", "/sim/stats", NULL, &http, &body) == BENCHY_OK) {
-    cJSON *doc = cJSON_Parse(body);
-    cJSON *v = cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "lateness_ns"), "p99");
-    if (cJSON_IsNumber(v)) p99 = (int64_t)v->valuedouble;
-    cJSON_Delete(doc);
-  }
-  free(body);
-  benchy_session_free(s);
-  benchy_loop_free(loop);
+/* The worst lateness p99 (ns) among the group's simulators. */
+static int64_t sims_lateness_p99(const sim_group *g) {
+  int64_t p99;
+  if (poll_sims(g, 40 * g->n, &p99) < g->n) return -1;
   return p99;
-}
-
-static void stop_sim(pid_t pid) {
-  kill(pid, SIGTERM);
-  waitpid(pid, NULL, 0);
 }
 
 typedef struct run_result {
@@ -302,7 +337,8 @@ static void ctx_free(run_ctx *c, int threads) {
 
 static int run_streams(const perf_config *cfg, long streams, double tps, int port, run_result *out) {
   memset(out, 0, sizeof *out);
-  pid_t sim = start_sim(cfg, port, tps, streams + 16);
+  sim_group sims;
+  start_sims(cfg, port, tps, streams + 16, &sims);
   run_ctx *c = ctx_new(cfg->threads);
   /* Each stream asks for ~2 s of tokens at the nominal rate, then restarts. */
   long tokens = tps >= 1e5 ? 2000 : (long)(2 * tps);
@@ -349,15 +385,15 @@ static int run_streams(const perf_config *cfg, long streams, double tps, int por
                             ? (double)sum.counters.kernel_stamped_reads / (double)sum.counters.data_reads
                             : 0;
   out->itl_err_p99 = benchy_hist_percentile(all.itl_err, 99);
-  out->sim_late_p99 = sim_lateness_p99(port);
+  out->sim_late_p99 = sims_lateness_p99(&sims);
   hist_set_free(&all);
   ctx_free(c, cfg->threads);
-  stop_sim(sim);
-  if (cfg->floor && tps < 1e5) {
-    /* Same simulator settings, a fresh process, nothing of ours reading. */
-    sim = start_sim(cfg, port + 1000, tps, streams + 16);
+  stop_sims(&sims);
+  if (cfg->floor && tps < 1e5 && cfg->threads == 1) {
+    /* Same simulator settings, fresh processes, nothing of ours reading. */
+    start_sims(cfg, port + 1000, tps, streams + 16, &sims);
     floor_run(port + 1000, streams, cfg->seconds - warm, warm, &out->floor);
-    stop_sim(sim);
+    stop_sims(&sims);
   }
   if (st != BENCHY_OK) fprintf(stderr, "run failed: %s\n", err);
   return st;
@@ -365,7 +401,8 @@ static int run_streams(const perf_config *cfg, long streams, double tps, int por
 
 static int run_poisson(const perf_config *cfg, int port, run_result *out) {
   memset(out, 0, sizeof *out);
-  pid_t sim = start_sim(cfg, port, 1e6, 4096);
+  sim_group sims;
+  start_sims(cfg, port, 1e6, 4096, &sims);
   run_ctx *c = ctx_new(cfg->threads);
   const char *body = "{\"model\":\"sim\",\"max_tokens\":4,\"messages\":[{\"role\":\"user\",\"content\":\"go\"}]}";
   c->body = body;
@@ -404,10 +441,10 @@ static int run_poisson(const perf_config *cfg, int port, run_result *out) {
   out->lag_p99 = benchy_hist_percentile(all.lag, 99);
   out->delay_p50 = benchy_hist_percentile(all.lag, 50);
   out->delay_p999 = benchy_hist_max(all.lag);
-  out->sim_late_p99 = sim_lateness_p99(port);
+  out->sim_late_p99 = sims_lateness_p99(&sims);
   hist_set_free(&all);
   ctx_free(c, cfg->threads);
-  stop_sim(sim);
+  stop_sims(&sims);
   if (st != BENCHY_OK) fprintf(stderr, "run failed: %s\n", err);
   return st;
 }
@@ -435,32 +472,45 @@ static void parse_args(perf_config *cfg, int argc, char **argv) {
       cfg->mode = v, i++;
     } else if (!strcmp(a, "--tokens-per-chunk") && v) {
       cfg->tokens_per_chunk = atoi(v), i++;
+    } else if (!strcmp(a, "--sims") && v) {
+      cfg->sims = atoi(v), i++;
     } else if (!strcmp(a, "--no-floor")) {
       cfg->floor = 0;
     } else if (!strcmp(a, "--sim") && v) {
       cfg->sim_path = v, i++;
     } else {
       fprintf(stderr, "usage: %s [--mode streams|maxrate|poisson|all] [--streams 64,256,1024,4096] "
-                      "[--tps 100] [--seconds 10] [--threads N] [--rate 500] [--tokens-per-chunk K] [--no-floor] [--sim PATH]\n",
+                      "[--tps 100] [--seconds 10] [--threads N] [--rate 500] [--tokens-per-chunk K] [--sims K] [--no-floor] [--sim PATH]\n",
               argv[0]);
       exit(2);
     }
   }
   if (cfg->threads < 1 || cfg->threads > MAX_THREADS) cfg->threads = 1;
+  if (cfg->sims < 1 || cfg->sims > MAX_SIMS) cfg->sims = 1;
 }
 
 int main(int argc, char **argv) {
   perf_config cfg = {.streams = {64, 256, 1024, 4096}, .n_streams = 4, .tps = 100, .seconds = 10,
                      .threads = 1, .rate = 500, .tokens_per_chunk = 1, .mode = "all", .sim_path = BENCHY_CLI,
-                     .floor = 1};
+                     .floor = 1, .sims = 1};
   parse_args(&cfg, argc, argv);
   raise_fd_limit();
   long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-  if (cpus >= 2 && cfg.threads == 1) pin_to_cpu(1);
+  /* The client gets the CPUs after the simulators' (its threads inherit
+   * this mask), one per thread where there are enough. */
+  int client_cpus = 0;
+  if (cpus > cfg.sims) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    for (long c = cfg.sims; c < cpus && c < cfg.sims + cfg.threads; c++, client_cpus++) CPU_SET(c, &set);
+    if (sched_setaffinity(0, sizeof set, &set) != 0) perror("sched_setaffinity");
+  }
   int port = 18000 + (int)(getpid() % 2000);
   int all = !strcmp(cfg.mode, "all");
-  printf("# benchy perf: simulator on CPU 0, client on %s; %d client thread(s); %g s per run\n",
-         cpus >= 2 && cfg.threads == 1 ? "CPU 1" : "all CPUs", cfg.threads, cfg.seconds);
+  printf("# benchy perf: %d simulator(s) on CPU 0..%d; client: %d thread(s) on %d CPU(s) of its own%s; "
+         "%g s per run; %ld CPUs online\n",
+         cfg.sims, cfg.sims - 1, cfg.threads, client_cpus, client_cpus ? "" : " (none left: shares them all)",
+         cfg.seconds, cpus);
   if (all || !strcmp(cfg.mode, "streams") || !strcmp(cfg.mode, "maxrate")) {
     int maxrate = !strcmp(cfg.mode, "maxrate");
     printf("\nstamp delay: the receive time the library recorded minus the simulator's send stamp (the error"

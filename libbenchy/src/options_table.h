@@ -169,6 +169,9 @@
     "When the next chunk is due within this long, poll instead of sleeping on a timer (timer "   \
     "wake-ups can be milliseconds late on VMs). Larger values burn a core but keep the "         \
     "schedule; the perf harness uses 5000.", 0, NULL)                                              \
+  X("reuse-port", BENCHY_OPT_FLAG, S_, NULL, 1, 0, NULL, NULL, "sim",                               \
+    "Listen with SO_REUSEPORT so that several simulators can share one port (the kernel spreads " \
+    "connections over them): one simulator process tops out at one core.", 0, NULL)               \
   X("fault-429", BENCHY_OPT_DOUBLE, S_, "0", 0, 1, NULL, "P", "faults",                            \
     "Probability a request gets HTTP 429 with an error body.", 0, NULL)                            \
   X("fault-500", BENCHY_OPT_DOUBLE, S_, "0", 0, 1, NULL, "P", "faults",                            \

@@ -450,6 +450,12 @@ int sim_http_listen(sim_t *s, char *err, size_t errlen) {
     }
     int one = 1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (s->cfg.reuse_port && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) {
+      saved = errno;
+      close(fd);
+      fd = -1;
+      continue;
+    }
     if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, 4096) == 0) break;
     saved = errno;
     close(fd);

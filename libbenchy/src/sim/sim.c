@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <time.h>
@@ -80,6 +81,7 @@ static int config_from_options(sim_config *cfg, const benchy_options *o, char *e
   cfg->stall_ms = benchy_options_double(o, "stall-ms");
   cfg->slow_headers_ms = benchy_options_double(o, "slow-headers-ms");
   cfg->spin_ns = (int64_t)(benchy_options_double(o, "spin-us") * 1000.0);
+  cfg->reuse_port = benchy_options_flag(o, "reuse-port");
   const char *fl = benchy_options_str(o, "flavour");
   cfg->flavour = SIM_FLAVOUR_LLAMA;
   for (int i = 0; fl && i < 3; i++)
@@ -245,8 +247,8 @@ int sim_write_stats_json(sim_t *s, benchy_buf *b) {
   pthread_mutex_lock(&s->mu);
   int rc = benchy_buf_printf(
       b,
-      "{\"requests\":%llu,\"streams\":%llu,\"chunks\":%llu,\"faults\":%llu,\"faults_by_kind\":{",
-      (unsigned long long)s->requests, (unsigned long long)s->streams, (unsigned long long)s->chunks,
+      "{\"pid\":%ld,\"requests\":%llu,\"streams\":%llu,\"chunks\":%llu,\"faults\":%llu,\"faults_by_kind\":{",
+      (long)getpid(), (unsigned long long)s->requests, (unsigned long long)s->streams, (unsigned long long)s->chunks,
       (unsigned long long)s->faults);
   for (int k = 0; k < SIM_F_COUNT; k++)
     rc |= benchy_buf_printf(b, "%s\"%s\":%llu", k ? "," : "", sim_fault_names[k],

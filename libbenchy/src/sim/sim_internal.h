@@ -53,6 +53,7 @@ typedef struct sim_config {
   double fault_p[SIM_F_COUNT];
   double stall_ms, slow_headers_ms;
   int64_t spin_ns;        /* poll instead of sleeping when the next chunk is this close */
+  int reuse_port;         /* share the port with other simulators (SO_REUSEPORT) */
   int close_after_stream; /* resolved: 1 close, 0 keep */
   char close_text[8];     /* as given: auto|yes|no */
 } sim_config;
