@@ -700,6 +700,20 @@ static load_sample synth(int status, double ttft_ms, double tpot_ms, double e2el
   return s;
 }
 
+/* Streams samples into a fresh accumulator, as load.c does per thread, and
+ * aggregates it. budget: requests kept exactly (0: all). */
+static int aggregate_samples(const load_sample *s, size_t n, size_t budget, const load_agg_config *cfg,
+                             cJSON *o) {
+  load_acc acc;
+  assert_int_equal(load_acc_init(&acc, 0, 0), 0);
+  load_acc_set_slo(&acc, &cfg->slo);
+  load_acc_limit_requests(&acc, budget);
+  for (size_t i = 0; i < n; i++) assert_int_equal(load_acc_add_sample(&acc, &s[i]), 0);
+  int rc = load_aggregate(&acc, cfg, o);
+  load_acc_free(&acc);
+  return rc;
+}
+
 static void test_percentiles_hand_computed(void **state) {
   (void)state;
   /* TTFTs 10..50 ms (the failure's 999 must not count). numpy:
@@ -712,7 +726,7 @@ static void test_percentiles_hand_computed(void **state) {
   const double ps[] = {50, 90, 99};
   load_agg_config cfg = {ps, 3, 1, {0, 0, 0}};
   cJSON *o = cJSON_CreateObject();
-  assert_int_equal(load_aggregate(s, 6, NULL, &cfg, o), 0);
+  assert_int_equal(aggregate_samples(s, 6, 0, &cfg, o), 0);
   assert_true(fabs(num(o, "mean_ttft_ms") - 30) < 1e-9);
   assert_true(fabs(num(o, "median_ttft_ms") - 30) < 1e-9);
   assert_true(fabs(num(o, "p90_ttft_ms") - 46) < 1e-9);
@@ -733,7 +747,7 @@ static void test_percentiles_hand_computed(void **state) {
 
   cfg.ddof = 0;
   o = cJSON_CreateObject();
-  load_aggregate(s, 6, NULL, &cfg, o);
+  aggregate_samples(s, 6, 0, &cfg, o);
   assert_true(fabs(num(o, "std_ttft_ms") - 14.142135623730951) < 1e-9);
   cJSON_Delete(o);
 
@@ -742,6 +756,76 @@ static void test_percentiles_hand_computed(void **state) {
   assert_string_equal(key, "p99.9_itl_ms");
   load_percentile_key(key, sizeof key, 50, "e2el");
   assert_string_equal(key, "p50_e2el_ms");
+}
+
+/* Past the request budget the exact values go and percentiles come from
+ * the histograms: memory stops growing, counts and means stay exact. */
+static void test_request_budget_bounds_memory(void **state) {
+  (void)state;
+  enum { N = 1000 };
+  static load_sample s[N + 10];
+  for (int i = 0; i < N; i++) s[i] = synth(BENCHY_OK, i + 1, 5, 2000 + i, 0);
+  for (int i = N; i < N + 10; i++) {
+    s[i] = synth(BENCHY_ERR_HTTP, 1, 5, 10, 0);
+    s[i].http_status = 503;
+  }
+  const double ps[] = {90, 99};
+  load_agg_config cfg = {ps, 2, 1, {0, 0, 0}};
+  /* numpy.percentile(range(1, 1001), [90, 99]) = 900.1, 990.01 */
+  cJSON *exact = cJSON_CreateObject();
+  assert_int_equal(aggregate_samples(s, N + 10, 0, &cfg, exact), 0);
+  assert_string_equal(cJSON_GetObjectItemCaseSensitive(exact, "request_percentiles_from")->valuestring, "samples");
+  assert_true(fabs(num(exact, "p99_ttft_ms") - 990.01) < 1e-9);
+  assert_true(fabs(num(exact, "p90_ttft_ms") - 900.1) < 1e-9);
+
+  load_acc acc;
+  assert_int_equal(load_acc_init(&acc, 0, 0), 0);
+  load_acc_limit_requests(&acc, 100);
+  for (int i = 0; i < N + 10; i++) load_acc_add_sample(&acc, &s[i]);
+  /* Nothing per request is held any more. */
+  assert_true(acc.req_overflow);
+  assert_null(acc.dist[LOAD_M_TTFT].raw_ms);
+  assert_null(acc.spans);
+  assert_int_equal(acc.req_kept, 100);
+  acc.max_in_flight = 7;
+  cJSON *o = cJSON_CreateObject();
+  assert_int_equal(load_aggregate(&acc, &cfg, o), 0);
+  assert_string_equal(cJSON_GetObjectItemCaseSensitive(o, "request_percentiles_from")->valuestring, "histogram");
+  assert_true(num(o, "request_percentiles_relative_error") > 0 && num(o, "request_percentiles_relative_error") < 0.005);
+  assert_true(fabs(num(o, "p99_ttft_ms") - 990.01) < 990.01 * 0.004);
+  assert_true(fabs(num(o, "p90_e2el_ms") - num(exact, "p90_e2el_ms")) < num(exact, "p90_e2el_ms") * 0.004);
+  assert_true(fabs(num(o, "mean_ttft_ms") - 500.5) < 1e-9);
+  assert_true(fabs(num(o, "std_ttft_ms") - num(exact, "std_ttft_ms")) < 1e-6);
+  assert_int_equal((int)num(o, "completed"), N);
+  assert_int_equal((int)num(o, "failed"), 10);
+  assert_int_equal((int)sub_num(o, "failed_by_http_status", "503"), 10);
+  assert_true(fabs(num(o, "output_throughput") - num(exact, "output_throughput")) < 1e-9);
+  assert_int_equal((int)num(o, "max_concurrent_requests"), 7);
+  assert_string_equal(cJSON_GetObjectItemCaseSensitive(o, "max_concurrent_requests_from")->valuestring, "runner");
+  cJSON_Delete(o);
+  load_acc_free(&acc);
+
+  /* Two threads' halves merged: exact when they fit the target's budget,
+   * histograms when they do not; counts add up either way. */
+  for (int b = 0; b < 2; b++) {
+    load_acc t0, t1;
+    assert_int_equal(load_acc_init(&t0, 0, 0), 0);
+    assert_int_equal(load_acc_init(&t1, 0, 0), 0);
+    for (int i = 0; i < N + 10; i++) load_acc_add_sample(i % 2 ? &t1 : &t0, &s[i]);
+    load_acc_limit_requests(&t0, b ? 600 : 0);
+    assert_int_equal(load_acc_merge(&t0, &t1), 0);
+    o = cJSON_CreateObject();
+    load_aggregate(&t0, &cfg, o);
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(o, "request_percentiles_from")->valuestring,
+                        b ? "histogram" : "samples");
+    assert_int_equal((int)num(o, "completed"), N);
+    assert_int_equal((int)num(o, "num_requests"), N + 10);
+    if (!b) assert_true(fabs(num(o, "p99_ttft_ms") - 990.01) < 1e-9);
+    cJSON_Delete(o);
+    load_acc_free(&t0);
+    load_acc_free(&t1);
+  }
+  cJSON_Delete(exact);
 }
 
 static void test_goodput_hand_computed(void **state) {
@@ -770,7 +854,7 @@ static void test_goodput_hand_computed(void **state) {
   }
   load_agg_config cfg = {NULL, 0, 1, slo};
   cJSON *o = cJSON_CreateObject();
-  load_aggregate(s, n, NULL, &cfg, o);
+  aggregate_samples(s, n, 0, &cfg, o);
   assert_int_equal((int)num(o, "good_requests"), 4);
   assert_int_equal((int)num(o, "good_requests_from_schedule"), 3);
   double dur = num(o, "duration");
@@ -823,7 +907,7 @@ static void test_itl_per_chunk_and_per_token(void **state) {
   const double ps[] = {50, 100};
   load_agg_config cfg = {ps, 2, 0, {0, 0, 0}};
   cJSON *o = cJSON_CreateObject();
-  load_aggregate(&s, 1, &acc, &cfg, o);
+  load_aggregate(&acc, &cfg, o);
   assert_true(fabs(num(o, "mean_itl_ms") - 20) < 1e-9);
   assert_true(fabs(num(o, "p100_itl_ms") - 30) < 1e-9);
   assert_true(fabs(num(o, "mean_itl_per_token_ms") - 10) < 1e-9);
@@ -860,7 +944,7 @@ static void test_itl_per_chunk_and_per_token(void **state) {
   load_ingest(&small, &r, 0, -1, &s);
   assert_true(small.raw_overflow);
   o = cJSON_CreateObject();
-  load_aggregate(&s, 1, &small, &cfg, o);
+  load_aggregate(&small, &cfg, o);
   assert_string_equal(cJSON_GetObjectItemCaseSensitive(o, "itl_percentiles_from")->valuestring, "histogram");
   assert_true(fabs(num(o, "mean_itl_ms") - 20) < 1e-9); /* mean stays exact */
   assert_true(fabs(num(o, "p100_itl_ms") - 30) < 30 * 0.004);
@@ -883,6 +967,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_percentiles_hand_computed),
       cmocka_unit_test(test_goodput_hand_computed),
+      cmocka_unit_test(test_request_budget_bounds_memory),
       cmocka_unit_test(test_itl_per_chunk_and_per_token),
       cmocka_unit_test(test_matches_timing_model),
       cmocka_unit_test(test_multi_token_chunks),

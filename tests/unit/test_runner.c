@@ -111,6 +111,8 @@ static void test_open_loop_queueing_is_visible(void **state) {
   assert_true(benchy_record_queue_ns(&c.recs[7]) > 3 * 40 * 1000000);
   assert_true(benchy_record_queue_ns(&c.recs[7]) > benchy_record_queue_ns(&c.recs[2]));
   assert_int_equal(max_overlap(&c, 8), 2);
+  /* The runner's own peak agrees: the limit, reached. */
+  assert_int_equal(sum.max_in_flight, 2);
   pthread_mutex_destroy(&c.mu);
   benchy_sim_stop(sim);
 }
@@ -130,6 +132,9 @@ static void test_threads_split_by_index(void **state) {
     assert_int_equal(c.thread_of[i], i % 3);
   }
   assert_true(max_overlap(&c, 30) <= 6);
+  /* Counted over all three threads together: never above the shared limit,
+   * and at least one thread's share (2, started at once). */
+  assert_true(sum.max_in_flight <= 6 && sum.max_in_flight >= 2);
   assert_int_equal(sum.counters.requests_done, 30);
   pthread_mutex_destroy(&c.mu);
   benchy_sim_stop(sim);

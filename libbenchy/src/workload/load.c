@@ -54,6 +54,10 @@
 #define LOAD_MAX_SCHEDULE ((uint64_t)10 * 1000 * 1000)
 /* Exact ITL samples kept per kind before falling back to histograms. */
 #define LOAD_RAW_ITL_BUDGET ((size_t)4 * 1000 * 1000)
+/* Requests per level whose latencies are kept exactly (~72 bytes each)
+ * before percentiles come from the histograms: past it, a level's memory
+ * no longer grows with its length. */
+#define LOAD_RAW_REQUEST_BUDGET ((size_t)250 * 1000)
 /* Open-loop levels start this long after their setup, so that the first
  * arrivals are not late because threads were still starting. */
 #define LOAD_START_LEAD_NS ((int64_t)20 * 1000 * 1000)
@@ -105,10 +109,15 @@ typedef struct load_plan {
   int64_t run_t0;
 } load_plan;
 
+/* A record kept for the result document, and where it goes in it. */
+typedef struct kept_record {
+  uint64_t index;
+  cJSON *rec;
+} kept_record;
+
 typedef struct thread_state {
   load_acc acc;
-  load_sample *samples;
-  cJSON **records;
+  kept_record *records; /* at most --max-records over all threads */
   size_t n, cap;
   int64_t input_mismatches;
   int64_t failed;
@@ -582,8 +591,7 @@ static void level_run_free(level_run *r, dataset *synth) {
     for (int t = 0; t < r->n_threads; t++) {
       thread_state *s = &r->ts[t];
       load_acc_free(&s->acc);
-      for (size_t i = 0; i < s->n; i++) cJSON_Delete(s->records[i]);
-      free(s->samples);
+      for (size_t i = 0; i < s->n; i++) cJSON_Delete(s->records[i].rec);
       free(s->records);
     }
   }
@@ -647,20 +655,15 @@ static int hook_should_stop(void *ud) {
   return 0;
 }
 
-static int ts_push(thread_state *s, const load_sample *x, cJSON *rec) {
+static int ts_keep_record(thread_state *s, uint64_t index, cJSON *rec) {
   if (s->n == s->cap) {
     size_t ncap = s->cap ? s->cap * 2 : 256;
-    load_sample *ns = realloc(s->samples, ncap * sizeof *ns);
-    if (!ns) return -1;
-    s->samples = ns;
-    cJSON **nr = realloc(s->records, ncap * sizeof *nr);
+    kept_record *nr = realloc(s->records, ncap * sizeof *nr);
     if (!nr) return -1;
     s->records = nr;
     s->cap = ncap;
   }
-  s->samples[s->n] = *x;
-  s->records[s->n] = rec;
-  s->n++;
+  s->records[s->n++] = (kept_record){index, rec};
   return 0;
 }
 
@@ -702,7 +705,7 @@ static void hook_on_record(void *ud, int thread, uint64_t index, const benchy_re
     o = NULL;
     atomic_fetch_add(&r->records_omitted, 1);
   }
-  if (ts_push(s, &x, o) != 0) cJSON_Delete(o);
+  if (o && ts_keep_record(s, index, o) != 0) cJSON_Delete(o);
 }
 
 static int runner_for(load_plan *p, level_run *r, int64_t duration_ns, runner_summary *sum,
@@ -752,18 +755,9 @@ static int run_warmup(load_plan *p, const load_level *lv, cJSON *level_obj, char
   return st;
 }
 
-static int cmp_sample_index(const void *a, const void *b) {
-  const load_sample *x = a, *y = b;
+static int cmp_kept_record(const void *a, const void *b) {
+  const kept_record *x = a, *y = b;
   return (x->index > y->index) - (x->index < y->index);
-}
-
-typedef struct sample_rec {
-  load_sample s;
-  cJSON *rec;
-} sample_rec;
-
-static int cmp_sample_rec(const void *a, const void *b) {
-  return cmp_sample_index(&((const sample_rec *)a)->s, &((const sample_rec *)b)->s);
 }
 
 /* Runs one level: warm-up, measured requests, aggregates into level_obj,
@@ -843,8 +837,14 @@ static int run_level(load_plan *p, const load_level *lv, cJSON *level_obj, cJSON
   /* The exact-ITL budget is shared by the threads (the merge target gets
    * all of it), so memory stays bounded however many threads run. */
   size_t budget = LOAD_RAW_ITL_BUDGET / (size_t)p->threads;
-  for (int t = 0; t < p->threads && st == BENCHY_OK; t++)
-    if (load_acc_init(&r.ts[t].acc, r.t0, p->raw ? 0 : budget) != 0) st = BENCHY_ERR_NOMEM;
+  for (int t = 0; t < p->threads && st == BENCHY_OK; t++) {
+    if (load_acc_init(&r.ts[t].acc, r.t0, p->raw ? 0 : budget) != 0) {
+      st = BENCHY_ERR_NOMEM;
+      break;
+    }
+    load_acc_set_slo(&r.ts[t].acc, &p->slo);
+    if (!p->raw) load_acc_limit_requests(&r.ts[t].acc, LOAD_RAW_REQUEST_BUDGET / (size_t)p->threads);
+  }
   if (st != BENCHY_OK) {
     level_run_free(&r, &synth);
     return st;
@@ -869,42 +869,35 @@ static int run_level(load_plan *p, const load_level *lv, cJSON *level_obj, cJSON
     return run_st;
   }
 
-  /* Merge the threads: samples and records in index order, accumulators
-   * into the first. */
+  /* Merge the threads: records in index order, accumulators into the
+   * first (which gets the whole exact-value budgets). */
   size_t total = 0;
   int64_t mismatches = 0;
   for (int t = 0; t < p->threads; t++) total += r.ts[t].n;
-  sample_rec *all = malloc((total ? total : 1) * sizeof *all);
-  load_sample *samples = malloc((total ? total : 1) * sizeof *samples);
-  if (!all || !samples) {
-    free(all);
-    free(samples);
+  kept_record *all = malloc((total ? total : 1) * sizeof *all);
+  if (!all) {
     level_run_free(&r, &synth);
     return BENCHY_ERR_NOMEM;
   }
   size_t k = 0;
-  if (!p->raw) r.ts[0].acc.raw_budget = LOAD_RAW_ITL_BUDGET;
+  if (!p->raw) {
+    r.ts[0].acc.raw_budget = LOAD_RAW_ITL_BUDGET;
+    load_acc_limit_requests(&r.ts[0].acc, LOAD_RAW_REQUEST_BUDGET);
+  }
   for (int t = 0; t < p->threads; t++) {
     thread_state *s = &r.ts[t];
-    for (size_t i = 0; i < s->n; i++) {
-      all[k].s = s->samples[i];
-      all[k].rec = s->records[i];
-      k++;
-    }
+    for (size_t i = 0; i < s->n; i++) all[k++] = s->records[i];
     s->n = 0; /* the records move to all[] */
     mismatches += s->input_mismatches;
     if (t > 0) load_acc_merge(&r.ts[0].acc, &s->acc);
   }
-  qsort(all, total, sizeof *all, cmp_sample_rec);
-  for (size_t i = 0; i < total; i++) {
-    samples[i] = all[i].s;
-    if (all[i].rec) cJSON_AddItemToArray(records, all[i].rec);
-  }
+  qsort(all, total, sizeof *all, cmp_kept_record);
+  for (size_t i = 0; i < total; i++) cJSON_AddItemToArray(records, all[i].rec);
   free(all);
 
   load_agg_config ac = {p->percentiles, p->n_percentiles, p->ddof, p->slo};
-  if (load_aggregate(samples, total, &r.ts[0].acc, &ac, level_obj) != 0) st = BENCHY_ERR_NOMEM;
-  free(samples);
+  r.ts[0].acc.max_in_flight = (int64_t)sum.max_in_flight;
+  if (load_aggregate(&r.ts[0].acc, &ac, level_obj) != 0) st = BENCHY_ERR_NOMEM;
   cJSON_AddNumberToObject(level_obj, "input_length_mismatches", (double)mismatches);
   cJSON_AddNumberToObject(level_obj, "records_omitted", (double)atomic_load(&r.records_omitted));
   if (r.count != LOAD_UNBOUNDED) {

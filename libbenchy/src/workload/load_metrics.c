@@ -75,19 +75,51 @@ int load_sample_meets(const load_sample *s, const load_slo *slo, int from_schedu
 
 /* ------------------------------------------------------------ accumulator */
 
+static int dist_init(load_dist *d) {
+  memset(d, 0, sizeof *d);
+  benchy_moments_init(&d->m);
+  return benchy_hist_new(&d->hist, LOAD_HIST_BITS) == BENCHY_OK ? 0 : -1;
+}
+
+static void dist_drop_raw(load_dist *d) {
+  free(d->raw_ms);
+  d->raw_ms = NULL;
+  d->n_raw = d->cap_raw = 0;
+}
+
+static int dist_push_raw(load_dist *d, double ms) {
+  if (d->n_raw == d->cap_raw) {
+    size_t cap = d->cap_raw ? 2 * d->cap_raw : 256;
+    double *grown = realloc(d->raw_ms, cap * sizeof *grown);
+    if (!grown) return -1;
+    d->raw_ms = grown;
+    d->cap_raw = cap;
+  }
+  d->raw_ms[d->n_raw++] = ms;
+  return 0;
+}
+
 int load_acc_init(load_acc *a, int64_t t0, size_t raw_budget) {
   memset(a, 0, sizeof *a);
   a->t0 = t0;
   a->raw_budget = raw_budget;
+  a->max_in_flight = -1;
   benchy_moments_init(&a->m_chunk);
   benchy_moments_init(&a->m_token);
-  if (benchy_hist_new(&a->itl_chunk, LOAD_HIST_BITS) != BENCHY_OK ||
-      benchy_hist_new(&a->itl_token, LOAD_HIST_BITS) != BENCHY_OK) {
+  int bad = benchy_hist_new(&a->itl_chunk, LOAD_HIST_BITS) != BENCHY_OK ||
+            benchy_hist_new(&a->itl_token, LOAD_HIST_BITS) != BENCHY_OK;
+  for (int m = 0; m < LOAD_M_COUNT; m++) bad |= dist_init(&a->dist[m]) != 0;
+  a->http_counts = calloc(LOAD_HTTP_CODES, sizeof *a->http_counts);
+  if (bad || !a->http_counts) {
     load_acc_free(a);
     return -1;
   }
   return 0;
 }
+
+void load_acc_limit_requests(load_acc *a, size_t budget) { a->req_budget = budget; }
+
+void load_acc_set_slo(load_acc *a, const load_slo *slo) { a->slo = *slo; }
 
 void load_acc_free(load_acc *a) {
   if (!a) return;
@@ -97,7 +129,132 @@ void load_acc_free(load_acc *a) {
   free(a->raw_token);
   free(a->buckets);
   free(a->scratch);
+  for (int m = 0; m < LOAD_M_COUNT; m++) {
+    benchy_hist_free(a->dist[m].hist);
+    free(a->dist[m].raw_ms);
+  }
+  free(a->http_counts);
+  free(a->spans);
   memset(a, 0, sizeof *a);
+}
+
+/* Past the budget (or out of memory): the exact values go, for good, so
+ * that percentiles come consistently from the histograms. */
+static void drop_request_values(load_acc *a) {
+  a->req_overflow = 1;
+  for (int m = 0; m < LOAD_M_COUNT; m++) dist_drop_raw(&a->dist[m]);
+  free(a->spans);
+  a->spans = NULL;
+  a->n_spans = a->cap_spans = 0;
+}
+
+static int push_span(load_acc *a, int64_t from, int64_t to) {
+  if (a->n_spans == a->cap_spans) {
+    size_t cap = a->cap_spans ? 2 * a->cap_spans : 256;
+    load_span *grown = realloc(a->spans, cap * sizeof *grown);
+    if (!grown) return -1;
+    a->spans = grown;
+    a->cap_spans = cap;
+  }
+  a->spans[a->n_spans++] = (load_span){from, to};
+  return 0;
+}
+
+static int64_t metric_of(const load_sample *s, int m) {
+  switch (m) {
+  case LOAD_M_TTFT:
+    return s->ttft_ns;
+  case LOAD_M_TTFR:
+    return s->ttfr_ns;
+  case LOAD_M_TPOT:
+    return s->tpot_ns;
+  case LOAD_M_E2EL:
+    return s->e2el_ns;
+  case LOAD_M_QUEUE:
+    return s->queue_ns;
+  case LOAD_M_TTFT_SCHED:
+    return s->ttft_ns >= 0 && s->queue_ns >= 0 ? s->ttft_ns + s->queue_ns : -1;
+  default:
+    return s->e2el_ns >= 0 && s->queue_ns >= 0 ? s->e2el_ns + s->queue_ns : -1;
+  }
+}
+
+static int failure_kind_index(int status);
+
+int load_acc_add_sample(load_acc *a, const load_sample *x) {
+  a->n_requests++;
+  int keep = !a->req_overflow && (!a->req_budget || a->req_kept < a->req_budget);
+  if (!keep && !a->req_overflow) drop_request_values(a);
+  int rc = 0;
+  if (keep) {
+    a->req_kept++;
+    if (x->t_dispatched && x->t_done && push_span(a, x->t_dispatched, x->t_done) != 0) {
+      drop_request_values(a);
+      keep = 0;
+      rc = -1;
+    }
+  }
+  if (x->status == BENCHY_ERR_CANCELLED) {
+    a->cancelled++;
+    return rc;
+  }
+  if (x->t_scheduled && (!a->start || x->t_scheduled < a->start)) a->start = x->t_scheduled;
+  if (x->t_done > a->end) a->end = x->t_done;
+  if (x->status != BENCHY_OK) {
+    a->failed++;
+    a->kind_counts[failure_kind_index(x->status)]++;
+    if (x->http_status >= 400 && x->http_status < LOAD_HTTP_CODES) a->http_counts[x->http_status]++;
+    return rc;
+  }
+  a->completed++;
+  a->out_tokens += x->output_tokens > 0 ? x->output_tokens : 0;
+  if (x->input_tokens >= 0)
+    a->in_tokens += x->input_tokens;
+  else
+    a->input_unknown++;
+  if (x->cached_tokens > 0) a->cached += x->cached_tokens;
+  a->chunk_tokens += x->chunk_output_tokens;
+  if (x->usage_output_tokens >= 0) {
+    a->usage_tokens += x->usage_output_tokens;
+    if (x->usage_output_tokens != x->chunk_output_tokens) a->disagreements++;
+  } else {
+    a->usage_missing++;
+  }
+  if (load_slo_any(&a->slo)) {
+    a->good += load_sample_meets(x, &a->slo, 0);
+    a->good_sched += load_sample_meets(x, &a->slo, 1);
+  }
+  for (int m = 0; m < LOAD_M_COUNT; m++) {
+    int64_t v = metric_of(x, m);
+    if (v < 0) continue;
+    benchy_hist_add(a->dist[m].hist, v);
+    benchy_moments_add(&a->dist[m].m, (double)v);
+    if (keep && dist_push_raw(&a->dist[m], (double)v / 1e6) != 0) {
+      drop_request_values(a);
+      keep = 0;
+      rc = -1;
+    }
+  }
+  return rc;
+}
+
+/* into's kept values += from's, within into's budget. */
+static int merge_request_values(load_acc *into, const load_acc *from) {
+  if (into->req_overflow) return 0;
+  if (from->req_overflow || (into->req_budget && into->req_kept + from->req_kept > into->req_budget)) {
+    drop_request_values(into);
+    return 0;
+  }
+  for (size_t i = 0; i < from->n_spans; i++)
+    if (push_span(into, from->spans[i].from, from->spans[i].to) != 0) goto nomem;
+  for (int m = 0; m < LOAD_M_COUNT; m++)
+    for (size_t i = 0; i < from->dist[m].n_raw; i++)
+      if (dist_push_raw(&into->dist[m], from->dist[m].raw_ms[i]) != 0) goto nomem;
+  into->req_kept += from->req_kept;
+  return 0;
+nomem:
+  drop_request_values(into);
+  return -1;
 }
 
 /* Appends count copies of v to a raw array, unless the budget is spent
@@ -140,7 +297,29 @@ static load_bucket *bucket_at(load_acc *a, int64_t t) {
 }
 
 int load_acc_merge(load_acc *into, const load_acc *from) {
-  int rc = 0;
+  int rc = merge_request_values(into, from);
+  into->n_requests += from->n_requests;
+  into->completed += from->completed;
+  into->failed += from->failed;
+  into->cancelled += from->cancelled;
+  for (int k = 0; k < LOAD_FAILURE_KINDS; k++) into->kind_counts[k] += from->kind_counts[k];
+  for (int c = 0; c < LOAD_HTTP_CODES; c++) into->http_counts[c] += from->http_counts[c];
+  if (from->start && (!into->start || from->start < into->start)) into->start = from->start;
+  if (from->end > into->end) into->end = from->end;
+  into->in_tokens += from->in_tokens;
+  into->out_tokens += from->out_tokens;
+  into->usage_tokens += from->usage_tokens;
+  into->chunk_tokens += from->chunk_tokens;
+  into->disagreements += from->disagreements;
+  into->usage_missing += from->usage_missing;
+  into->input_unknown += from->input_unknown;
+  into->cached += from->cached;
+  into->good += from->good;
+  into->good_sched += from->good_sched;
+  for (int m = 0; m < LOAD_M_COUNT; m++) {
+    if (benchy_hist_merge(into->dist[m].hist, from->dist[m].hist) != BENCHY_OK) rc = -1;
+    benchy_moments_merge(&into->dist[m].m, &from->dist[m].m);
+  }
   if (benchy_hist_merge(into->itl_chunk, from->itl_chunk) != BENCHY_OK) rc = -1;
   if (benchy_hist_merge(into->itl_token, from->itl_token) != BENCHY_OK) rc = -1;
   benchy_moments_merge(&into->m_chunk, &from->m_chunk);
@@ -242,8 +421,9 @@ void load_sample_from_record(const benchy_record *r, uint64_t index, int64_t exp
 int load_ingest(load_acc *acc, const benchy_record *r, uint64_t index, int64_t expected_input,
                 load_sample *out) {
   load_sample_from_record(r, index, expected_input, out);
-  if (!acc || r->status == BENCHY_ERR_CANCELLED) return 0;
-  int rc = 0;
+  if (!acc) return 0;
+  int rc = load_acc_add_sample(acc, out);
+  if (r->status == BENCHY_ERR_CANCELLED) return rc;
   load_bucket *b = bucket_at(acc, r->t_dispatched);
   if (b) b->started++;
   b = bucket_at(acc, r->t_done);
@@ -321,9 +501,16 @@ const char *load_failure_kind(int status) {
   }
 }
 
-static const char *const failure_kinds[] = {"rate_limited", "http_error", "timeout",
-                                            "disconnect",   "malformed",  "server_error",
-                                            "connect",      "transport",  "other"};
+static const char *const failure_kinds[LOAD_FAILURE_KINDS] = {
+    "rate_limited", "http_error", "timeout",   "disconnect", "malformed",
+    "server_error", "connect",    "transport", "other"};
+
+static int failure_kind_index(int status) {
+  const char *kind = load_failure_kind(status);
+  for (int k = 0; kind && k < LOAD_FAILURE_KINDS; k++)
+    if (!strcmp(kind, failure_kinds[k])) return k;
+  return LOAD_FAILURE_KINDS - 1;
+}
 
 void load_percentile_key(char *buf, size_t len, double p, const char *name) {
   if (p == floor(p))
@@ -408,14 +595,13 @@ static int cmp_conc(const void *pa, const void *pb) {
   return a->delta - b->delta; /* a finish before a start at the same instant */
 }
 
-static int64_t max_concurrency_of(const load_sample *s, size_t n) {
+static int64_t max_concurrency_of(const load_span *spans, size_t n) {
   conc_event *ev = malloc((2 * n + 1) * sizeof *ev);
   if (!ev) return -1;
   size_t m = 0;
   for (size_t i = 0; i < n; i++) {
-    if (!s[i].t_dispatched || !s[i].t_done) continue;
-    ev[m++] = (conc_event){s[i].t_dispatched, +1};
-    ev[m++] = (conc_event){s[i].t_done, -1};
+    ev[m++] = (conc_event){spans[i].from, +1};
+    ev[m++] = (conc_event){spans[i].to, -1};
   }
   qsort(ev, m, sizeof *ev, cmp_conc);
   int64_t cur = 0, best = 0;
@@ -427,94 +613,45 @@ static int64_t max_concurrency_of(const load_sample *s, size_t n) {
   return best;
 }
 
-/* Collects one metric over successful samples (in ms) and summarises it. */
-typedef int64_t (*sample_metric_fn)(const load_sample *s);
-
-static int64_t m_ttft(const load_sample *s) { return s->ttft_ns; }
-static int64_t m_ttfr(const load_sample *s) { return s->ttfr_ns; }
-static int64_t m_tpot(const load_sample *s) { return s->tpot_ns; }
-static int64_t m_e2el(const load_sample *s) { return s->e2el_ns; }
-static int64_t m_queue(const load_sample *s) { return s->queue_ns; }
-static int64_t m_ttft_sched(const load_sample *s) {
-  return s->ttft_ns >= 0 && s->queue_ns >= 0 ? s->ttft_ns + s->queue_ns : -1;
-}
-static int64_t m_e2el_sched(const load_sample *s) {
-  return s->e2el_ns >= 0 && s->queue_ns >= 0 ? s->e2el_ns + s->queue_ns : -1;
-}
-
-static int summarize_metric(cJSON *obj, const char *name, const load_sample *s, size_t n,
-                            sample_metric_fn fn, double *scratch, const load_agg_config *cfg) {
-  size_t m = 0;
-  for (size_t i = 0; i < n; i++) {
-    if (s[i].status != BENCHY_OK) continue;
-    int64_t v = fn(&s[i]);
-    if (v >= 0) scratch[m++] = (double)v / 1e6;
+/* One per-request metric: exact while the accumulator kept every value. */
+static void summarize_dist(cJSON *obj, const char *name, const load_acc *acc, int m,
+                           const load_agg_config *cfg) {
+  const load_dist *d = &acc->dist[m];
+  if (!acc->req_overflow) {
+    /* load_summarize sorts in place: work on a copy. */
+    double *v = malloc((d->n_raw ? d->n_raw : 1) * sizeof *v);
+    if (!v) return;
+    memcpy(v, d->raw_ms, d->n_raw * sizeof *v);
+    load_summarize(obj, name, v, d->n_raw, cfg);
+    free(v);
+  } else {
+    summarize_hist(obj, name, d->hist, &d->m, cfg);
   }
-  load_summarize(obj, name, scratch, m, cfg);
-  return (int)m;
 }
 
-int load_aggregate(const load_sample *s, size_t n, const load_acc *acc, const load_agg_config *cfg,
-                   cJSON *obj) {
-  int64_t completed = 0, failed = 0, cancelled = 0;
-  int64_t start = 0, end = 0;
-  int64_t in_tokens = 0, out_tokens = 0, usage_tokens = 0, chunk_tokens = 0;
-  int64_t disagreements = 0, usage_missing = 0, input_unknown = 0, cached = 0;
-  int64_t good = 0, good_sched = 0;
-  int64_t kind_counts[sizeof failure_kinds / sizeof failure_kinds[0]] = {0};
+int load_aggregate(const load_acc *acc, const load_agg_config *cfg, cJSON *obj) {
+  int64_t completed = acc->completed, failed = acc->failed, cancelled = acc->cancelled;
+  int64_t start = acc->start, end = acc->end;
+  int64_t in_tokens = acc->in_tokens, out_tokens = acc->out_tokens, usage_tokens = acc->usage_tokens;
+  int64_t chunk_tokens = acc->chunk_tokens, disagreements = acc->disagreements;
+  int64_t usage_missing = acc->usage_missing, input_unknown = acc->input_unknown, cached = acc->cached;
+  int64_t good = acc->good, good_sched = acc->good_sched;
   cJSON *http_counts = cJSON_CreateObject();
   if (!http_counts) return -1;
-  for (size_t i = 0; i < n; i++) {
-    const load_sample *x = &s[i];
-    if (x->status == BENCHY_ERR_CANCELLED) {
-      cancelled++;
-      continue;
-    }
-    if (x->t_scheduled && (!start || x->t_scheduled < start)) start = x->t_scheduled;
-    if (x->t_done > end) end = x->t_done;
-    if (x->status != BENCHY_OK) {
-      failed++;
-      const char *kind = load_failure_kind(x->status);
-      for (size_t k = 0; k < sizeof failure_kinds / sizeof failure_kinds[0]; k++)
-        if (!strcmp(kind, failure_kinds[k])) kind_counts[k]++;
-      if (x->http_status >= 400) {
-        char code[16];
-        snprintf(code, sizeof code, "%d", x->http_status);
-        cJSON *c = cJSON_GetObjectItemCaseSensitive(http_counts, code);
-        if (c)
-          cJSON_SetNumberValue(c, c->valuedouble + 1);
-        else
-          cJSON_AddNumberToObject(http_counts, code, 1);
-      }
-      continue;
-    }
-    completed++;
-    out_tokens += x->output_tokens > 0 ? x->output_tokens : 0;
-    if (x->input_tokens >= 0)
-      in_tokens += x->input_tokens;
-    else
-      input_unknown++;
-    if (x->cached_tokens > 0) cached += x->cached_tokens;
-    chunk_tokens += x->chunk_output_tokens;
-    if (x->usage_output_tokens >= 0) {
-      usage_tokens += x->usage_output_tokens;
-      if (x->usage_output_tokens != x->chunk_output_tokens) disagreements++;
-    } else {
-      usage_missing++;
-    }
-    if (load_slo_any(&cfg->slo)) {
-      good += load_sample_meets(x, &cfg->slo, 0);
-      good_sched += load_sample_meets(x, &cfg->slo, 1);
-    }
+  for (int c = 0; c < LOAD_HTTP_CODES; c++) {
+    if (!acc->http_counts[c]) continue;
+    char code[16];
+    snprintf(code, sizeof code, "%d", c);
+    cJSON_AddNumberToObject(http_counts, code, (double)acc->http_counts[c]);
   }
   double duration = end > start && start ? (double)(end - start) / 1e9 : 0.0;
-  cJSON_AddNumberToObject(obj, "num_requests", (double)n);
+  cJSON_AddNumberToObject(obj, "num_requests", (double)acc->n_requests);
   cJSON_AddNumberToObject(obj, "completed", (double)completed);
   cJSON_AddNumberToObject(obj, "failed", (double)failed);
   cJSON_AddNumberToObject(obj, "cancelled", (double)cancelled);
   cJSON *kinds = cJSON_AddObjectToObject(obj, "failed_by_kind");
-  for (size_t k = 0; kinds && k < sizeof failure_kinds / sizeof failure_kinds[0]; k++)
-    cJSON_AddNumberToObject(kinds, failure_kinds[k], (double)kind_counts[k]);
+  for (size_t k = 0; kinds && k < LOAD_FAILURE_KINDS; k++)
+    cJSON_AddNumberToObject(kinds, failure_kinds[k], (double)acc->kind_counts[k]);
   cJSON_AddItemToObject(obj, "failed_by_http_status", http_counts);
   add_num_or_null(obj, "duration", duration > 0 ? duration : NAN);
   cJSON_AddNumberToObject(obj, "total_input_tokens", (double)in_tokens);
@@ -542,18 +679,22 @@ int load_aggregate(const load_sample *s, size_t n, const load_acc *acc, const lo
     add_num_or_null(obj, "request_goodput_from_schedule", (double)good_sched * inv);
   }
   int64_t peak = 0;
-  if (acc)
-    for (size_t i = 0; i < acc->n_buckets; i++)
-      if (acc->buckets[i].output_tokens > peak) peak = acc->buckets[i].output_tokens;
+  for (size_t i = 0; i < acc->n_buckets; i++)
+    if (acc->buckets[i].output_tokens > peak) peak = acc->buckets[i].output_tokens;
   cJSON_AddNumberToObject(obj, "max_output_tokens_per_s", (double)peak);
-  cJSON_AddNumberToObject(obj, "max_concurrent_requests", (double)max_concurrency_of(s, n));
+  /* Exact from every request's dispatch..done while they were kept, else
+   * the runner's own peak of requests in flight. */
+  int64_t conc = acc->req_overflow ? acc->max_in_flight : max_concurrency_of(acc->spans, acc->n_spans);
+  add_num_or_null(obj, "max_concurrent_requests", conc >= 0 ? (double)conc : NAN);
+  cJSON_AddStringToObject(obj, "max_concurrent_requests_from", acc->req_overflow ? "runner" : "requests");
+  cJSON_AddStringToObject(obj, "request_percentiles_from", acc->req_overflow ? "histogram" : "samples");
+  cJSON_AddNumberToObject(obj, "request_percentiles_relative_error",
+                          acc->req_overflow ? benchy_hist_relative_error(acc->dist[0].hist) : 0.0);
 
-  double *scratch = malloc((n ? n : 1) * sizeof *scratch);
-  if (!scratch) return -1;
-  summarize_metric(obj, "ttft", s, n, m_ttft, scratch, cfg);
-  summarize_metric(obj, "ttfr", s, n, m_ttfr, scratch, cfg);
-  summarize_metric(obj, "tpot", s, n, m_tpot, scratch, cfg);
-  if (acc) {
+  summarize_dist(obj, "ttft", acc, LOAD_M_TTFT, cfg);
+  summarize_dist(obj, "ttfr", acc, LOAD_M_TTFR, cfg);
+  summarize_dist(obj, "tpot", acc, LOAD_M_TPOT, cfg);
+  {
     int exact = !acc->raw_overflow;
     if (exact) {
       summarize_raw(obj, "itl", acc->raw_chunk, acc->n_raw_chunk, cfg);
@@ -569,13 +710,12 @@ int load_aggregate(const load_sample *s, size_t n, const load_acc *acc, const lo
                             exact ? 0.0 : benchy_hist_relative_error(acc->itl_chunk));
     cJSON_AddNumberToObject(obj, "itl_tokens_spread_from_usage", (double)acc->chunk_count_spread);
   }
-  summarize_metric(obj, "e2el", s, n, m_e2el, scratch, cfg);
-  summarize_metric(obj, "queue", s, n, m_queue, scratch, cfg);
-  summarize_metric(obj, "ttft_from_schedule", s, n, m_ttft_sched, scratch, cfg);
-  summarize_metric(obj, "e2el_from_schedule", s, n, m_e2el_sched, scratch, cfg);
-  free(scratch);
+  summarize_dist(obj, "e2el", acc, LOAD_M_E2EL, cfg);
+  summarize_dist(obj, "queue", acc, LOAD_M_QUEUE, cfg);
+  summarize_dist(obj, "ttft_from_schedule", acc, LOAD_M_TTFT_SCHED, cfg);
+  summarize_dist(obj, "e2el_from_schedule", acc, LOAD_M_E2EL_SCHED, cfg);
 
-  if (acc) {
+  {
     cJSON *tl = cJSON_AddArrayToObject(obj, "timeline");
     /* Trailing empty buckets are capacity, not seconds that happened. */
     size_t last = acc->n_buckets;

@@ -7,11 +7,16 @@
  *
  * Flow. Each runner thread owns a load_acc. For every finished request,
  * load_ingest() turns the benchy_record (with its chunk events) into a
- * load_sample (a few numbers, kept for every request so that per-request
- * percentiles are exact) and adds the request's inter-token gaps and its
- * tokens to the thread's histograms, raw ITL samples and per-second
- * timeline. After the level, the accumulators are merged (exactly) and
- * load_aggregate() writes the level's JSON object.
+ * load_sample (a few numbers) and streams it into the accumulator: counts,
+ * token totals and goodput as running sums; each per-request latency into a
+ * histogram and exact moments, and into an exact sample array while the
+ * level is within its request budget; the request's inter-token gaps and
+ * tokens into the ITL histograms, raw ITL samples and per-second timeline.
+ * Nothing is kept per request beyond the budgets, so memory does not grow
+ * with the length of a run: past a budget, percentiles come from the
+ * histograms (0.4% relative error) and the result says so. After the
+ * level, the accumulators are merged (exactly) and load_aggregate() writes
+ * the level's JSON object.
  *
  * Tokens per chunk. ITL per token needs each chunk's token count: taken
  * from benchy_chunk_event.tokens when the server said (benchy sim,
@@ -69,6 +74,33 @@ typedef struct load_bucket {
   int64_t started, completed, failed, output_tokens;
 } load_bucket;
 
+/* One per-request latency: a histogram (ns) and exact moments (ns) of every
+ * value, and the values themselves (ms) while the accumulator keeps them. */
+typedef struct load_dist {
+  benchy_hist *hist;
+  benchy_moments m;
+  double *raw_ms;
+  size_t n_raw, cap_raw;
+} load_dist;
+
+enum {
+  LOAD_M_TTFT,
+  LOAD_M_TTFR,
+  LOAD_M_TPOT,
+  LOAD_M_E2EL,
+  LOAD_M_QUEUE,
+  LOAD_M_TTFT_SCHED,
+  LOAD_M_E2EL_SCHED,
+  LOAD_M_COUNT
+};
+
+#define LOAD_FAILURE_KINDS 9
+#define LOAD_HTTP_CODES 1000
+
+typedef struct load_span {
+  int64_t from, to; /* dispatched, done */
+} load_span;
+
 typedef struct load_acc {
   benchy_hist *itl_chunk;  /* ns, one per gap between token-carrying chunks */
   benchy_hist *itl_token;  /* ns, k per gap of a k-token chunk, each gap/k */
@@ -84,11 +116,35 @@ typedef struct load_acc {
   uint64_t chunk_count_spread; /* requests whose chunk token counts were spread from usage */
   int64_t *scratch;        /* per-chunk token counts of the request being ingested */
   size_t scratch_cap;
+
+  /* Per-request statistics, streamed by load_acc_add_sample. */
+  load_slo slo;            /* for goodput, counted as requests arrive */
+  size_t req_budget;       /* requests whose values are kept exactly; 0 = all */
+  size_t req_kept;
+  int req_overflow;        /* some were not: percentiles from the histograms */
+  int64_t n_requests, completed, failed, cancelled;
+  int64_t kind_counts[LOAD_FAILURE_KINDS];
+  int64_t *http_counts;    /* [LOAD_HTTP_CODES], failed requests by HTTP status */
+  int64_t start, end;      /* earliest schedule, latest completion */
+  int64_t in_tokens, out_tokens, usage_tokens, chunk_tokens;
+  int64_t disagreements, usage_missing, input_unknown, cached;
+  int64_t good, good_sched;
+  load_dist dist[LOAD_M_COUNT];
+  load_span *spans;        /* while kept: for the exact peak of concurrency */
+  size_t n_spans, cap_spans;
+  int64_t max_in_flight;   /* the runner's peak, used once spans are dropped; -1 */
 } load_acc;
 
 #define LOAD_HIST_BITS 8 /* 0.4% relative error for histogram percentiles */
 
 BENCHY_INTERNAL int load_acc_init(load_acc *a, int64_t t0, size_t raw_budget);
+/* Keep the exact values of at most budget requests (0: all; the default). */
+BENCHY_INTERNAL void load_acc_limit_requests(load_acc *a, size_t budget);
+BENCHY_INTERNAL void load_acc_set_slo(load_acc *a, const load_slo *slo);
+/* Streams one request's figures into a (load_ingest does it). Returns 0,
+ * or -1 out of memory (then the exact values are dropped, as past the
+ * budget; counts and histograms stay complete). */
+BENCHY_INTERNAL int load_acc_add_sample(load_acc *a, const load_sample *s);
 BENCHY_INTERNAL void load_acc_free(load_acc *a);
 /* into += from, as if from's requests had been ingested into into. */
 BENCHY_INTERNAL int load_acc_merge(load_acc *into, const load_acc *from);
@@ -100,9 +156,9 @@ BENCHY_INTERNAL int load_acc_merge(load_acc *into, const load_acc *from);
 BENCHY_INTERNAL int load_chunk_tokens(const benchy_chunk_event *ev, size_t n, int64_t total,
                                       int64_t *k_out);
 
-/* Turns a finished record into a sample and, for a successful request,
- * adds its gaps and tokens to acc (chunk events are needed for those:
- * request them with BENCHY_KEEP_CHUNKS). expected_input: the dataset's
+/* Turns a finished record into a sample, streams it into acc and, for a
+ * successful request, adds its gaps and tokens to acc (chunk events are
+ * needed for those: request them with BENCHY_KEEP_CHUNKS). expected_input: the dataset's
  * prompt length, used when the server reports no usage (-1 unknown).
  * Returns 0, or -1 out of memory (the sample is still filled). */
 BENCHY_INTERNAL int load_ingest(load_acc *acc, const benchy_record *r, uint64_t index,
@@ -119,12 +175,10 @@ typedef struct load_agg_config {
 } load_agg_config;
 
 /* Adds the level's aggregates to obj: counts, failures by kind, throughput,
- * goodput, per-metric mean/median/std/min/max/percentiles (exact over the
- * successful samples; ITL exact while acc kept every sample, else from its
- * histograms), the peak second and the timeline. acc may be NULL (no ITL,
- * no timeline). Returns 0, or -1 out of memory. */
-BENCHY_INTERNAL int load_aggregate(const load_sample *s, size_t n, const load_acc *acc,
-                                   const load_agg_config *cfg, cJSON *obj);
+ * goodput (by acc's SLO), per-metric mean/median/std/min/max/percentiles
+ * (exact while acc kept every value, else from its histograms; likewise
+ * ITL), the peak second and the timeline. Returns 0, or -1 out of memory. */
+BENCHY_INTERNAL int load_aggregate(const load_acc *acc, const load_agg_config *cfg, cJSON *obj);
 
 /* Writes mean_<name>_ms, median_<name>_ms, std_<name>_ms, min_<name>_ms,
  * max_<name>_ms and p<P>_<name>_ms for values given in ms (sorted in place;

@@ -14,6 +14,7 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,8 +30,14 @@ typedef struct waiting {
   runner_request req;
 } waiting;
 
+/* Requests in flight over every thread, and their peak. */
+typedef struct shared_flight {
+  atomic_ullong now, peak;
+} shared_flight;
+
 typedef struct worker {
   int id;
+  shared_flight *flight;
   const runner_config *cfg;
   const runner_hooks *hooks;
   benchy_loop *loop;
@@ -80,6 +87,7 @@ static void on_done(benchy_request *r, const benchy_record *rec, void *ud) {
   if (rec->t_done > w->sum.t_last_done) w->sum.t_last_done = rec->t_done;
   w->hooks->on_record(w->hooks->userdata, w->id, f->index, rec);
   w->in_flight--;
+  atomic_fetch_sub(&w->flight->now, 1);
   free(f);
   benchy_request_free(r);
   pump(w);
@@ -111,6 +119,10 @@ static int start_one(worker *w, uint64_t index, const runner_request *req) {
     return st;
   }
   w->in_flight++;
+  unsigned long long now = atomic_fetch_add(&w->flight->now, 1) + 1;
+  unsigned long long peak = atomic_load(&w->flight->peak);
+  while (now > peak && !atomic_compare_exchange_weak(&w->flight->peak, &peak, now)) {
+  }
   w->sum.started++;
   if (!w->sum.t_first_dispatch) w->sum.t_first_dispatch = benchy_request_record(r)->t_dispatched;
   return BENCHY_OK;
@@ -244,10 +256,14 @@ int runner_run(const runner_config *cfg, const runner_hooks *hooks, runner_summa
     free(tids);
     return BENCHY_ERR_NOMEM;
   }
+  shared_flight flight;
+  atomic_init(&flight.now, 0);
+  atomic_init(&flight.peak, 0);
   int status = BENCHY_OK;
   for (int i = 0; i < n && status == BENCHY_OK; i++) {
     worker *w = &workers[i];
     w->id = i;
+    w->flight = &flight;
     w->cfg = &local;
     w->hooks = hooks;
     w->next_index = (uint64_t)i;
@@ -311,6 +327,7 @@ int runner_run(const runner_config *cfg, const runner_hooks *hooks, runner_summa
     free(w->queue);
   }
   total.counters.struct_size = sizeof total.counters;
+  total.max_in_flight = atomic_load(&flight.peak);
   total.interrupted = interrupt_flag != 0;
   if (status == BENCHY_OK && total.interrupted) status = BENCHY_ERR_CANCELLED;
   if (out) *out = total;

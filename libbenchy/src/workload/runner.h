@@ -67,6 +67,7 @@ typedef struct runner_summary {
   int64_t t_last_done;
   int interrupted;          /* stopped by runner_interrupt() */
   benchy_loop_counters counters; /* summed over threads */
+  uint64_t max_in_flight;   /* peak of requests in flight, all threads together */
 } runner_summary;
 
 /* Runs to completion (or interruption). Returns BENCHY_OK, BENCHY_ERR_CANCELLED
