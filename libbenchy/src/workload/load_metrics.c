@@ -621,7 +621,7 @@ static void summarize_dist(cJSON *obj, const char *name, const load_acc *acc, in
     /* load_summarize sorts in place: work on a copy. */
     double *v = malloc((d->n_raw ? d->n_raw : 1) * sizeof *v);
     if (!v) return;
-    memcpy(v, d->raw_ms, d->n_raw * sizeof *v);
+    if (d->n_raw) memcpy(v, d->raw_ms, d->n_raw * sizeof *v);
     load_summarize(obj, name, v, d->n_raw, cfg);
     free(v);
   } else {
