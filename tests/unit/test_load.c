@@ -943,6 +943,8 @@ static void test_itl_per_chunk_and_per_token(void **state) {
   r.output_tokens = 4;
   load_ingest(&small, &r, 0, -1, &s);
   assert_true(small.raw_overflow);
+  assert_null(small.raw_chunk); /* nothing held for nothing */
+  assert_null(small.raw_token);
   o = cJSON_CreateObject();
   load_aggregate(&small, &cfg, o);
   assert_string_equal(cJSON_GetObjectItemCaseSensitive(o, "itl_percentiles_from")->valuestring, "histogram");

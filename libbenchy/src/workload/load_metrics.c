@@ -257,12 +257,22 @@ nomem:
   return -1;
 }
 
+/* Both ITL sample arrays go at once: a partial sample would bias
+ * percentiles, and memory held for nothing would defeat the budget. */
+static void drop_itl_samples(load_acc *a) {
+  a->raw_overflow = 1;
+  free(a->raw_chunk);
+  free(a->raw_token);
+  a->raw_chunk = a->raw_token = NULL;
+  a->n_raw_chunk = a->n_raw_token = a->cap_raw_chunk = a->cap_raw_token = 0;
+}
+
 /* Appends count copies of v to a raw array, unless the budget is spent
- * (then the array is dropped: a partial sample would bias percentiles). */
+ * (then the arrays are dropped). */
 static int raw_push(load_acc *a, double **arr, size_t *n, size_t *cap, double v, uint64_t count) {
   if (a->raw_overflow) return 0;
   if (a->raw_budget && *n + count > a->raw_budget) {
-    a->raw_overflow = 1;
+    drop_itl_samples(a);
     return 0;
   }
   if (*n + count > *cap) {
@@ -270,7 +280,7 @@ static int raw_push(load_acc *a, double **arr, size_t *n, size_t *cap, double v,
     while (ncap < *n + count) ncap *= 2;
     double *grown = realloc(*arr, ncap * sizeof *grown);
     if (!grown) {
-      a->raw_overflow = 1; /* the histograms still hold everything */
+      drop_itl_samples(a); /* the histograms still hold everything */
       return -1;
     }
     *arr = grown;
@@ -324,7 +334,7 @@ int load_acc_merge(load_acc *into, const load_acc *from) {
   if (benchy_hist_merge(into->itl_token, from->itl_token) != BENCHY_OK) rc = -1;
   benchy_moments_merge(&into->m_chunk, &from->m_chunk);
   benchy_moments_merge(&into->m_token, &from->m_token);
-  if (from->raw_overflow) into->raw_overflow = 1;
+  if (from->raw_overflow && !into->raw_overflow) drop_itl_samples(into);
   for (size_t i = 0; i < from->n_raw_chunk && !into->raw_overflow; i++)
     if (raw_push(into, &into->raw_chunk, &into->n_raw_chunk, &into->cap_raw_chunk,
                  from->raw_chunk[i], 1) != 0)
