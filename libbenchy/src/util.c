@@ -2,6 +2,7 @@
 #include "util.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,18 @@ char *benchy_strndup(const char *s, size_t n) {
   memcpy(copy, s, n);
   copy[n] = '\0';
   return copy;
+}
+
+void *benchy_grow(void *items, size_t *cap, size_t need, size_t elem) {
+  if (need <= *cap && items) return items;
+  size_t n = *cap ? *cap : 256;
+  while (n < need) {
+    if (n > SIZE_MAX / 2 / elem) return NULL;
+    n *= 2;
+  }
+  void *grown = realloc(items, n * elem);
+  if (grown) *cap = n;
+  return grown;
 }
 
 int benchy_buf_reserve(benchy_buf *b, size_t extra) {

@@ -13,6 +13,10 @@
 
 BENCHY_INTERNAL char *benchy_strdup(const char *s);
 BENCHY_INTERNAL char *benchy_strndup(const char *s, size_t n);
+/* An array with room for at least need elements of elem bytes: items itself
+ * when *cap already suffices, else items grown (capacity doubled from 256)
+ * with *cap updated. NULL when out of memory, items then left as it was. */
+BENCHY_INTERNAL void *benchy_grow(void *items, size_t *cap, size_t need, size_t elem);
 
 typedef struct benchy_buf {
   char *data;

@@ -656,13 +656,9 @@ static int hook_should_stop(void *ud) {
 }
 
 static int ts_keep_record(thread_state *s, uint64_t index, cJSON *rec) {
-  if (s->n == s->cap) {
-    size_t ncap = s->cap ? s->cap * 2 : 256;
-    kept_record *nr = realloc(s->records, ncap * sizeof *nr);
-    if (!nr) return -1;
-    s->records = nr;
-    s->cap = ncap;
-  }
+  kept_record *room = benchy_grow(s->records, &s->cap, s->n + 1, sizeof *room);
+  if (!room) return -1;
+  s->records = room;
   s->records[s->n++] = (kept_record){index, rec};
   return 0;
 }

@@ -88,13 +88,9 @@ static void dist_drop_raw(load_dist *d) {
 }
 
 static int dist_push_raw(load_dist *d, double ms) {
-  if (d->n_raw == d->cap_raw) {
-    size_t cap = d->cap_raw ? 2 * d->cap_raw : 256;
-    double *grown = realloc(d->raw_ms, cap * sizeof *grown);
-    if (!grown) return -1;
-    d->raw_ms = grown;
-    d->cap_raw = cap;
-  }
+  double *room = benchy_grow(d->raw_ms, &d->cap_raw, d->n_raw + 1, sizeof *room);
+  if (!room) return -1;
+  d->raw_ms = room;
   d->raw_ms[d->n_raw++] = ms;
   return 0;
 }
@@ -149,13 +145,9 @@ static void drop_request_values(load_acc *a) {
 }
 
 static int push_span(load_acc *a, int64_t from, int64_t to) {
-  if (a->n_spans == a->cap_spans) {
-    size_t cap = a->cap_spans ? 2 * a->cap_spans : 256;
-    load_span *grown = realloc(a->spans, cap * sizeof *grown);
-    if (!grown) return -1;
-    a->spans = grown;
-    a->cap_spans = cap;
-  }
+  load_span *room = benchy_grow(a->spans, &a->cap_spans, a->n_spans + 1, sizeof *room);
+  if (!room) return -1;
+  a->spans = room;
   a->spans[a->n_spans++] = (load_span){from, to};
   return 0;
 }
