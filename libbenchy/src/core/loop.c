@@ -2,9 +2,15 @@
  * loop.c — the event loop: libcurl's multi-socket interface on libevent.
  *
  * Provides benchy_loop_* and, for session.c, loop_add_transfer /
- * loop_remove_transfer. Uses libevent for readiness and timers (precise
- * timers: timerfd on Linux, so scheduled sends are not rounded to a
- * millisecond) and curl_multi_socket_action for the transfers.
+ * loop_remove_transfer. Uses libevent for readiness and its own timeouts,
+ * and curl_multi_socket_action for the transfers.
+ *
+ * User timers (benchy_loop_call_at: open-loop send times) sit on a timerfd
+ * of their own, armed at the earliest one with an absolute deadline, so a
+ * scheduled send is not rounded to a millisecond. libevent's precise-timer
+ * mode would give that too, but it calls timerfd_settime before every
+ * epoll_wait, timers or not: one more syscall per wake-up on the streaming
+ * path. Transport timeouts stay on libevent at millisecond resolution.
  *
  * Every curl_multi_socket_action gets a sequence number (read_seq): the
  * events a transfer decodes within one action arrived together, and the
@@ -16,6 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/timerfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "loop_internal.h"
@@ -23,8 +31,7 @@
 struct loop_timer {
   loop_timer *next;
   uint64_t id;
-  struct event *ev;
-  benchy_loop *loop;
+  int64_t at_ns;
   benchy_timer_fn fn;
   void *userdata;
 };
@@ -34,6 +41,8 @@ typedef struct socket_watch {
   benchy_loop *loop;
   curl_socket_t fd;
 } socket_watch;
+
+static void on_user_timers(evutil_socket_t fd, short what, void *arg);
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 static void init_curl_once(void) { curl_global_init(CURL_GLOBAL_DEFAULT); }
@@ -165,10 +174,11 @@ int benchy_loop_new(benchy_loop **out) {
   if (!loop) return BENCHY_ERR_NOMEM;
   loop->counters.struct_size = sizeof loop->counters;
   loop->wake_fd = -1;
+  loop->timer_fd = -1;
   struct event_config *cfg = event_config_new();
   if (!cfg) goto nomem;
-  /* One loop per thread: no locks. Precise timers: timerfd, not ms rounding. */
-  event_config_set_flag(cfg, EVENT_BASE_FLAG_NOLOCK | EVENT_BASE_FLAG_PRECISE_TIMER);
+  /* One loop per thread: no locks. No precise-timer mode (see above). */
+  event_config_set_flag(cfg, EVENT_BASE_FLAG_NOLOCK);
   loop->base = event_base_new_with_config(cfg);
   event_config_free(cfg);
   if (!loop->base) goto nomem;
@@ -188,6 +198,10 @@ int benchy_loop_new(benchy_loop **out) {
   if (!loop->curl_timer || !loop->kick || loop->wake_fd < 0) goto nomem;
   loop->wake = event_new(loop->base, loop->wake_fd, EV_READ | EV_PERSIST, on_wake, loop);
   if (!loop->wake || event_add(loop->wake, NULL) != 0) goto nomem;
+  loop->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+  if (loop->timer_fd < 0) goto nomem;
+  loop->timer_ev = event_new(loop->base, loop->timer_fd, EV_READ | EV_PERSIST, on_user_timers, loop);
+  if (!loop->timer_ev || event_add(loop->timer_ev, NULL) != 0) goto nomem;
   *out = loop;
   return BENCHY_OK;
 nomem:
@@ -202,7 +216,6 @@ static void timer_unlink(benchy_loop *loop, loop_timer *t) {
       break;
     }
   }
-  event_free(t->ev);
   free(t);
 }
 
@@ -214,6 +227,8 @@ void benchy_loop_free(benchy_loop *loop) {
   if (loop->kick) event_free(loop->kick);
   if (loop->wake) event_free(loop->wake);
   if (loop->wake_fd >= 0) close(loop->wake_fd);
+  if (loop->timer_ev) event_free(loop->timer_ev);
+  if (loop->timer_fd >= 0) close(loop->timer_fd);
   if (loop->base) event_base_free(loop->base);
   free(loop->h1_rbuf);
   free(loop);
@@ -308,34 +323,57 @@ int benchy_loop_stopped(const benchy_loop *loop) { return loop ? loop->stop_requ
 
 unsigned benchy_loop_in_flight(const benchy_loop *loop) { return loop ? loop->in_flight : 0; }
 
-static void on_user_timer(evutil_socket_t fd, short what, void *arg) {
-  loop_timer *t = arg;
-  benchy_loop *loop = t->loop;
-  benchy_timer_fn fn = t->fn;
-  void *userdata = t->userdata;
-  timer_unlink(loop, t); /* before the call: fn may schedule new timers */
-  fn(loop, userdata);
+static loop_timer *earliest_timer(const benchy_loop *loop) {
+  loop_timer *best = NULL;
+  for (loop_timer *t = loop->timers; t; t = t->next)
+    if (!best || t->at_ns < best->at_ns) best = t;
+  return best;
+}
+
+/* Points the timerfd at the earliest user timer (or disarms it). */
+static void rearm_timers(benchy_loop *loop) {
+  loop_timer *first = earliest_timer(loop);
+  int64_t at = first ? first->at_ns : 0;
+  if (at == loop->timer_armed_ns) return;
+  struct itimerspec spec = {{0, 0}, {0, 0}};
+  if (first) {
+    spec.it_value.tv_sec = (time_t)(at / 1000000000);
+    spec.it_value.tv_nsec = (long)(at % 1000000000);
+  }
+  timerfd_settime(loop->timer_fd, TFD_TIMER_ABSTIME, &spec, NULL);
+  loop->timer_armed_ns = at;
+}
+
+static void on_user_timers(evutil_socket_t fd, short what, void *arg) {
+  benchy_loop *loop = arg;
+  uint64_t expirations;
+  while (read(loop->timer_fd, &expirations, sizeof expirations) > 0) {
+  }
+  loop->timer_armed_ns = 0; /* fired: whatever comes next is armed afresh */
+  /* Due timers in deadline order; each may add or cancel others. */
+  for (;;) {
+    loop_timer *t = earliest_timer(loop);
+    if (!t || t->at_ns > benchy_now_ns()) break;
+    benchy_timer_fn fn = t->fn;
+    void *userdata = t->userdata;
+    timer_unlink(loop, t); /* before the call: fn may schedule new timers */
+    fn(loop, userdata);
+  }
+  rearm_timers(loop);
 }
 
 uint64_t benchy_loop_call_at(benchy_loop *loop, int64_t at_ns, benchy_timer_fn fn, void *userdata) {
   if (!loop || !fn) return 0;
   loop_timer *t = calloc(1, sizeof *t);
   if (!t) return 0;
-  t->ev = evtimer_new(loop->base, on_user_timer, t);
-  if (!t->ev) {
-    free(t);
-    return 0;
-  }
-  t->loop = loop;
+  /* A zero deadline would disarm the timerfd; anything that early is due now. */
+  t->at_ns = at_ns > 0 ? at_ns : 1;
   t->fn = fn;
   t->userdata = userdata;
   t->id = ++loop->next_timer_id;
-  int64_t delay = at_ns - benchy_now_ns();
-  if (delay < 0) delay = 0;
-  struct timeval tv = {(time_t)(delay / 1000000000), (suseconds_t)((delay % 1000000000) / 1000)};
-  evtimer_add(t->ev, &tv);
   t->next = loop->timers;
   loop->timers = t;
+  rearm_timers(loop);
   return t->id;
 }
 
@@ -344,6 +382,7 @@ void benchy_loop_cancel_timer(benchy_loop *loop, uint64_t timer_id) {
   for (loop_timer *t = loop->timers; t; t = t->next) {
     if (t->id == timer_id) {
       timer_unlink(loop, t);
+      rearm_timers(loop);
       return;
     }
   }

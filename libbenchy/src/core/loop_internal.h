@@ -46,6 +46,9 @@ struct benchy_loop {
   unsigned in_flight;       /* transfers attached or queued */
   loop_transfer *pending_head, *pending_tail;
   loop_timer *timers;       /* user timers, most recent first */
+  int timer_fd;             /* timerfd armed at the earliest user timer */
+  struct event *timer_ev;
+  int64_t timer_armed_ns;   /* the deadline timer_fd is armed at, 0 none */
   uint64_t next_timer_id;
   uint64_t next_request_id;
   benchy_loop_counters counters;
