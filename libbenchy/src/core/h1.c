@@ -531,22 +531,27 @@ static char *rbuf(benchy_loop *loop) {
 /* When the bytes a recvmsg() returned arrived (monotonic ns), and whether
  * the kernel said so (*kernel) or the clock had to stand in. */
 static int64_t arrival_ns(struct msghdr *msg, int *kernel) {
-  int64_t now = benchy_now_ns();
   *kernel = 0;
-  if (msg->msg_flags & MSG_CTRUNC) return now;
-  for (struct cmsghdr *cm = CMSG_FIRSTHDR(msg); cm; cm = CMSG_NXTHDR(msg, cm)) {
-    if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_TIMESTAMPNS) continue;
-    struct timespec stamp, real;
-    memcpy(&stamp, CMSG_DATA(cm), sizeof stamp);
-    if (clock_gettime(CLOCK_REALTIME, &real) != 0) return now;
-    int64_t age = (int64_t)(real.tv_sec - stamp.tv_sec) * 1000000000 + (real.tv_nsec - stamp.tv_nsec);
-    /* A negative age means the realtime clock was stepped back between the
-     * two readings: the arrival was at most now. */
-    if (age < 0) age = 0;
-    *kernel = 1;
-    return now - age;
-  }
-  return now;
+  const struct timespec *stamp = NULL;
+  if (!(msg->msg_flags & MSG_CTRUNC))
+    for (struct cmsghdr *cm = CMSG_FIRSTHDR(msg); cm; cm = CMSG_NXTHDR(msg, cm))
+      if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_TIMESTAMPNS)
+        stamp = (const struct timespec *)CMSG_DATA(cm);
+  struct timespec real;
+  /* The realtime clock is read before the monotonic one: whatever passes
+   * between the two readings makes the result later, never earlier, than
+   * the arrival (a stamp must not precede the bytes it dates). */
+  int have_real = stamp && clock_gettime(CLOCK_REALTIME, &real) == 0;
+  int64_t now = benchy_now_ns();
+  if (!have_real) return now;
+  struct timespec at;
+  memcpy(&at, stamp, sizeof at);
+  int64_t age = (int64_t)(real.tv_sec - at.tv_sec) * 1000000000 + (real.tv_nsec - at.tv_nsec);
+  /* A negative age means the realtime clock was stepped back between the
+   * kernel's reading and ours: the arrival was at most now. */
+  if (age < 0) age = 0;
+  *kernel = 1;
+  return now - age;
 }
 
 static void conn_read(h1_conn *c) {
