@@ -449,6 +449,21 @@ static void on_timer(benchy_loop *loop, void *ud) {
   t->at = benchy_now_ns();
 }
 
+typedef struct chain {
+  int left, fired, early;
+  int64_t due;
+} chain;
+
+static void on_chain(benchy_loop *loop, void *ud) {
+  chain *c = ud;
+  if (c->due && benchy_now_ns() < c->due) c->early++;
+  c->fired++;
+  if (--c->left > 0) {
+    c->due = benchy_now_ns() + 2000000;
+    assert_true(benchy_loop_call_at(loop, c->due, on_chain, c));
+  }
+}
+
 static void test_timers(void **state) {
   benchy_loop *loop = NULL;
   assert_int_equal(benchy_loop_new(&loop), BENCHY_OK);
@@ -464,6 +479,19 @@ static void test_timers(void **state) {
   assert_int_equal(b.fired, 1);
   assert_true(b.at < a.at);
   assert_true(a.at - start >= 20 * 1000000);
+
+  /* Deadlines in the past, at the clock's origin, and a timer that
+   * schedules the next from its callback (as the open-loop runner does). */
+  timer_log past = {0}, origin = {0};
+  chain c = {.left = 3};
+  assert_true(benchy_loop_call_at(loop, 1, on_timer, &past));
+  assert_true(benchy_loop_call_at(loop, 0, on_timer, &origin));
+  assert_true(benchy_loop_call_at(loop, benchy_now_ns() + 1000000, on_chain, &c));
+  assert_int_equal(benchy_loop_run(loop, BENCHY_RUN_DEFAULT), BENCHY_OK);
+  assert_int_equal(past.fired, 1);
+  assert_int_equal(origin.fired, 1);
+  assert_int_equal(c.fired, 3);
+  assert_int_equal(c.early, 0); /* never before its deadline */
   benchy_loop_free(loop);
 }
 
