@@ -162,6 +162,38 @@ static void test_interrupt_loses_nothing(void **state) {
   benchy_sim_stop(sim);
 }
 
+/* Open loop with arrivals spread out: each request is built ahead of its
+ * time, and the one sent at a time is the one meant for it. An interrupt
+ * while the next one waits for its time returns at once and frees it
+ * (valgrind checks that nothing leaks). */
+static void test_open_loop_sends_each_at_its_time(void **state) {
+  benchy_sim *sim = start_sim("2000", "16");
+  ctx c = {.body = BODY, .interrupt_after = 12};
+  pthread_mutex_init(&c.mu, NULL);
+  int64_t t0 = benchy_now_ns() + 20 * 1000000;
+  for (int i = 0; i < 12; i++) c.send_at[i] = t0 + (int64_t)i * 3 * 1000000;
+  /* The 13th is an hour away: the interrupt after the 12th record must not
+   * wait for it. */
+  c.send_at[12] = t0 + (int64_t)3600 * 1000000000;
+  runner_config cfg = {.base_url = benchy_sim_base_url(sim), .threads = 1, .count = 13};
+  runner_hooks hooks = {.userdata = &c, .next = next_req, .on_record = on_record};
+  runner_summary sum;
+  int64_t started = benchy_now_ns();
+  assert_int_equal(runner_run(&cfg, &hooks, &sum, NULL, 0), BENCHY_ERR_CANCELLED);
+  assert_true(benchy_now_ns() - started < (int64_t)600 * 1000000000); /* not the hour */
+  assert_int_equal(sum.started, 12);
+  assert_int_equal(sum.completed, 12);
+  for (int i = 0; i < 12; i++) {
+    assert_int_equal(c.seen[i], 1);
+    assert_int_equal(c.recs[i].t_scheduled, c.send_at[i]);
+    assert_true(c.recs[i].t_dispatched >= c.send_at[i]); /* never early */
+  }
+  assert_int_equal(c.seen[12], 0);
+  runner_clear_interrupt();
+  pthread_mutex_destroy(&c.mu);
+  benchy_sim_stop(sim);
+}
+
 static void test_bad_config(void **state) {
   ctx c = {.body = BODY};
   char err[128] = "";
@@ -179,6 +211,7 @@ int main(void) {
       cmocka_unit_test(test_open_loop_queueing_is_visible),
       cmocka_unit_test(test_threads_split_by_index),
       cmocka_unit_test(test_interrupt_loses_nothing),
+      cmocka_unit_test(test_open_loop_sends_each_at_its_time),
       cmocka_unit_test(test_bad_config),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
