@@ -118,7 +118,8 @@
   X("threads", BENCHY_OPT_INT, CLIENT_, "1", 1, 1024, NULL, "N", "run",                            \
     "Event-loop threads; streams are spread over them, statistics merged.", 0, NULL)               \
   X("raw", BENCHY_OPT_FLAG, CLIENT_, NULL, 1, 0, NULL, NULL, "output",                              \
-    "Keep per-chunk timestamps and write them with each record.", 0, NULL)                         \
+    "Write every chunk's timestamp with each record: with --jsonl, into the file as each "         \
+    "request completes (not held in memory); otherwise in the result's records.", 0, NULL)          \
   X("format", BENCHY_OPT_CHOICE, CLIENT_, "md", 1, 0, "md|json|csv", "FMT", "output",               \
     "Format of what is printed to stdout.", 0, NULL)                                               \
   X("save-result", BENCHY_OPT_STRING, CLIENT_, NULL, 1, 0, NULL, "FILE", "output",                  \

@@ -419,6 +419,58 @@ static void test_max_records_bounds_memory(void **state) {
   benchy_sim_stop(sim);
 }
 
+/* --raw: every chunk's timestamp goes out with its record. With --jsonl
+ * they are in the file, written as requests complete, and the records held
+ * for the result leave them out; without it they are in those records. */
+static long count_raw_rows(const char *path) {
+  FILE *f = fopen(path, "r");
+  assert_non_null(f);
+  static char line[1 << 20];
+  long rows = 0;
+  while (fgets(line, sizeof line, f)) {
+    cJSON *doc = cJSON_Parse(line);
+    cJSON *raw = cJSON_GetObjectItemCaseSensitive(doc, "chunks_raw");
+    if (cJSON_IsArray(raw)) rows += cJSON_GetArraySize(raw);
+    cJSON_Delete(doc);
+  }
+  fclose(f);
+  return rows;
+}
+
+static void test_raw_goes_to_jsonl_not_memory(void **state) {
+  (void)state;
+  benchy_sim *sim = start_sim(NULL);
+  char path[512];
+  snprintf(path, sizeof path, "%s/raw.jsonl", tmpdir);
+  const char *kv[] = {"concurrency", "2", "num-prompts", "4", "raw", "true", "jsonl", path, NULL};
+  load_out o = run_load(sim, kv);
+  if (o.status != BENCHY_OK) fail_msg("load: %s", o.err);
+  const cJSON *recs = records_of(&o);
+  assert_int_equal(cJSON_GetArraySize(recs), 4);
+  long chunks = 0;
+  for (int i = 0; i < 4; i++) {
+    const cJSON *rec = cJSON_GetArrayItem(recs, i);
+    assert_null(cJSON_GetObjectItemCaseSensitive(rec, "chunks_raw"));
+    chunks += (long)num(rec, "chunks");
+  }
+  /* One row per chunk of every request, in the file. */
+  assert_int_equal(count_raw_rows(path), chunks);
+  load_out_free(&o);
+
+  const char *in_memory[] = {"concurrency", "2", "num-prompts", "2", "raw", "true", NULL};
+  o = run_load(sim, in_memory);
+  if (o.status != BENCHY_OK) fail_msg("load: %s", o.err);
+  recs = records_of(&o);
+  for (int i = 0; i < 2; i++) {
+    const cJSON *rec = cJSON_GetArrayItem(recs, i);
+    const cJSON *raw = cJSON_GetObjectItemCaseSensitive(rec, "chunks_raw");
+    assert_true(cJSON_IsArray(raw));
+    assert_int_equal(cJSON_GetArraySize(raw), (int)num(rec, "chunks"));
+  }
+  load_out_free(&o);
+  benchy_sim_stop(sim);
+}
+
 static void test_jsonl_and_resume(void **state) {
   (void)state;
   benchy_sim *sim = start_sim(NULL);
@@ -976,6 +1028,7 @@ int main(void) {
       cmocka_unit_test(test_coordinated_omission_visible),
       cmocka_unit_test(test_every_fault_counted),
       cmocka_unit_test(test_max_errors_stops_level),
+      cmocka_unit_test(test_raw_goes_to_jsonl_not_memory),
       cmocka_unit_test(test_jsonl_and_resume),
       cmocka_unit_test(test_max_records_bounds_memory),
       cmocka_unit_test(test_sweep_and_renderers),

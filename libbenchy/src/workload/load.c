@@ -701,6 +701,9 @@ static void hook_on_record(void *ud, int thread, uint64_t index, const benchy_re
     o = NULL;
     atomic_fetch_add(&r->records_omitted, 1);
   }
+  /* --raw: per-chunk timestamps went to --jsonl as the request completed;
+   * the copy held for the result document does without them. */
+  if (o && r->plan->raw && r->plan->jsonl) cJSON_DeleteItemFromObjectCaseSensitive(o, "chunks_raw");
   if (o && ts_keep_record(s, index, o) != 0) cJSON_Delete(o);
 }
 
@@ -834,12 +837,12 @@ static int run_level(load_plan *p, const load_level *lv, cJSON *level_obj, cJSON
    * all of it), so memory stays bounded however many threads run. */
   size_t budget = LOAD_RAW_ITL_BUDGET / (size_t)p->threads;
   for (int t = 0; t < p->threads && st == BENCHY_OK; t++) {
-    if (load_acc_init(&r.ts[t].acc, r.t0, p->raw ? 0 : budget) != 0) {
+    if (load_acc_init(&r.ts[t].acc, r.t0, budget) != 0) {
       st = BENCHY_ERR_NOMEM;
       break;
     }
     load_acc_set_slo(&r.ts[t].acc, &p->slo);
-    if (!p->raw) load_acc_limit_requests(&r.ts[t].acc, LOAD_RAW_REQUEST_BUDGET / (size_t)p->threads);
+    load_acc_limit_requests(&r.ts[t].acc, LOAD_RAW_REQUEST_BUDGET / (size_t)p->threads);
   }
   if (st != BENCHY_OK) {
     level_run_free(&r, &synth);
@@ -876,10 +879,8 @@ static int run_level(load_plan *p, const load_level *lv, cJSON *level_obj, cJSON
     return BENCHY_ERR_NOMEM;
   }
   size_t k = 0;
-  if (!p->raw) {
-    r.ts[0].acc.raw_budget = LOAD_RAW_ITL_BUDGET;
-    load_acc_limit_requests(&r.ts[0].acc, LOAD_RAW_REQUEST_BUDGET);
-  }
+  r.ts[0].acc.raw_budget = LOAD_RAW_ITL_BUDGET;
+  load_acc_limit_requests(&r.ts[0].acc, LOAD_RAW_REQUEST_BUDGET);
   for (int t = 0; t < p->threads; t++) {
     thread_state *s = &r.ts[t];
     for (size_t i = 0; i < s->n; i++) all[k++] = s->records[i];
