@@ -17,6 +17,14 @@ char *benchy_strndup(const char *s, size_t n) {
   return copy;
 }
 
+void benchy_set_error(char *err, size_t errlen, const char *fmt, ...) {
+  if (!err || !errlen) return;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(err, errlen, fmt, ap);
+  va_end(ap);
+}
+
 void *benchy_grow(void *items, size_t *cap, size_t need, size_t elem) {
   if (need <= *cap && items) return items;
   size_t n = *cap ? *cap : 256;

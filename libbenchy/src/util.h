@@ -13,6 +13,9 @@
 
 BENCHY_INTERNAL char *benchy_strdup(const char *s);
 BENCHY_INTERNAL char *benchy_strndup(const char *s, size_t n);
+/* Formats a message for the caller's error buffer; no-op without one. */
+BENCHY_INTERNAL void benchy_set_error(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* An array with room for at least need elements of elem bytes: items itself
  * when *cap already suffices, else items grown (capacity doubled from 256)
  * with *cap updated. NULL when out of memory, items then left as it was. */

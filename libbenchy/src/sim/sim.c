@@ -23,10 +23,6 @@ const char *const sim_fault_names[SIM_F_COUNT] = {"429",         "500",   "disco
 
 static const char *const flavour_names[] = {"llama", "vllm", "sglang"};
 
-static void set_err(char *err, size_t len, const char *msg) {
-  if (err && len) snprintf(err, len, "%s", msg);
-}
-
 static int parse_tpc(sim_config *cfg, const char *text, char *err, size_t errlen) {
   long long lo, hi;
   char tail;
@@ -56,7 +52,7 @@ static int config_from_options(sim_config *cfg, const benchy_options *o, char *e
   if (!host || !*host) host = "127.0.0.1";
   if (!model || !*model) model = "sim";
   if (strlen(host) >= sizeof cfg->host || strlen(model) >= sizeof cfg->model) {
-    set_err(err, errlen, "--host or --model is too long (255 bytes at most)");
+    benchy_set_error(err, errlen, "--host or --model is too long (255 bytes at most)");
     return -1;
   }
   strcpy(cfg->host, host);
@@ -92,7 +88,7 @@ static int config_from_options(sim_config *cfg, const benchy_options *o, char *e
   cfg->close_after_stream = !strcmp(cas, "yes") || (!strcmp(cas, "auto") && cfg->flavour == SIM_FLAVOUR_LLAMA);
   if (cfg->decode_tps <= 0 || cfg->prefill_tps <= 0 || cfg->slots < 1 || cfg->ctx_size < 1 ||
       cfg->max_tokens < 1) {
-    set_err(err, errlen, "--decode-tps, --prefill-tps, --slots, --ctx-size and --max-tokens must be positive");
+    benchy_set_error(err, errlen, "--decode-tps, --prefill-tps, --slots, --ctx-size and --max-tokens must be positive");
     return -1;
   }
   return parse_tpc(cfg, benchy_options_str(o, "tokens-per-chunk"), err, errlen);
@@ -148,11 +144,11 @@ int benchy_sim_start(benchy_sim **out, const benchy_options *opts, char *errbuf,
   *out = NULL;
   pthread_once(&threads_once, init_threads);
   if (!threads_ok) {
-    set_err(errbuf, errbuf_len, "libevent has no thread support");
+    benchy_set_error(errbuf, errbuf_len, "libevent has no thread support");
     return BENCHY_ERR_UNSUPPORTED;
   }
   if (opts && !(benchy_options_command(opts) & BENCHY_CMD_SIM)) {
-    set_err(errbuf, errbuf_len, "options are not for the sim command");
+    benchy_set_error(errbuf, errbuf_len, "options are not for the sim command");
     return BENCHY_ERR_INVALID;
   }
   sim_t *s = calloc(1, sizeof *s);
@@ -160,20 +156,20 @@ int benchy_sim_start(benchy_sim **out, const benchy_options *opts, char *errbuf,
   pthread_mutex_init(&s->mu, NULL);
   int st = opts ? benchy_options_copy(&s->opts, opts) : benchy_options_new(&s->opts, BENCHY_CMD_SIM);
   if (st != BENCHY_OK) {
-    set_err(errbuf, errbuf_len, "out of memory");
+    benchy_set_error(errbuf, errbuf_len, "out of memory");
     destroy(s);
     return st;
   }
   char err[512] = "";
   if (config_from_options(&s->cfg, s->opts, err, sizeof err)) {
-    set_err(errbuf, errbuf_len, err);
+    benchy_set_error(errbuf, errbuf_len, "%s", err);
     destroy(s);
     return BENCHY_ERR_INVALID;
   }
   s->started_ns = benchy_now_ns();
   s->created_base = (int64_t)time(NULL);
   if (benchy_hist_new(&s->lateness, 7) != BENCHY_OK) {
-    set_err(errbuf, errbuf_len, "out of memory");
+    benchy_set_error(errbuf, errbuf_len, "out of memory");
     destroy(s);
     return BENCHY_ERR_NOMEM;
   }
@@ -185,19 +181,19 @@ int benchy_sim_start(benchy_sim **out, const benchy_options *opts, char *errbuf,
     event_config_free(ec);
   }
   if (!s->base || sim_sched_init(s) || !(s->ev_stop = event_new(s->base, -1, 0, stop_cb, s))) {
-    set_err(errbuf, errbuf_len, "cannot create the event loop");
+    benchy_set_error(errbuf, errbuf_len, "cannot create the event loop");
     destroy(s);
     return BENCHY_ERR_NOMEM;
   }
   if (sim_http_listen(s, err, sizeof err)) {
-    set_err(errbuf, errbuf_len, err);
+    benchy_set_error(errbuf, errbuf_len, "%s", err);
     destroy(s);
     return BENCHY_ERR_IO;
   }
   int rc = pthread_create(&s->thread, NULL, loop_main, s);
   if (rc != 0) {
     snprintf(err, sizeof err, "cannot start the server thread: %s", strerror(rc));
-    set_err(errbuf, errbuf_len, err);
+    benchy_set_error(errbuf, errbuf_len, "%s", err);
     destroy(s);
     return BENCHY_ERR_IO;
   }

@@ -133,14 +133,6 @@ typedef struct run_ctx {
 
 /* ---- small helpers ---- */
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void seterr(char *err, size_t errlen, const char *fmt, ...) {
-  if (!err || !errlen) return;
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(err, errlen, fmt, ap);
-  va_end(ap);
-}
 
 static double ns_ms(int64_t ns) { return ns < 0 ? NAN : (double)ns / 1e6; }
 
@@ -231,7 +223,7 @@ static int parse_options(bench *b, char *err, size_t errlen) {
   const benchy_options *o = b->opts;
   const char *url = benchy_options_str(o, "base-url");
   if (!url || (strncmp(url, "http://", 7) && strncmp(url, "https://", 8))) {
-    seterr(err, errlen, "--base-url '%s' is not an http:// or https:// URL (it includes /v1, e.g. "
+    benchy_set_error(err, errlen, "--base-url '%s' is not an http:// or https:// URL (it includes /v1, e.g. "
            "http://127.0.0.1:8090/v1)", url ? url : "");
     return BENCHY_ERR_INVALID;
   }
@@ -246,7 +238,7 @@ static int parse_options(bench *b, char *err, size_t errlen) {
   b->jsonl_path = benchy_options_str(o, "jsonl");
   b->resume = benchy_options_flag(o, "resume");
   if (b->resume && !b->jsonl_path) {
-    seterr(err, errlen, "--resume needs --jsonl FILE: the file of the run to continue");
+    benchy_set_error(err, errlen, "--resume needs --jsonl FILE: the file of the run to continue");
     return BENCHY_ERR_INVALID;
   }
   const char *env = benchy_options_str(o, "api-key-env");
@@ -259,7 +251,7 @@ static int parse_options(bench *b, char *err, size_t errlen) {
     for (size_t i = 0; i < b->n_headers; i++) {
       b->headers[i] = benchy_options_list_str(o, "header", i);
       if (!b->headers[i] || !strchr(b->headers[i], ':')) {
-        seterr(err, errlen, "--header '%s' is not of the form 'Name: value'",
+        benchy_set_error(err, errlen, "--header '%s' is not of the form 'Name: value'",
                b->headers[i] ? b->headers[i] : "");
         return BENCHY_ERR_INVALID;
       }
@@ -298,14 +290,14 @@ static int parse_options(bench *b, char *err, size_t errlen) {
   if (st == BENCHY_OK) st = read_int_list(o, "depth", &depth, &nd);
   if (st == BENCHY_OK) st = read_int_list(o, "concurrency", &conc, &nc);
   if (st == BENCHY_OK && (!npp || !ntg || !nd || !nc)) {
-    seterr(err, errlen, "--pp, --tg, --depth and --concurrency each need at least one value");
+    benchy_set_error(err, errlen, "--pp, --tg, --depth and --concurrency each need at least one value");
     st = BENCHY_ERR_INVALID;
   }
   int any_depth = 0;
   for (size_t i = 0; st == BENCHY_OK && i < nd; i++) any_depth |= depth[i] > 0;
   if (st == BENCHY_OK && b->no_cache && b->cached_mode && any_depth) {
     if (benchy_options_is_set(o, "depth-mode")) {
-      seterr(err, errlen, "--no-cache contradicts --depth-mode cached: the depth context cannot be "
+      benchy_set_error(err, errlen, "--no-cache contradicts --depth-mode cached: the depth context cannot be "
              "served from a cache that is off. Use --depth-mode resend (llama-benchy's meaning), or "
              "drop --no-cache");
       st = BENCHY_ERR_INVALID;
@@ -450,7 +442,7 @@ static int check_models(bench *b, char *err, size_t errlen) {
   cJSON *doc = NULL;
   int st = fetch_json(b, "models", &http, &doc, msg, sizeof msg);
   if (st != BENCHY_OK && http == 0) {
-    seterr(err, errlen, "cannot reach the server at %s (%s). Is it running? A server that is starting "
+    benchy_set_error(err, errlen, "cannot reach the server at %s (%s). Is it running? A server that is starting "
            "refuses connections or answers GET %s/health with 503 until its model is loaded: wait "
            "until /health answers 200, then run again.", b->shown_url, msg, root);
     return st == BENCHY_OK ? BENCHY_ERR_CONNECT : st;
@@ -464,7 +456,7 @@ static int check_models(bench *b, char *err, size_t errlen) {
       hint = " The server is still loading: wait until GET /health answers 200.";
     else if (http == 404)
       hint = " Does --base-url end with the API prefix (/v1)?";
-    seterr(err, errlen, "GET %s/models: HTTP %d: %s.%s", b->shown_url, http, msg, hint);
+    benchy_set_error(err, errlen, "GET %s/models: HTTP %d: %s.%s", b->shown_url, http, msg, hint);
     return st;
   }
   const cJSON *data = doc ? cJSON_GetObjectItemCaseSensitive(doc, "data") : NULL;
@@ -488,14 +480,14 @@ static int check_models(bench *b, char *err, size_t errlen) {
   st = BENCHY_OK;
   if (!b->model) {
     if (!first) {
-      seterr(err, errlen, "GET %s/models lists no model; pass the model name with --model",
+      benchy_set_error(err, errlen, "GET %s/models lists no model; pass the model name with --model",
              b->shown_url);
       st = BENCHY_ERR_NOT_FOUND;
     } else if (!(b->model = benchy_strdup(first))) {
       st = BENCHY_ERR_NOMEM;
     }
   } else if (!found && first) {
-    seterr(err, errlen, "the server at %s does not serve model '%s'; it serves: %s. Pass one of these "
+    benchy_set_error(err, errlen, "the server at %s does not serve model '%s'; it serves: %s. Pass one of these "
            "with --model.", b->shown_url, b->model, names.data ? names.data : "");
     st = BENCHY_ERR_NOT_FOUND;
   }
@@ -549,7 +541,7 @@ static int check_context(bench *b, char *err, size_t errlen) {
   cJSON_AddNumberToObject(b->server, "n_ctx", (double)n_ctx);
   cJSON_AddStringToObject(b->server, "n_ctx_source", source);
   if (worst && need > n_ctx) {
-    seterr(err, errlen, "the server's context is too small: a request may use %lld tokens (%s), but "
+    benchy_set_error(err, errlen, "the server's context is too small: a request may use %lld tokens (%s), but "
            "depth %lld + pp %lld + tg %lld needs %lld. Lower --depth/--pp/--tg, or give the server "
            "more context (llama-server: -c, which is divided among -np slots unless -kvu; vLLM: "
            "--max-model-len).", (long long)n_ctx, source, (long long)worst->depth,
@@ -926,7 +918,7 @@ static int measure_latency(bench *b, char *err, size_t errlen) {
       int64_t dt = benchy_now_ns() - t;
       free(body);
       if (st != BENCHY_OK) {
-        seterr(err, errlen, "measuring latency (GET %s/models): %s", b->shown_url,
+        benchy_set_error(err, errlen, "measuring latency (GET %s/models): %s", b->shown_url,
                benchy_session_error(b->sess));
         return st;
       }
@@ -942,7 +934,7 @@ static int measure_latency(bench *b, char *err, size_t errlen) {
     if (st == BENCHY_OK) st = run_requests(b, &rc, 1, err, errlen);
     for (size_t i = 0; st == BENCHY_OK && i < rc.n; i++) {
       if (rc.status[i] != BENCHY_OK) {
-        seterr(err, errlen, "measuring latency with a one-token request failed: %s", rc.first_err);
+        benchy_set_error(err, errlen, "measuring latency with a one-token request failed: %s", rc.first_err);
         st = rc.status[i];
         break;
       }
@@ -985,7 +977,7 @@ static int warm_up(bench *b, char *err, size_t errlen) {
         if (!first_status) first_status = rc.status[i];
       }
     if (failed == rc.n) {
-      seterr(err, errlen, "every warm-up request failed, so nothing was measured: %s", rc.first_err);
+      benchy_set_error(err, errlen, "every warm-up request failed, so nothing was measured: %s", rc.first_err);
       st = first_status ? first_status : BENCHY_ERR_HTTP;
     }
   }
@@ -1210,7 +1202,7 @@ static int load_resume(bench *b, char *err, size_t errlen) {
   long lines = jsonl_read(b->jsonl_path, resume_line, &r, err, errlen);
   if (lines < 0) st = BENCHY_ERR_IO;
   if (st == BENCHY_OK && lines > 0 && (!r.saw_header || b->fingerprint_mismatch)) {
-    seterr(err, errlen, "%s holds a different run (another matrix, model, API, depth mode or seed), "
+    benchy_set_error(err, errlen, "%s holds a different run (another matrix, model, API, depth mode or seed), "
            "so --resume cannot continue it. Run with the same options, or use another --jsonl file.",
            b->jsonl_path);
     st = BENCHY_ERR_INVALID;
@@ -1539,11 +1531,11 @@ int benchy_bench_run(const benchy_options *opts, benchy_result **out, char *err,
   if (out) *out = NULL;
   if (err && errlen) err[0] = 0;
   if (!opts || !out) {
-    seterr(err, errlen, "benchy_bench_run: options and out are required");
+    benchy_set_error(err, errlen, "benchy_bench_run: options and out are required");
     return BENCHY_ERR_INVALID;
   }
   if (!(benchy_options_command(opts) & BENCHY_CMD_BENCH)) {
-    seterr(err, errlen, "benchy_bench_run: the options are not those of the bench command");
+    benchy_set_error(err, errlen, "benchy_bench_run: the options are not those of the bench command");
     return BENCHY_ERR_INVALID;
   }
   benchy_clear_interrupt();
@@ -1566,13 +1558,13 @@ int benchy_bench_run(const benchy_options *opts, benchy_result **out, char *err,
    * *out left NULL. */
   if (st == BENCHY_OK) st = benchy_loop_new(&b.loop);
   if (st == BENCHY_OK && benchy_session_new(&b.sess, b.loop, b.base_url) != BENCHY_OK) {
-    seterr(err, errlen, "invalid --base-url '%s'", b.shown_url);
+    benchy_set_error(err, errlen, "invalid --base-url '%s'", b.shown_url);
     st = BENCHY_ERR_INVALID;
   }
   if (st == BENCHY_OK && b.api_key) st = benchy_session_set_api_key(b.sess, b.api_key);
   for (size_t i = 0; st == BENCHY_OK && i < b.n_headers; i++) {
     st = benchy_session_add_header(b.sess, b.headers[i]);
-    if (st != BENCHY_OK) seterr(err, errlen, "%s", benchy_session_error(b.sess));
+    if (st != BENCHY_OK) benchy_set_error(err, errlen, "%s", benchy_session_error(b.sess));
   }
   if (st == BENCHY_OK) benchy_session_set_timeout_ms(b.sess, b.timeout_ms);
   if (st == BENCHY_OK) {
@@ -1587,7 +1579,7 @@ int benchy_bench_run(const benchy_options *opts, benchy_result **out, char *err,
     char why[512] = "";
     st = prompt_gen_new(&b.pg, &pc, why, sizeof why);
     if (st != BENCHY_OK)
-      seterr(err, errlen, "a probe request to %s failed, so nothing was measured: %s", b.shown_url, why);
+      benchy_set_error(err, errlen, "a probe request to %s failed, so nothing was measured: %s", b.shown_url, why);
   }
   if (st == BENCHY_OK) st = measure_latency(&b, err, errlen);
   if (st == BENCHY_OK) st = warm_up(&b, err, errlen);
@@ -1596,9 +1588,9 @@ int benchy_bench_run(const benchy_options *opts, benchy_result **out, char *err,
     progress_done(&b);
     if (runner_interrupted() || st == BENCHY_ERR_CANCELLED) {
       st = BENCHY_ERR_CANCELLED;
-      if (err && errlen && !err[0]) seterr(err, errlen, "interrupted before anything was measured");
+      if (err && errlen && !err[0]) benchy_set_error(err, errlen, "interrupted before anything was measured");
     }
-    if (err && errlen && !err[0]) seterr(err, errlen, "%s", benchy_status_message(st));
+    if (err && errlen && !err[0]) benchy_set_error(err, errlen, "%s", benchy_status_message(st));
     cJSON_Delete(b.server);
     bench_free(&b);
     return st;
@@ -1630,16 +1622,16 @@ int benchy_bench_run(const benchy_options *opts, benchy_result **out, char *err,
   int ret;
   if (!res) {
     ret = BENCHY_ERR_NOMEM;
-    seterr(err, errlen, "out of memory building the result");
+    benchy_set_error(err, errlen, "out of memory building the result");
   } else if (run_status == BENCHY_ERR_CANCELLED) {
     ret = BENCHY_ERR_CANCELLED;
-    seterr(err, errlen, "interrupted: the result holds the requests that completed%s%s",
+    benchy_set_error(err, errlen, "interrupted: the result holds the requests that completed%s%s",
            b.jl ? "; continue with --resume --jsonl " : "", b.jl ? b.jsonl_path : "");
   } else if (run_status != BENCHY_OK) {
     ret = run_status; /* err already says what (a prompt could not be sized, ...) */
   } else if (b.fail_status) {
     ret = b.fail_status;
-    seterr(err, errlen, "some requests failed (see the notes under the table): %s", b.fail_msg);
+    benchy_set_error(err, errlen, "some requests failed (see the notes under the table): %s", b.fail_msg);
   } else {
     ret = BENCHY_OK;
   }

@@ -151,15 +151,6 @@ typedef struct level_run {
 
 /* ------------------------------------------------------------ helpers */
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t errlen, const char *fmt, ...) {
-  if (!err || !errlen) return;
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(err, errlen, fmt, ap);
-  va_end(ap);
-}
 
 static void progress(const load_plan *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void progress(const load_plan *p, const char *fmt, ...) {
@@ -265,11 +256,11 @@ static int parse_levels(load_plan *p, char *err, size_t errlen) {
   for (char *tok = strtok_r(copy, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
     if (n_rates == sizeof rates / sizeof rates[0]) {
       free(copy);
-      set_err(err, errlen, "--request-rate: more than %zu levels", sizeof rates / sizeof rates[0]);
+      benchy_set_error(err, errlen, "--request-rate: more than %zu levels", sizeof rates / sizeof rates[0]);
       return BENCHY_ERR_INVALID;
     }
     if (arrivals_parse_rate(tok, &rates[n_rates]) != 0) {
-      set_err(err, errlen, "--request-rate: '%s' is not a rate; give requests per second (> 0) "
+      benchy_set_error(err, errlen, "--request-rate: '%s' is not a rate; give requests per second (> 0) "
               "or inf, or a comma-separated list of them", tok);
       free(copy);
       return BENCHY_ERR_INVALID;
@@ -278,18 +269,18 @@ static int parse_levels(load_plan *p, char *err, size_t errlen) {
   }
   free(copy);
   if (!n_rates) {
-    set_err(err, errlen, "--request-rate is empty; give requests per second or inf");
+    benchy_set_error(err, errlen, "--request-rate is empty; give requests per second or inf");
     return BENCHY_ERR_INVALID;
   }
   int conc_set = benchy_options_is_set(o, "concurrency");
   size_t n_conc = conc_set ? benchy_options_list_len(o, "concurrency") : 0;
   if (conc_set && benchy_options_is_set(o, "max-concurrency")) {
-    set_err(err, errlen, "give --concurrency (closed loop, a list sweeps) or --max-concurrency "
+    benchy_set_error(err, errlen, "give --concurrency (closed loop, a list sweeps) or --max-concurrency "
             "(a limit on an open-loop rate), not both");
     return BENCHY_ERR_INVALID;
   }
   if (n_rates > 1 && n_conc > 1) {
-    set_err(err, errlen, "sweep one of --concurrency or --request-rate, not both (%zu and %zu "
+    benchy_set_error(err, errlen, "sweep one of --concurrency or --request-rate, not both (%zu and %zu "
             "values given)", n_conc, n_rates);
     return BENCHY_ERR_INVALID;
   }
@@ -310,7 +301,7 @@ static int parse_levels(load_plan *p, char *err, size_t errlen) {
     lv->closed = inf && (conc_set || p->duration_s > 0);
     if (lv->closed && !lv->max_concurrency) {
       /* A closed loop with no limit would start requests without end. */
-      set_err(err, errlen, "--duration without a request rate is a closed loop: give "
+      benchy_set_error(err, errlen, "--duration without a request rate is a closed loop: give "
               "--concurrency N (or --max-concurrency N, or a finite --request-rate)");
       return BENCHY_ERR_INVALID;
     }
@@ -333,7 +324,7 @@ static int plan_options(load_plan *p, char *err, size_t errlen) {
   const benchy_options *o = p->opts;
   const char *url = benchy_options_str(o, "base-url");
   if (!url || !*url) {
-    set_err(err, errlen, "--base-url is empty; give the server's OpenAI API URL, e.g. "
+    benchy_set_error(err, errlen, "--base-url is empty; give the server's OpenAI API URL, e.g. "
             "http://127.0.0.1:8090/v1");
     return BENCHY_ERR_INVALID;
   }
@@ -356,7 +347,7 @@ static int plan_options(load_plan *p, char *err, size_t errlen) {
   if (p->threads < 1) p->threads = 1;
   p->duration_s = benchy_options_is_set(o, "duration") ? benchy_options_double(o, "duration") : 0;
   if (benchy_options_is_set(o, "duration") && !(p->duration_s > 0)) {
-    set_err(err, errlen, "--duration must be more than 0 seconds");
+    benchy_set_error(err, errlen, "--duration must be more than 0 seconds");
     return BENCHY_ERR_INVALID;
   }
   p->num_prompts = (uint64_t)benchy_options_int(o, "num-prompts");
@@ -373,7 +364,7 @@ static int plan_options(load_plan *p, char *err, size_t errlen) {
   p->arrival_kind = arrivals_kind_from_name(arrival ? arrival : "poisson");
   if (benchy_options_is_set(o, "burstiness")) {
     if (benchy_options_is_set(o, "arrival") && p->arrival_kind != ARRIVAL_GAMMA) {
-      set_err(err, errlen, "--burstiness is the shape of gamma arrivals; it does not apply to "
+      benchy_set_error(err, errlen, "--burstiness is the shape of gamma arrivals; it does not apply to "
               "--arrival %s", arrival);
       return BENCHY_ERR_INVALID;
     }
@@ -409,7 +400,7 @@ static int plan_options(load_plan *p, char *err, size_t errlen) {
   p->jsonl_path = benchy_options_str(o, "jsonl");
   p->resume = benchy_options_flag(o, "resume");
   if (p->resume && !p->jsonl_path) {
-    set_err(err, errlen, "--resume continues the run recorded in --jsonl FILE; give --jsonl");
+    benchy_set_error(err, errlen, "--resume continues the run recorded in --jsonl FILE; give --jsonl");
     return BENCHY_ERR_INVALID;
   }
   return parse_levels(p, err, errlen);
@@ -426,14 +417,14 @@ static int discover_model(load_plan *p, char *err, size_t errlen) {
      * here, before any level starts. */
     free(body);
     if (st == BENCHY_ERR_CONNECT || st == BENCHY_ERR_TIMEOUT || st == BENCHY_ERR_TRANSPORT) {
-      set_err(err, errlen, "cannot reach the server at %s: %s", p->base_url,
+      benchy_set_error(err, errlen, "cannot reach the server at %s: %s", p->base_url,
               benchy_session_error(p->setup_session));
       return st;
     }
     return (p->model = benchy_strdup(given)) ? BENCHY_OK : BENCHY_ERR_NOMEM;
   }
   if (st != BENCHY_OK) {
-    set_err(err, errlen, "cannot list the server's models (GET %s/models: %s); is the server "
+    benchy_set_error(err, errlen, "cannot list the server's models (GET %s/models: %s); is the server "
             "running? Give --model NAME to skip this", p->base_url,
             benchy_session_error(p->setup_session));
     free(body);
@@ -446,7 +437,7 @@ static int discover_model(load_plan *p, char *err, size_t errlen) {
   const cJSON *id = first ? cJSON_GetObjectItemCaseSensitive(first, "id") : NULL;
   if (!cJSON_IsString(id)) {
     cJSON_Delete(doc);
-    set_err(err, errlen, "the server's /models list names no model; give --model NAME");
+    benchy_set_error(err, errlen, "the server's /models list names no model; give --model NAME");
     return BENCHY_ERR_NOT_FOUND;
   }
   p->model = benchy_strdup(id->valuestring);
@@ -459,14 +450,14 @@ static int setup_server(load_plan *p, char *err, size_t errlen) {
   if (st != BENCHY_OK) return st;
   st = benchy_session_new(&p->setup_session, p->setup_loop, p->base_url);
   if (st != BENCHY_OK) {
-    set_err(err, errlen, "invalid --base-url '%s': it must start with http:// or https://",
+    benchy_set_error(err, errlen, "invalid --base-url '%s': it must start with http:// or https://",
             p->base_url);
     return st;
   }
   if (p->api_key) benchy_session_set_api_key(p->setup_session, p->api_key);
   for (size_t i = 0; i < p->n_headers; i++) {
     if ((st = benchy_session_add_header(p->setup_session, p->headers[i])) != BENCHY_OK) {
-      set_err(err, errlen, "--header: %s", benchy_session_error(p->setup_session));
+      benchy_set_error(err, errlen, "--header: %s", benchy_session_error(p->setup_session));
       return st;
     }
   }
@@ -488,7 +479,7 @@ static int setup_file_dataset(load_plan *p, char *err, size_t errlen) {
   if (p->api == BENCHY_ENDPOINT_COMPLETIONS) {
     for (size_t i = 0; i < p->file_data.n; i++) {
       if (p->file_data.items[i].messages_json) {
-        set_err(err, errlen, "%s:%llu: has \"messages\", but --api completions sends a "
+        benchy_set_error(err, errlen, "%s:%llu: has \"messages\", but --api completions sends a "
                 "\"prompt\"; use --api chat or give {\"prompt\": ...} lines",
                 fc.path, (unsigned long long)p->file_data.items[i].line);
         return BENCHY_ERR_INVALID;
@@ -802,7 +793,7 @@ static int run_level(load_plan *p, const load_level *lv, cJSON *level_obj, cJSON
     }
     if (duration_ns > 0 && n == cap) {
       free(r.offsets);
-      set_err(err, errlen, "--request-rate %g for --duration %g s is more than %llu requests; "
+      benchy_set_error(err, errlen, "--request-rate %g for --duration %g s is more than %llu requests; "
               "lower one of them", lv->rate, p->duration_s, (unsigned long long)LOAD_MAX_SCHEDULE);
       return BENCHY_ERR_INVALID;
     }
@@ -1074,7 +1065,7 @@ static int open_jsonl(load_plan *p, const cJSON *config, resume_state *rs, char 
     if (!rs->levels) return BENCHY_ERR_NOMEM;
     char rerr[256] = "";
     if (jsonl_read(p->jsonl_path, resume_line, rs, rerr, sizeof rerr) < 0) {
-      set_err(err, errlen, "--resume: %s", rerr);
+      benchy_set_error(err, errlen, "--resume: %s", rerr);
       return BENCHY_ERR_IO;
     }
     if (rs->config) {
@@ -1086,7 +1077,7 @@ static int open_jsonl(load_plan *p, const cJSON *config, resume_state *rs, char 
       cJSON_Delete(a);
       cJSON_Delete(b);
       if (!same || rs->bad_level) {
-        set_err(err, errlen, "--resume: %s was written by a different configuration (--%s "
+        benchy_set_error(err, errlen, "--resume: %s was written by a different configuration (--%s "
                 "differs); run with the same options, or without --resume to start afresh",
                 p->jsonl_path, name[0] ? name : "levels");
         return BENCHY_ERR_INVALID;
@@ -1105,7 +1096,7 @@ static int open_jsonl(load_plan *p, const cJSON *config, resume_state *rs, char 
     cJSON_AddNumberToObject(line, "result_version", BENCHY_RESULT_VERSION);
     cJSON_AddItemToObject(line, "config", cJSON_Duplicate(config, 1));
     st = jsonl_append(p->jsonl, line);
-    if (st != BENCHY_OK) set_err(err, errlen, "cannot write %s", p->jsonl_path);
+    if (st != BENCHY_OK) benchy_set_error(err, errlen, "cannot write %s", p->jsonl_path);
   }
   return st;
 }
@@ -1170,11 +1161,11 @@ int benchy_load_run(const benchy_options *opts, benchy_result **out, char *err, 
   if (out) *out = NULL;
   if (err && errlen) err[0] = 0;
   if (!opts || !out) {
-    set_err(err, errlen, "benchy_load_run: options and a result pointer are required");
+    benchy_set_error(err, errlen, "benchy_load_run: options and a result pointer are required");
     return BENCHY_ERR_INVALID;
   }
   if (!(benchy_options_command(opts) & BENCHY_CMD_LOAD)) {
-    set_err(err, errlen, "benchy_load_run: the options are not for the load command");
+    benchy_set_error(err, errlen, "benchy_load_run: the options are not for the load command");
     return BENCHY_ERR_INVALID;
   }
   benchy_clear_interrupt();

@@ -165,14 +165,6 @@ int prompt_words(uint64_t seed, uint64_t key, int64_t n_words, benchy_buf *b) {
 
 /* ---- server calls ---- */
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void seterr(char *err, size_t errlen, const char *fmt, ...) {
-  if (!err || !errlen) return;
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(err, errlen, fmt, ap);
-  va_end(ap);
-}
 
 static void note(prompt_gen *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void note(prompt_gen *g, const char *fmt, ...) {
@@ -213,15 +205,15 @@ static int post_json(prompt_gen *g, const char *path, cJSON *body, cJSON **doc, 
   if (st == BENCHY_OK) {
     *doc = cJSON_Parse(answer ? answer : "");
     if (!*doc) {
-      seterr(err, errlen, "POST %s: the answer is not JSON", path);
+      benchy_set_error(err, errlen, "POST %s: the answer is not JSON", path);
       st = BENCHY_ERR_MALFORMED;
     }
   } else if (*http >= 400) {
     char msg[256];
     server_message(answer, msg, sizeof msg);
-    seterr(err, errlen, "POST %s: HTTP %d: %s", path, *http, msg);
+    benchy_set_error(err, errlen, "POST %s: HTTP %d: %s", path, *http, msg);
   } else {
-    seterr(err, errlen, "%s", benchy_session_error(g->cfg.session));
+    benchy_set_error(err, errlen, "%s", benchy_session_error(g->cfg.session));
   }
   free(answer);
   return st;
@@ -268,7 +260,7 @@ static int llama_tokenize(prompt_gen *g, const char *text, size_t len, int add_s
   const cJSON *toks = cJSON_GetObjectItemCaseSensitive(doc, "tokens");
   if (!cJSON_IsArray(toks)) {
     cJSON_Delete(doc);
-    seterr(err, errlen, "POST /tokenize: no \"tokens\" array in the answer");
+    benchy_set_error(err, errlen, "POST /tokenize: no \"tokens\" array in the answer");
     return BENCHY_ERR_MALFORMED;
   }
   *count = cJSON_GetArraySize(toks);
@@ -296,7 +288,7 @@ static int llama_render(prompt_gen *g, const char *system, const char *user, cha
   const cJSON *p = cJSON_GetObjectItemCaseSensitive(doc, "prompt");
   if (!cJSON_IsString(p)) {
     cJSON_Delete(doc);
-    seterr(err, errlen, "POST /apply-template: no \"prompt\" in the answer");
+    benchy_set_error(err, errlen, "POST /apply-template: no \"prompt\" in the answer");
     return BENCHY_ERR_MALFORMED;
   }
   *rendered = benchy_strdup(p->valuestring);
@@ -339,7 +331,7 @@ static int vllm_tokenize(prompt_gen *g, const char *system, const char *user, in
     *count = cJSON_GetArraySize(toks);
   else {
     cJSON_Delete(doc);
-    seterr(err, errlen, "POST /tokenize: neither \"count\" nor \"tokens\" in the answer");
+    benchy_set_error(err, errlen, "POST /tokenize: neither \"count\" nor \"tokens\" in the answer");
     return BENCHY_ERR_MALFORMED;
   }
   cJSON_Delete(doc);
@@ -644,7 +636,7 @@ static int calibrate_usage(prompt_gen *g, char *err, size_t errlen) {
   if (st != BENCHY_OK) goto out;
   g->probes_ok = 1;
   if (c1 < 0 || c2 < 0 || (chat && c3 < 0) || c2 <= c1) {
-    seterr(err, errlen, "the server's answers carry no usable usage.prompt_tokens");
+    benchy_set_error(err, errlen, "the server's answers carry no usable usage.prompt_tokens");
     st = BENCHY_ERR_UNSUPPORTED;
     goto out;
   }
@@ -688,7 +680,7 @@ static int detect_llama(prompt_gen *g, char *err, size_t errlen) {
   st = llama_tokenize(g, "Hello there", 11, 0, &c, err, errlen);
   free(rendered);
   if (st == BENCHY_OK && c <= 0) {
-    seterr(err, errlen, "/tokenize counted no tokens");
+    benchy_set_error(err, errlen, "/tokenize counted no tokens");
     st = BENCHY_ERR_UNSUPPORTED;
   }
   return st;
@@ -699,7 +691,7 @@ static int detect_vllm(prompt_gen *g, char *err, size_t errlen) {
   int chat = g->cfg.api == BENCHY_ENDPOINT_CHAT;
   int st = vllm_tokenize(g, NULL, "Hello there", chat, 1, &c, err, errlen);
   if (st == BENCHY_OK && c <= 0) {
-    seterr(err, errlen, "/tokenize counted no tokens");
+    benchy_set_error(err, errlen, "/tokenize counted no tokens");
     st = BENCHY_ERR_UNSUPPORTED;
   }
   return st;
@@ -729,7 +721,7 @@ int prompt_gen_new(prompt_gen **out, const prompt_config *cfg, char *err, size_t
     }
     if (st == BENCHY_OK) goto done;
     if (want == PROMPT_METHOD_LLAMA) {
-      seterr(err, errlen, "llama-server tokenizer endpoints unavailable: %s", why);
+      benchy_set_error(err, errlen, "llama-server tokenizer endpoints unavailable: %s", why);
       goto fail;
     }
     note(g, "no llama-server /apply-template + /tokenize (%s)", why);
@@ -751,7 +743,7 @@ int prompt_gen_new(prompt_gen **out, const prompt_config *cfg, char *err, size_t
       goto done;
     }
     if (want == PROMPT_METHOD_VLLM) {
-      seterr(err, errlen, "vLLM /tokenize unavailable: %s", why);
+      benchy_set_error(err, errlen, "vLLM /tokenize unavailable: %s", why);
       goto fail;
     }
     note(g, "no vLLM /tokenize (%s)", why);
@@ -769,7 +761,7 @@ int prompt_gen_new(prompt_gen **out, const prompt_config *cfg, char *err, size_t
     note(g, "usage calibration failed (%s)", err ? err : "");
   }
   if (want != PROMPT_METHOD_AUTO && want != PROMPT_METHOD_ESTIMATE) {
-    seterr(err, errlen, "prompt length method %s needs a server session%s", prompt_method_name(want),
+    benchy_set_error(err, errlen, "prompt length method %s needs a server session%s", prompt_method_name(want),
            want == PROMPT_METHOD_USAGE ? " and probes allowed" : "");
     st = BENCHY_ERR_UNSUPPORTED;
     goto fail;
