@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "benchy/benchy.h"
+#include "../workload/load_metrics.h" /* the key names the writer uses */
 
 #define RULE_WIDTH 50
 
@@ -66,13 +67,6 @@ static void pct_label(char *buf, size_t len, double p) {
     snprintf(buf, len, "P%g", p);
 }
 
-static void pct_key(char *buf, size_t len, double p, const char *name) {
-  if (p == floor(p))
-    snprintf(buf, len, "p%lld_%s_ms", (long long)p, name);
-  else
-    snprintf(buf, len, "p%g_%s_ms", p, name);
-}
-
 static const cJSON *percentiles_of(const cJSON *doc, const cJSON *lv) {
   const cJSON *p = get(lv, "percentiles");
   if (cJSON_IsArray(p)) return p;
@@ -95,7 +89,7 @@ static void metric_rows(FILE *f, const cJSON *lv, const cJSON *pcts, const char 
     char pl[32];
     pct_label(pl, sizeof pl, p->valuedouble);
     snprintf(label, sizeof label, "%s %s (ms):", pl, shown);
-    pct_key(key, sizeof key, p->valuedouble, name);
+    load_percentile_key(key, sizeof key, p->valuedouble, name);
     row_num(f, label, num(lv, key));
   }
 }
@@ -121,7 +115,7 @@ static void short_rows(FILE *f, const cJSON *lv, const cJSON *pcts, const char *
   char pl[32];
   pct_label(pl, sizeof pl, top);
   snprintf(label, sizeof label, "%s %s (ms):", pl, shown);
-  pct_key(key, sizeof key, top, name);
+  load_percentile_key(key, sizeof key, top, name);
   row_num(f, label, num(lv, key));
 }
 
@@ -245,11 +239,11 @@ static void sweep_table(FILE *f, const cJSON *doc, const cJSON *levels) {
       char key[96];
       snprintf(key, sizeof key, "median_%s_ms", names[i]);
       cell(f, num(lv, key), 2);
-      pct_key(key, sizeof key, top, names[i]);
+      load_percentile_key(key, sizeof key, top, names[i]);
       cell(f, num(lv, key), 2);
     }
     char key[96];
-    pct_key(key, sizeof key, top, "ttft_from_schedule");
+    load_percentile_key(key, sizeof key, top, "ttft_from_schedule");
     cell(f, num(lv, key), 2);
     if (goodput) cell(f, num(lv, "request_goodput"), 2);
     fputc('\n', f);
