@@ -517,6 +517,17 @@ static void test_jsonl_and_resume(void **state) {
   assert_null(cJSON_GetObjectItemCaseSensitive(level_of(&o, 1), "restored_from_jsonl"));
   assert_int_equal((int)num(level_of(&o, 1), "completed"), 6);
   load_out_free(&o);
+  /* The torn fragment was cut off, not kept as a line of its own: every
+   * line of the file is a JSON object again. */
+  FILE *check = fopen(cut, "r");
+  assert_non_null(check);
+  static char line[1 << 16];
+  while (fgets(line, sizeof line, check)) {
+    cJSON *doc = cJSON_Parse(line);
+    if (!cJSON_IsObject(doc)) fail_msg("unreadable line left in %s: %.60s", cut, line);
+    cJSON_Delete(doc);
+  }
+  fclose(check);
   /* And now the cut file is whole again: a further resume sends nothing. */
   before = sim_stats(sim);
   o = run_load(sim, resume_cut);

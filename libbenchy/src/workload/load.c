@@ -1039,22 +1039,6 @@ static const char *first_difference(const cJSON *a, const cJSON *b) {
   return NULL;
 }
 
-/* A torn last line (the process died mid-write) would swallow the next
- * line appended; end it so that it is only one unreadable line. */
-static void end_torn_line(const char *path) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return;
-  int torn = 0;
-  if (fseek(f, -1, SEEK_END) == 0) torn = fgetc(f) != '\n';
-  fclose(f);
-  if (!torn) return;
-  f = fopen(path, "ab");
-  if (f) {
-    fputc('\n', f);
-    fclose(f);
-  }
-}
-
 static int open_jsonl(load_plan *p, const cJSON *config, resume_state *rs, char *err,
                       size_t errlen) {
   if (!p->jsonl_path) return BENCHY_OK;
@@ -1082,8 +1066,7 @@ static int open_jsonl(load_plan *p, const cJSON *config, resume_state *rs, char 
                 p->jsonl_path, name[0] ? name : "levels");
         return BENCHY_ERR_INVALID;
       }
-      have = 1;
-      end_torn_line(p->jsonl_path);
+      have = 1; /* jsonl_open cuts a torn last line off before appending */
     }
   }
   int st = jsonl_open(&p->jsonl, p->jsonl_path, have, err, errlen);
