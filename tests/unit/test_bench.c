@@ -733,6 +733,15 @@ static void test_resume_torn_file(void **state) {
   assert_int_equal(ftell(g), size);
   fclose(g);
 
+  /* The file was written without --model: naming the model the server
+   * served is the same run (the fingerprint holds the served model). */
+  benchy_sim_get_stats(sim, &before);
+  res = run_bench(base_of(sim), BENCHY_OK, NULL, 0, "pp", "64", "tg", "4", "runs", "4", "jsonl", path,
+                  "resume", NULL, "no-warmup", NULL, "model", "sim", NULL);
+  benchy_sim_get_stats(sim, &after);
+  assert_int_equal(after.streams - before.streams, 0);
+  benchy_result_free(res);
+
   /* Another matrix cannot continue this file. */
   char err[1024];
   res = run_bench(base_of(sim), BENCHY_ERR_INVALID, err, sizeof err, "pp", "128", "tg", "4", "runs", "4",

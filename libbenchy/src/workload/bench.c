@@ -329,12 +329,12 @@ static int parse_options(bench *b, char *err, size_t errlen) {
           if (!t->reqs || !t->runs) st = BENCHY_ERR_NOMEM;
         }
   if (st == BENCHY_OK) {
-    /* What must match for --resume to continue a file. */
+    /* What must match for --resume to continue a file (the model is added
+     * once the server has named it: see add_model_to_fingerprint). */
     benchy_buf fp = {0};
-    benchy_buf_printf(&fp, "api=%s;mode=%s;model=%s;runs=%d;seed=%llu;pp=",
+    benchy_buf_printf(&fp, "api=%s;mode=%s;runs=%d;seed=%llu;pp=",
                       b->api == BENCHY_ENDPOINT_CHAT ? "chat" : "completions",
-                      b->cached_mode ? "cached" : "resend", b->model ? b->model : "", b->runs,
-                      (unsigned long long)b->seed);
+                      b->cached_mode ? "cached" : "resend", b->runs, (unsigned long long)b->seed);
     for (size_t i = 0; i < npp; i++) benchy_buf_printf(&fp, "%s%lld", i ? "," : "", (long long)pp[i]);
     benchy_buf_append_str(&fp, ";tg=");
     for (size_t i = 0; i < ntg; i++) benchy_buf_printf(&fp, "%s%lld", i ? "," : "", (long long)tg[i]);
@@ -851,9 +851,12 @@ static void hook_record(void *ud, int thread, uint64_t index, const benchy_recor
       cJSON_AddStringToObject(line, "type", "record");
       cJSON_AddStringToObject(line, "attempt", b->attempt);
       cJSON_AddStringToObject(line, "key", key);
-      cJSON_AddItemToObject(line, "record", cJSON_Duplicate(rj, 1));
+      cJSON_AddItemReferenceToObject(line, "record", rj);
       jsonl_append(b->jl, line);
     }
+    /* --raw: the chunk times are in the file now; the copy kept for the
+     * result does without them (as load does). */
+    if (b->raw) cJSON_DeleteItemFromObjectCaseSensitive(rj, "chunks_raw");
   }
 }
 
@@ -1512,6 +1515,19 @@ static void bench_free(bench *b) {
   pthread_mutex_destroy(&b->mu);
 }
 
+/* Without --model the model is known only after check_models; a fingerprint
+ * taken before would match any model, and refuse the same run given one. */
+static int add_model_to_fingerprint(bench *b, char *err, size_t errlen) {
+  size_t used = strlen(b->fingerprint);
+  int n = snprintf(b->fingerprint + used, sizeof b->fingerprint - used, ";model=%s", b->model);
+  if (n < 0 || (size_t)n >= sizeof b->fingerprint - used) {
+    benchy_set_error(err, errlen, "the model name is too long to fingerprint a --jsonl file (%zu bytes)",
+                     strlen(b->model));
+    return BENCHY_ERR_INVALID;
+  }
+  return BENCHY_OK;
+}
+
 static int open_jsonl(bench *b, char *err, size_t errlen) {
   if (!b->jsonl_path) return BENCHY_OK;
   int st = jsonl_open(&b->jl, b->jsonl_path, b->resume == 2, err, errlen);
@@ -1572,7 +1588,10 @@ int benchy_bench_run(const benchy_options *opts, benchy_result **out, char *err,
     st = check_models(&b, err, errlen);
   }
   if (st == BENCHY_OK) st = check_context(&b, err, errlen);
+  if (st == BENCHY_OK) st = add_model_to_fingerprint(&b, err, errlen);
   if (st == BENCHY_OK && b.resume) st = load_resume(&b, err, errlen);
+  /* Before any request: a bad --jsonl path must not cost a probe or a warm-up. */
+  if (st == BENCHY_OK) st = open_jsonl(&b, err, errlen);
   if (st == BENCHY_OK) {
     progress(&b, "bench: sizing prompts with the server's tokenizer");
     prompt_config pc = {b.sess, b.model, b.api, b.text_seed, PROMPT_METHOD_AUTO, 1, b.no_cache};
@@ -1583,7 +1602,6 @@ int benchy_bench_run(const benchy_options *opts, benchy_result **out, char *err,
   }
   if (st == BENCHY_OK) st = measure_latency(&b, err, errlen);
   if (st == BENCHY_OK) st = warm_up(&b, err, errlen);
-  if (st == BENCHY_OK) st = open_jsonl(&b, err, errlen);
   if (st != BENCHY_OK) {
     progress_done(&b);
     if (runner_interrupted() || st == BENCHY_ERR_CANCELLED) {
