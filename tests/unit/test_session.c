@@ -11,6 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -608,6 +613,91 @@ static void test_receive_clock(void **state) {
   close_all(&f);
 }
 
+/* A one-shot server that keeps the request it receives, so that tests can
+ * see the headers that went out. It answers with an empty stream. */
+typedef struct capture_server {
+  int listen_fd;
+  int port;
+  char request[8192];
+  pthread_t thread;
+} capture_server;
+
+static void *capture_one(void *arg) {
+  capture_server *c = arg;
+  int fd = accept(c->listen_fd, NULL, NULL);
+  if (fd < 0) return NULL;
+  size_t got = 0;
+  /* Headers end with an empty line; the small body follows them. */
+  while (got + 1 < sizeof c->request && !strstr(c->request, "}")) {
+    ssize_t n = recv(fd, c->request + got, sizeof c->request - 1 - got, 0);
+    if (n <= 0) break;
+    got += (size_t)n;
+    c->request[got] = '\0';
+  }
+  const char reply[] = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n"
+                       "data: [DONE]\n\n";
+  ssize_t sent = send(fd, reply, sizeof reply - 1, MSG_NOSIGNAL);
+  (void)sent;
+  close(fd);
+  return NULL;
+}
+
+static void capture_start(capture_server *c) {
+  memset(c, 0, sizeof *c);
+  c->listen_fd = socket(AF_INET, SOCK_STREAM, 0);
+  assert_true(c->listen_fd >= 0);
+  struct sockaddr_in a = {.sin_family = AF_INET};
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  assert_int_equal(bind(c->listen_fd, (struct sockaddr *)&a, sizeof a), 0);
+  assert_int_equal(listen(c->listen_fd, 1), 0);
+  assert_int_equal(getsockname(c->listen_fd, (struct sockaddr *)&a, &len), 0);
+  c->port = ntohs(a.sin_port);
+  assert_int_equal(pthread_create(&c->thread, NULL, capture_one, c), 0);
+}
+
+static void capture_stop(capture_server *c) {
+  pthread_join(c->thread, NULL);
+  close(c->listen_fd);
+}
+
+/* Headers set after a request was created reach it when it starts (curl
+ * keeps a pointer to the list: a stale one would be read after free); a
+ * user's own Authorization header survives setting the API key; changing
+ * headers while a request is in flight is refused. */
+static void test_headers_follow_the_session(void **state) {
+  capture_server cap;
+  capture_start(&cap);
+  char url[64];
+  snprintf(url, sizeof url, "http://127.0.0.1:%d/v1", cap.port);
+  benchy_loop *loop = NULL;
+  benchy_session *s = NULL;
+  assert_int_equal(benchy_loop_new(&loop), BENCHY_OK);
+  assert_int_equal(benchy_session_new(&s, loop, url), BENCHY_OK);
+  assert_int_equal(benchy_session_add_header(s, "Authorization: Basic dXNlcjpwdw=="), BENCHY_OK);
+  benchy_request *r = NULL;
+  assert_int_equal(benchy_request_new(&r, s, BENCHY_ENDPOINT_CHAT, "{\"model\":\"m\"}"), BENCHY_OK);
+  assert_int_equal(benchy_session_set_api_key(s, "sk-first"), BENCHY_OK);
+  assert_int_equal(benchy_session_set_api_key(s, "sk-second"), BENCHY_OK);
+  assert_int_equal(benchy_session_add_header(s, "X-Late: yes"), BENCHY_OK);
+  assert_int_equal(benchy_request_start(r, 0), BENCHY_OK);
+  assert_int_equal(benchy_session_add_header(s, "X-Too-Late: no"), BENCHY_ERR_STATE);
+  assert_non_null(strstr(benchy_session_error(s), "in flight"));
+  assert_int_equal(benchy_session_set_api_key(s, "sk-third"), BENCHY_ERR_STATE);
+  assert_int_equal(benchy_loop_run(loop, BENCHY_RUN_DEFAULT), BENCHY_OK);
+  assert_int_equal(benchy_request_record(r)->status, BENCHY_OK);
+  capture_stop(&cap);
+  assert_non_null(strstr(cap.request, "Authorization: Basic dXNlcjpwdw=="));
+  assert_non_null(strstr(cap.request, "Authorization: Bearer sk-second"));
+  assert_null(strstr(cap.request, "sk-first"));
+  assert_null(strstr(cap.request, "sk-third"));
+  assert_non_null(strstr(cap.request, "X-Late: yes"));
+  assert_null(strstr(cap.request, "X-Too-Late"));
+  benchy_request_free(r);
+  benchy_session_free(s);
+  benchy_loop_free(loop);
+}
+
 static void test_fetch(void **state) {
   sim_fixture f = {0};
   f.sim = start_sim(NULL);
@@ -649,6 +739,7 @@ int main(void) {
       cmocka_unit_test(test_timers),
       cmocka_unit_test(test_api_key_not_recorded),
       cmocka_unit_test(test_receive_clock),
+      cmocka_unit_test(test_headers_follow_the_session),
       cmocka_unit_test(test_fetch),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -44,7 +44,10 @@ struct benchy_session {
   benchy_loop *loop;
   char *base_url;
   char *api_key;
-  struct curl_slist *headers; /* shared by every request of the session */
+  /* Shared by every request of the session; when an API key is set, the
+   * last line is the Authorization line built from it. */
+  struct curl_slist *headers;
+  int key_line;        /* headers ends with the key's line */
   int64_t timeout_ms;
   int64_t connect_timeout_ms;
   h1_pool *h1;         /* NULL: streamed requests go through curl */
@@ -145,12 +148,27 @@ void benchy_session_free(benchy_session *s) {
 const char *benchy_session_base_url(const benchy_session *s) { return s ? s->base_url : NULL; }
 const char *benchy_session_error(const benchy_session *s) { return s ? s->error : ""; }
 
+/* Requests in flight on curl read the header list in place, so it may
+ * change only between requests. */
+static int headers_locked(benchy_session *s) {
+  for (benchy_request *r = s->requests; r; r = r->next) {
+    if (r->in_flight) {
+      snprintf(s->error, sizeof s->error,
+               "headers and the API key cannot change while a request is in flight; set them first");
+      return 1;
+    }
+  }
+  return 0;
+}
+
 static int rebuild_headers(benchy_session *s, const char *extra) {
   /* The Authorization line is re-derived whenever the key changes, so the
    * slist never holds a stale secret. */
   struct curl_slist *fresh = NULL, *h;
   for (struct curl_slist *it = s->headers; it; it = it->next) {
-    if (!strncasecmp(it->data, "Authorization:", 14)) continue;
+    /* Only the key's own line is replaced; a user's Authorization header
+     * (Basic, say) stays. */
+    if (s->key_line && !it->next) continue;
     if (!(h = curl_slist_append(fresh, it->data))) goto nomem;
     fresh = h;
   }
@@ -173,6 +191,7 @@ static int rebuild_headers(benchy_session *s, const char *extra) {
     if (!strncasecmp(it->data, "Authorization:", 14)) wipe(it->data);
   curl_slist_free_all(s->headers);
   s->headers = fresh;
+  s->key_line = s->api_key != NULL;
   return BENCHY_OK;
 nomem:
   curl_slist_free_all(fresh);
@@ -181,6 +200,7 @@ nomem:
 
 int benchy_session_set_api_key(benchy_session *s, const char *key) {
   if (!s) return BENCHY_ERR_INVALID;
+  if (headers_locked(s)) return BENCHY_ERR_STATE;
   char *copy = NULL;
   if (key && *key && !(copy = benchy_strdup(key))) return BENCHY_ERR_NOMEM;
   wipe(s->api_key);
@@ -198,6 +218,7 @@ int benchy_session_add_header(benchy_session *s, const char *header_line) {
              strlen(header_line));
     return BENCHY_ERR_INVALID;
   }
+  if (headers_locked(s)) return BENCHY_ERR_STATE;
   return rebuild_headers(s, header_line);
 }
 
@@ -621,6 +642,8 @@ int benchy_request_start(benchy_request *r, int64_t scheduled_ns) {
   r->ops->set_fresh(r, 0);
   int64_t now = benchy_now_ns();
   r->rec.id = ++loop->next_request_id;
+  /* The session's list as it is now (it may have changed since creation). */
+  if (r->xfer.easy) curl_easy_setopt(r->xfer.easy, CURLOPT_HTTPHEADER, r->session->headers);
   r->rec.t_scheduled = scheduled_ns ? scheduled_ns : now;
   r->rec.t_dispatched = now;
   int st = loop_add_transfer(loop, &r->xfer);
