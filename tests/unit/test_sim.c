@@ -15,6 +15,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <cmocka.h>
 #include <cjson/cJSON.h>
@@ -1158,6 +1162,41 @@ static void test_reuse_port(void **state) {
   benchy_sim_stop(a);
 }
 
+/* Sends raw bytes and returns the status code of the first response. */
+static int raw_status(benchy_sim *sim, const char *request) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  assert_true(fd >= 0);
+  struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)benchy_sim_port(sim))};
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+  assert_int_equal(send(fd, request, strlen(request), MSG_NOSIGNAL), (ssize_t)strlen(request));
+  char reply[256] = "";
+  size_t got = 0;
+  while (got < 12) {
+    ssize_t n = recv(fd, reply + got, sizeof reply - 1 - got, 0);
+    if (n <= 0) break;
+    got += (size_t)n;
+  }
+  close(fd);
+  int status = 0;
+  if (got >= 12 && !strncmp(reply, "HTTP/1.1 ", 9)) status = atoi(reply + 9);
+  return status;
+}
+
+/* A Content-Length that is empty or longer than any number we take is a
+ * 400, not whatever lay in memory after it. */
+static void test_bad_content_length(void **state) {
+  (void)state;
+  benchy_sim *sim = test_sim_start(NULL);
+  assert_int_equal(raw_status(sim, "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length:\r\n\r\n"),
+                   400);
+  assert_int_equal(raw_status(sim, "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: "
+                                   "00000000000000000000000000000000031\r\n\r\n"),
+                   400);
+  assert_int_equal(raw_status(sim, "GET /health HTTP/1.1\r\nHost: x\r\n\r\n"), 200);
+  benchy_sim_stop(sim);
+}
+
 static void test_start_errors(void **state) {
   (void)state;
   benchy_options *o = NULL;
@@ -1206,6 +1245,7 @@ int main(void) {
       cmocka_unit_test(test_client_disconnect_frees_slot),
       cmocka_unit_test(test_http_details),
       cmocka_unit_test(test_reuse_port),
+      cmocka_unit_test(test_bad_content_length),
       cmocka_unit_test(test_start_errors),
   };
   int rc = cmocka_run_group_tests(tests, NULL, NULL);
