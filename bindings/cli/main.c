@@ -58,8 +58,9 @@ static int run_workload(benchy_options *opts,
   if (benchy_result_status(result) == BENCHY_ERR_CANCELLED) {
     fprintf(stderr, "benchy: interrupted; the results above hold every request that completed\n");
     rc = 130;
-  } else if (st != BENCHY_OK && err[0]) {
-    fprintf(stderr, "benchy: %s\n", err);
+  } else if (st != BENCHY_OK) {
+    /* A failed run exits non-zero even when it left no message. */
+    fprintf(stderr, "benchy: %s\n", err[0] ? err : benchy_status_message(st));
     rc = rc ? rc : 1;
   }
   benchy_result_free(result);
