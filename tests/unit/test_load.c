@@ -437,6 +437,26 @@ static long count_raw_rows(const char *path) {
   return rows;
 }
 
+/* --threads beyond what a level can use: the level runs on as many threads
+ * as it has room for, says so, and its exact-value budget is not split
+ * among threads that never ran (the percentiles stay exact). */
+static void test_threads_capped_by_the_level(void **state) {
+  (void)state;
+  benchy_sim *sim = start_sim(NULL);
+  const char *kv[] = {"concurrency", "1,3", "num-prompts", "6", "threads", "8", NULL};
+  load_out o = run_load(sim, kv);
+  if (o.status != BENCHY_OK) fail_msg("load: %s", o.err);
+  assert_int_equal((int)sub_num(level_of(&o, 0), "client", "threads"), 1);
+  assert_int_equal((int)sub_num(level_of(&o, 1), "client", "threads"), 3);
+  for (int i = 0; i < 2; i++) {
+    const cJSON *lv = level_of(&o, i);
+    assert_int_equal((int)num(lv, "completed"), 6);
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(lv, "request_percentiles_from")->valuestring, "samples");
+  }
+  load_out_free(&o);
+  benchy_sim_stop(sim);
+}
+
 static void test_raw_goes_to_jsonl_not_memory(void **state) {
   (void)state;
   benchy_sim *sim = start_sim(NULL);
@@ -1039,6 +1059,7 @@ int main(void) {
       cmocka_unit_test(test_coordinated_omission_visible),
       cmocka_unit_test(test_every_fault_counted),
       cmocka_unit_test(test_max_errors_stops_level),
+      cmocka_unit_test(test_threads_capped_by_the_level),
       cmocka_unit_test(test_raw_goes_to_jsonl_not_memory),
       cmocka_unit_test(test_jsonl_and_resume),
       cmocka_unit_test(test_max_records_bounds_memory),

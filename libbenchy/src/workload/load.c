@@ -698,23 +698,24 @@ static void hook_on_record(void *ud, int thread, uint64_t index, const benchy_re
   if (o && ts_keep_record(s, index, o) != 0) cJSON_Delete(o);
 }
 
-static int runner_for(load_plan *p, level_run *r, int64_t duration_ns, runner_summary *sum,
-                      char *err, size_t errlen) {
+static runner_config level_runner_config(const load_plan *p, const level_run *r, int64_t duration_ns) {
   runner_config rc = {0};
   rc.base_url = p->base_url;
   rc.api_key = p->api_key;
   rc.headers = p->headers;
   rc.n_headers = p->n_headers;
   rc.timeout_ms = p->timeout_ms;
-  /* The runner shares the concurrency limit out among its threads, at
-   * least one each: more threads than the limit would exceed it. */
   rc.threads = p->threads;
-  if (r->lv->max_concurrency && (uint64_t)rc.threads > r->lv->max_concurrency)
-    rc.threads = (int)r->lv->max_concurrency;
   rc.request_flags = BENCHY_KEEP_CHUNKS;
   rc.count = r->count;
   rc.duration_ns = duration_ns;
   rc.max_concurrency = r->lv->max_concurrency;
+  return rc;
+}
+
+static int runner_for(load_plan *p, level_run *r, int64_t duration_ns, runner_summary *sum,
+                      char *err, size_t errlen) {
+  runner_config rc = level_runner_config(p, r, duration_ns);
   runner_hooks h = {r, hook_next, NULL, hook_on_record, hook_should_stop};
   return runner_run(&rc, &h, sum, err, errlen);
 }
@@ -826,14 +827,19 @@ static int run_level(load_plan *p, const load_level *lv, cJSON *level_obj, cJSON
   r.t0 = benchy_now_ns() + (open_loop ? LOAD_START_LEAD_NS : 0);
   /* The exact-ITL budget is shared by the threads (the merge target gets
    * all of it), so memory stays bounded however many threads run. */
-  size_t budget = LOAD_RAW_ITL_BUDGET / (size_t)p->threads;
+  int64_t run_duration = r.offsets ? 0 : duration_ns;
+  runner_config planned = level_runner_config(p, &r, run_duration);
+  /* Shared by the threads that will actually run, not by --threads: a
+   * level limited to fewer would otherwise get a fraction of its budget. */
+  size_t threads = (size_t)runner_thread_count(&planned);
+  size_t budget = LOAD_RAW_ITL_BUDGET / threads;
   for (int t = 0; t < p->threads && st == BENCHY_OK; t++) {
     if (load_acc_init(&r.ts[t].acc, r.t0, budget) != 0) {
       st = BENCHY_ERR_NOMEM;
       break;
     }
     load_acc_set_slo(&r.ts[t].acc, &p->slo);
-    load_acc_limit_requests(&r.ts[t].acc, LOAD_RAW_REQUEST_BUDGET / (size_t)p->threads);
+    load_acc_limit_requests(&r.ts[t].acc, LOAD_RAW_REQUEST_BUDGET / threads);
   }
   if (st != BENCHY_OK) {
     level_run_free(&r, &synth);
@@ -853,7 +859,7 @@ static int run_level(load_plan *p, const load_level *lv, cJSON *level_obj, cJSON
   runner_summary sum = {0};
   /* An open-loop schedule already ends at the duration; requests it holds
    * back past the end are still part of it and go late, visibly. */
-  int run_st = runner_for(p, &r, r.offsets ? 0 : duration_ns, &sum, err, errlen);
+  int run_st = runner_for(p, &r, run_duration, &sum, err, errlen);
   if (run_st != BENCHY_OK && run_st != BENCHY_ERR_CANCELLED) {
     level_run_free(&r, &synth);
     return run_st;
@@ -907,7 +913,7 @@ static int run_level(load_plan *p, const load_level *lv, cJSON *level_obj, cJSON
     cJSON_AddNullToObject(level_obj, "stopped_by");
   cJSON *client = cJSON_AddObjectToObject(level_obj, "client");
   if (client) {
-    cJSON_AddNumberToObject(client, "threads", p->threads);
+    cJSON_AddNumberToObject(client, "threads", (double)threads);
     cJSON_AddNumberToObject(client, "socket_reads", (double)sum.counters.socket_reads);
     cJSON_AddNumberToObject(client, "sse_events", (double)sum.counters.sse_events);
     cJSON_AddNumberToObject(client, "retries", (double)sum.counters.retries);

@@ -275,6 +275,15 @@ static void *worker_main(void *arg) {
   return NULL;
 }
 
+int runner_thread_count(const runner_config *cfg) {
+  int n = cfg->threads;
+  if ((uint64_t)n > cfg->count && cfg->count > 0 && cfg->duration_ns <= 0) n = (int)cfg->count;
+  /* Every thread holds at least one request in flight, so more threads than
+   * the concurrency limit would raise the limit. */
+  if (cfg->max_concurrency && (uint64_t)n > cfg->max_concurrency) n = (int)cfg->max_concurrency;
+  return n;
+}
+
 int runner_run(const runner_config *cfg, const runner_hooks *hooks, runner_summary *out, char *err,
                size_t errlen) {
   if (out) memset(out, 0, sizeof *out);
@@ -283,11 +292,7 @@ int runner_run(const runner_config *cfg, const runner_hooks *hooks, runner_summa
     if (err) snprintf(err, errlen, "runner: invalid configuration");
     return BENCHY_ERR_INVALID;
   }
-  int n = cfg->threads;
-  if ((uint64_t)n > cfg->count && cfg->count > 0 && cfg->duration_ns <= 0) n = (int)cfg->count;
-  /* Every thread holds at least one request in flight, so more threads than
-   * the concurrency limit would raise the limit. */
-  if (cfg->max_concurrency && (uint64_t)n > cfg->max_concurrency) n = (int)cfg->max_concurrency;
+  int n = runner_thread_count(cfg);
   runner_config local = *cfg;
   local.threads = n;
   worker *workers = calloc((size_t)n, sizeof *workers);

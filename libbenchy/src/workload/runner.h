@@ -70,6 +70,10 @@ typedef struct runner_summary {
   uint64_t max_in_flight;   /* peak of requests in flight, all threads together */
 } runner_summary;
 
+/* How many threads runner_run will use for cfg: --threads, but no more
+ * than the requests of a counted run or the concurrency limit. */
+BENCHY_INTERNAL int runner_thread_count(const runner_config *cfg);
+
 /* Runs to completion (or interruption). Returns BENCHY_OK, BENCHY_ERR_CANCELLED
  * when interrupted, or an error with err filled (bad URL, out of memory). */
 BENCHY_INTERNAL int runner_run(const runner_config *cfg, const runner_hooks *hooks,
