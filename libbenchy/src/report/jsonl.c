@@ -56,12 +56,14 @@ int jsonl_open(jsonl_writer **out, const char *path, int resume, char *err, size
 }
 
 int jsonl_append(jsonl_writer *w, cJSON *obj) {
-  if (!w || !obj) {
-    cJSON_Delete(obj);
-    return BENCHY_ERR_INVALID;
-  }
-  char *text = cJSON_PrintUnformatted(obj);
+  int st = jsonl_write(w, obj);
   cJSON_Delete(obj);
+  return st;
+}
+
+int jsonl_write(jsonl_writer *w, const cJSON *obj) {
+  if (!w || !obj) return BENCHY_ERR_INVALID;
+  char *text = cJSON_PrintUnformatted(obj);
   if (!text) return BENCHY_ERR_NOMEM;
   size_t n = strlen(text);
   text[n] = '\n'; /* replaces the terminator: one write per line */

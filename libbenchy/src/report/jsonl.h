@@ -19,6 +19,8 @@ BENCHY_INTERNAL int jsonl_open(jsonl_writer **out, const char *path, int resume,
                                size_t errlen);
 /* Writes one object as one line and flushes it; takes ownership of obj. */
 BENCHY_INTERNAL int jsonl_append(jsonl_writer *w, cJSON *obj);
+/* The same, leaving obj to the caller. */
+BENCHY_INTERNAL int jsonl_write(jsonl_writer *w, const cJSON *obj);
 BENCHY_INTERNAL void jsonl_close(jsonl_writer *w);
 
 /* Reads every complete line of path (a torn last line is ignored) and calls

@@ -669,6 +669,11 @@ static void hook_on_record(void *ud, int thread, uint64_t index, const benchy_re
   if (r->synthetic && rec->status == BENCHY_OK && rec->usage_prompt_tokens >= 0 &&
       rec->usage_prompt_tokens != it->input_tokens)
     s->input_mismatches++;
+  /* Cancelled requests are not results: a resumed run sends them again. */
+  int to_file = r->plan->jsonl && rec->status != BENCHY_ERR_CANCELLED;
+  int keep = atomic_fetch_add(&r->records_kept, 1) < r->plan->max_records;
+  if (!keep) atomic_fetch_add(&r->records_omitted, 1);
+  if (!keep && !to_file) return; /* no JSON built for nobody, on the loop's thread */
   cJSON *o = record_to_json(rec, r->t0, r->plan->raw);
   if (o) {
     cJSON_AddNumberToObject(o, "level", (double)r->lv->number);
@@ -679,23 +684,21 @@ static void hook_on_record(void *ud, int thread, uint64_t index, const benchy_re
     if (it->line) cJSON_AddNumberToObject(o, "dataset_line", (double)it->line);
     if (it->group >= 0) cJSON_AddNumberToObject(o, "prefix_group", (double)it->group);
   }
-  /* Cancelled requests are not results: a resumed run sends them again. */
-  if (o && r->plan->jsonl && rec->status != BENCHY_ERR_CANCELLED) {
-    cJSON *line = cJSON_Duplicate(o, 1);
-    if (line) {
-      cJSON_AddStringToObject(line, "type", "record");
-      jsonl_append(r->plan->jsonl, line);
-    }
+  if (!o) return;
+  if (to_file) {
+    /* The line is the record plus its type; written, then the type goes. */
+    cJSON_AddStringToObject(o, "type", "record");
+    jsonl_write(r->plan->jsonl, o);
+    cJSON_DeleteItemFromObjectCaseSensitive(o, "type");
   }
-  if (o && atomic_fetch_add(&r->records_kept, 1) >= r->plan->max_records) {
+  if (!keep) {
     cJSON_Delete(o);
-    o = NULL;
-    atomic_fetch_add(&r->records_omitted, 1);
+    return;
   }
   /* --raw: per-chunk timestamps went to --jsonl as the request completed;
    * the copy held for the result document does without them. */
-  if (o && r->plan->raw && r->plan->jsonl) cJSON_DeleteItemFromObjectCaseSensitive(o, "chunks_raw");
-  if (o && ts_keep_record(s, index, o) != 0) cJSON_Delete(o);
+  if (r->plan->raw && r->plan->jsonl) cJSON_DeleteItemFromObjectCaseSensitive(o, "chunks_raw");
+  if (ts_keep_record(s, index, o) != 0) cJSON_Delete(o);
 }
 
 static runner_config level_runner_config(const load_plan *p, const level_run *r, int64_t duration_ns) {
