@@ -721,7 +721,6 @@ int h1_transfer_start(h1_transfer *t, const char *path, const struct curl_slist 
   t->data_reads = t->kernel_reads = 0;
   t->last_rx_ns = 0;
   t->pending = CURLE_OK;
-  t->reused = 0;
   t->connects = 0;
   t->message[0] = '\0';
   t->t_start = benchy_now_ns();
@@ -740,7 +739,6 @@ int h1_transfer_start(h1_transfer *t, const char *path, const struct curl_slist 
     c->state = C_ACTIVE;
     c->t = t;
     t->conn = c;
-    t->reused = 1;
     arm_deadline(t);
     /* The socket is almost always writable: send now rather than after
      * another trip through epoll. A failure is reported from the loop. */

@@ -94,7 +94,6 @@ typedef struct h1_transfer {
   int64_t kernel_reads;   /* of those, dated by the kernel's timestamp */
   int64_t last_rx_ns;     /* arrival of the newest bytes read */
   CURLcode pending;       /* a failure found while starting, reported from the timer */
-  int reused;             /* on a connection that carried an earlier response */
   int connects;           /* connections opened for this start */
   int active;
   char message[CURL_ERROR_SIZE];

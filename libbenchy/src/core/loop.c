@@ -39,7 +39,6 @@ struct loop_timer {
 typedef struct socket_watch {
   struct event *ev;
   benchy_loop *loop;
-  curl_socket_t fd;
 } socket_watch;
 
 static void on_user_timers(evutil_socket_t fd, short what, void *arg);
@@ -140,7 +139,6 @@ static int curl_socket_cb(CURL *easy, curl_socket_t fd, int what, void *userp, v
     w = calloc(1, sizeof *w);
     if (!w) return -1;
     w->loop = loop;
-    w->fd = fd;
     w->ev = event_new(loop->base, fd, events, on_socket_ready, w);
     if (!w->ev) {
       free(w);

@@ -51,7 +51,6 @@ struct benchy_session {
   int64_t timeout_ms;
   int64_t connect_timeout_ms;
   h1_pool *h1;         /* NULL: streamed requests go through curl */
-  unsigned n_requests; /* attached to the session */
   benchy_request *requests;
   char error[256];
 };
@@ -66,7 +65,6 @@ struct benchy_request {
   int fresh;          /* h1: the next attempt must open a new connection */
   int64_t timeout_ms, connect_timeout_ms; /* as the session had them at creation */
   benchy_request *prev, *next; /* in the session's list */
-  benchy_endpoint endpoint;
   char *url;
   char *body;
   char *tag;
@@ -505,7 +503,6 @@ int benchy_request_new(benchy_request **out, benchy_session *s, benchy_endpoint 
   benchy_request *r = calloc(1, sizeof *r);
   if (!r) return BENCHY_ERR_NOMEM;
   r->session = s;
-  r->endpoint = endpoint;
   r->xfer.on_done = transfer_done;
   r->ops = &curl_ops;
   r->timeout_ms = s->timeout_ms;
@@ -545,7 +542,6 @@ int benchy_request_new(benchy_request **out, benchy_session *s, benchy_endpoint 
   r->next = s->requests;
   if (s->requests) s->requests->prev = r;
   s->requests = r;
-  s->n_requests++;
   *out = r;
   return BENCHY_OK;
 }
@@ -562,7 +558,6 @@ void benchy_request_free(benchy_request *r) {
   else
     s->requests = r->next;
   if (r->next) r->next->prev = r->prev;
-  s->n_requests--;
   if (r->xfer.easy) curl_easy_cleanup(r->xfer.easy);
   h1_transfer_cleanup(&r->h1);
   sse_parser_free(&r->sse);
@@ -638,7 +633,6 @@ int benchy_request_start(benchy_request *r, int64_t scheduled_ns) {
   if (r->in_flight) return BENCHY_ERR_STATE;
   benchy_loop *loop = r->session->loop;
   request_reset_attempt(r, 0);
-  r->rec.retries = 0;
   r->ops->set_fresh(r, 0);
   int64_t now = benchy_now_ns();
   r->rec.id = ++loop->next_request_id;
@@ -733,9 +727,8 @@ static void transfer_done(loop_transfer *t, CURLcode result) {
   long connects = r->ops->connects(r);
   if (connects > 0) loop->counters.connections += (uint64_t)connects;
   if (result != CURLE_OK && should_retry(r, result)) {
-    int retries = rec->retries + 1;
-    request_reset_attempt(r, 1);
-    rec->retries = retries;
+    request_reset_attempt(r, 1); /* keeps the schedule and the retry count */
+    rec->retries++;
     loop->counters.retries++;
     r->ops->set_fresh(r, 1);
     if (loop_add_transfer(loop, t) == BENCHY_OK) return;
