@@ -991,7 +991,7 @@ static void test_itl_per_chunk_and_per_token(void **state) {
   load_acc acc;
   assert_int_equal(load_acc_init(&acc, (int64_t)(900 * 1e6), 0), 0);
   load_sample s;
-  assert_int_equal(load_ingest(&acc, &r, 0, -1, &s), 0);
+  assert_int_equal(load_ingest(&acc, &r, -1, &s), 0);
   assert_int_equal(s.ttft_ns, 100000000);
   assert_int_equal(s.tpot_ns, 61000000 / 6);
   const double ps[] = {50, 100};
@@ -1031,7 +1031,7 @@ static void test_itl_per_chunk_and_per_token(void **state) {
   assert_int_equal(load_acc_init(&small, 0, 2), 0);
   for (size_t i = 0; i < r.n_chunk_events; i++) evs[i].tokens = i ? 1 : -1;
   r.output_tokens = 4;
-  load_ingest(&small, &r, 0, -1, &s);
+  load_ingest(&small, &r, -1, &s);
   assert_true(small.raw_overflow);
   assert_null(small.raw_chunk); /* nothing held for nothing */
   assert_null(small.raw_token);

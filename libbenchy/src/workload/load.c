@@ -120,7 +120,6 @@ typedef struct thread_state {
   kept_record *records; /* at most --max-records over all threads */
   size_t n, cap;
   int64_t input_mismatches;
-  int64_t failed;
 } thread_state;
 
 typedef struct level_run {
@@ -658,14 +657,11 @@ static void hook_on_record(void *ud, int thread, uint64_t index, const benchy_re
   level_run *r = ud;
   thread_state *s = &r->ts[thread];
   int failed = rec->status != BENCHY_OK && rec->status != BENCHY_ERR_CANCELLED;
-  if (failed) {
-    atomic_fetch_add(&r->failures, 1);
-    s->failed++;
-  }
+  if (failed) atomic_fetch_add(&r->failures, 1);
   if (r->warmup) return;
   const dataset_item *it = r->items[index % r->n_bodies];
   load_sample x;
-  load_ingest(&s->acc, rec, index, it->input_tokens, &x);
+  load_ingest(&s->acc, rec, it->input_tokens, &x);
   if (r->synthetic && rec->status == BENCHY_OK && rec->usage_prompt_tokens >= 0 &&
       rec->usage_prompt_tokens != it->input_tokens)
     s->input_mismatches++;

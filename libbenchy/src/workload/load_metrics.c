@@ -398,15 +398,13 @@ int load_chunk_tokens(const benchy_chunk_event *ev, size_t n, int64_t total, int
   return 1;
 }
 
-void load_sample_from_record(const benchy_record *r, uint64_t index, int64_t expected_input,
+void load_sample_from_record(const benchy_record *r, int64_t expected_input,
                              load_sample *s) {
   memset(s, 0, sizeof *s);
-  s->index = index;
   s->status = r->status;
   s->http_status = r->http_status;
   s->t_scheduled = r->t_scheduled;
   s->t_dispatched = r->t_dispatched;
-  s->t_first_token = r->t_first_token;
   s->t_done = r->t_done;
   s->ttft_ns = benchy_record_ttft_ns(r);
   s->ttfr_ns = benchy_record_ttfr_ns(r);
@@ -420,9 +418,9 @@ void load_sample_from_record(const benchy_record *r, uint64_t index, int64_t exp
   s->cached_tokens = r->usage_cached_tokens;
 }
 
-int load_ingest(load_acc *acc, const benchy_record *r, uint64_t index, int64_t expected_input,
+int load_ingest(load_acc *acc, const benchy_record *r, int64_t expected_input,
                 load_sample *out) {
-  load_sample_from_record(r, index, expected_input, out);
+  load_sample_from_record(r, expected_input, out);
   if (!acc) return 0;
   int rc = load_acc_add_sample(acc, out);
   if (r->status == BENCHY_ERR_CANCELLED) return rc;
@@ -436,7 +434,7 @@ int load_ingest(load_acc *acc, const benchy_record *r, uint64_t index, int64_t e
       b->failed++;
   }
   /* Failed requests are left out of every latency figure (and counted). */
-  if (r->status != BENCHY_OK || !r->chunk_events || !r->n_chunk_events) return 0;
+  if (r->status != BENCHY_OK || !r->chunk_events || !r->n_chunk_events) return rc;
   size_t n = r->n_chunk_events;
   if (n > acc->scratch_cap) {
     int64_t *grown = realloc(acc->scratch, n * sizeof *grown);

@@ -38,10 +38,9 @@
 /* What one request contributes to the per-request statistics. Times are
  * monotonic ns (0: did not happen); spans are ns, -1 when not defined. */
 typedef struct load_sample {
-  uint64_t index;
   int status;               /* benchy_status */
   int http_status;
-  int64_t t_scheduled, t_dispatched, t_first_token, t_done;
+  int64_t t_scheduled, t_dispatched, t_done;
   int64_t ttft_ns;          /* first token - dispatch */
   int64_t ttfr_ns;          /* first chunk of any kind - dispatch */
   int64_t tpot_ns;          /* (e2el - ttft) / (output_tokens - 1) */
@@ -161,10 +160,10 @@ BENCHY_INTERNAL int load_chunk_tokens(const benchy_chunk_event *ev, size_t n, in
  * needed for those: request them with BENCHY_KEEP_CHUNKS). expected_input: the dataset's
  * prompt length, used when the server reports no usage (-1 unknown).
  * Returns 0, or -1 out of memory (the sample is still filled). */
-BENCHY_INTERNAL int load_ingest(load_acc *acc, const benchy_record *r, uint64_t index,
+BENCHY_INTERNAL int load_ingest(load_acc *acc, const benchy_record *r,
                                 int64_t expected_input, load_sample *out);
 /* The sample alone (no accumulator). */
-BENCHY_INTERNAL void load_sample_from_record(const benchy_record *r, uint64_t index,
+BENCHY_INTERNAL void load_sample_from_record(const benchy_record *r,
                                              int64_t expected_input, load_sample *out);
 
 typedef struct load_agg_config {
