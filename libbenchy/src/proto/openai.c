@@ -687,3 +687,12 @@ void oai_error_from_body(const char *body, size_t len, benchy_buf *out) {
   raw_excerpt(body ? body : "", len, out);
   benchy_buf_terminate(out);
 }
+
+void oai_error_message(const char *body, char *out, size_t outlen) {
+  out[0] = 0;
+  if (!body || !body[0]) return;
+  benchy_buf msg = {0};
+  oai_error_from_body(body, strlen(body), &msg);
+  snprintf(out, outlen, "%s", msg.data ? msg.data : "");
+  benchy_buf_free(&msg);
+}

@@ -91,5 +91,7 @@ BENCHY_INTERNAL int oai_stream_feed(oai_stream *s, const char *data, size_t len,
  * into out ("type: message"); falls back to the first bytes of the body
  * when it is not JSON. */
 BENCHY_INTERNAL void oai_error_from_body(const char *body, size_t len, benchy_buf *out);
+/* The same into a fixed buffer, from a NUL-terminated body ("" for none). */
+BENCHY_INTERNAL void oai_error_message(const char *body, char *out, size_t outlen);
 
 #endif

@@ -108,7 +108,6 @@ typedef struct bench {
   char attempt[48];
   char fingerprint[1024];
   cJSON *server; /* what was learnt of the server */
-  cJSON *resumed_records; /* records reloaded for --resume */
   int fingerprint_mismatch;
 
   pthread_mutex_t mu;
@@ -154,14 +153,6 @@ static void redact_url(const char *url, char *out, size_t outlen) {
     snprintf(out, outlen, "%s", url);
 }
 
-static void server_message(const char *body, char *out, size_t outlen) {
-  out[0] = 0;
-  if (!body || !body[0]) return;
-  benchy_buf msg = {0};
-  oai_error_from_body(body, strlen(body), &msg);
-  snprintf(out, outlen, "%s", msg.data ? msg.data : "");
-  benchy_buf_free(&msg);
-}
 
 /* Root of base_url (scheme://host:port), for /health hints. */
 static void url_root(const char *url, char *out, size_t outlen) {
@@ -426,7 +417,7 @@ static int fetch_json(bench *b, const char *path, int *http, cJSON **doc, char *
   if (st == BENCHY_OK) {
     *doc = cJSON_Parse(body ? body : "");
   } else if (*http >= 400) {
-    server_message(body, msg, msglen);
+    oai_error_message(body, msg, msglen);
   } else {
     snprintf(msg, msglen, "%s", benchy_session_error(b->sess));
   }
@@ -445,7 +436,7 @@ static int check_models(bench *b, char *err, size_t errlen) {
     benchy_set_error(err, errlen, "cannot reach the server at %s (%s). Is it running? A server that is starting "
            "refuses connections or answers GET %s/health with 503 until its model is loaded: wait "
            "until /health answers 200, then run again.", b->shown_url, msg, root);
-    return st == BENCHY_OK ? BENCHY_ERR_CONNECT : st;
+    return st;
   }
   if (st != BENCHY_OK) {
     const char *hint = "";
@@ -791,7 +782,7 @@ static void compute_metrics(bench *b, const test_t *t, req_m *m, const benchy_re
     if (rec->timings.prompt_per_second > 0) m->srv_pp_tps = rec->timings.prompt_per_second;
     if (rec->timings.predicted_per_second > 0) m->srv_tg_tps = rec->timings.predicted_per_second;
   }
-  if (m->prompt_tokens >= 0) m->prompt_exact = m->prompt_tokens == pt->target;
+  if (m->prompt_tokens >= 0) m->prompt_exact = prompt_check_usage(pt, m->prompt_tokens);
   if (m->count_method == BENCHY_COUNT_USAGE || m->count_method == BENCHY_COUNT_SERVER_CHUNKS)
     m->output_exact = m->output_tokens == t->tg;
   m->early_stop = m->output_tokens >= 0 && m->output_tokens < t->tg;
@@ -898,11 +889,6 @@ static int alloc_ctx(run_ctx *rc, size_t n) {
   return rc->bodies && rc->prompts && rc->status && rc->ttfr_ms ? BENCHY_OK : BENCHY_ERR_NOMEM;
 }
 
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return x < y ? -1 : x > y;
-}
-
 /* Short requests (api: GET /v1/models; generation: one-token completions);
  * the median round trip is the network latency subtracted from prefill. */
 static int measure_latency(bench *b, char *err, size_t errlen) {
@@ -946,8 +932,9 @@ static int measure_latency(bench *b, char *err, size_t errlen) {
     free_bodies(&rc);
     if (st != BENCHY_OK) return st;
   }
-  qsort(v, n, sizeof v[0], cmp_double);
-  b->latency_ms = v[n / 2];
+  /* The median: one slow round trip must not move every est_ppt. */
+  static const double median = 50;
+  benchy_percentiles(v, n, &median, 1, &b->latency_ms);
   return BENCHY_OK;
 }
 
@@ -1619,8 +1606,6 @@ int benchy_bench_run(const benchy_options *opts, benchy_result **out, char *err,
   size_t total_runs = b.n_tests * (size_t)b.runs, done_runs = 0;
   for (size_t i = 0; i < b.n_tests && run_status == BENCHY_OK; i++) {
     test_t *t = &b.tests[i];
-    char pp_name[96], tg_name[96];
-    test_names(t, pp_name, tg_name, sizeof pp_name);
     for (int r = 0; r < b.runs && run_status == BENCHY_OK; r++, done_runs++) {
       if (t->runs[r].done) continue; /* --resume: already in the file */
       progress(&b, "bench: %zu/%zu  pp%lld tg%lld%s%.0lld (c%lld)  run %d/%d", done_runs + 1, total_runs,

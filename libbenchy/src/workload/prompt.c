@@ -181,14 +181,6 @@ static void note(prompt_gen *g, const char *fmt, ...) {
 }
 
 /* The server's error message from an error body, else the body's start. */
-static void server_message(const char *body, char *out, size_t outlen) {
-  out[0] = 0;
-  if (!body || !body[0]) return;
-  benchy_buf msg = {0};
-  oai_error_from_body(body, strlen(body), &msg);
-  snprintf(out, outlen, "%s", msg.data ? msg.data : "");
-  benchy_buf_free(&msg);
-}
 
 /* POSTs body to path; on HTTP 200 *doc is the parsed answer. Returns the
  * fetch status (HTTP errors included); err says what failed. */
@@ -210,7 +202,7 @@ static int post_json(prompt_gen *g, const char *path, cJSON *body, cJSON **doc, 
     }
   } else if (*http >= 400) {
     char msg[256];
-    server_message(answer, msg, sizeof msg);
+    oai_error_message(answer, msg, sizeof msg);
     benchy_set_error(err, errlen, "POST %s: HTTP %d: %s", path, *http, msg);
   } else {
     benchy_set_error(err, errlen, "%s", benchy_session_error(g->cfg.session));
@@ -812,7 +804,6 @@ int prompt_gen_split_known(const prompt_gen *g) {
   return g->cfg.api == BENCHY_ENDPOINT_COMPLETIONS ? g->method != PROMPT_METHOD_ESTIMATE
                                                    : g->method == PROMPT_METHOD_LLAMA && g->tail >= 0;
 }
-double prompt_gen_tokens_per_word(const prompt_gen *g) { return g->tpw; }
 const char *prompt_gen_notes(const prompt_gen *g) { return g->notes; }
 
 cJSON *prompt_gen_describe(const prompt_gen *g) {

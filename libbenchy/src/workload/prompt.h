@@ -101,7 +101,6 @@ BENCHY_INTERNAL int64_t prompt_gen_overhead(const prompt_gen *g, int with_system
 /* Template tokens after the user text (the assistant header); -1 unknown. */
 BENCHY_INTERNAL int64_t prompt_gen_tail(const prompt_gen *g);
 BENCHY_INTERNAL int prompt_gen_split_known(const prompt_gen *g);
-BENCHY_INTERNAL double prompt_gen_tokens_per_word(const prompt_gen *g);
 /* Why better methods were not used, for people ("" when the best was). */
 BENCHY_INTERNAL const char *prompt_gen_notes(const prompt_gen *g);
 /* {"method", "verifies", "overhead_user", "overhead_system", "tail",
