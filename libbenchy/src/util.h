@@ -38,12 +38,15 @@ BENCHY_INTERNAL int benchy_buf_terminate(benchy_buf *b);
 static inline void benchy_buf_clear(benchy_buf *b) { b->len = 0; }
 BENCHY_INTERNAL void benchy_buf_free(benchy_buf *b);
 
-/* splitmix64: seeded, fast, good enough for jitter and arrivals. */
-static inline uint64_t benchy_rand_next(uint64_t *state) {
-  uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
+/* splitmix64's finaliser: a well-mixed 64-bit hash of x. */
+static inline uint64_t benchy_mix64(uint64_t z) {
   z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
   z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
   return z ^ (z >> 31);
+}
+/* splitmix64: seeded, fast, good enough for jitter and arrivals. */
+static inline uint64_t benchy_rand_next(uint64_t *state) {
+  return benchy_mix64(*state += 0x9E3779B97F4A7C15ull);
 }
 /* Uniform in [0, 1). */
 static inline double benchy_rand_unit(uint64_t *state) {

@@ -151,11 +151,7 @@ void sim_out_stamp(sim_t *s, sim_out *o, int64_t sched_ns, int64_t tokens) {
 /* ---- pieces of generated text ---- */
 
 static inline uint32_t word_at(const sim_stream *st, int64_t tok) {
-  uint64_t z = st->word_seed + (uint64_t)tok * 0x9E3779B97F4A7C15ull;
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  z ^= z >> 31;
-  return (uint32_t)(z % SIM_WORD_COUNT);
+  return (uint32_t)(benchy_mix64(st->word_seed + (uint64_t)tok * 0x9E3779B97F4A7C15ull) % SIM_WORD_COUNT);
 }
 
 static void out_words(sim_out *o, const sim_stream *st, int64_t from, int64_t to) {

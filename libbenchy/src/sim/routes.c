@@ -70,10 +70,7 @@ static void acc_add(tok_acc *a, int64_t id) {
   if (!a->hash) return;
   /* A running hash of the whole prefix: block k's key covers tokens
    * [0, 16k), so equal keys mean equal prefixes (up to 64-bit collisions). */
-  uint64_t z = a->h + (uint64_t)id * 0x9E3779B97F4A7C15ull + 0x632BE59BD9B4E019ull;
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  a->h = z ^ (z >> 31);
+  a->h = benchy_mix64(a->h + (uint64_t)id * 0x9E3779B97F4A7C15ull + 0x632BE59BD9B4E019ull);
   if (a->count % SIM_CACHE_BLOCK) return;
   if (a->n == a->cap) {
     size_t cap = a->cap ? a->cap * 2 : 64;
@@ -353,7 +350,6 @@ static void handle_models(sim_conn *c) {
   benchy_buf_free(&b);
 }
 
-static const char *const flavour_names[] = {"llama", "vllm", "sglang"};
 
 static void handle_props(sim_conn *c) {
   sim_t *s = c->sim;
@@ -370,7 +366,7 @@ static void handle_props(sim_conn *c) {
                           "\",\"build_info\":\"benchy-sim %s (flavour %s)\",\"chat_template\":\"chatml "
                           "(benchy-sim: <|im_start|>role\\ncontent<|im_end|>\\n; see docs/simulator.md)\","
                           "\"bos_token\":\"\",\"eos_token\":\"<|im_end|>\"}",
-                          BENCHY_VERSION_STRING, flavour_names[s->cfg.flavour]);
+                          BENCHY_VERSION_STRING, sim_flavour_names[s->cfg.flavour]);
   if (rc) respond_oom(c);
   else respond_buf(c, 200, &b);
   benchy_buf_free(&b);

@@ -21,7 +21,7 @@
 const char *const sim_fault_names[SIM_F_COUNT] = {"429",         "500",   "disconnect",  "malformed",
                                                   "error_chunk", "stall", "slow_headers"};
 
-static const char *const flavour_names[] = {"llama", "vllm", "sglang"};
+const char *const sim_flavour_names[3] = {"llama", "vllm", "sglang"};
 
 static int parse_tpc(sim_config *cfg, const char *text, char *err, size_t errlen) {
   long long lo, hi;
@@ -81,7 +81,7 @@ static int config_from_options(sim_config *cfg, const benchy_options *o, char *e
   const char *fl = benchy_options_str(o, "flavour");
   cfg->flavour = SIM_FLAVOUR_LLAMA;
   for (int i = 0; fl && i < 3; i++)
-    if (!strcmp(fl, flavour_names[i])) cfg->flavour = i;
+    if (!strcmp(fl, sim_flavour_names[i])) cfg->flavour = i;
   const char *cas = benchy_options_str(o, "close-after-stream");
   if (!cas) cas = "auto";
   snprintf(cfg->close_text, sizeof cfg->close_text, "%s", cas);
@@ -281,7 +281,7 @@ int sim_write_stats_json(sim_t *s, benchy_buf *b) {
       "\"fault_slow_headers\":%.9g,\"slow_headers_ms\":%.9g,\"close_after_stream\":\"%s\"}}",
       s->port, (unsigned long long)c->seed, c->prefill_tps, c->decode_tps, c->overhead_ms,
       (long long)c->slots, c->batch_slowdown, c->jitter, c->tpc_text, (long long)c->reasoning_tokens,
-      flavour_names[c->flavour], (long long)c->ctx_size, (long long)c->max_tokens,
+      sim_flavour_names[c->flavour], (long long)c->ctx_size, (long long)c->max_tokens,
       c->prefix_cache ? "true" : "false", c->stamp ? "true" : "false", c->fault_p[SIM_F_429],
       c->fault_p[SIM_F_500], c->fault_p[SIM_F_DISCONNECT], c->fault_p[SIM_F_MALFORMED],
       c->fault_p[SIM_F_ERROR_CHUNK], c->fault_p[SIM_F_STALL], c->stall_ms, c->fault_p[SIM_F_SLOW_HEADERS],
@@ -341,7 +341,7 @@ int benchy_sim_run(const benchy_options *opts) {
     return rc;
   }
   fprintf(stderr, "benchy sim listening on %s (model %s, flavour %s, %lld slots)\n", sim->base_url,
-          sim->cfg.model, flavour_names[sim->cfg.flavour], (long long)sim->cfg.slots);
+          sim->cfg.model, sim_flavour_names[sim->cfg.flavour], (long long)sim->cfg.slots);
   int sig = 0;
   while (sigwait(&set, &sig) != 0) {
   }

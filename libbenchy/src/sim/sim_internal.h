@@ -35,6 +35,7 @@ enum {
   SIM_F_COUNT
 };
 BENCHY_INTERNAL extern const char *const sim_fault_names[SIM_F_COUNT];
+BENCHY_INTERNAL extern const char *const sim_flavour_names[3]; /* by SIM_FLAVOUR_* */
 
 typedef struct sim_config {
   char host[256];
