@@ -25,6 +25,7 @@
 #include <curl/curl.h>
 
 #include "benchy/benchy.h"
+#include "sim/sim_internal.h"
 #include "sim/tokenizer.h"
 #include "testutil.h"
 #include "util.h"
@@ -1200,6 +1201,21 @@ static void test_bad_content_length(void **state) {
   benchy_sim_stop(sim);
 }
 
+/* A full cache evicts a prefix's last blocks first: what stays is still a
+ * usable prefix. */
+static void test_prefix_cache_evicts_tails(void **state) {
+  (void)state;
+  sim_cache c;
+  sim_cache_init(&c, 4);
+  const uint64_t a[] = {101, 102, 103}, b[] = {201, 202};
+  sim_cache_insert(&c, a, 3);
+  assert_int_equal(sim_cache_lookup(&c, a, 3), 3);
+  sim_cache_insert(&c, b, 2); /* five blocks in four: one of a's goes */
+  assert_int_equal(sim_cache_lookup(&c, b, 2), 2);
+  assert_int_equal(sim_cache_lookup(&c, a, 3), 2); /* its head survives */
+  sim_cache_free(&c);
+}
+
 static void test_start_errors(void **state) {
   (void)state;
   benchy_options *o = NULL;
@@ -1249,6 +1265,7 @@ int main(void) {
       cmocka_unit_test(test_http_details),
       cmocka_unit_test(test_reuse_port),
       cmocka_unit_test(test_bad_content_length),
+      cmocka_unit_test(test_prefix_cache_evicts_tails),
       cmocka_unit_test(test_start_errors),
   };
   int rc = cmocka_run_group_tests(tests, NULL, NULL);

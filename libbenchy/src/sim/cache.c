@@ -97,23 +97,25 @@ static int grow(sim_cache *c) {
   return 0;
 }
 
+/* Blocks are touched and inserted last to first, so that a prompt's first
+ * block is its most recently used: eviction takes a prefix's tail before
+ * its head (as vLLM frees a finished request's blocks), and a lookup, which
+ * stops at the first miss, never finds a prefix cut off at the front while
+ * its deeper blocks still hold space. */
 size_t sim_cache_lookup(sim_cache *c, const uint64_t *blocks, size_t n) {
   size_t hits = 0;
-  c->lookups++;
   if (!c->table) return 0;
-  for (; hits < n; hits++) {
-    size_t slot = find_slot(c, blocks[hits]);
-    uint32_t node = c->table[slot];
-    if (node == NIL) break;
+  while (hits < n && c->table[find_slot(c, blocks[hits])] != NIL) hits++;
+  for (size_t i = hits; i-- > 0;) {
+    uint32_t node = c->table[find_slot(c, blocks[i])];
     unlink_node(c, node);
     push_front(c, node);
   }
-  c->hit_blocks += hits;
   return hits;
 }
 
 void sim_cache_insert(sim_cache *c, const uint64_t *blocks, size_t n) {
-  for (size_t i = 0; i < n; i++) {
+  for (size_t i = n; i-- > 0;) {
     uint64_t key = blocks[i];
     if (c->table) {
       size_t slot = find_slot(c, key);

@@ -66,7 +66,6 @@ typedef struct sim_cache {
   size_t table_mask;
   size_t count, cap, max;
   uint32_t head, tail; /* most / least recently used */
-  uint64_t lookups, hit_blocks;
 } sim_cache;
 
 BENCHY_INTERNAL void sim_cache_init(sim_cache *c, size_t max_blocks);
