@@ -375,6 +375,9 @@ static void test_errors(void **state) {
                     "{\"model\":\"gpt-4\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}"),
                404, "model_not_found", "'sim'");
   assert_error(post(sim, "/detokenize", "{\"tokens\":[0]}"), 400, "invalid_request_error", "tokens[0]");
+  /* Numbers past int64's range are refused, not converted (UBSan checks). */
+  assert_error(post(sim, "/detokenize", "{\"tokens\":[1e300]}"), 400, "invalid_request_error", "tokens[0]");
+  assert_error(post(sim, "/v1/completions", "{\"prompt\":[5,1e300]}"), 400, "invalid_request_error", "prompt");
 
   /* Context overflow: the shape llama-server answers with. */
   resp *r = post(sim, "/v1/chat/completions",

@@ -211,7 +211,8 @@ static int prompt_tokens(sim_conn *c, const cJSON *req, int api, tok_acc *acc) {
   if (cJSON_IsArray(prompt)) { /* token ids, taken as they are */
     const cJSON *t;
     cJSON_ArrayForEach(t, prompt) {
-      if (!cJSON_IsNumber(t)) goto bad;
+      /* Out of int64's range the conversion would be undefined. */
+      if (!cJSON_IsNumber(t) || !(fabs(t->valuedouble) < 0x1p62)) goto bad;
       acc_add(acc, (int64_t)t->valuedouble);
     }
     return 0;
@@ -458,7 +459,7 @@ static void handle_detokenize(sim_conn *c, const sim_request *r) {
   const cJSON *t;
   int i = 0;
   cJSON_ArrayForEach(t, tokens) {
-    int rc = cJSON_IsNumber(t) && t->valuedouble == floor(t->valuedouble)
+    int rc = cJSON_IsNumber(t) && t->valuedouble == floor(t->valuedouble) && fabs(t->valuedouble) < 0x1p62
                  ? sim_detokenize_one((int64_t)t->valuedouble, &text)
                  : -1;
     if (rc == -1) {
