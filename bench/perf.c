@@ -326,7 +326,11 @@ static run_ctx *ctx_new(int threads) {
 static per_request *reqs_alloc(uint64_t n) {
   void *p = mmap(NULL, n * sizeof(per_request), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
                  -1, 0);
-  return p == MAP_FAILED ? NULL : p;
+  if (p == MAP_FAILED) {
+    perror("benchy-perf: mmap of the per-request table");
+    exit(1); /* a harness with no table measures nothing */
+  }
+  return p;
 }
 
 static void ctx_free(run_ctx *c, int threads) {
@@ -401,6 +405,10 @@ static int run_streams(const perf_config *cfg, long streams, double tps, int por
 
 static int run_poisson(const perf_config *cfg, int port, run_result *out) {
   memset(out, 0, sizeof *out);
+  if (cfg->rate * cfg->seconds < 2) {
+    fprintf(stderr, "poisson: --rate x --seconds must give at least 2 requests\n");
+    return BENCHY_ERR_INVALID;
+  }
   sim_group sims;
   start_sims(cfg, port, 1e6, 4096, &sims);
   run_ctx *c = ctx_new(cfg->threads);

@@ -260,7 +260,6 @@ static void handle_completion(sim_conn *c, const sim_request *r, int api) {
   }
   st->sim = s;
   st->conn = c;
-  st->index = index;
   st->api = api;
   st->t0 = t0;
   st->created = (int64_t)time(NULL);

@@ -147,7 +147,6 @@ struct sim_stream {
   int slot_held, decoding;
 
   /* Request. */
-  uint64_t index; /* completion request number, in arrival order */
   int api, streaming, include_usage, use_cache, vllm_role_sent;
   int64_t n;        /* completion tokens to produce */
   int64_t n_reason; /* of which reasoning (chat) */
