@@ -558,7 +558,7 @@ int main(int argc, char **argv) {
   }
   if (all || !strcmp(cfg.mode, "poisson")) {
     run_result r;
-    run_poisson(&cfg, port++, &r);
+    if (run_poisson(&cfg, port++, &r) == BENCHY_ERR_INVALID) return 2;
     printf("\n| mode | nominal req/s | scheduled req/s | achieved req/s | error %% | dispatch lag p50 µs | p99 µs | max µs | failed |\n");
     printf("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     printf("| poisson | %.0f | %.1f | %.1f | %.3f | %.0f | %.0f | %.0f | %llu |\n", cfg.rate, r.offered, r.achieved_rate,
