@@ -86,6 +86,7 @@ struct benchy_request {
   benchy_tool_call *tool_calls;
   uint32_t last_read_seq;
   int64_t rx_ns;          /* when the bytes being decoded were handed over */
+  int64_t t_attempt;      /* this attempt handed to the transport (a retry's own) */
   int malformed;          /* a chunk could not be decoded */
   int in_flight;
   char curl_error[CURL_ERROR_SIZE];
@@ -356,7 +357,7 @@ static int64_t curl_sent_at(benchy_request *r) {
   curl_off_t pretransfer_us = 0;
   if (curl_easy_getinfo(r->xfer.easy, CURLINFO_PRETRANSFER_TIME_T, &pretransfer_us) == CURLE_OK &&
       pretransfer_us > 0)
-    return r->rec.t_dispatched + (int64_t)pretransfer_us * 1000;
+    return r->t_attempt + (int64_t)pretransfer_us * 1000; /* curl times each attempt */
   return 0;
 }
 
@@ -639,7 +640,7 @@ int benchy_request_start(benchy_request *r, int64_t scheduled_ns) {
   /* The session's list as it is now (it may have changed since creation). */
   if (r->xfer.easy) curl_easy_setopt(r->xfer.easy, CURLOPT_HTTPHEADER, r->session->headers);
   r->rec.t_scheduled = scheduled_ns ? scheduled_ns : now;
-  r->rec.t_dispatched = now;
+  r->rec.t_dispatched = r->t_attempt = now;
   int st = loop_add_transfer(loop, &r->xfer);
   if (st != BENCHY_OK) return st;
   r->in_flight = 1;
@@ -731,6 +732,7 @@ static void transfer_done(loop_transfer *t, CURLcode result) {
     rec->retries++;
     loop->counters.retries++;
     r->ops->set_fresh(r, 1);
+    r->t_attempt = benchy_now_ns();
     if (loop_add_transfer(loop, t) == BENCHY_OK) return;
   }
   r->in_flight = 0;
