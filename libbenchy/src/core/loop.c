@@ -78,7 +78,9 @@ static int attach_transfer(benchy_loop *loop, loop_transfer *t) {
   return curl_multi_add_handle(loop->multi, t->easy) == CURLM_OK ? BENCHY_OK : BENCHY_ERR_NOMEM;
 }
 
-static void flush_pending(benchy_loop *loop) {
+/* Returns whether a curl handle was among those attached. */
+static int flush_pending(benchy_loop *loop) {
+  int curl_added = 0;
   while (loop->pending_head) {
     loop_transfer *t = loop->pending_head;
     loop->pending_head = t->next_pending;
@@ -91,7 +93,9 @@ static void flush_pending(benchy_loop *loop) {
       continue;
     }
     t->attached = 1;
+    curl_added |= t->attach == NULL;
   }
+  return curl_added;
 }
 
 static void on_socket_ready(evutil_socket_t fd, short what, void *arg) {
@@ -109,9 +113,9 @@ static void on_curl_timer(evutil_socket_t fd, short what, void *arg) {
 
 static void on_kick(evutil_socket_t fd, short what, void *arg) {
   benchy_loop *loop = arg;
-  flush_pending(loop);
-  /* A newly added handle wants its first action now. */
-  socket_action(loop, CURL_SOCKET_TIMEOUT, 0);
+  /* A newly added curl handle wants its first action now (h1 transfers
+   * started themselves when attached). */
+  if (flush_pending(loop)) socket_action(loop, CURL_SOCKET_TIMEOUT, 0);
 }
 
 static void on_wake(evutil_socket_t fd, short what, void *arg) {
