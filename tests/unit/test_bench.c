@@ -321,6 +321,25 @@ static void test_short_prompt_flagged(void **state) {
 
 /* ---- output formats ---- */
 
+/* A long model id (vLLM serves paths) is shown whole, in both tables. */
+static void test_long_model_name_not_cut(void **state) {
+  benchy_sim *sim = test_sim_start("prefill-tps", "20000", "decode-tps", "1000", NULL);
+  char name[200];
+  memset(name, 'm', 150);
+  memcpy(name, "/models/", 8);
+  name[150] = '\0';
+  benchy_result *res = run_bench(base_of(sim), BENCHY_OK, NULL, 0, "pp", "64", "tg", "4", "runs", "1",
+                                 "served-model-name", name, NULL);
+  char *md = render(res, "md");
+  int rows_with_name = 0;
+  for (const char *p = md; (p = strstr(p, name)); p += strlen(name)) rows_with_name++;
+  /* pp and tg rows of the main table and of the server-timings table. */
+  assert_int_equal(rows_with_name, 4);
+  free(md);
+  benchy_result_free(res);
+  benchy_sim_stop(sim);
+}
+
 static void test_markdown_and_csv(void **state) {
   benchy_sim *sim = test_sim_start("prefill-tps", "20000", "decode-tps", "1000", NULL);
   benchy_result *res = run_bench(base_of(sim), BENCHY_OK, NULL, 0, "pp", "512", "tg", "32", "depth",
@@ -846,6 +865,7 @@ int main(void) {
       cmocka_unit_test(test_completions_api),
       cmocka_unit_test(test_short_prompt_flagged),
       cmocka_unit_test(test_markdown_and_csv),
+      cmocka_unit_test(test_long_model_name_not_cut),
       cmocka_unit_test(test_flags_identity_and_secrets),
       cmocka_unit_test(test_flags_stats_and_latency),
       cmocka_unit_test(test_flags_aliases),

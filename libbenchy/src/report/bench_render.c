@@ -80,16 +80,20 @@ static void put_rule(FILE *f, const size_t *w, int n) {
   fputs("|\n", f);
 }
 
-static void put_row(FILE *f, char cells[NCOLS][96], const size_t *w) {
-  const char *p[NCOLS];
-  for (int c = 0; c < NCOLS; c++) p[c] = cells[c];
-  put_cells(f, p, w, NCOLS);
-}
+/* A table row: model and test as they are (a vLLM model id can be a long
+ * path, never cut), the statistics formatted into cells of their own. */
+typedef struct row_cells {
+  const char *text[NCOLS];
+  char stat[NCOLS][64];
+} row_cells;
 
-static void fill_cells(const cJSON *row, char cells[NCOLS][96]) {
-  snprintf(cells[0], 96, "%s", str_of(row, "model"));
-  snprintf(cells[1], 96, "%s", str_of(row, "test"));
-  for (int c = 2; c < NCOLS; c++) stat_cell(row, fields[c], cells[c], 96);
+static void fill_cells(const cJSON *row, row_cells *rc) {
+  rc->text[0] = str_of(row, "model");
+  rc->text[1] = str_of(row, "test");
+  for (int c = 2; c < NCOLS; c++) {
+    stat_cell(row, fields[c], rc->stat[c], sizeof rc->stat[c]);
+    rc->text[c] = rc->stat[c];
+  }
 }
 
 static void md_notes(const cJSON *doc, FILE *f) {
@@ -150,7 +154,7 @@ static void md_server_table(const cJSON *doc, FILE *f) {
   size_t w[4];
   for (int c = 0; c < 4; c++) w[c] = width(h[c]);
   cJSON_ArrayForEach(row, aggs) {
-    char a[96], s[96];
+    char a[64], s[64];
     stat_cell(row, "t_s_req", a, sizeof a);
     stat_cell(row, "server_t_s", s, sizeof s);
     size_t cw[4] = {width(str_of(row, "model")), width(str_of(row, "test")), width(a), width(s)};
@@ -161,12 +165,10 @@ static void md_server_table(const cJSON *doc, FILE *f) {
   put_cells(f, h, w, 4);
   put_rule(f, w, 4);
   cJSON_ArrayForEach(row, aggs) {
-    char cells[4][96];
-    snprintf(cells[0], 96, "%s", str_of(row, "model"));
-    snprintf(cells[1], 96, "%s", str_of(row, "test"));
-    stat_cell(row, "t_s_req", cells[2], 96);
-    stat_cell(row, "server_t_s", cells[3], 96);
-    const char *p[4] = {cells[0], cells[1], cells[2], cells[3]};
+    char ours[64], server[64];
+    stat_cell(row, "t_s_req", ours, sizeof ours);
+    stat_cell(row, "server_t_s", server, sizeof server);
+    const char *p[4] = {str_of(row, "model"), str_of(row, "test"), ours, server};
     put_cells(f, p, w, 4);
   }
 }
@@ -177,19 +179,17 @@ int bench_render_md(const cJSON *doc, FILE *f) {
   for (int c = 0; c < NCOLS; c++) w[c] = width(headers[c]);
   const cJSON *row;
   cJSON_ArrayForEach(row, aggs) {
-    char cells[NCOLS][96];
-    fill_cells(row, cells);
+    row_cells rc;
+    fill_cells(row, &rc);
     for (int c = 0; c < NCOLS; c++)
-      if (width(cells[c]) > w[c]) w[c] = width(cells[c]);
+      if (width(rc.text[c]) > w[c]) w[c] = width(rc.text[c]);
   }
-  char head[NCOLS][96];
-  for (int c = 0; c < NCOLS; c++) snprintf(head[c], 96, "%s", headers[c]);
-  put_row(f, head, w);
+  put_cells(f, headers, w, NCOLS);
   put_rule(f, w, NCOLS);
   cJSON_ArrayForEach(row, aggs) {
-    char cells[NCOLS][96];
-    fill_cells(row, cells);
-    put_row(f, cells, w);
+    row_cells rc;
+    fill_cells(row, &rc);
+    put_cells(f, rc.text, w, NCOLS);
   }
   md_notes(doc, f);
   md_server_table(doc, f);
