@@ -416,6 +416,14 @@ static void test_max_records_bounds_memory(void **state) {
   assert_int_equal((int)num(level_of(&o, 0), "completed"), 10);
   assert_int_equal(count_lines(path, "record"), 10);
   load_out_free(&o);
+  /* Restored from the file, the level holds no more than a fresh one. */
+  const char *resume[] = {"concurrency", "2", "num-prompts", "10", "max-records", "3", "jsonl", path,
+                          "resume", "true", NULL};
+  o = run_load(sim, resume);
+  if (o.status != BENCHY_OK) fail_msg("resume: %s", o.err);
+  assert_true(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(level_of(&o, 0), "restored_from_jsonl")));
+  assert_int_equal(cJSON_GetArraySize(records_of(&o)), 3);
+  load_out_free(&o);
   benchy_sim_stop(sim);
 }
 

@@ -954,6 +954,7 @@ static int run_level(load_plan *p, const load_level *lv, cJSON *level_obj, cJSON
 
 typedef struct resume_level {
   int done;
+  int64_t n_records;
   cJSON *aggregates;
   cJSON *records; /* array */
 } resume_level;
@@ -963,6 +964,7 @@ typedef struct resume_state {
   resume_level *levels;
   size_t n_levels;
   int bad_level; /* a line named a level this run does not have */
+  int64_t max_records; /* held per level, as a fresh level holds them */
 } resume_state;
 
 static void resume_free(resume_state *rs) {
@@ -1001,14 +1003,19 @@ static void resume_line(void *ud, const cJSON *obj) {
     /* A level begun again: what an earlier attempt wrote is void. */
     cJSON_Delete(lv->records);
     lv->records = cJSON_CreateArray();
+    lv->n_records = 0;
     cJSON_Delete(lv->aggregates);
     lv->aggregates = NULL;
     lv->done = 0;
   } else if (!strcmp(t, "record")) {
+    /* Held like a fresh level's: at most --max-records, without the
+     * per-chunk rows (they stay in the file). */
+    if (lv->n_records++ >= rs->max_records) return;
     if (!lv->records) lv->records = cJSON_CreateArray();
     cJSON *dup = cJSON_Duplicate(obj, 1);
     if (dup && lv->records) {
       cJSON_DeleteItemFromObjectCaseSensitive(dup, "type");
+      cJSON_DeleteItemFromObjectCaseSensitive(dup, "chunks_raw");
       cJSON_AddItemToArray(lv->records, dup);
     } else {
       cJSON_Delete(dup);
@@ -1050,6 +1057,7 @@ static int open_jsonl(load_plan *p, const cJSON *config, resume_state *rs, char 
   int have = 0;
   if (p->resume) {
     rs->n_levels = p->n_levels;
+    rs->max_records = p->max_records;
     rs->levels = calloc(p->n_levels, sizeof *rs->levels);
     if (!rs->levels) return BENCHY_ERR_NOMEM;
     char rerr[256] = "";
