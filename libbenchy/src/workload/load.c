@@ -140,6 +140,7 @@ typedef struct level_run {
   int synthetic;
   atomic_llong records_kept;    /* in memory for the result document */
   atomic_llong records_omitted; /* past LOAD_RECORDS_IN_MEMORY: in --jsonl only */
+  atomic_llong jsonl_errors;    /* record lines that could not be written */
 } level_run;
 
 /* A long --duration run must not grow without bound: per-request JSON
@@ -684,7 +685,7 @@ static void hook_on_record(void *ud, int thread, uint64_t index, const benchy_re
   if (to_file) {
     /* The line is the record plus its type; written, then the type goes. */
     cJSON_AddStringToObject(o, "type", "record");
-    jsonl_write(r->plan->jsonl, o);
+    if (jsonl_write(r->plan->jsonl, o) != BENCHY_OK) atomic_fetch_add(&r->jsonl_errors, 1);
     cJSON_DeleteItemFromObjectCaseSensitive(o, "type");
   }
   if (!keep) {
@@ -933,7 +934,15 @@ static int run_level(load_plan *p, const load_level *lv, cJSON *level_obj, cJSON
            lv->label, comp ? comp->valuedouble : 0, fail ? fail->valuedouble : 0,
            stopped && strcmp(stopped, "duration") ? ", stopped by " : "",
            stopped && strcmp(stopped, "duration") ? stopped : "");
-  if (p->jsonl && run_st == BENCHY_OK && st == BENCHY_OK) {
+  int64_t jsonl_errors = atomic_load(&r.jsonl_errors);
+  if (p->jsonl) cJSON_AddNumberToObject(level_obj, "jsonl_write_errors", (double)jsonl_errors);
+  if (jsonl_errors)
+    progress(p, "level %zu/%zu (%s): %lld records could not be written to %s (disk full?); the level "
+             "is not marked complete there, so --resume runs it again", lv->number + 1, p->n_levels,
+             lv->label, (long long)jsonl_errors, p->jsonl_path);
+  /* A level whose records did not all reach the file must not be restored
+   * from it as complete. */
+  if (p->jsonl && run_st == BENCHY_OK && st == BENCHY_OK && !jsonl_errors) {
     cJSON *line = cJSON_CreateObject();
     cJSON *agg = cJSON_Duplicate(level_obj, 1);
     if (line && agg) {
