@@ -118,13 +118,9 @@ static void assert_range(double v, double lo, double hi, const char *what) {
   if (!(v >= lo && v <= hi)) fail_msg("%s = %.4f, want [%.4f, %.4f]", what, v, lo, hi);
 }
 
-/* Under valgrind (or BENCHY_TEST_SLOW=1) everything runs many times slower:
- * the timing bounds widen, the exact counts do not. */
-static double slack(void) {
-  const char *pre = getenv("LD_PRELOAD");
-  if (getenv("BENCHY_TEST_SLOW") || (pre && strstr(pre, "vgpreload"))) return 5.0;
-  return 1.0;
-}
+/* Under valgrind everything runs many times slower: the timing bounds
+ * widen, the exact counts do not. */
+static double slack(void) { return test_timing_unreliable() ? 5.0 : 1.0; }
 
 /* A latency: the model's value is the floor; time only ever adds. */
 static void assert_latency(double v, double lo, double hi, const char *what) {
@@ -285,7 +281,9 @@ static void test_coordinated_omission_visible(void **state) {
     }
   }
   assert_range(send_last / send_first, 0.8 / slack(), 1.25 * slack(), "from-send E2EL, last vs first requests");
-  assert_range(send_max / send_min, 1.0, 1.6 * slack(), "from-send E2EL spread");
+  /* Max over min of 30 requests: one stall of the shared VM (tens of ms on
+   * ~55 ms requests) must not fail it; queueing would give 20x. */
+  assert_range(send_max / send_min, 1.0, 3.0 * slack(), "from-send E2EL spread");
   assert_true(sched_last - sched_first > 600); /* ~25 x 38 ms = 950 ms */
   const cJSON *lv = level_of(&o, 0);
   assert_true(num(lv, "p99_e2el_from_schedule_ms") > 5 * num(lv, "p99_e2el_ms"));
@@ -829,7 +827,7 @@ static void test_percentiles_hand_computed(void **state) {
   assert_true(fabs(num(o, "median_ttft_ms") - 30) < 1e-9);
   assert_true(fabs(num(o, "p90_ttft_ms") - 46) < 1e-9);
   assert_true(fabs(num(o, "p99_ttft_ms") - 49.6) < 1e-9);
-  assert_true(fabs(num(o, "std_ttft_ms") - 15.811388300841896) < 1e-9);
+  assert_true(fabs(num(o, "std_ttft_ms") - sqrt(1000.0 / 4)) < 1e-9); /* sum of squares 1000, n-1 = 4 */
   assert_true(fabs(num(o, "min_ttft_ms") - 10) < 1e-9);
   assert_true(fabs(num(o, "max_ttft_ms") - 50) < 1e-9);
   assert_int_equal((int)num(o, "completed"), 5);
@@ -846,7 +844,7 @@ static void test_percentiles_hand_computed(void **state) {
   cfg.ddof = 0;
   o = cJSON_CreateObject();
   aggregate_samples(s, 6, 0, &cfg, o);
-  assert_true(fabs(num(o, "std_ttft_ms") - 14.142135623730951) < 1e-9);
+  assert_true(fabs(num(o, "std_ttft_ms") - sqrt(1000.0 / 5)) < 1e-9);
   cJSON_Delete(o);
 
   char key[64];
