@@ -56,6 +56,22 @@ def test_bench_against_sim_prints_the_table(sim_factory):
     assert any(t.startswith("tg16") for t in tests)
 
 
+def test_argument_forms(sim_factory, tmp_path):
+    """Lists as separate words or with commas, --name=value, and a repeated
+    list option taking several words: all reach the run as typed."""
+    sim = sim_factory("--decode-tps", "1000")
+    out = tmp_path / "r.json"
+    r = run_cli("bench", f"--base-url={sim.base_url}", "--model", "sim", "--pp", "64", "128",
+                "--tg=4,8", "--runs", "1", "--header", "X-A: 1", "X-B: 2", "--save-result", out,
+                "--quiet")
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(out.read_text())
+    tests = {row["test"] for row in doc["aggregates"]}
+    assert {"pp64", "pp128", "tg4", "tg8"} <= {t.split(" ")[0] for t in tests}, tests
+    config = json.dumps(doc["config"])
+    assert "X-A" in config and "X-B" in config
+
+
 def test_api_key_never_written(sim_factory, tmp_path):
     sim = sim_factory("--decode-tps", "1000")
     out = tmp_path / "r.json"
