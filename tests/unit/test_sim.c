@@ -341,7 +341,7 @@ static void test_small_endpoints(void **state) {
   benchy_sim_get_stats(sim, &st);
   assert_int_equal(st.requests, 4);
   assert_int_equal(st.streams, 0);
-  benchy_sim_stop(sim);
+  test_sim_stop(sim);
 }
 
 static void assert_error(resp *r, int status, const char *type, const char *needle) {
@@ -422,7 +422,7 @@ static void test_errors(void **state) {
   curl_slist_free_all(hdrs);
   curl_easy_cleanup(h);
   assert_error(rr, 411, "invalid_request_error", "Content-Length");
-  benchy_sim_stop(sim);
+  test_sim_stop(sim);
 }
 
 static void test_tokenize_endpoints(void **state) {
@@ -508,7 +508,7 @@ static void test_tokenize_endpoints(void **state) {
   assert_int_equal((int)num_at(j, "usage.prompt_tokens"), 5);
   cJSON_Delete(j);
   resp_free(r);
-  benchy_sim_stop(sim);
+  test_sim_stop(sim);
 }
 
 /* Checks stamps: sched <= send <= receive, send never going back. */
@@ -564,7 +564,7 @@ static void test_stream_chunks(void **state) {
    * a 10 ms stream would be a broken clock, not a slow machine). */
   assert_true(st.lateness_p50_ns <= st.lateness_p99_ns && st.lateness_p99_ns <= st.lateness_max_ns);
   assert_true(st.lateness_max_ns < (int64_t)10 * 1000000000);
-  benchy_sim_stop(sim);
+  test_sim_stop(sim);
 
   /* Random chunk sizes stay in range and add up. */
   sim = test_sim_start("tokens-per-chunk", "2-4", "decode-tps", "2000", NULL);
@@ -580,7 +580,7 @@ static void test_stream_chunks(void **state) {
   }
   assert_int_equal(total, 40);
   sse_free(s);
-  benchy_sim_stop(sim);
+  test_sim_stop(sim);
 }
 
 static void test_reasoning(void **state) {
@@ -622,7 +622,7 @@ static void test_reasoning(void **state) {
   assert_int_equal(sim_tokenize(cc, strlen(cc), NULL, NULL), 3);
   cJSON_Delete(j);
   resp_free(r);
-  benchy_sim_stop(sim);
+  test_sim_stop(sim);
 }
 
 static const char tools_json[] =
@@ -702,7 +702,7 @@ static void test_tools(void **state) {
   assert_true(!strncmp(str_at(j, "prompt"), "<|im_start|>system\n# Tools\n{\"type\":\"function\"", 43));
   cJSON_Delete(j);
   resp_free(r);
-  benchy_sim_stop(sim);
+  test_sim_stop(sim);
 }
 
 static int64_t cached_tokens_of(benchy_sim *sim, const char *content, const char *extra) {
@@ -737,12 +737,12 @@ static void test_prefix_cache(void **state) {
   /* The prompts part at token 3 + 1000: the blocks before it are shared. */
   assert_int_equal(partial, 1003 / 16 * 16);
   assert_int_equal(cached_tokens_of(sim, text, "\"cache_prompt\":false"), 0);
-  benchy_sim_stop(sim);
+  test_sim_stop(sim);
 
   sim = test_sim_start("no-prefix-cache", "true", "decode-tps", "5000", NULL);
   assert_int_equal(cached_tokens_of(sim, text, NULL), 0);
   assert_int_equal(cached_tokens_of(sim, text, NULL), 0);
-  benchy_sim_stop(sim);
+  test_sim_stop(sim);
   free(text);
   free(other);
 }
@@ -785,7 +785,7 @@ static void test_flavour_llama_closes(void **state) {
   assert_int_equal((int)num_at(s->ev[4].json, "usage.completion_tokens"), 4);
   sse_free(s);
   resp_free(r);
-  benchy_sim_stop(sim);
+  test_sim_stop(sim);
 }
 
 static void test_flavour_vllm(void **state) {
@@ -817,7 +817,7 @@ static void test_flavour_vllm(void **state) {
   resp_free(b);
   free(body);
   curl_easy_cleanup(h);
-  benchy_sim_stop(sim);
+  test_sim_stop(sim);
 }
 
 static void test_flavour_sglang(void **state) {
@@ -837,28 +837,31 @@ static void test_flavour_sglang(void **state) {
   assert_int_equal(cJSON_GetArraySize(at(s->ev[5].json, "choices")), 0);
   assert_int_equal((int)num_at(s->ev[5].json, "usage.completion_tokens"), 4);
   sse_free(s);
-  benchy_sim_stop(sim);
+  test_sim_stop(sim);
 }
 
-static void test_timing(void **state) {
+static void test_decode_timing(void **state) {
   (void)state;
-  benchy_sim *sim = test_sim_start("decode-tps", "100", "overhead-ms", "5", "batch-slowdown", "0", NULL);
-  resp *r;
-  sse *s = stream_chat(sim, "\"cache_prompt\":false", 20, &r);
-  double seconds = (double)(r->t_end - r->t_start) / 1e9;
-  assert_true(seconds > 0.15 && seconds < 2.0);
-  int64_t prev = 0;
-  for (size_t i = 0; i < s->n; i++) {
-    if (!s->ev[i].json || !ev_tokens(&s->ev[i])) continue;
-    if (prev) assert_int_equal(ev_sched(&s->ev[i]) - prev, 10000000);
-    prev = ev_sched(&s->ev[i]);
+  for (test_timing t = {0}; test_timing_next(&t);) {
+    benchy_sim *sim = test_sim_start("decode-tps", "100", "overhead-ms", "5", "batch-slowdown", "0", NULL);
+    resp *r;
+    sse *s = stream_chat(sim, "\"cache_prompt\":false", 20, &r);
+    double seconds = (double)(r->t_end - r->t_start) / 1e9;
+    if (!(seconds > 0.15 && seconds < 2.0))
+      test_timing_miss("20 tokens at 100 tok/s took %.3f s, want (0.15, 2.0)", seconds);
+    int64_t prev = 0;
+    for (size_t i = 0; i < s->n; i++) {
+      if (!s->ev[i].json || !ev_tokens(&s->ev[i])) continue;
+      if (prev) assert_int_equal(ev_sched(&s->ev[i]) - prev, 10000000);
+      prev = ev_sched(&s->ev[i]);
+    }
+    const cJSON *tm = at(s->ev[s->n - 2].json, "timings");
+    assert_true(fabs(num_at(tm, "predicted_ms") - 190.0) < 1e-6);
+    check_stamps(s);
+    sse_free(s);
+    resp_free(r);
+    test_sim_stop(sim);
   }
-  const cJSON *t = at(s->ev[s->n - 2].json, "timings");
-  assert_true(fabs(num_at(t, "predicted_ms") - 190.0) < 1e-6);
-  check_stamps(s);
-  sse_free(s);
-  resp_free(r);
-  benchy_sim_stop(sim);
 }
 
 /* ---- concurrency: threads each doing one blocking request ---- */
@@ -904,7 +907,7 @@ static void test_slots_fifo(void **state) {
     for (int k = 0; k < 3; k++)
       if (i != k) assert_true(first[i] > last[k] || last[i] < first[k]);
   free(body);
-  benchy_sim_stop(sim);
+  test_sim_stop(sim);
 }
 
 static void test_batch_slowdown(void **state) {
@@ -931,7 +934,7 @@ static void test_batch_slowdown(void **state) {
   }
   assert_true(saw_double);
   free(body);
-  benchy_sim_stop(sim);
+  test_sim_stop(sim);
 }
 
 static void test_determinism(void **state) {
@@ -954,7 +957,7 @@ static void test_determinism(void **state) {
     benchy_buf_terminate(&text);
     texts[run] = text.data;
     sse_free(s);
-    benchy_sim_stop(sim);
+    test_sim_stop(sim);
   }
   assert_string_equal(texts[0], texts[1]);
   int varied = 0;
@@ -985,11 +988,11 @@ static void test_faults(void **state) {
   resp_free(r);
   benchy_sim_get_stats(sim, &st);
   assert_int_equal(st.faults, 1);
-  benchy_sim_stop(sim);
+  test_sim_stop(sim);
 
   sim = fault_sim("fault-500", NULL, NULL);
   assert_error(post(sim, "/v1/completions", "{\"prompt\":\"x\"}"), 500, "server_error", "--fault-500");
-  benchy_sim_stop(sim);
+  test_sim_stop(sim);
 
   /* Disconnect: the stream stops half-way, without [DONE] or the last chunk. */
   sim = fault_sim("fault-disconnect", NULL, NULL);
@@ -1005,7 +1008,7 @@ static void test_faults(void **state) {
   resp_free(r);
   benchy_sim_get_stats(sim, &st);
   assert_int_equal(st.faults, 1);
-  benchy_sim_stop(sim);
+  test_sim_stop(sim);
 
   /* Malformed: one event is not JSON; the stream goes on to [DONE]. */
   sim = fault_sim("fault-malformed", NULL, NULL);
@@ -1018,7 +1021,7 @@ static void test_faults(void **state) {
   assert_int_equal(bad, 1);
   sse_free(s);
   resp_free(r);
-  benchy_sim_stop(sim);
+  test_sim_stop(sim);
 
   /* Error chunk: 200, then an error object ends the stream. */
   sim = fault_sim("fault-error-chunk", NULL, NULL);
@@ -1030,7 +1033,7 @@ static void test_faults(void **state) {
   assert_string_equal(str_at(s->ev[s->n - 1].json, "error.type"), "server_error");
   sse_free(s);
   resp_free(r);
-  benchy_sim_stop(sim);
+  test_sim_stop(sim);
 
   /* Stall: one gap of stall-ms in the model times and on the wire. */
   sim = fault_sim("fault-stall", "stall-ms", "300");
@@ -1047,7 +1050,7 @@ static void test_faults(void **state) {
   assert_true(r->t_end - r->t_start >= 300000000);
   sse_free(s);
   resp_free(r);
-  benchy_sim_stop(sim);
+  test_sim_stop(sim);
 
   /* Slow headers: nothing at all for slow-headers-ms. */
   sim = fault_sim("fault-slow-headers", "slow-headers-ms", "300");
@@ -1057,7 +1060,7 @@ static void test_faults(void **state) {
   resp_free(r);
   benchy_sim_get_stats(sim, &st);
   assert_int_equal(st.faults, 1);
-  benchy_sim_stop(sim);
+  test_sim_stop(sim);
   free(body);
 }
 
@@ -1071,7 +1074,7 @@ static void test_fault_rate_is_seeded(void **state) {
       pattern[run][i] = (int)r->status;
       resp_free(r);
     }
-    benchy_sim_stop(sim);
+    test_sim_stop(sim);
   }
   int n429 = 0;
   for (int i = 0; i < 20; i++) {
@@ -1096,7 +1099,7 @@ static void test_client_disconnect_frees_slot(void **state) {
   assert_true(r->t_end - r->t_start < 5000000000LL);
   resp_free(r);
   free(body);
-  benchy_sim_stop(sim);
+  test_sim_stop(sim);
 }
 
 static void test_http_details(void **state) {
@@ -1134,7 +1137,7 @@ static void test_http_details(void **state) {
   assert_non_null(strstr(r->headers.data, "Connection: close"));
   resp_free(r);
   curl_easy_cleanup(h);
-  benchy_sim_stop(sim);
+  test_sim_stop(sim);
 }
 
 /* --reuse-port: two simulators share one port and the kernel spreads new
@@ -1165,8 +1168,8 @@ static void test_reuse_port(void **state) {
   assert_true(seen_b);
   benchy_session_free(session);
   benchy_loop_free(loop);
-  benchy_sim_stop(b);
-  benchy_sim_stop(a);
+  test_sim_stop(b);
+  test_sim_stop(a);
 }
 
 /* Sends raw bytes and returns the status code of the first response. */
@@ -1201,7 +1204,7 @@ static void test_bad_content_length(void **state) {
                                    "00000000000000000000000000000000031\r\n\r\n"),
                    400);
   assert_int_equal(raw_status(sim, "GET /health HTTP/1.1\r\nHost: x\r\n\r\n"), 200);
-  benchy_sim_stop(sim);
+  test_sim_stop(sim);
 }
 
 /* A full cache evicts a prefix's last blocks first: what stays is still a
@@ -1238,8 +1241,8 @@ static void test_start_errors(void **state) {
   benchy_options_set(o, "port", port);
   assert_int_equal(benchy_sim_start(&sim, o, err, sizeof err), BENCHY_ERR_IO);
   assert_non_null(strstr(err, "cannot listen"));
-  benchy_sim_stop(first);
-  benchy_sim_stop(NULL);
+  test_sim_stop(first);
+  test_sim_stop(NULL);
   benchy_options_free(o);
   assert_non_null(strstr(benchy_sim_model_text(), "prefill-tps"));
 }
@@ -1258,7 +1261,7 @@ int main(void) {
       cmocka_unit_test(test_flavour_llama_closes),
       cmocka_unit_test(test_flavour_vllm),
       cmocka_unit_test(test_flavour_sglang),
-      cmocka_unit_test(test_timing),
+      cmocka_unit_test(test_decode_timing),
       cmocka_unit_test(test_slots_fifo),
       cmocka_unit_test(test_batch_slowdown),
       cmocka_unit_test(test_determinism),

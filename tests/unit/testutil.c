@@ -1,11 +1,16 @@
 /* testutil.c — see testutil.h. */
 #include "testutil.h"
 
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -62,4 +67,115 @@ benchy_sim *test_sim_start(const char *first_name, ...) {
   if (n % 2) fail_msg("test_sim_start: option %s has no value", pairs[n - 1]);
   pairs[n] = NULL;
   return test_sim_start_lists(NULL, pairs);
+}
+
+/* ---- timing attempts ---------------------------------------------------- */
+
+struct test_stall_watch {
+  pthread_t thread;
+  atomic_int stop;
+  _Atomic int64_t worst_ns;
+};
+
+static int64_t mono_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void *stall_watch_main(void *arg) {
+  struct test_stall_watch *w = arg;
+  const struct timespec tick = {0, 1000000};
+  while (!atomic_load(&w->stop)) {
+    int64_t before = mono_ns();
+    nanosleep(&tick, NULL);
+    int64_t late = mono_ns() - before - tick.tv_nsec;
+    if (late > atomic_load(&w->worst_ns)) atomic_store(&w->worst_ns, late);
+  }
+  return NULL;
+}
+
+static struct test_stall_watch *stall_watch_start(void) {
+  struct test_stall_watch *w = calloc(1, sizeof *w);
+  assert_non_null(w);
+  if (pthread_create(&w->thread, NULL, stall_watch_main, w) != 0) fail_msg("stall watch: pthread_create failed");
+  return w;
+}
+
+static double stall_watch_stop(struct test_stall_watch *w) {
+  atomic_store(&w->stop, 1);
+  pthread_join(w->thread, NULL);
+  double worst_ms = (double)atomic_load(&w->worst_ns) / 1e6;
+  free(w);
+  return worst_ms;
+}
+
+/* The attempt now running lives here rather than on the test's stack: a
+ * hard assert inside an attempt jumps out of the test, and the next test
+ * must find nothing of it but a watch thread to stop. */
+static struct {
+  int active;
+  int missed;
+  char miss[512];
+  double sim_late_ms;
+  struct test_stall_watch *watch;
+} running;
+
+static void attempt_begin(test_timing *t) {
+  if (running.watch) stall_watch_stop(running.watch); /* left by a test that failed hard */
+  memset(&running, 0, sizeof running);
+  t->attempt++;
+  /* Under valgrind the watch would only slow everything further; that pass
+   * widens its bounds instead and counts every attempt as disturbed. */
+  running.watch = test_timing_unreliable() ? NULL : stall_watch_start();
+  running.active = 1;
+}
+
+int test_timing_next(test_timing *t) {
+  if (t->attempt == 0) {
+    attempt_begin(t);
+    return 1;
+  }
+  t->stall_ms = running.watch ? stall_watch_stop(running.watch) : 0;
+  t->sim_late_ms = running.sim_late_ms;
+  t->missed = running.missed;
+  snprintf(t->miss, sizeof t->miss, "%s", running.miss);
+  memset(&running, 0, sizeof running);
+  if (!t->missed) return 0;
+  int disturbed = test_timing_unreliable() || t->stall_ms >= TEST_TIMING_STALL_MS ||
+                  t->sim_late_ms >= TEST_TIMING_STALL_MS;
+  if (disturbed && t->attempt < TEST_TIMING_ATTEMPTS) {
+    print_message("# attempt %d missed (%s) while the machine stalled (watch %.1f ms, simulator %.1f ms late): "
+                  "running it again\n",
+                  t->attempt, t->miss, t->stall_ms, t->sim_late_ms);
+    attempt_begin(t);
+    return 1;
+  }
+  fail_msg("%s (attempt %d of %d; longest stall %.1f ms, simulator %.1f ms late; %s)", t->miss, t->attempt,
+           TEST_TIMING_ATTEMPTS, t->stall_ms, t->sim_late_ms,
+           disturbed ? "every attempt was disturbed" : "undisturbed, so the miss is real");
+  return 0;
+}
+
+void test_timing_miss_at(const char *file, int line, const char *fmt, ...) {
+  char msg[400];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  const char *base = strrchr(file, '/');
+  base = base ? base + 1 : file;
+  if (!running.active) fail_msg("%s:%d: %s", base, line, msg);
+  if (!running.missed) snprintf(running.miss, sizeof running.miss, "%s:%d: %s", base, line, msg);
+  running.missed = 1;
+}
+
+void test_sim_stop(benchy_sim *sim) {
+  if (running.active && sim) {
+    benchy_sim_stats st = {.struct_size = sizeof st};
+    benchy_sim_get_stats(sim, &st);
+    double late_ms = (double)st.lateness_max_ns / 1e6;
+    if (late_ms > running.sim_late_ms) running.sim_late_ms = late_ms;
+  }
+  benchy_sim_stop(sim);
 }
