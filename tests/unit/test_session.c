@@ -713,6 +713,57 @@ static void test_headers_follow_the_session(void **state) {
   benchy_loop_free(loop);
 }
 
+/* A proxy named in the environment carries the request, as it would for
+ * curl or any Python client: the session then goes through libcurl (the
+ * proxy sees the absolute URL) and its records say the clock was "read".
+ * no_proxy exempts a host by curl's rules, and the direct reader keeps it. */
+static void test_proxy_from_environment(void **state) {
+  const char *transport = getenv("BENCHY_TRANSPORT");
+  int curl_only = transport && !strcmp(transport, "curl");
+  capture_server proxy;
+  capture_start(&proxy);
+  char proxy_url[64];
+  snprintf(proxy_url, sizeof proxy_url, "http://127.0.0.1:%d", proxy.port);
+  setenv("http_proxy", proxy_url, 1);
+  unsetenv("no_proxy");
+  unsetenv("NO_PROXY");
+  benchy_loop *loop = NULL;
+  benchy_session *s = NULL;
+  assert_int_equal(benchy_loop_new(&loop), BENCHY_OK);
+  /* The proxy answers for a server that need not exist or resolve. */
+  assert_int_equal(benchy_session_new(&s, loop, "http://model-server.example:8000/v1"), BENCHY_OK);
+  benchy_request *r = NULL;
+  assert_int_equal(benchy_request_new(&r, s, BENCHY_ENDPOINT_CHAT, "{\"model\":\"m\"}"), BENCHY_OK);
+  assert_int_equal(benchy_request_start(r, 0), BENCHY_OK);
+  assert_int_equal(benchy_loop_run(loop, BENCHY_RUN_DEFAULT), BENCHY_OK);
+  const benchy_record *rec = benchy_request_record(r);
+  if (rec->status != BENCHY_OK) fail_msg("through the proxy: %s", rec->error ? rec->error : "?");
+  assert_string_equal(benchy_rx_clock_name(rec->rx_clock), "read");
+  capture_stop(&proxy);
+  assert_non_null(strstr(proxy.request, "POST http://model-server.example:8000/v1/chat/completions"));
+  benchy_request_free(r);
+  benchy_session_free(s);
+
+  /* Exempt by network: straight to the simulator, which the proxy never sees
+   * (it is closed now, so a proxied request would fail). */
+  benchy_sim *sim = start_sim(NULL);
+  setenv("no_proxy", "example.org, 127.0.0.0/8", 1);
+  assert_int_equal(benchy_session_new(&s, loop, benchy_sim_base_url(sim)), BENCHY_OK);
+  char body[256];
+  assert_int_equal(benchy_request_new(&r, s, BENCHY_ENDPOINT_CHAT, chat_body(3, body, sizeof body)), BENCHY_OK);
+  assert_int_equal(benchy_request_start(r, 0), BENCHY_OK);
+  assert_int_equal(benchy_loop_run(loop, BENCHY_RUN_DEFAULT), BENCHY_OK);
+  rec = benchy_request_record(r);
+  if (rec->status != BENCHY_OK) fail_msg("exempt from the proxy: %s", rec->error ? rec->error : "?");
+  assert_string_equal(benchy_rx_clock_name(rec->rx_clock), curl_only ? "read" : "kernel");
+  benchy_request_free(r);
+  benchy_session_free(s);
+  unsetenv("http_proxy");
+  unsetenv("no_proxy");
+  benchy_loop_free(loop);
+  test_sim_stop(sim);
+}
+
 static void test_fetch(void **state) {
   sim_fixture f = {0};
   f.sim = start_sim(NULL);
@@ -756,6 +807,7 @@ int main(void) {
       cmocka_unit_test(test_receive_clock),
       cmocka_unit_test(test_headers_follow_the_session),
       cmocka_unit_test(test_fetch),
+      cmocka_unit_test(test_proxy_from_environment),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

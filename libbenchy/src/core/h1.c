@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "loop_internal.h"
+#include "proxy.h"
 
 /* A header or chunk-size line longer than this is not a server we talk to. */
 #define H1_MAX_LINE (64 * 1024)
@@ -336,6 +337,11 @@ h1_pool *h1_pool_new(benchy_loop *loop, const char *base_url) {
     if (!plen || plen > 5 || strspn(port, "0123456789") < plen) return NULL;
   }
   if (!hlen) return NULL;
+  char host_z[256];
+  if (hlen >= sizeof host_z) return NULL;
+  memcpy(host_z, host, hlen);
+  host_z[hlen] = '\0';
+  if (proxy_applies_http(host_z)) return NULL;
   h1_pool *pool = calloc(1, sizeof *pool);
   if (!pool) return NULL;
   pool->loop = loop;

@@ -100,7 +100,8 @@ typedef struct h1_transfer {
 } h1_transfer;
 
 /* NULL when base_url is not plain http:// that this transport handles
- * (user info in the URL, for instance): the caller then keeps curl. */
+ * (user info in the URL, for instance), or when the environment names a
+ * proxy for its host (proxy.h): the caller then keeps curl. */
 BENCHY_INTERNAL h1_pool *h1_pool_new(benchy_loop *loop, const char *base_url);
 /* Closes idle connections; transfers must have been aborted first. */
 BENCHY_INTERNAL void h1_pool_free(h1_pool *pool);

@@ -121,7 +121,8 @@ int benchy_session_new(benchy_session **out, benchy_loop *loop, const char *base
     return BENCHY_ERR_NOMEM;
   }
   const char *transport = getenv("BENCHY_TRANSPORT");
-  /* NULL (https://, or a URL h1 does not handle): curl carries everything. */
+  /* NULL (https://, a URL h1 does not handle, a proxy from the
+   * environment): curl carries everything. */
   if (!transport || strcmp(transport, "curl")) s->h1 = h1_pool_new(loop, s->base_url);
   *out = s;
   return BENCHY_OK;
