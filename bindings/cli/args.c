@@ -33,9 +33,10 @@ int cli_parse_options(benchy_options *opts, int argc, char **argv, int first, co
     memcpy(name, arg + 2, len);
     name[len] = '\0';
     const benchy_option_info *info = benchy_option_find(name);
+    /* An alias takes its value the way its target does. */
     if (info && (info->flags & BENCHY_OPTF_ALIAS)) {
       const benchy_option_info *target = benchy_option_find(info->alias_of);
-      if (target && strcmp(info->name, "endpoint")) info = target;
+      if (target) info = target;
     }
     char *joined = NULL;
     if (eq) {

@@ -72,6 +72,22 @@ def test_argument_forms(sim_factory, tmp_path):
     assert "X-A" in config and "X-B" in config
 
 
+def test_aliases_users_already_type(sim_factory, tmp_path):
+    """--endpoint (a server root, /v1 appended), --prompt-length,
+    --output-lengths and --num-requests, each as a separate word and with =."""
+    sim = sim_factory("--decode-tps", "1000")
+    root = sim.base_url[: -len("/v1")]
+    for form in (["--endpoint", root], [f"--endpoint={root}"]):
+        out = tmp_path / "r.json"
+        r = run_cli("bench", *form, "--model", "sim", "--prompt-length", "48",
+                    "--output-lengths", "4,6", "--num-requests=2", "--save-result", out, "--quiet")
+        assert r.returncode == 0, r.stderr
+        doc = json.loads(out.read_text())
+        assert doc["metadata"]["base_url"] == sim.base_url
+        tests = {row["test"].split(" ")[0]: row["requests"] for row in doc["aggregates"]}
+        assert tests == {"pp48": 2, "tg4": 2, "tg6": 2}, tests
+
+
 def test_api_key_never_written(sim_factory, tmp_path):
     sim = sim_factory("--decode-tps", "1000")
     out = tmp_path / "r.json"
