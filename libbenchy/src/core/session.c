@@ -714,12 +714,13 @@ static int classify_curl_error(CURLcode result) {
   }
 }
 
-/* A dead reused connection shows as nothing received at all. */
-static int should_retry(benchy_request *r, CURLcode result) {
+/* A dead reused connection shows as nothing received at all, on an
+ * attempt that opened no connection of its own. */
+static int should_retry(benchy_request *r, CURLcode result, long connects) {
   if (r->rec.retries >= 1 || r->rec.bytes_received > 0 || r->rec.http_status != 0) return 0;
   if (result != CURLE_SEND_ERROR && result != CURLE_RECV_ERROR && result != CURLE_GOT_NOTHING)
     return 0;
-  return r->ops->connects(r) == 0;
+  return connects == 0;
 }
 
 static void transfer_done(loop_transfer *t, CURLcode result) {
@@ -728,7 +729,7 @@ static void transfer_done(loop_transfer *t, CURLcode result) {
   benchy_record *rec = &r->rec;
   long connects = r->ops->connects(r);
   if (connects > 0) loop->counters.connections += (uint64_t)connects;
-  if (result != CURLE_OK && should_retry(r, result)) {
+  if (result != CURLE_OK && should_retry(r, result, connects)) {
     request_reset_attempt(r, 1); /* keeps the schedule and the retry count */
     rec->retries++;
     loop->counters.retries++;
