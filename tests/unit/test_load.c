@@ -1050,9 +1050,9 @@ static void test_itl_per_chunk_and_per_token(void **state) {
   for (size_t i = 0; i < r.n_chunk_events; i++) evs[i].tokens = i ? 1 : -1;
   r.output_tokens = 4;
   load_ingest(&small, &r, -1, &s);
-  assert_true(small.raw_overflow);
-  assert_null(small.raw_chunk); /* nothing held for nothing */
-  assert_null(small.raw_token);
+  assert_true(small.itl_overflow);
+  assert_null(small.itl[LOAD_ITL_CHUNK].raw_ms); /* nothing held for nothing */
+  assert_null(small.itl[LOAD_ITL_TOKEN].raw_ms);
   o = cJSON_CreateObject();
   load_aggregate(&small, &cfg, o);
   assert_string_equal(cJSON_GetObjectItemCaseSensitive(o, "itl_percentiles_from")->valuestring, "histogram");
@@ -1065,12 +1065,91 @@ static void test_itl_per_chunk_and_per_token(void **state) {
   assert_int_equal(load_acc_init(&merged, (int64_t)(900 * 1e6), 0), 0);
   assert_int_equal(load_acc_merge(&merged, &acc), 0);
   assert_int_equal(load_acc_merge(&merged, &acc), 0);
-  assert_int_equal(merged.n_raw_chunk, 6);
-  assert_int_equal(benchy_hist_count(merged.itl_token), 12);
+  assert_int_equal(merged.itl[LOAD_ITL_CHUNK].n_raw, 6);
+  assert_int_equal(benchy_hist_count(merged.itl[LOAD_ITL_TOKEN].hist), 12);
   assert_true(merged.n_buckets >= 1 && merged.buckets[0].output_tokens == 14);
   load_acc_free(&merged);
   load_acc_free(&small);
   load_acc_free(&acc);
+}
+
+/* Means, standard deviations, minima and maxima come from the exact moments
+ * whichever source the percentiles have, so they do not move by a bit when
+ * a level passes its budget. */
+static void test_moments_whatever_the_percentile_source(void **state) {
+  (void)state;
+  enum { N = 300 };
+  static load_sample s[N];
+  for (int i = 0; i < N; i++)
+    s[i] = synth(BENCHY_OK, 1.123 + (i * 37) % 101, 5 + i % 3, 1000.7 + (i * 53) % 211, i % 7);
+  const double ps[] = {50, 99};
+  load_agg_config cfg = {ps, 2, 1, {0, 0, 0}};
+  cJSON *exact = cJSON_CreateObject(), *hist = cJSON_CreateObject();
+  assert_int_equal(aggregate_samples(s, N, 0, &cfg, exact), 0);
+  assert_int_equal(aggregate_samples(s, N, 10, &cfg, hist), 0);
+  assert_string_equal(cJSON_GetObjectItemCaseSensitive(exact, "request_percentiles_from")->valuestring, "samples");
+  assert_string_equal(cJSON_GetObjectItemCaseSensitive(hist, "request_percentiles_from")->valuestring, "histogram");
+  const char *names[] = {"ttft", "tpot", "e2el", "queue", "ttft_from_schedule", "e2el_from_schedule"};
+  const char *stats[] = {"mean", "std", "min", "max"};
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+    for (size_t j = 0; j < sizeof stats / sizeof stats[0]; j++) {
+      char key[64];
+      snprintf(key, sizeof key, "%s_%s_ms", stats[j], names[i]);
+      if (num(exact, key) != num(hist, key)) fail_msg("%s: %.17g vs %.17g", key, num(exact, key), num(hist, key));
+    }
+  cJSON_Delete(exact);
+  cJSON_Delete(hist);
+}
+
+/* load_aggregate sorts the kept values in place. That must change no
+ * figure: aggregating again, or merging the sorted accumulator into
+ * another, gives what unsorted values give. */
+static void test_aggregate_leaves_figures_unchanged(void **state) {
+  (void)state;
+  const unsigned C = BENCHY_CHUNK_CONTENT;
+  /* Gaps of 30, 10 and 20 ms per chunk; 30, 10, 10 and 10 per token. */
+  benchy_chunk_event evs[] = {ev(1000, 1, C, 4), ev(1030, 1, C, 4), ev(1040, 1, C, 4), ev(1060, 2, C, 8)};
+  benchy_record r;
+  memset(&r, 0, sizeof r);
+  r.struct_size = sizeof r;
+  r.status = BENCHY_OK;
+  r.t_scheduled = r.t_dispatched = (int64_t)(900 * 1e6);
+  r.t_first_chunk = r.t_first_token = (int64_t)(1000 * 1e6);
+  r.t_done = (int64_t)(1061 * 1e6);
+  r.output_tokens = r.usage_completion_tokens = r.server_chunk_tokens = 5;
+  r.usage_prompt_tokens = 20;
+  r.usage_cached_tokens = -1;
+  r.token_chunks = 4;
+  r.chunk_events = evs;
+  r.n_chunk_events = sizeof evs / sizeof evs[0];
+  const double ps[] = {10, 50, 90};
+  load_agg_config cfg = {ps, 3, 1, {0, 0, 0}};
+  load_acc a, twice, fresh;
+  load_sample s;
+  assert_int_equal(load_acc_init(&a, (int64_t)(900 * 1e6), 0), 0);
+  assert_int_equal(load_acc_init(&twice, (int64_t)(900 * 1e6), 0), 0);
+  assert_int_equal(load_acc_init(&fresh, (int64_t)(900 * 1e6), 0), 0);
+  assert_int_equal(load_ingest(&a, &r, -1, &s), 0);
+  assert_int_equal(load_ingest(&twice, &r, -1, &s), 0);
+  for (int i = 0; i < 2; i++) assert_int_equal(load_ingest(&fresh, &r, -1, &s), 0);
+  cJSON *first = cJSON_CreateObject(), *again = cJSON_CreateObject();
+  assert_int_equal(load_aggregate(&a, &cfg, first), 0);
+  assert_int_equal(load_aggregate(&a, &cfg, again), 0);
+  assert_true(cJSON_Compare(first, again, 1));
+  assert_true(fabs(num(first, "p10_itl_ms") - 12) < 1e-9); /* numpy.percentile([30, 10, 20], 10) */
+  assert_true(fabs(num(first, "median_itl_per_token_ms") - 10) < 1e-9);
+  cJSON *merged = cJSON_CreateObject(), *unsorted = cJSON_CreateObject();
+  assert_int_equal(load_acc_merge(&twice, &a), 0);
+  assert_int_equal(load_aggregate(&twice, &cfg, merged), 0);
+  assert_int_equal(load_aggregate(&fresh, &cfg, unsorted), 0);
+  assert_true(cJSON_Compare(merged, unsorted, 1));
+  cJSON_Delete(first);
+  cJSON_Delete(again);
+  cJSON_Delete(merged);
+  cJSON_Delete(unsorted);
+  load_acc_free(&a);
+  load_acc_free(&twice);
+  load_acc_free(&fresh);
 }
 
 int main(void) {
@@ -1079,6 +1158,8 @@ int main(void) {
       cmocka_unit_test(test_goodput_hand_computed),
       cmocka_unit_test(test_request_budget_bounds_memory),
       cmocka_unit_test(test_itl_per_chunk_and_per_token),
+      cmocka_unit_test(test_moments_whatever_the_percentile_source),
+      cmocka_unit_test(test_aggregate_leaves_figures_unchanged),
       cmocka_unit_test(test_matches_timing_model),
       cmocka_unit_test(test_multi_token_chunks),
       cmocka_unit_test(test_coordinated_omission_visible),

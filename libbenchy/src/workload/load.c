@@ -876,7 +876,7 @@ static int run_level(load_plan *p, const load_level *lv, cJSON *level_obj, cJSON
     return BENCHY_ERR_NOMEM;
   }
   size_t k = 0;
-  r.ts[0].acc.raw_budget = LOAD_RAW_ITL_BUDGET;
+  r.ts[0].acc.itl_budget = LOAD_RAW_ITL_BUDGET;
   load_acc_limit_requests(&r.ts[0].acc, LOAD_RAW_REQUEST_BUDGET);
   for (int t = 0; t < p->threads; t++) {
     thread_state *s = &r.ts[t];

@@ -81,29 +81,61 @@ static int dist_init(load_dist *d) {
   return benchy_hist_new(&d->hist, LOAD_HIST_BITS) == BENCHY_OK ? 0 : -1;
 }
 
+static void dist_free(load_dist *d) {
+  benchy_hist_free(d->hist);
+  free(d->raw_ms);
+}
+
 static void dist_drop_raw(load_dist *d) {
   free(d->raw_ms);
   d->raw_ms = NULL;
   d->n_raw = d->cap_raw = 0;
 }
 
-static int dist_push_raw(load_dist *d, double ms) {
-  double *room = benchy_grow(d->raw_ms, &d->cap_raw, d->n_raw + 1, sizeof *room);
+/* Room for need values; a first allocation holds at least first. */
+static int dist_reserve(load_dist *d, size_t need, size_t first) {
+  double *room = benchy_grow(d->raw_ms, &d->cap_raw, need < first ? first : need, sizeof *room);
   if (!room) return -1;
   d->raw_ms = room;
-  d->raw_ms[d->n_raw++] = ms;
   return 0;
 }
 
-int load_acc_init(load_acc *a, int64_t t0, size_t raw_budget) {
+/* count copies of ms: a k-token chunk is k equal per-token gaps. ITL comes
+ * through here once per chunk: the room is checked before calling out, and
+ * the stores go through a local pointer because, through d, the compiler
+ * reloads d's fields at every one. */
+static int dist_push_raw(load_dist *d, double ms, uint64_t count, size_t first) {
+  size_t need = d->n_raw + count;
+  if (need > d->cap_raw && dist_reserve(d, need, first) != 0) return -1;
+  double *at = d->raw_ms + d->n_raw;
+  for (uint64_t i = 0; i < count; i++) at[i] = ms;
+  d->n_raw = need;
+  return 0;
+}
+
+static int dist_append_raw(load_dist *into, const load_dist *from) {
+  if (!from->n_raw) return 0;
+  size_t need = into->n_raw + from->n_raw;
+  if (need > into->cap_raw && dist_reserve(into, need, 0) != 0) return -1;
+  memcpy(into->raw_ms + into->n_raw, from->raw_ms, from->n_raw * sizeof *from->raw_ms);
+  into->n_raw += from->n_raw;
+  return 0;
+}
+
+/* The histogram and moments only: which kept values survive a merge is
+ * the accumulator's budget to decide. */
+static int dist_merge(load_dist *into, const load_dist *from) {
+  benchy_moments_merge(&into->m, &from->m);
+  return benchy_hist_merge(into->hist, from->hist) == BENCHY_OK ? 0 : -1;
+}
+
+int load_acc_init(load_acc *a, int64_t t0, size_t itl_budget) {
   memset(a, 0, sizeof *a);
   a->t0 = t0;
-  a->raw_budget = raw_budget;
+  a->itl_budget = itl_budget;
   a->max_in_flight = -1;
-  benchy_moments_init(&a->m_chunk);
-  benchy_moments_init(&a->m_token);
-  int bad = benchy_hist_new(&a->itl_chunk, LOAD_HIST_BITS) != BENCHY_OK ||
-            benchy_hist_new(&a->itl_token, LOAD_HIST_BITS) != BENCHY_OK;
+  int bad = 0;
+  for (int k = 0; k < LOAD_ITL_COUNT; k++) bad |= dist_init(&a->itl[k]) != 0;
   for (int m = 0; m < LOAD_M_COUNT; m++) bad |= dist_init(&a->dist[m]) != 0;
   a->http_counts = calloc(LOAD_HTTP_CODES, sizeof *a->http_counts);
   if (bad || !a->http_counts) {
@@ -119,16 +151,10 @@ void load_acc_set_slo(load_acc *a, const load_slo *slo) { a->slo = *slo; }
 
 void load_acc_free(load_acc *a) {
   if (!a) return;
-  benchy_hist_free(a->itl_chunk);
-  benchy_hist_free(a->itl_token);
-  free(a->raw_chunk);
-  free(a->raw_token);
+  for (int k = 0; k < LOAD_ITL_COUNT; k++) dist_free(&a->itl[k]);
   free(a->buckets);
   free(a->scratch);
-  for (int m = 0; m < LOAD_M_COUNT; m++) {
-    benchy_hist_free(a->dist[m].hist);
-    free(a->dist[m].raw_ms);
-  }
+  for (int m = 0; m < LOAD_M_COUNT; m++) dist_free(&a->dist[m]);
   free(a->http_counts);
   free(a->spans);
   memset(a, 0, sizeof *a);
@@ -221,7 +247,7 @@ int load_acc_add_sample(load_acc *a, const load_sample *x) {
     if (v < 0) continue;
     benchy_hist_add(a->dist[m].hist, v);
     benchy_moments_add(&a->dist[m].m, (double)v);
-    if (keep && dist_push_raw(&a->dist[m], (double)v / 1e6) != 0) {
+    if (keep && dist_push_raw(&a->dist[m], (double)v / 1e6, 1, 0) != 0) {
       drop_request_values(a);
       keep = 0;
       rc = -1;
@@ -240,8 +266,7 @@ static int merge_request_values(load_acc *into, const load_acc *from) {
   for (size_t i = 0; i < from->n_spans; i++)
     if (push_span(into, from->spans[i].from, from->spans[i].to) != 0) goto nomem;
   for (int m = 0; m < LOAD_M_COUNT; m++)
-    for (size_t i = 0; i < from->dist[m].n_raw; i++)
-      if (dist_push_raw(&into->dist[m], from->dist[m].raw_ms[i]) != 0) goto nomem;
+    if (dist_append_raw(&into->dist[m], &from->dist[m]) != 0) goto nomem;
   into->req_kept += from->req_kept;
   return 0;
 nomem:
@@ -249,36 +274,48 @@ nomem:
   return -1;
 }
 
-/* Both ITL sample arrays go at once: a partial sample would bias
+/* ITL gaps come by the hundred per request: starting at benchy_grow's 256
+ * would only add two reallocations to the hot path. */
+#define LOAD_ITL_FIRST_CAP ((size_t)1024)
+
+/* Both kinds' kept ITL values go at once: a partial sample would bias
  * percentiles, and memory held for nothing would defeat the budget. */
-static void drop_itl_samples(load_acc *a) {
-  a->raw_overflow = 1;
-  free(a->raw_chunk);
-  free(a->raw_token);
-  a->raw_chunk = a->raw_token = NULL;
-  a->n_raw_chunk = a->n_raw_token = a->cap_raw_chunk = a->cap_raw_token = 0;
+static void drop_itl_values(load_acc *a) {
+  a->itl_overflow = 1;
+  for (int k = 0; k < LOAD_ITL_COUNT; k++) dist_drop_raw(&a->itl[k]);
 }
 
-/* Appends count copies of v to a raw array, unless the budget is spent
- * (then the arrays are dropped). */
-static int raw_push(load_acc *a, double **arr, size_t *n, size_t *cap, double v, uint64_t count) {
-  if (a->raw_overflow) return 0;
-  if (a->raw_budget && *n + count > a->raw_budget) {
-    drop_itl_samples(a);
+/* Keeps count copies of one gap, unless that spends the budget. The
+ * caller checks itl_overflow first, so that past the budget the hot path
+ * does not even convert the gap to ms. */
+static int keep_itl_value(load_acc *a, int kind, double ms, uint64_t count) {
+  load_dist *d = &a->itl[kind];
+  if (a->itl_budget && d->n_raw + count > a->itl_budget) {
+    drop_itl_values(a);
     return 0;
   }
-  if (*n + count > *cap) {
-    size_t ncap = *cap ? *cap : 1024;
-    while (ncap < *n + count) ncap *= 2;
-    double *grown = realloc(*arr, ncap * sizeof *grown);
-    if (!grown) {
-      drop_itl_samples(a); /* the histograms still hold everything */
+  if (dist_push_raw(d, ms, count, LOAD_ITL_FIRST_CAP) != 0) {
+    drop_itl_values(a); /* the histograms still hold everything */
+    return -1;
+  }
+  return 0;
+}
+
+/* into's kept ITL values += from's, within into's budget. */
+static int merge_itl_values(load_acc *into, const load_acc *from) {
+  if (into->itl_overflow) return 0;
+  int fits = !from->itl_overflow;
+  for (int k = 0; k < LOAD_ITL_COUNT; k++)
+    if (into->itl_budget && into->itl[k].n_raw + from->itl[k].n_raw > into->itl_budget) fits = 0;
+  if (!fits) {
+    drop_itl_values(into);
+    return 0;
+  }
+  for (int k = 0; k < LOAD_ITL_COUNT; k++)
+    if (dist_append_raw(&into->itl[k], &from->itl[k]) != 0) {
+      drop_itl_values(into);
       return -1;
     }
-    *arr = grown;
-    *cap = ncap;
-  }
-  for (uint64_t i = 0; i < count; i++) (*arr)[(*n)++] = v;
   return 0;
 }
 
@@ -318,23 +355,11 @@ int load_acc_merge(load_acc *into, const load_acc *from) {
   into->cached += from->cached;
   into->good += from->good;
   into->good_sched += from->good_sched;
-  for (int m = 0; m < LOAD_M_COUNT; m++) {
-    if (benchy_hist_merge(into->dist[m].hist, from->dist[m].hist) != BENCHY_OK) rc = -1;
-    benchy_moments_merge(&into->dist[m].m, &from->dist[m].m);
-  }
-  if (benchy_hist_merge(into->itl_chunk, from->itl_chunk) != BENCHY_OK) rc = -1;
-  if (benchy_hist_merge(into->itl_token, from->itl_token) != BENCHY_OK) rc = -1;
-  benchy_moments_merge(&into->m_chunk, &from->m_chunk);
-  benchy_moments_merge(&into->m_token, &from->m_token);
-  if (from->raw_overflow && !into->raw_overflow) drop_itl_samples(into);
-  for (size_t i = 0; i < from->n_raw_chunk && !into->raw_overflow; i++)
-    if (raw_push(into, &into->raw_chunk, &into->n_raw_chunk, &into->cap_raw_chunk,
-                 from->raw_chunk[i], 1) != 0)
-      rc = -1;
-  for (size_t i = 0; i < from->n_raw_token && !into->raw_overflow; i++)
-    if (raw_push(into, &into->raw_token, &into->n_raw_token, &into->cap_raw_token,
-                 from->raw_token[i], 1) != 0)
-      rc = -1;
+  for (int m = 0; m < LOAD_M_COUNT; m++)
+    if (dist_merge(&into->dist[m], &from->dist[m]) != 0) rc = -1;
+  for (int k = 0; k < LOAD_ITL_COUNT; k++)
+    if (dist_merge(&into->itl[k], &from->itl[k]) != 0) rc = -1;
+  if (merge_itl_values(into, from) != 0) rc = -1;
   /* Buckets are aligned on the same t0 (one per level). */
   for (size_t i = from->n_buckets; i-- > 0;) {
     const load_bucket *b = &from->buckets[i];
@@ -444,15 +469,16 @@ int load_ingest(load_acc *acc, const benchy_record *r, int64_t expected_input,
   }
   int64_t *k = acc->scratch;
   if (load_chunk_tokens(r->chunk_events, n, r->output_tokens, k)) acc->chunk_count_spread++;
+  load_dist *per_chunk = &acc->itl[LOAD_ITL_CHUNK], *per_token = &acc->itl[LOAD_ITL_TOKEN];
   int64_t prev_chunk = 0, prev_token = 0;
   for (size_t i = 0; i < n; i++) {
     const benchy_chunk_event *e = &r->chunk_events[i];
     if (!(e->kinds & BENCHY_CHUNK_TOKENS)) continue;
     if (prev_chunk) {
       int64_t gap = e->t_ns - prev_chunk;
-      benchy_hist_add(acc->itl_chunk, gap);
-      benchy_moments_add(&acc->m_chunk, (double)gap);
-      if (raw_push(acc, &acc->raw_chunk, &acc->n_raw_chunk, &acc->cap_raw_chunk, (double)gap, 1))
+      benchy_hist_add(per_chunk->hist, gap);
+      benchy_moments_add(&per_chunk->m, (double)gap);
+      if (!acc->itl_overflow && keep_itl_value(acc, LOAD_ITL_CHUNK, (double)gap / 1e6, 1))
         rc = -1;
     }
     prev_chunk = e->t_ns;
@@ -460,10 +486,10 @@ int load_ingest(load_acc *acc, const benchy_record *r, int64_t expected_input,
     if (prev_token) {
       /* k tokens over one gap: k gaps of gap / k each. */
       double each = (double)(e->t_ns - prev_token) / (double)k[i];
-      benchy_hist_add_n(acc->itl_token, (int64_t)llround(each), (uint64_t)k[i]);
-      for (int64_t j = 0; j < k[i]; j++) benchy_moments_add(&acc->m_token, each);
-      if (raw_push(acc, &acc->raw_token, &acc->n_raw_token, &acc->cap_raw_token, each,
-                   (uint64_t)k[i]))
+      benchy_hist_add_n(per_token->hist, (int64_t)llround(each), (uint64_t)k[i]);
+      for (int64_t j = 0; j < k[i]; j++) benchy_moments_add(&per_token->m, each);
+      if (!acc->itl_overflow &&
+          keep_itl_value(acc, LOAD_ITL_TOKEN, each / 1e6, (uint64_t)k[i]))
         rc = -1;
     }
     prev_token = e->t_ns;
@@ -532,56 +558,37 @@ static void add_stat(cJSON *o, const char *stat, const char *name, double v) {
   add_num_or_null(o, key, v);
 }
 
-void load_summarize(cJSON *obj, const char *name, double *v, size_t n, const load_agg_config *cfg) {
-  benchy_moments m;
-  benchy_moments_init(&m);
-  for (size_t i = 0; i < n; i++) benchy_moments_add(&m, v[i]);
-  size_t np = cfg ? cfg->n_percentiles : 0;
-  double *ps = calloc(np + 1, sizeof *ps);
-  double *out = calloc(np + 1, sizeof *out);
-  if (ps && out) {
-    ps[0] = 50.0;
-    for (size_t i = 0; i < np; i++) ps[i + 1] = cfg->percentiles[i];
-    benchy_percentiles(v, n, ps, np + 1, out);
+/* mean, median, std, min, max and the percentiles of one latency (ns in,
+ * ms out). Moments come from d->m, which holds every value exactly, so the
+ * kept values serve only the percentiles: sorted in place, they give exact
+ * ones; without them (past a budget) the histogram gives them within its
+ * relative error. */
+static void summarize_dist(cJSON *obj, const char *name, load_dist *d, int exact,
+                           const load_agg_config *cfg) {
+  uint64_t n = d->m.n;
+  double median = NAN;
+  if (exact) {
+    /* Sorts, for the percentiles below, and gives the median. */
+    static const double fifty = 50.0;
+    benchy_percentiles(d->raw_ms, d->n_raw, &fifty, 1, &median);
+  } else if (n) {
+    median = (double)benchy_hist_percentile(d->hist, 50) / 1e6;
   }
-  add_stat(obj, "mean", name, n ? benchy_moments_mean(&m) : NAN);
-  add_stat(obj, "median", name, n && out ? out[0] : NAN);
-  add_stat(obj, "std", name, benchy_moments_stddev(&m, cfg ? cfg->ddof : 0));
-  add_stat(obj, "min", name, n ? m.min : NAN);
-  add_stat(obj, "max", name, n ? m.max : NAN);
-  for (size_t i = 0; i < np; i++) {
-    char key[96];
-    load_percentile_key(key, sizeof key, cfg->percentiles[i], name);
-    add_num_or_null(obj, key, n && out ? out[i + 1] : NAN);
-  }
-  free(ps);
-  free(out);
-}
-
-/* The same fields from a histogram and exact moments (ns in, ms out). */
-static void summarize_hist(cJSON *obj, const char *name, const benchy_hist *h,
-                           const benchy_moments *m, const load_agg_config *cfg) {
-  uint64_t n = benchy_hist_count(h);
-  add_stat(obj, "mean", name, n ? benchy_moments_mean(m) / 1e6 : NAN);
-  add_stat(obj, "median", name, n ? (double)benchy_hist_percentile(h, 50) / 1e6 : NAN);
-  add_stat(obj, "std", name, benchy_moments_stddev(m, cfg->ddof) / 1e6);
-  add_stat(obj, "min", name, n ? m->min / 1e6 : NAN);
-  add_stat(obj, "max", name, n ? m->max / 1e6 : NAN);
+  add_stat(obj, "mean", name, benchy_moments_mean(&d->m) / 1e6);
+  add_stat(obj, "median", name, median);
+  add_stat(obj, "std", name, benchy_moments_stddev(&d->m, cfg->ddof) / 1e6);
+  add_stat(obj, "min", name, n ? d->m.min / 1e6 : NAN);
+  add_stat(obj, "max", name, n ? d->m.max / 1e6 : NAN);
   for (size_t i = 0; i < cfg->n_percentiles; i++) {
+    double p = cfg->percentiles[i], v = NAN;
+    if (exact)
+      v = benchy_percentile_sorted(d->raw_ms, d->n_raw, p);
+    else if (n)
+      v = (double)benchy_hist_percentile(d->hist, p) / 1e6;
     char key[96];
-    load_percentile_key(key, sizeof key, cfg->percentiles[i], name);
-    add_num_or_null(obj, key,
-                    n ? (double)benchy_hist_percentile(h, cfg->percentiles[i]) / 1e6 : NAN);
+    load_percentile_key(key, sizeof key, p, name);
+    add_num_or_null(obj, key, v);
   }
-}
-
-static void summarize_raw(cJSON *obj, const char *name, const double *raw_ns, size_t n,
-                          const load_agg_config *cfg) {
-  double *ms = malloc((n ? n : 1) * sizeof *ms);
-  if (!ms) return;
-  for (size_t i = 0; i < n; i++) ms[i] = raw_ns[i] / 1e6;
-  load_summarize(obj, name, ms, n, cfg);
-  free(ms);
 }
 
 typedef struct conc_event {
@@ -613,23 +620,7 @@ static int64_t max_concurrency_of(const load_span *spans, size_t n) {
   return best;
 }
 
-/* One per-request metric: exact while the accumulator kept every value. */
-static void summarize_dist(cJSON *obj, const char *name, const load_acc *acc, int m,
-                           const load_agg_config *cfg) {
-  const load_dist *d = &acc->dist[m];
-  if (!acc->req_overflow) {
-    /* load_summarize sorts in place: work on a copy. */
-    double *v = malloc((d->n_raw ? d->n_raw : 1) * sizeof *v);
-    if (!v) return;
-    if (d->n_raw) memcpy(v, d->raw_ms, d->n_raw * sizeof *v);
-    load_summarize(obj, name, v, d->n_raw, cfg);
-    free(v);
-  } else {
-    summarize_hist(obj, name, d->hist, &d->m, cfg);
-  }
-}
-
-int load_aggregate(const load_acc *acc, const load_agg_config *cfg, cJSON *obj) {
+int load_aggregate(load_acc *acc, const load_agg_config *cfg, cJSON *obj) {
   int64_t completed = acc->completed, failed = acc->failed, cancelled = acc->cancelled;
   int64_t start = acc->start, end = acc->end;
   int64_t in_tokens = acc->in_tokens, out_tokens = acc->out_tokens, usage_tokens = acc->usage_tokens;
@@ -691,29 +682,26 @@ int load_aggregate(const load_acc *acc, const load_agg_config *cfg, cJSON *obj) 
   cJSON_AddNumberToObject(obj, "request_percentiles_relative_error",
                           acc->req_overflow ? benchy_hist_relative_error(acc->dist[0].hist) : 0.0);
 
-  summarize_dist(obj, "ttft", acc, LOAD_M_TTFT, cfg);
-  summarize_dist(obj, "ttfr", acc, LOAD_M_TTFR, cfg);
-  summarize_dist(obj, "tpot", acc, LOAD_M_TPOT, cfg);
+  int req_exact = !acc->req_overflow;
+  summarize_dist(obj, "ttft", &acc->dist[LOAD_M_TTFT], req_exact, cfg);
+  summarize_dist(obj, "ttfr", &acc->dist[LOAD_M_TTFR], req_exact, cfg);
+  summarize_dist(obj, "tpot", &acc->dist[LOAD_M_TPOT], req_exact, cfg);
   {
-    int exact = !acc->raw_overflow;
-    if (exact) {
-      summarize_raw(obj, "itl", acc->raw_chunk, acc->n_raw_chunk, cfg);
-      summarize_raw(obj, "itl_per_token", acc->raw_token, acc->n_raw_token, cfg);
-    } else {
-      summarize_hist(obj, "itl", acc->itl_chunk, &acc->m_chunk, cfg);
-      summarize_hist(obj, "itl_per_token", acc->itl_token, &acc->m_token, cfg);
-    }
-    cJSON_AddNumberToObject(obj, "itl_count", (double)benchy_hist_count(acc->itl_chunk));
-    cJSON_AddNumberToObject(obj, "itl_per_token_count", (double)benchy_hist_count(acc->itl_token));
+    int exact = !acc->itl_overflow;
+    load_dist *per_chunk = &acc->itl[LOAD_ITL_CHUNK], *per_token = &acc->itl[LOAD_ITL_TOKEN];
+    summarize_dist(obj, "itl", per_chunk, exact, cfg);
+    summarize_dist(obj, "itl_per_token", per_token, exact, cfg);
+    cJSON_AddNumberToObject(obj, "itl_count", (double)benchy_hist_count(per_chunk->hist));
+    cJSON_AddNumberToObject(obj, "itl_per_token_count", (double)benchy_hist_count(per_token->hist));
     cJSON_AddStringToObject(obj, "itl_percentiles_from", exact ? "samples" : "histogram");
     cJSON_AddNumberToObject(obj, "itl_percentiles_relative_error",
-                            exact ? 0.0 : benchy_hist_relative_error(acc->itl_chunk));
+                            exact ? 0.0 : benchy_hist_relative_error(per_chunk->hist));
     cJSON_AddNumberToObject(obj, "itl_tokens_spread_from_usage", (double)acc->chunk_count_spread);
   }
-  summarize_dist(obj, "e2el", acc, LOAD_M_E2EL, cfg);
-  summarize_dist(obj, "queue", acc, LOAD_M_QUEUE, cfg);
-  summarize_dist(obj, "ttft_from_schedule", acc, LOAD_M_TTFT_SCHED, cfg);
-  summarize_dist(obj, "e2el_from_schedule", acc, LOAD_M_E2EL_SCHED, cfg);
+  summarize_dist(obj, "e2el", &acc->dist[LOAD_M_E2EL], req_exact, cfg);
+  summarize_dist(obj, "queue", &acc->dist[LOAD_M_QUEUE], req_exact, cfg);
+  summarize_dist(obj, "ttft_from_schedule", &acc->dist[LOAD_M_TTFT_SCHED], req_exact, cfg);
+  summarize_dist(obj, "e2el_from_schedule", &acc->dist[LOAD_M_E2EL_SCHED], req_exact, cfg);
 
   {
     cJSON *tl = cJSON_AddArrayToObject(obj, "timeline");

@@ -8,15 +8,16 @@
  * Flow. Each runner thread owns a load_acc. For every finished request,
  * load_ingest() turns the benchy_record (with its chunk events) into a
  * load_sample (a few numbers) and streams it into the accumulator: counts,
- * token totals and goodput as running sums; each per-request latency into a
- * histogram and exact moments, and into an exact sample array while the
- * level is within its request budget; the request's inter-token gaps and
- * tokens into the ITL histograms, raw ITL samples and per-second timeline.
- * Nothing is kept per request beyond the budgets, so memory does not grow
- * with the length of a run: past a budget, percentiles come from the
- * histograms (0.4% relative error) and the result says so. After the
- * level, the accumulators are merged (exactly) and load_aggregate() writes
- * the level's JSON object.
+ * token totals and goodput as running sums; each per-request latency, and
+ * each inter-token gap, into a load_dist: a histogram and exact moments,
+ * and the exact value while the level is within its budget (requests for
+ * the per-request latencies, gaps per kind for ITL); tokens into the
+ * per-second timeline. Nothing is kept per request beyond the budgets, so
+ * memory does not grow with the length of a run: past a budget,
+ * percentiles come from the histograms (0.4% relative error) and the
+ * result says so; means and standard deviations always come from the
+ * exact moments. After the level, the accumulators are merged (exactly)
+ * and load_aggregate() writes the level's JSON object.
  *
  * Tokens per chunk. ITL per token needs each chunk's token count: taken
  * from benchy_chunk_event.tokens when the server said (benchy sim,
@@ -73,8 +74,9 @@ typedef struct load_bucket {
   int64_t started, completed, failed, output_tokens;
 } load_bucket;
 
-/* One per-request latency: a histogram (ns) and exact moments (ns) of every
- * value, and the values themselves (ms) while the accumulator keeps them. */
+/* One latency (per request, or ITL): a histogram (ns) and exact moments
+ * (ns) of every value, and the values themselves while the accumulator
+ * keeps them, in ms because that is what percentiles are interpolated in. */
 typedef struct load_dist {
   benchy_hist *hist;
   benchy_moments m;
@@ -93,6 +95,12 @@ enum {
   LOAD_M_COUNT
 };
 
+enum {
+  LOAD_ITL_CHUNK, /* one per gap between token-carrying chunks */
+  LOAD_ITL_TOKEN, /* k per gap of a k-token chunk, each gap/k */
+  LOAD_ITL_COUNT
+};
+
 #define LOAD_FAILURE_KINDS 9
 #define LOAD_HTTP_CODES 1000
 
@@ -101,14 +109,9 @@ typedef struct load_span {
 } load_span;
 
 typedef struct load_acc {
-  benchy_hist *itl_chunk;  /* ns, one per gap between token-carrying chunks */
-  benchy_hist *itl_token;  /* ns, k per gap of a k-token chunk, each gap/k */
-  /* Exact samples while under budget (both in ns). */
-  double *raw_chunk, *raw_token;
-  size_t n_raw_chunk, n_raw_token, cap_raw_chunk, cap_raw_token;
-  size_t raw_budget;       /* per kind; 0 = unlimited */
-  int raw_overflow;        /* some sample was not kept: use the histograms */
-  benchy_moments m_chunk, m_token; /* exact mean and variance of the ITLs (ns) */
+  load_dist itl[LOAD_ITL_COUNT];
+  size_t itl_budget;       /* ITL values kept per kind; 0 = unlimited */
+  int itl_overflow;        /* some ITL value was not kept: use the histograms */
   load_bucket *buckets;
   size_t n_buckets;
   int64_t t0;              /* timeline origin */
@@ -136,7 +139,7 @@ typedef struct load_acc {
 
 #define LOAD_HIST_BITS 8 /* 0.4% relative error for histogram percentiles */
 
-BENCHY_INTERNAL int load_acc_init(load_acc *a, int64_t t0, size_t raw_budget);
+BENCHY_INTERNAL int load_acc_init(load_acc *a, int64_t t0, size_t itl_budget);
 /* Keep the exact values of at most budget requests (0: all; the default). */
 BENCHY_INTERNAL void load_acc_limit_requests(load_acc *a, size_t budget);
 BENCHY_INTERNAL void load_acc_set_slo(load_acc *a, const load_slo *slo);
@@ -175,15 +178,14 @@ typedef struct load_agg_config {
 
 /* Adds the level's aggregates to obj: counts, failures by kind, throughput,
  * goodput (by acc's SLO), per-metric mean/median/std/min/max/percentiles
- * (exact while acc kept every value, else from its histograms; likewise
- * ITL), the peak second and the timeline. Returns 0, or -1 out of memory. */
-BENCHY_INTERNAL int load_aggregate(const load_acc *acc, const load_agg_config *cfg, cJSON *obj);
+ * (percentiles exact while acc kept every value, else from its histograms;
+ * likewise ITL), the peak second and the timeline. Returns 0, or -1 out
+ * of memory. Sorts acc's kept values in place: a copy would double the
+ * level's largest allocations (32 MB per ITL kind at the budget), and their
+ * order carries nothing, the moments being held apart, so acc can still be
+ * merged or aggregated again with the same figures. */
+BENCHY_INTERNAL int load_aggregate(load_acc *acc, const load_agg_config *cfg, cJSON *obj);
 
-/* Writes mean_<name>_ms, median_<name>_ms, std_<name>_ms, min_<name>_ms,
- * max_<name>_ms and p<P>_<name>_ms for values given in ms (sorted in place;
- * NaNs are not allowed). With n == 0 the fields are null. */
-BENCHY_INTERNAL void load_summarize(cJSON *obj, const char *name, double *values_ms, size_t n,
-                                    const load_agg_config *cfg);
 /* "p99", "p99.9": the key prefix vLLM uses for a percentile. */
 BENCHY_INTERNAL void load_percentile_key(char *buf, size_t len, double p, const char *name);
 
