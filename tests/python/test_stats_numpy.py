@@ -1,10 +1,11 @@
 """The C statistics, cross-checked against numpy through the public C API (ctypes)."""
 import ctypes
+import json
 
 import numpy as np
 import pytest
 
-from conftest import LIB
+from conftest import LIB, run_cli
 
 
 class Moments(ctypes.Structure):
@@ -74,3 +75,32 @@ def test_histogram_within_its_error_bound(lib):
         got = lib.benchy_hist_percentile(h, p)
         assert abs(got - exact) <= exact * 2**-7 + 1
     lib.benchy_hist_free(h)
+
+
+def test_load_result_percentiles_are_numpys_to_the_bit(sim_factory, tmp_path):
+    """A load result's percentiles, recomputed with numpy from the records
+    in the same file, are the same doubles: nothing in between (ns to ms,
+    interpolation, the JSON writer) moves a value by even one ulp."""
+    sim = sim_factory("--decode-tps", "400", "--jitter", "0.3", "--seed", "7")
+    out = tmp_path / "load.json"
+    r = run_cli("load", "--base-url", sim.base_url, "--model", "sim", "--num-prompts", "120",
+                "--concurrency", "8", "--input-len", "40", "--output-len", "12", "--seed", "3",
+                "--percentiles", "50,90,95,99,99.9", "--max-records", "1000",
+                "--save-result", out, "--quiet")
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(out.read_text())
+    level = doc["aggregates"][0]
+    records = [rec for rec in doc["records"] if rec.get("status") == "OK"]
+    assert len(records) == level["completed"] == 120
+    assert level["request_percentiles_from"] == "samples"
+    compared = 0
+    for metric in ("ttft", "tpot", "e2el"):
+        values = np.array([rec[f"{metric}_ms"] for rec in records if rec.get(f"{metric}_ms") is not None])
+        assert len(values) > 100
+        for p in (50, 90, 95, 99, 99.9):
+            key = f"p{p:g}_{metric}_ms"
+            want = float(np.percentile(values, p))
+            assert level[key] == want, f"{key}: {level[key]!r} in the file, numpy {want!r}"
+            compared += 1
+        assert level[f"median_{metric}_ms"] == float(np.median(values))
+    assert compared == 15

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "benchy/benchy.h"
+#include "json_print.h"
 
 struct jsonl_writer {
   FILE *f;
@@ -63,7 +64,7 @@ int jsonl_append(jsonl_writer *w, cJSON *obj) {
 
 int jsonl_write(jsonl_writer *w, const cJSON *obj) {
   if (!w || !obj) return BENCHY_ERR_INVALID;
-  char *text = cJSON_PrintUnformatted(obj);
+  char *text = json_print_exact(obj, 0);
   if (!text) return BENCHY_ERR_NOMEM;
   size_t n = strlen(text);
   text[n] = '\n'; /* replaces the terminator: one write per line */
@@ -71,7 +72,7 @@ int jsonl_write(jsonl_writer *w, const cJSON *obj) {
   size_t written = fwrite(text, 1, n + 1, w->f);
   int flushed = fflush(w->f);
   pthread_mutex_unlock(&w->lock);
-  cJSON_free(text);
+  free(text);
   return written == n + 1 && flushed == 0 ? BENCHY_OK : BENCHY_ERR_IO;
 }
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json_print.h"
 #include "result_internal.h"
 
 benchy_result *result_new(const char *kind, cJSON *doc, result_render_fn md, result_render_fn csv) {
@@ -33,7 +34,7 @@ int benchy_result_status(const benchy_result *r) { return r ? r->status : BENCHY
 
 char *benchy_result_to_json(const benchy_result *r, int pretty) {
   if (!r || !r->doc) return NULL;
-  char *text = pretty ? cJSON_Print(r->doc) : cJSON_PrintUnformatted(r->doc);
+  char *text = json_print_exact(r->doc, pretty);
   if (!text) return NULL;
   /* cJSON allocates with malloc unless hooks are set (they are not), so the
    * caller's free() matches. */
