@@ -982,6 +982,25 @@ static benchy_chunk_event ev(double t_ms, int tokens, unsigned kinds, uint32_t b
   return e;
 }
 
+/* A successful request scheduled and sent at 900 ms, first token at 1000
+ * ms, done at 1061 ms, 20 prompt tokens, 4 token chunks (the events'). */
+static benchy_record synthetic_record(benchy_chunk_event *evs, size_t n, int64_t output_tokens) {
+  benchy_record r;
+  memset(&r, 0, sizeof r);
+  r.struct_size = sizeof r;
+  r.status = BENCHY_OK;
+  r.t_scheduled = r.t_dispatched = (int64_t)(900 * 1e6);
+  r.t_first_chunk = r.t_first_token = (int64_t)(1000 * 1e6);
+  r.t_done = (int64_t)(1061 * 1e6);
+  r.output_tokens = r.usage_completion_tokens = r.server_chunk_tokens = output_tokens;
+  r.usage_prompt_tokens = 20;
+  r.usage_cached_tokens = -1;
+  r.token_chunks = 4;
+  r.chunk_events = evs;
+  r.n_chunk_events = n;
+  return r;
+}
+
 static void test_itl_per_chunk_and_per_token(void **state) {
   (void)state;
   /* Chunks at 0 (1 token), 10 (1), 30 (2), 60 (3) ms after a role chunk:
@@ -991,20 +1010,7 @@ static void test_itl_per_chunk_and_per_token(void **state) {
   benchy_chunk_event evs[] = {ev(1000, -1, BENCHY_CHUNK_ROLE, 0), ev(1000, 1, C, 4),
                               ev(1010, 1, C, 4),  ev(1030, 2, C, 8),
                               ev(1060, 3, C, 12), ev(1061, -1, BENCHY_CHUNK_USAGE, 0)};
-  benchy_record r;
-  memset(&r, 0, sizeof r);
-  r.struct_size = sizeof r;
-  r.status = BENCHY_OK;
-  r.t_scheduled = r.t_dispatched = (int64_t)(900 * 1e6);
-  r.t_first_chunk = r.t_first_token = (int64_t)(1000 * 1e6);
-  r.t_done = (int64_t)(1061 * 1e6);
-  r.output_tokens = r.usage_completion_tokens = 7;
-  r.server_chunk_tokens = 7;
-  r.usage_prompt_tokens = 20;
-  r.usage_cached_tokens = -1;
-  r.token_chunks = 4;
-  r.chunk_events = evs;
-  r.n_chunk_events = sizeof evs / sizeof evs[0];
+  benchy_record r = synthetic_record(evs, sizeof evs / sizeof evs[0], 7);
 
   load_acc acc;
   assert_int_equal(load_acc_init(&acc, (int64_t)(900 * 1e6), 0), 0);
@@ -1109,19 +1115,7 @@ static void test_aggregate_leaves_figures_unchanged(void **state) {
   const unsigned C = BENCHY_CHUNK_CONTENT;
   /* Gaps of 30, 10 and 20 ms per chunk; 30, 10, 10 and 10 per token. */
   benchy_chunk_event evs[] = {ev(1000, 1, C, 4), ev(1030, 1, C, 4), ev(1040, 1, C, 4), ev(1060, 2, C, 8)};
-  benchy_record r;
-  memset(&r, 0, sizeof r);
-  r.struct_size = sizeof r;
-  r.status = BENCHY_OK;
-  r.t_scheduled = r.t_dispatched = (int64_t)(900 * 1e6);
-  r.t_first_chunk = r.t_first_token = (int64_t)(1000 * 1e6);
-  r.t_done = (int64_t)(1061 * 1e6);
-  r.output_tokens = r.usage_completion_tokens = r.server_chunk_tokens = 5;
-  r.usage_prompt_tokens = 20;
-  r.usage_cached_tokens = -1;
-  r.token_chunks = 4;
-  r.chunk_events = evs;
-  r.n_chunk_events = sizeof evs / sizeof evs[0];
+  benchy_record r = synthetic_record(evs, sizeof evs / sizeof evs[0], 5);
   const double ps[] = {10, 50, 90};
   load_agg_config cfg = {ps, 3, 1, {0, 0, 0}};
   load_acc a, twice, fresh;
