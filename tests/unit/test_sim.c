@@ -840,6 +840,233 @@ static void test_flavour_sglang(void **state) {
   test_sim_stop(sim);
 }
 
+/* ---- each flavour's last events, to the byte ---- */
+
+/* A copy of text with the values that change from run to run ("created", "id")
+ * blanked, so what is left can be compared to the byte. */
+static char *blank_ids(const char *text) {
+  benchy_buf b = {0};
+  for (const char *p = text; *p;) {
+    if (!strncmp(p, "\"created\":", 10)) {
+      assert_int_equal(benchy_buf_append_str(&b, "\"created\":0"), 0);
+      for (p += 10; *p >= '0' && *p <= '9'; p++) {}
+    } else if (!strncmp(p, "\"id\":\"", 6)) {
+      assert_int_equal(benchy_buf_append_str(&b, "\"id\":\"ID\""), 0);
+      p = strchr(p + 6, '"');
+      assert_non_null(p);
+      p++;
+    } else {
+      assert_int_equal(benchy_buf_append(&b, p++, 1), 0);
+    }
+  }
+  assert_int_equal(benchy_buf_terminate(&b), 0);
+  return b.data;
+}
+
+/* The events from the finish chunk on, one payload a line, ids blanked. */
+static char *stream_ending(benchy_sim *sim, const char *path, const char *body) {
+  resp *r = post(sim, path, body);
+  assert_int_equal(r->status, 200);
+  sse *s = parse_sse(r);
+  size_t first = 0;
+  while (first < s->n && !cJSON_IsString(at(s->ev[first].json, "choices.0.finish_reason"))) first++;
+  assert_true(first < s->n);
+  benchy_buf b = {0};
+  for (size_t i = first; i < s->n; i++) {
+    assert_int_equal(benchy_buf_append_str(&b, s->ev[i].data), 0);
+    assert_int_equal(benchy_buf_append_str(&b, "\n"), 0);
+  }
+  assert_int_equal(benchy_buf_terminate(&b), 0);
+  char *out = blank_ids(b.data);
+  benchy_buf_free(&b);
+  sse_free(s);
+  resp_free(r);
+  return out;
+}
+
+/* A whole non-streamed body, ids blanked. */
+static char *body_of(benchy_sim *sim, const char *path, const char *body) {
+  resp *r = post(sim, path, body);
+  assert_int_equal(r->status, 200);
+  char *out = blank_ids(r->body.data);
+  resp_free(r);
+  return out;
+}
+
+#define CHAT_REQ(more) \
+  "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"max_tokens\":3,\"cache_prompt\":false" more "}"
+#define TEXT_REQ(more) "{\"prompt\":\"Once upon\",\"max_tokens\":3,\"cache_prompt\":false" more "}"
+#define STREAM ",\"stream\":true"
+#define USAGE ",\"stream\":true,\"stream_options\":{\"include_usage\":true}"
+
+static const struct ending_req {
+  const char *path, *body;
+  int streamed;
+} ending_reqs[] = {
+    {"/v1/chat/completions", CHAT_REQ(USAGE), 1}, {"/v1/chat/completions", CHAT_REQ(STREAM), 1},
+    {"/v1/completions", TEXT_REQ(USAGE), 1},      {"/v1/completions", TEXT_REQ(STREAM), 1},
+    {"/v1/chat/completions", CHAT_REQ(""), 0},    {"/v1/completions", TEXT_REQ(""), 0},
+};
+#define N_ENDINGS (sizeof ending_reqs / sizeof ending_reqs[0])
+
+/* Field order, nulls and where usage and timings go are each server's own;
+ * clients are tested against exactly these shapes. want: by ending_reqs. */
+static void check_endings(const char *flavour, const char *const want[N_ENDINGS]) {
+  benchy_sim *sim = test_sim_start("flavour", flavour, "no-stamp", "true", "decode-tps", "1000", NULL);
+  for (size_t i = 0; i < N_ENDINGS; i++) {
+    const struct ending_req *q = &ending_reqs[i];
+    char *got = q->streamed ? stream_ending(sim, q->path, q->body) : body_of(sim, q->path, q->body);
+    assert_string_equal(got, want[i]);
+    free(got);
+  }
+  test_sim_stop(sim);
+}
+
+static void test_endings_llama(void **state) {
+  (void)state;
+  static const char *const want[N_ENDINGS] = {
+      "{\"choices\":[{\"finish_reason\":\"length\",\"index\":0,\"delta\":{}}],\"created\":0,"
+      "\"id\":\"ID\",\"model\":\"sim\",\"system_fingerprint\":\"benchy-sim-" BENCHY_VERSION_STRING "\","
+      "\"object\":\"chat.completion.chunk\"}\n"
+      "{\"choices\":[],\"created\":0,\"id\":\"ID\",\"model\":\"sim\","
+      "\"system_fingerprint\":\"benchy-sim-" BENCHY_VERSION_STRING "\",\"object\":\"chat.completion.chunk\","
+      "\"usage\":{\"completion_tokens\":3,\"prompt_tokens\":10,\"total_tokens\":13,"
+      "\"prompt_tokens_details\":{\"cached_tokens\":0},"
+      "\"completion_tokens_details\":{\"reasoning_tokens\":0}},\"timings\":{\"cache_n\":0,"
+      "\"prompt_n\":10,\"prompt_ms\":2.5,\"prompt_per_token_ms\":0.25,\"prompt_per_second\":4000,"
+      "\"predicted_n\":3,\"predicted_ms\":2,\"predicted_per_token_ms\":0.666666667,"
+      "\"predicted_per_second\":1500}}\n"
+      "[DONE]\n",
+      "{\"choices\":[{\"finish_reason\":\"length\",\"index\":0,\"delta\":{}}],\"created\":0,"
+      "\"id\":\"ID\",\"model\":\"sim\",\"system_fingerprint\":\"benchy-sim-" BENCHY_VERSION_STRING "\","
+      "\"object\":\"chat.completion.chunk\",\"timings\":{\"cache_n\":0,\"prompt_n\":10,"
+      "\"prompt_ms\":2.5,\"prompt_per_token_ms\":0.25,\"prompt_per_second\":4000,\"predicted_n\":3,"
+      "\"predicted_ms\":2,\"predicted_per_token_ms\":0.666666667,\"predicted_per_second\":1500}}\n"
+      "[DONE]\n",
+      "{\"choices\":[{\"text\":\"\",\"index\":0,\"logprobs\":null,\"finish_reason\":\"length\"}],"
+      "\"created\":0,\"id\":\"ID\",\"model\":\"sim\",\"system_fingerprint\":\"benchy-sim-" BENCHY_VERSION_STRING "\","
+      "\"object\":\"text_completion\",\"usage\":{\"completion_tokens\":3,\"prompt_tokens\":2,"
+      "\"total_tokens\":5,\"prompt_tokens_details\":{\"cached_tokens\":0},"
+      "\"completion_tokens_details\":{\"reasoning_tokens\":0}},\"timings\":{\"cache_n\":0,"
+      "\"prompt_n\":2,\"prompt_ms\":0.5,\"prompt_per_token_ms\":0.25,\"prompt_per_second\":4000,"
+      "\"predicted_n\":3,\"predicted_ms\":2,\"predicted_per_token_ms\":0.666666667,"
+      "\"predicted_per_second\":1500}}\n"
+      "[DONE]\n",
+      "{\"choices\":[{\"text\":\"\",\"index\":0,\"logprobs\":null,\"finish_reason\":\"length\"}],"
+      "\"created\":0,\"id\":\"ID\",\"model\":\"sim\",\"system_fingerprint\":\"benchy-sim-" BENCHY_VERSION_STRING "\","
+      "\"object\":\"text_completion\",\"usage\":{\"completion_tokens\":3,\"prompt_tokens\":2,"
+      "\"total_tokens\":5,\"prompt_tokens_details\":{\"cached_tokens\":0},"
+      "\"completion_tokens_details\":{\"reasoning_tokens\":0}},\"timings\":{\"cache_n\":0,"
+      "\"prompt_n\":2,\"prompt_ms\":0.5,\"prompt_per_token_ms\":0.25,\"prompt_per_second\":4000,"
+      "\"predicted_n\":3,\"predicted_ms\":2,\"predicted_per_token_ms\":0.666666667,"
+      "\"predicted_per_second\":1500}}\n"
+      "[DONE]\n",
+      "{\"choices\":[{\"finish_reason\":\"length\",\"index\":0,\"message\":{\"role\":\"assistant\","
+      "\"content\":\" over river lazy\"}}],\"created\":0,\"id\":\"ID\",\"model\":\"sim\","
+      "\"system_fingerprint\":\"benchy-sim-" BENCHY_VERSION_STRING "\",\"object\":\"chat.completion\","
+      "\"usage\":{\"completion_tokens\":3,\"prompt_tokens\":10,\"total_tokens\":13,"
+      "\"prompt_tokens_details\":{\"cached_tokens\":0},"
+      "\"completion_tokens_details\":{\"reasoning_tokens\":0}},\"timings\":{\"cache_n\":0,"
+      "\"prompt_n\":10,\"prompt_ms\":2.5,\"prompt_per_token_ms\":0.25,\"prompt_per_second\":4000,"
+      "\"predicted_n\":3,\"predicted_ms\":2,\"predicted_per_token_ms\":0.666666667,"
+      "\"predicted_per_second\":1500}}",
+      "{\"choices\":[{\"text\":\" center measure result\",\"index\":0,\"logprobs\":null,"
+      "\"finish_reason\":\"length\"}],\"created\":0,\"id\":\"ID\",\"model\":\"sim\","
+      "\"system_fingerprint\":\"benchy-sim-" BENCHY_VERSION_STRING "\",\"object\":\"text_completion\","
+      "\"usage\":{\"completion_tokens\":3,\"prompt_tokens\":2,\"total_tokens\":5,"
+      "\"prompt_tokens_details\":{\"cached_tokens\":0},"
+      "\"completion_tokens_details\":{\"reasoning_tokens\":0}},\"timings\":{\"cache_n\":0,"
+      "\"prompt_n\":2,\"prompt_ms\":0.5,\"prompt_per_token_ms\":0.25,\"prompt_per_second\":4000,"
+      "\"predicted_n\":3,\"predicted_ms\":2,\"predicted_per_token_ms\":0.666666667,"
+      "\"predicted_per_second\":1500}}",
+  };
+  check_endings("llama", want);
+}
+
+static void test_endings_vllm(void **state) {
+  (void)state;
+  static const char *const want[N_ENDINGS] = {
+      "{\"id\":\"ID\",\"object\":\"chat.completion.chunk\",\"created\":0,\"model\":\"sim\","
+      "\"choices\":[{\"index\":0,\"delta\":{\"content\":\"\"},\"logprobs\":null,"
+      "\"finish_reason\":\"length\",\"stop_reason\":null}]}\n"
+      "{\"id\":\"ID\",\"object\":\"chat.completion.chunk\",\"created\":0,\"model\":\"sim\","
+      "\"choices\":[],\"usage\":{\"completion_tokens\":3,\"prompt_tokens\":10,\"total_tokens\":13,"
+      "\"prompt_tokens_details\":{\"cached_tokens\":0},"
+      "\"completion_tokens_details\":{\"reasoning_tokens\":0}}}\n"
+      "[DONE]\n",
+      "{\"id\":\"ID\",\"object\":\"chat.completion.chunk\",\"created\":0,\"model\":\"sim\","
+      "\"choices\":[{\"index\":0,\"delta\":{\"content\":\"\"},\"logprobs\":null,"
+      "\"finish_reason\":\"length\",\"stop_reason\":null}]}\n"
+      "[DONE]\n",
+      "{\"id\":\"ID\",\"object\":\"text_completion\",\"created\":0,\"model\":\"sim\","
+      "\"choices\":[{\"index\":0,\"text\":\"\",\"logprobs\":null,\"finish_reason\":\"length\","
+      "\"stop_reason\":null}]}\n"
+      "{\"id\":\"ID\",\"object\":\"text_completion\",\"created\":0,\"model\":\"sim\",\"choices\":[],"
+      "\"usage\":{\"completion_tokens\":3,\"prompt_tokens\":2,\"total_tokens\":5,"
+      "\"prompt_tokens_details\":{\"cached_tokens\":0},"
+      "\"completion_tokens_details\":{\"reasoning_tokens\":0}}}\n"
+      "[DONE]\n",
+      "{\"id\":\"ID\",\"object\":\"text_completion\",\"created\":0,\"model\":\"sim\","
+      "\"choices\":[{\"index\":0,\"text\":\"\",\"logprobs\":null,\"finish_reason\":\"length\","
+      "\"stop_reason\":null}]}\n"
+      "[DONE]\n",
+      "{\"id\":\"ID\",\"object\":\"chat.completion\",\"created\":0,\"model\":\"sim\","
+      "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\" over river lazy\"},"
+      "\"logprobs\":null,\"finish_reason\":\"length\"}],\"usage\":{\"completion_tokens\":3,"
+      "\"prompt_tokens\":10,\"total_tokens\":13,\"prompt_tokens_details\":{\"cached_tokens\":0},"
+      "\"completion_tokens_details\":{\"reasoning_tokens\":0}}}",
+      "{\"id\":\"ID\",\"object\":\"text_completion\",\"created\":0,\"model\":\"sim\","
+      "\"choices\":[{\"index\":0,\"text\":\" center measure result\",\"logprobs\":null,"
+      "\"finish_reason\":\"length\"}],\"usage\":{\"completion_tokens\":3,\"prompt_tokens\":2,"
+      "\"total_tokens\":5,\"prompt_tokens_details\":{\"cached_tokens\":0},"
+      "\"completion_tokens_details\":{\"reasoning_tokens\":0}}}",
+  };
+  check_endings("vllm", want);
+}
+
+static void test_endings_sglang(void **state) {
+  (void)state;
+  static const char *const want[N_ENDINGS] = {
+      "{\"id\":\"ID\",\"object\":\"chat.completion.chunk\",\"created\":0,\"model\":\"sim\","
+      "\"choices\":[{\"index\":0,\"delta\":{\"role\":null,\"content\":null,\"reasoning_content\":null,"
+      "\"tool_calls\":null},\"logprobs\":null,\"finish_reason\":\"length\",\"matched_stop\":null}],"
+      "\"usage\":null}\n"
+      "{\"id\":\"ID\",\"object\":\"chat.completion.chunk\",\"created\":0,\"model\":\"sim\","
+      "\"choices\":[],\"usage\":{\"completion_tokens\":3,\"prompt_tokens\":10,\"total_tokens\":13,"
+      "\"prompt_tokens_details\":{\"cached_tokens\":0},"
+      "\"completion_tokens_details\":{\"reasoning_tokens\":0}}}\n"
+      "[DONE]\n",
+      "{\"id\":\"ID\",\"object\":\"chat.completion.chunk\",\"created\":0,\"model\":\"sim\","
+      "\"choices\":[{\"index\":0,\"delta\":{\"role\":null,\"content\":null,\"reasoning_content\":null,"
+      "\"tool_calls\":null},\"logprobs\":null,\"finish_reason\":\"length\",\"matched_stop\":null}],"
+      "\"usage\":null}\n"
+      "[DONE]\n",
+      "{\"id\":\"ID\",\"object\":\"text_completion\",\"created\":0,\"model\":\"sim\","
+      "\"choices\":[{\"index\":0,\"text\":\"\",\"logprobs\":null,\"finish_reason\":\"length\","
+      "\"matched_stop\":null}],\"usage\":null}\n"
+      "{\"id\":\"ID\",\"object\":\"text_completion\",\"created\":0,\"model\":\"sim\",\"choices\":[],"
+      "\"usage\":{\"completion_tokens\":3,\"prompt_tokens\":2,\"total_tokens\":5,"
+      "\"prompt_tokens_details\":{\"cached_tokens\":0},"
+      "\"completion_tokens_details\":{\"reasoning_tokens\":0}}}\n"
+      "[DONE]\n",
+      "{\"id\":\"ID\",\"object\":\"text_completion\",\"created\":0,\"model\":\"sim\","
+      "\"choices\":[{\"index\":0,\"text\":\"\",\"logprobs\":null,\"finish_reason\":\"length\","
+      "\"matched_stop\":null}],\"usage\":null}\n"
+      "[DONE]\n",
+      "{\"id\":\"ID\",\"object\":\"chat.completion\",\"created\":0,\"model\":\"sim\","
+      "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\" over river lazy\"},"
+      "\"logprobs\":null,\"finish_reason\":\"length\"}],\"usage\":{\"completion_tokens\":3,"
+      "\"prompt_tokens\":10,\"total_tokens\":13,\"prompt_tokens_details\":{\"cached_tokens\":0},"
+      "\"completion_tokens_details\":{\"reasoning_tokens\":0}}}",
+      "{\"id\":\"ID\",\"object\":\"text_completion\",\"created\":0,\"model\":\"sim\","
+      "\"choices\":[{\"index\":0,\"text\":\" center measure result\",\"logprobs\":null,"
+      "\"finish_reason\":\"length\"}],\"usage\":{\"completion_tokens\":3,\"prompt_tokens\":2,"
+      "\"total_tokens\":5,\"prompt_tokens_details\":{\"cached_tokens\":0},"
+      "\"completion_tokens_details\":{\"reasoning_tokens\":0}}}",
+  };
+  check_endings("sglang", want);
+}
+
 static void test_decode_timing(void **state) {
   (void)state;
   for (test_timing t = {0}; test_timing_next(&t);) {
@@ -1261,6 +1488,9 @@ int main(void) {
       cmocka_unit_test(test_flavour_llama_closes),
       cmocka_unit_test(test_flavour_vllm),
       cmocka_unit_test(test_flavour_sglang),
+      cmocka_unit_test(test_endings_llama),
+      cmocka_unit_test(test_endings_vllm),
+      cmocka_unit_test(test_endings_sglang),
       cmocka_unit_test(test_decode_timing),
       cmocka_unit_test(test_slots_fifo),
       cmocka_unit_test(test_batch_slowdown),

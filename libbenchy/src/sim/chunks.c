@@ -377,74 +377,88 @@ static void out_timings(sim_out *o, const sim_stream *st) {
 
 static const char *finish_reason(const sim_stream *st) { return st->tool ? "tool_calls" : "length"; }
 
-int sim_render_finish(sim_stream *st, sim_out *o, int64_t sched) {
-  sim_t *s = st->sim;
-  int chat = st->api == SIM_API_CHAT;
-  const char *fr = finish_reason(st);
-  if (s->cfg.flavour == SIM_FLAVOUR_LLAMA) {
-    if (chat) {
-      sim_out_str(o, "data: {\"choices\":[{\"finish_reason\":\"");
-      sim_out_str(o, fr);
-      sim_out_str(o, "\",\"index\":0,\"delta\":{}}],");
-      sim_out_mem(o, st->meta.data, st->meta.len);
-      sim_out_str(o, ",\"object\":\"chat.completion.chunk\"");
-      if (!st->include_usage) {
-        /* llama-server puts timings on the finish chunk when there is no
-         * usage chunk to carry them. */
-        sim_out_mem(o, ",", 1);
-        out_timings(o, st);
-      }
-      sim_out_stamp(s, o, sched, 0);
-      event_end(o);
-      if (st->include_usage) {
-        sim_out_str(o, "data: {\"choices\":[],");
-        sim_out_mem(o, st->meta.data, st->meta.len);
-        sim_out_str(o, ",\"object\":\"chat.completion.chunk\",");
-        out_usage(o, st);
-        sim_out_mem(o, ",", 1);
-        out_timings(o, st);
-        sim_out_stamp(s, o, sched, 0);
-        event_end(o);
-      }
-    } else {
-      /* llama-server's /v1/completions always ends with usage on the
-       * finish chunk, asked for or not. */
-      sim_out_str(o, "data: {\"choices\":[{\"text\":\"\",\"index\":0,\"logprobs\":null,\"finish_reason\":\"");
-      sim_out_str(o, fr);
-      sim_out_str(o, "\"}],");
-      sim_out_mem(o, st->meta.data, st->meta.len);
-      sim_out_str(o, ",\"object\":\"text_completion\",");
-      out_usage(o, st);
-      sim_out_mem(o, ",", 1);
-      out_timings(o, st);
-      sim_out_stamp(s, o, sched, 0);
-      event_end(o);
-    }
-  } else {
-    int sg = s->cfg.flavour == SIM_FLAVOUR_SGLANG;
+/* llama-server names the object after its meta, not inside it, so one meta
+ * serves chunks and bodies alike. */
+static void out_llama_meta(sim_out *o, const sim_stream *st, const char *object) {
+  sim_out_mem(o, st->meta.data, st->meta.len);
+  sim_out_str(o, ",\"object\":\"");
+  sim_out_str(o, object);
+  sim_out_mem(o, "\"", 1);
+}
+
+/* llama-server's usage never comes without its timings. */
+static void out_llama_usage(sim_out *o, const sim_stream *st) {
+  sim_out_mem(o, ",", 1);
+  out_usage(o, st);
+  sim_out_mem(o, ",", 1);
+  out_timings(o, st);
+}
+
+static void event_close(sim_stream *st, sim_out *o, int64_t sched) {
+  sim_out_stamp(st->sim, o, sched, 0);
+  event_end(o);
+}
+
+static void finish_llama(sim_stream *st, sim_out *o, int64_t sched) {
+  if (st->api != SIM_API_CHAT) {
+    /* llama-server's /v1/completions always ends with usage on the
+     * finish chunk, asked for or not. */
+    sim_out_str(o, "data: {\"choices\":[{\"text\":\"\",\"index\":0,\"logprobs\":null,\"finish_reason\":\"");
+    sim_out_str(o, finish_reason(st));
+    sim_out_str(o, "\"}],");
+    out_llama_meta(o, st, "text_completion");
+    out_llama_usage(o, st);
+    event_close(st, o, sched);
+    return;
+  }
+  sim_out_str(o, "data: {\"choices\":[{\"finish_reason\":\"");
+  sim_out_str(o, finish_reason(st));
+  sim_out_str(o, "\",\"index\":0,\"delta\":{}}],");
+  out_llama_meta(o, st, "chat.completion.chunk");
+  if (!st->include_usage) {
+    /* llama-server puts timings on the finish chunk when there is no
+     * usage chunk to carry them. */
+    sim_out_mem(o, ",", 1);
+    out_timings(o, st);
+  }
+  event_close(st, o, sched);
+  if (st->include_usage) {
+    sim_out_str(o, "data: {\"choices\":[],");
+    out_llama_meta(o, st, "chat.completion.chunk");
+    out_llama_usage(o, st);
+    event_close(st, o, sched);
+  }
+}
+
+/* SGLang ends as vLLM does, with its extra null fields; both lead every
+ * event with meta, which already names the object. */
+static void finish_vllm(sim_stream *st, sim_out *o, int64_t sched) {
+  int sg = st->sim->cfg.flavour == SIM_FLAVOUR_SGLANG;
+  sim_out_str(o, "data: {");
+  sim_out_mem(o, st->meta.data, st->meta.len);
+  if (st->api == SIM_API_CHAT)
+    sim_out_str(o, sg ? ",\"choices\":[{\"index\":0,\"delta\":{\"role\":null,\"content\":null,"
+                        "\"reasoning_content\":null,\"tool_calls\":null},\"logprobs\":null,"
+                        "\"finish_reason\":\""
+                      : ",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"\"},\"logprobs\":null,"
+                        "\"finish_reason\":\"");
+  else
+    sim_out_str(o, ",\"choices\":[{\"index\":0,\"text\":\"\",\"logprobs\":null,\"finish_reason\":\"");
+  sim_out_str(o, finish_reason(st));
+  sim_out_str(o, sg ? "\",\"matched_stop\":null}],\"usage\":null" : "\",\"stop_reason\":null}]");
+  event_close(st, o, sched);
+  if (st->include_usage) {
     sim_out_str(o, "data: {");
     sim_out_mem(o, st->meta.data, st->meta.len);
-    if (chat)
-      sim_out_str(o, sg ? ",\"choices\":[{\"index\":0,\"delta\":{\"role\":null,\"content\":null,"
-                          "\"reasoning_content\":null,\"tool_calls\":null},\"logprobs\":null,"
-                          "\"finish_reason\":\""
-                        : ",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"\"},\"logprobs\":null,"
-                          "\"finish_reason\":\"");
-    else
-      sim_out_str(o, ",\"choices\":[{\"index\":0,\"text\":\"\",\"logprobs\":null,\"finish_reason\":\"");
-    sim_out_str(o, fr);
-    sim_out_str(o, sg ? "\",\"matched_stop\":null}],\"usage\":null" : "\",\"stop_reason\":null}]");
-    sim_out_stamp(s, o, sched, 0);
-    event_end(o);
-    if (st->include_usage) {
-      sim_out_str(o, "data: {");
-      sim_out_mem(o, st->meta.data, st->meta.len);
-      sim_out_str(o, ",\"choices\":[],");
-      out_usage(o, st);
-      sim_out_stamp(s, o, sched, 0);
-      event_end(o);
-    }
+    sim_out_str(o, ",\"choices\":[],");
+    out_usage(o, st);
+    event_close(st, o, sched);
   }
+}
+
+int sim_render_finish(sim_stream *st, sim_out *o, int64_t sched) {
+  if (st->sim->cfg.flavour == SIM_FLAVOUR_LLAMA) finish_llama(st, o, sched);
+  else finish_vllm(st, o, sched);
   sim_out_str(o, "data: [DONE]\n\n");
   o->n_events++;
   return o->oom ? -1 : 0;
@@ -507,11 +521,8 @@ int sim_render_body(sim_stream *st, sim_out *o, int64_t sched, int malformed) {
       sim_out_str(o, fr);
       sim_out_str(o, "\"}],");
     }
-    sim_out_mem(o, st->meta.data, st->meta.len);
-    sim_out_str(o, chat ? ",\"object\":\"chat.completion\"," : ",\"object\":\"text_completion\",");
-    out_usage(o, st);
-    sim_out_mem(o, ",", 1);
-    out_timings(o, st);
+    out_llama_meta(o, st, chat ? "chat.completion" : "text_completion");
+    out_llama_usage(o, st);
   } else {
     /* meta names the chunk object; a body is the plain object. */
     sim_out_str(o, "{\"id\":\"");

@@ -24,12 +24,15 @@ static int method_is(const sim_request *r, const char *m) {
   return r->method_len == strlen(m) && !memcmp(r->method, m, r->method_len);
 }
 
-static void respond_buf(sim_conn *c, int status, benchy_buf *b) {
-  sim_conn_respond(c, status, b->data ? b->data : "", b->len, NULL);
-}
-
 static void respond_oom(sim_conn *c) {
   sim_conn_error(c, 500, "server_error", "the simulator ran out of memory");
+}
+
+/* failed: any append to b ran out of memory. A body with a piece missing
+ * would still parse as something else, so it never goes out. */
+static void respond_built(sim_conn *c, int status, int failed, const benchy_buf *b) {
+  if (failed) respond_oom(c);
+  else sim_conn_respond(c, status, b->data ? b->data : "", b->len, NULL);
 }
 
 /* Parses the body as a JSON object or answers 400 naming the problem. */
@@ -72,17 +75,13 @@ static void acc_add(tok_acc *a, int64_t id) {
    * [0, 16k), so equal keys mean equal prefixes (up to 64-bit collisions). */
   a->h = benchy_mix64(a->h + (uint64_t)id * 0x9E3779B97F4A7C15ull + 0x632BE59BD9B4E019ull);
   if (a->count % SIM_CACHE_BLOCK) return;
-  if (a->n == a->cap) {
-    size_t cap = a->cap ? a->cap * 2 : 64;
-    uint64_t *b = realloc(a->blocks, cap * sizeof *b);
-    if (!b) {
-      a->oom = 1;
-      a->hash = 0;
-      return;
-    }
-    a->blocks = b;
-    a->cap = cap;
+  uint64_t *room = benchy_grow(a->blocks, &a->cap, a->n + 1, sizeof *room);
+  if (!room) {
+    a->oom = 1;
+    a->hash = 0;
+    return;
   }
+  a->blocks = room;
   a->blocks[a->n++] = a->h;
 }
 
@@ -287,14 +286,13 @@ static void handle_completion(sim_conn *c, const sim_request *r, int api) {
   if (st->prompt_tokens + st->n > cfg->ctx_size) {
     benchy_buf b = {0};
     long long need = (long long)(st->prompt_tokens + st->n);
-    benchy_buf_printf(&b,
-                      "{\"error\":{\"code\":400,\"message\":\"request (%lld tokens: %lld prompt + %lld "
-                      "max_tokens) exceeds the available context size (%lld tokens), try increasing it\","
-                      "\"type\":\"exceed_context_size_error\",\"n_prompt_tokens\":%lld,\"n_ctx\":%lld}}",
-                      need, (long long)st->prompt_tokens, (long long)st->n, (long long)cfg->ctx_size,
-                      (long long)st->prompt_tokens, (long long)cfg->ctx_size);
-    if (b.data) respond_buf(c, 400, &b);
-    else respond_oom(c);
+    int rc = benchy_buf_printf(&b,
+                               "{\"error\":{\"code\":400,\"message\":\"request (%lld tokens: %lld prompt + %lld "
+                               "max_tokens) exceeds the available context size (%lld tokens), try increasing it\","
+                               "\"type\":\"exceed_context_size_error\",\"n_prompt_tokens\":%lld,\"n_ctx\":%lld}}",
+                               need, (long long)st->prompt_tokens, (long long)st->n, (long long)cfg->ctx_size,
+                               (long long)st->prompt_tokens, (long long)cfg->ctx_size);
+    respond_built(c, 400, rc, &b);
     benchy_buf_free(&b);
     goto out;
   }
@@ -345,8 +343,7 @@ static void handle_models(sim_conn *c) {
   rc |= sim_buf_escaped(&b, s->cfg.model, strlen(s->cfg.model));
   rc |= benchy_buf_printf(&b, "\",\"max_model_len\":%lld,\"meta\":{\"n_ctx\":%lld,\"n_ctx_train\":%lld}}]}",
                           (long long)s->cfg.ctx_size, (long long)s->cfg.ctx_size, (long long)s->cfg.ctx_size);
-  if (rc) respond_oom(c);
-  else respond_buf(c, 200, &b);
+  respond_built(c, 200, rc, &b);
   benchy_buf_free(&b);
 }
 
@@ -367,8 +364,7 @@ static void handle_props(sim_conn *c) {
                           "(benchy-sim: <|im_start|>role\\ncontent<|im_end|>\\n; see docs/simulator.md)\","
                           "\"bos_token\":\"\",\"eos_token\":\"<|im_end|>\"}",
                           BENCHY_VERSION_STRING, sim_flavour_names[s->cfg.flavour]);
-  if (rc) respond_oom(c);
-  else respond_buf(c, 200, &b);
+  respond_built(c, 200, rc, &b);
   benchy_buf_free(&b);
 }
 
@@ -438,8 +434,7 @@ static void handle_tokenize(sim_conn *c, const sim_request *r) {
                    "{\"messages\": [...]} (vLLM form)");
     goto out;
   }
-  if (tl.failed) respond_oom(c);
-  else respond_buf(c, 200, &b);
+  respond_built(c, 200, tl.failed, &b);
 out:
   benchy_buf_free(&text);
   benchy_buf_free(&b);
@@ -474,8 +469,7 @@ static void handle_detokenize(sim_conn *c, const sim_request *r) {
   int rc = benchy_buf_append_str(&b, c->sim->cfg.flavour == SIM_FLAVOUR_VLLM ? "{\"prompt\":\"" : "{\"content\":\"");
   rc |= sim_buf_escaped(&b, text.data ? text.data : "", text.len);
   rc |= benchy_buf_append_str(&b, "\"}");
-  if (rc) respond_oom(c);
-  else respond_buf(c, 200, &b);
+  respond_built(c, 200, rc, &b);
 out:
   benchy_buf_free(&text);
   benchy_buf_free(&b);
@@ -495,8 +489,7 @@ static void handle_apply_template(sim_conn *c, const sim_request *r) {
     rc |= benchy_buf_append_str(&b, "{\"prompt\":\"");
     rc |= sim_buf_escaped(&b, text.data ? text.data : "", text.len);
     rc |= benchy_buf_append_str(&b, "\"}");
-    if (rc) respond_oom(c);
-    else respond_buf(c, 200, &b);
+    respond_built(c, 200, rc, &b);
   }
   benchy_buf_free(&text);
   benchy_buf_free(&b);
@@ -506,8 +499,8 @@ static void handle_apply_template(sim_conn *c, const sim_request *r) {
 static void handle_stats(sim_conn *c) {
   benchy_buf b = {0};
   sim_stats_flush(c->sim);
-  if (sim_write_stats_json(c->sim, &b)) respond_oom(c);
-  else respond_buf(c, 200, &b);
+  int rc = sim_write_stats_json(c->sim, &b);
+  respond_built(c, 200, rc, &b);
   benchy_buf_free(&b);
 }
 
