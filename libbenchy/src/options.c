@@ -117,12 +117,8 @@ static int parse_list(benchy_options *o, const benchy_option_info *info, option_
   int integer = info->type == BENCHY_OPT_INT_LIST;
   char *copy = benchy_strdup(text);
   if (!copy) return BENCHY_ERR_NOMEM;
-  size_t cap = 8, n = 0;
-  double *nums = malloc(cap * sizeof *nums);
-  if (!nums) {
-    free(copy);
-    return BENCHY_ERR_NOMEM;
-  }
+  size_t cap = 0, n = 0;
+  double *nums = NULL;
   int status = BENCHY_OK;
   char *save = NULL;
   for (char *tok = strtok_r(copy, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
@@ -137,15 +133,12 @@ static int parse_list(benchy_options *o, const benchy_option_info *info, option_
       status = bounds_error(o, info, tok);
       break;
     }
-    if (n == cap) {
-      double *grown = realloc(nums, 2 * cap * sizeof *nums);
-      if (!grown) {
-        status = BENCHY_ERR_NOMEM;
-        break;
-      }
-      nums = grown;
-      cap *= 2;
+    double *room = benchy_grow(nums, &cap, n + 1, sizeof *room);
+    if (!room) {
+      status = BENCHY_ERR_NOMEM;
+      break;
     }
+    nums = room;
     nums[n++] = d;
   }
   free(copy);

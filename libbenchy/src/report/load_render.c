@@ -288,13 +288,9 @@ static int has_column(const columns *cols, const char *name) {
 
 static int add_column(columns *cols, const char *name) {
   if (has_column(cols, name)) return 0;
-  if (cols->n == cols->cap) {
-    size_t ncap = cols->cap ? cols->cap * 2 : 64;
-    column *grown = realloc(cols->c, ncap * sizeof *grown);
-    if (!grown) return -1;
-    cols->c = grown;
-    cols->cap = ncap;
-  }
+  column *room = benchy_grow(cols->c, &cols->cap, cols->n + 1, sizeof *room);
+  if (!room) return -1;
+  cols->c = room;
   snprintf(cols->c[cols->n++].name, sizeof cols->c[0].name, "%s", name);
   return 0;
 }

@@ -251,13 +251,9 @@ int sim_stream_submit(sim_stream *st) {
   sim_t *s = st->sim;
   /* Every stream is in the heap or the queue, never both, and moves between
    * them one for one: room for all of them now means no push fails later. */
-  if (s->heap_len + s->q_len + 1 > s->heap_cap) {
-    size_t cap = s->heap_cap ? s->heap_cap * 2 : 256;
-    sim_heap_ent *heap = realloc(s->heap, cap * sizeof *heap);
-    if (!heap) return -1;
-    s->heap = heap;
-    s->heap_cap = cap;
-  }
+  sim_heap_ent *heap = benchy_grow(s->heap, &s->heap_cap, s->heap_len + s->q_len + 1, sizeof *heap);
+  if (!heap) return -1;
+  s->heap = heap;
   pthread_mutex_lock(&s->mu);
   s->active_streams++;
   if (st->streaming) s->streams++;

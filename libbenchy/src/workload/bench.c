@@ -1225,13 +1225,9 @@ typedef struct series {
 
 static void series_add(series *s, double x) {
   if (!isfinite(x)) return;
-  if (s->n == s->cap) {
-    size_t cap = s->cap ? s->cap * 2 : 16;
-    double *v = realloc(s->v, cap * sizeof *v);
-    if (!v) return;
-    s->v = v;
-    s->cap = cap;
-  }
+  double *room = benchy_grow(s->v, &s->cap, s->n + 1, sizeof *room);
+  if (!room) return;
+  s->v = room;
   s->v[s->n++] = x;
 }
 

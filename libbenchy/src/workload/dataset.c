@@ -58,13 +58,9 @@ void dataset_free(dataset *d) {
 }
 
 static int push_item(dataset *d, size_t *cap, const dataset_item *it) {
-  if (d->n == *cap) {
-    size_t ncap = *cap ? *cap * 2 : 256;
-    dataset_item *grown = realloc(d->items, ncap * sizeof *grown);
-    if (!grown) return -1;
-    d->items = grown;
-    *cap = ncap;
-  }
+  dataset_item *room = benchy_grow(d->items, cap, d->n + 1, sizeof *room);
+  if (!room) return -1;
+  d->items = room;
   d->items[d->n++] = *it;
   return 0;
 }
