@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "report/json_print.h"
+#include "testutil.h"
 
 /* 0.1 + 0.2 is one ulp above 0.3: cJSON writes "0.3", which reads back as
  * another double. */
@@ -149,13 +150,7 @@ static void test_milliseconds_from_nanoseconds(void **state) {
 /* Under a locale whose radix is ',' the text is still JSON. */
 static void test_locale(void **state) {
   (void)state;
-  const char *names[] = {"de_DE.UTF-8", "de_DE.utf8", "fr_FR.UTF-8", "fr_FR.utf8", "ru_RU.UTF-8"};
-  locale_t loc = (locale_t)0;
-  for (size_t i = 0; i < sizeof names / sizeof names[0] && !loc; i++)
-    loc = newlocale(LC_NUMERIC_MASK, names[i], (locale_t)0);
-  /* scripts/install-deps.sh generates de_DE.UTF-8: its absence is a
-   * broken setup, not a reason to pass. */
-  if (!loc) fail_msg("no locale with a ',' radix (scripts/install-deps.sh generates de_DE.UTF-8)");
+  locale_t loc = test_comma_locale();
   locale_t old = uselocale(loc);
   assert_string_equal(localeconv()->decimal_point, ",");
   cJSON *doc = cJSON_CreateArray();

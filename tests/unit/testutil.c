@@ -37,6 +37,15 @@ char *test_read_fixture(const char *name, size_t *len) {
 
 int test_timing_unreliable(void) { return getenv("BENCHY_UNDER_VALGRIND") != NULL; }
 
+locale_t test_comma_locale(void) {
+  const char *names[] = {"de_DE.UTF-8", "de_DE.utf8", "fr_FR.UTF-8", "fr_FR.utf8", "ru_RU.UTF-8"};
+  locale_t loc = (locale_t)0;
+  for (size_t i = 0; i < sizeof names / sizeof names[0] && !loc; i++)
+    loc = newlocale(LC_NUMERIC_MASK, names[i], (locale_t)0);
+  if (!loc) fail_msg("no locale with a ',' radix: run scripts/install-deps.sh (it generates de_DE.UTF-8)");
+  return loc;
+}
+
 static void apply_pairs(benchy_options *o, const char *const *pairs) {
   for (const char *const *p = pairs; p && *p; p += 2)
     if (benchy_options_set(o, p[0], p[1]) != BENCHY_OK) fail_msg("sim option %s: %s", p[0], benchy_options_error(o));
