@@ -478,6 +478,18 @@ static void on_chain(benchy_loop *loop, void *ud) {
   }
 }
 
+/* Re-arms itself for "now" every time it runs. */
+static void on_rearm_now(benchy_loop *loop, void *ud) {
+  int *fired = ud;
+  (*fired)++;
+  assert_true(benchy_loop_call_at(loop, 0, on_rearm_now, fired));
+}
+
+static void on_stop(benchy_loop *loop, void *ud) {
+  (void)ud;
+  benchy_loop_stop(loop);
+}
+
 static void test_timers(void **state) {
   benchy_loop *loop = NULL;
   assert_int_equal(benchy_loop_new(&loop), BENCHY_OK);
@@ -506,6 +518,14 @@ static void test_timers(void **state) {
   assert_int_equal(origin.fired, 1);
   assert_int_equal(c.fired, 3);
   assert_int_equal(c.early, 0); /* never before its deadline */
+
+  /* A timer that keeps scheduling another for now yields to the loop
+   * between passes: a later timer still fires (and stops the loop). */
+  int rearmed = 0;
+  assert_true(benchy_loop_call_at(loop, 0, on_rearm_now, &rearmed));
+  assert_true(benchy_loop_call_at(loop, benchy_now_ns() + 20 * 1000000, on_stop, NULL));
+  assert_int_equal(benchy_loop_run(loop, BENCHY_RUN_DEFAULT), BENCHY_ERR_CANCELLED); /* stopped */
+  assert_true(rearmed > 1);
   benchy_loop_free(loop);
 }
 

@@ -349,13 +349,21 @@ static void rearm_timers(benchy_loop *loop) {
 static void on_user_timers(evutil_socket_t fd, short what, void *arg) {
   benchy_loop *loop = arg;
   uint64_t expirations;
-  while (read(loop->timer_fd, &expirations, sizeof expirations) > 0) {
-  }
+  /* Non-blocking, and one read returns every expiration: no second call. */
+  ssize_t ignored = read(loop->timer_fd, &expirations, sizeof expirations);
+  (void)ignored;
   loop->timer_armed_ns = 0; /* fired: whatever comes next is armed afresh */
-  /* Due timers in deadline order; each may add or cancel others. */
+  /* Due timers in deadline order; each may add or cancel others. Only
+   * those that existed when the pass began run in it: a callback that
+   * schedules another for now would otherwise keep this pass going for
+   * ever, with sockets and later timers never served. */
+  const uint64_t newest = loop->next_timer_id;
+  const int64_t now = benchy_now_ns();
   for (;;) {
-    loop_timer *t = earliest_timer(loop);
-    if (!t || t->at_ns > benchy_now_ns()) break;
+    loop_timer *t = NULL;
+    for (loop_timer *c = loop->timers; c; c = c->next)
+      if (c->id <= newest && c->at_ns <= now && (!t || c->at_ns < t->at_ns)) t = c;
+    if (!t) break;
     benchy_timer_fn fn = t->fn;
     void *userdata = t->userdata;
     timer_unlink(loop, t); /* before the call: fn may schedule new timers */
