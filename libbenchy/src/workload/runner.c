@@ -139,7 +139,7 @@ static int start_one(worker *w, uint64_t index, const runner_request *req) {
     r = w->prepared;
     w->prepared = NULL;
   } else {
-    drop_prepared(w);
+    /* A queued index: the request prepared for the pending timer stays. */
     int st = build_one(w, index, req, &r);
     if (st != BENCHY_OK) return st;
   }
