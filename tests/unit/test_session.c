@@ -97,6 +97,11 @@ static void test_version_and_status(void **state) {
   assert_string_equal(benchy_status_name(BENCHY_ERR_TIMEOUT), "ERR_TIMEOUT");
   assert_string_equal(benchy_status_name(9999), "UNKNOWN");
   assert_non_null(strstr(benchy_status_message(BENCHY_ERR_RATE_LIMITED), "429"));
+  /* The clock of a set of reads, as records and load levels name it. */
+  assert_int_equal(benchy_rx_clock_of(0, 0), BENCHY_RX_CLOCK_NONE);
+  assert_int_equal(benchy_rx_clock_of(5, 5), BENCHY_RX_CLOCK_KERNEL);
+  assert_int_equal(benchy_rx_clock_of(5, 0), BENCHY_RX_CLOCK_READ);
+  assert_int_equal(benchy_rx_clock_of(5, 2), BENCHY_RX_CLOCK_MIXED);
   /* free(NULL) is a no-op everywhere. */
   benchy_loop_free(NULL);
   benchy_session_free(NULL);

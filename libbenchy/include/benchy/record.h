@@ -148,6 +148,10 @@ BENCHY_API int64_t benchy_record_e2e_ns(const benchy_record *r);        /* t_don
 BENCHY_API int64_t benchy_record_queue_ns(const benchy_record *r);      /* t_dispatched - t_scheduled: client-side queueing */
 /* "kernel", "read", "mixed" or "none" (benchy_rx_clock). */
 BENCHY_API const char *benchy_rx_clock_name(int rx_clock);
+/* The clock of a set of reads (a request's, or a loop's counters): kernel
+ * when every read carried a kernel stamp, read when none did, mixed
+ * otherwise, none without reads. */
+BENCHY_API int benchy_rx_clock_of(uint64_t data_reads, uint64_t kernel_stamped_reads);
 /* (t_done - t_first_token) / (output_tokens - 1): vLLM's and SGLang's TPOT */
 BENCHY_API int64_t benchy_record_tpot_ns(const benchy_record *r);
 

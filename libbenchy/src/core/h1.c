@@ -588,6 +588,12 @@ static void conn_read(h1_conn *c) {
     if (n > 0) {
       int kernel;
       c->rx_ns = arrival_ns(&msg, &kernel);
+      /* A realtime step between the kernel's stamp and our reading, or a
+       * preemption between our two clock reads, can date these bytes
+       * before the request went out or before the previous read's: never
+       * let time run backwards within a transfer. */
+      if (c->rx_ns < t->last_rx_ns) c->rx_ns = t->last_rx_ns;
+      if (c->rx_ns < t->t_sent) c->rx_ns = t->t_sent;
       t->data_reads++;
       t->last_rx_ns = c->rx_ns;
       t->kernel_reads += kernel;

@@ -19,6 +19,12 @@ int64_t benchy_record_tpot_ns(const benchy_record *r) {
   return decode < 0 ? -1 : decode / (r->output_tokens - 1);
 }
 
+int benchy_rx_clock_of(uint64_t data_reads, uint64_t kernel_stamped_reads) {
+  if (!data_reads) return BENCHY_RX_CLOCK_NONE;
+  if (kernel_stamped_reads == data_reads) return BENCHY_RX_CLOCK_KERNEL;
+  return kernel_stamped_reads ? BENCHY_RX_CLOCK_MIXED : BENCHY_RX_CLOCK_READ;
+}
+
 const char *benchy_rx_clock_name(int rx_clock) {
   switch (rx_clock) {
   case BENCHY_RX_CLOCK_KERNEL:

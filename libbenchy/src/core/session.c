@@ -375,12 +375,7 @@ static void h1_set_fresh(benchy_request *r, int fresh) { r->fresh = fresh; }
 static long h1_connects(benchy_request *r) { return r->h1.connects; }
 static int64_t h1_sent_at(benchy_request *r) { return r->h1.t_sent; }
 
-static int h1_rx_clock(benchy_request *r) {
-  const h1_transfer *t = &r->h1;
-  if (!t->data_reads) return BENCHY_RX_CLOCK_NONE;
-  if (t->kernel_reads == t->data_reads) return BENCHY_RX_CLOCK_KERNEL;
-  return t->kernel_reads ? BENCHY_RX_CLOCK_MIXED : BENCHY_RX_CLOCK_READ;
-}
+static int h1_rx_clock(benchy_request *r) { return benchy_rx_clock_of(r->h1.data_reads, r->h1.kernel_reads); }
 
 static int64_t h1_received_at(benchy_request *r) { return r->h1.last_rx_ns; }
 

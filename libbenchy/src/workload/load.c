@@ -921,12 +921,9 @@ static int run_level(load_plan *p, const load_level *lv, cJSON *level_obj, cJSON
      * kernel's receive stamp (docs/metrics.md, Clock). */
     cJSON_AddNumberToObject(client, "data_reads", (double)sum.counters.data_reads);
     cJSON_AddNumberToObject(client, "kernel_stamped_reads", (double)sum.counters.kernel_stamped_reads);
-    uint64_t reads = sum.counters.data_reads, kernel = sum.counters.kernel_stamped_reads;
-    cJSON_AddStringToObject(client, "rx_clock",
-                            benchy_rx_clock_name(!reads             ? BENCHY_RX_CLOCK_NONE
-                                                 : kernel == reads ? BENCHY_RX_CLOCK_KERNEL
-                                                 : kernel          ? BENCHY_RX_CLOCK_MIXED
-                                                                   : BENCHY_RX_CLOCK_READ));
+    cJSON_AddStringToObject(
+        client, "rx_clock",
+        benchy_rx_clock_name(benchy_rx_clock_of(sum.counters.data_reads, sum.counters.kernel_stamped_reads)));
   }
   const cJSON *comp = cJSON_GetObjectItemCaseSensitive(level_obj, "completed");
   const cJSON *fail = cJSON_GetObjectItemCaseSensitive(level_obj, "failed");
