@@ -15,12 +15,6 @@
 
 #include <benchy/benchy.h>
 
-static double cpu_seconds(void) {
-  struct rusage ru;
-  getrusage(RUSAGE_SELF, &ru);
-  return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-}
-
 static long count_events(const char *p, size_t n) {
   long k = 0;
   const char *end = p + n;
@@ -79,7 +73,7 @@ void floor_run(int port, long streams, double measure_s, double warm_s, floor_re
     if (!measuring && now >= t_warm) {
       measuring = 1;
       events = reads = waits = 0;
-      cpu0 = cpu_seconds();
+      cpu0 = bench_cpu_seconds();
     }
     int n = epoll_wait(ep, ready, 512, 100);
     waits++;
@@ -94,7 +88,7 @@ void floor_run(int port, long streams, double measure_s, double warm_s, floor_re
       }
     }
   }
-  double cpu = cpu_seconds() - cpu0;
+  double cpu = bench_cpu_seconds() - cpu0;
   for (long i = 0; i < opened; i++) close(fds[i]);
   free(fds);
   close(ep);

@@ -10,6 +10,16 @@
 #ifndef BENCHY_BENCH_FLOOR_H
 #define BENCHY_BENCH_FLOOR_H
 
+#include <sys/resource.h>
+
+/* CPU time of the whole process (user + system), in seconds: the floor
+ * and the library are charged by the same clock. */
+static inline double bench_cpu_seconds(void) {
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
 typedef struct floor_result {
   double events_per_s;
   double cpu_us_per_event;

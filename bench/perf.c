@@ -155,11 +155,16 @@ static void perf_record(void *ud, int thread, uint64_t index, const benchy_recor
     benchy_hist_add(s->h.lag, rec->t_dispatched - rec->t_scheduled);
     if (!s->first_dispatch || rec->t_dispatched < s->first_dispatch) s->first_dispatch = rec->t_dispatched;
     if (rec->t_dispatched > s->last_dispatch) s->last_dispatch = rec->t_dispatched;
-  } else if (rec->t_done >= c->warm_until && rec->t_done <= c->t_end && rec->t_done >= c->rss_next_ns) {
-    /* Racy across threads by design: a lost sample is harmless. */
-    c->rss_next_ns = rec->t_done + 50 * 1000000;
+  } else if (rec->t_done >= c->warm_until && rec->t_done <= c->t_end &&
+             rec->t_done >= __atomic_load_n(&c->rss_next_ns, __ATOMIC_RELAXED)) {
+    /* Several threads may take the same sample; a duplicate is harmless,
+     * but the fields are shared, so they are read and written atomically. */
+    __atomic_store_n(&c->rss_next_ns, rec->t_done + 50 * 1000000, __ATOMIC_RELAXED);
     long kb = rss_kb();
-    if (kb > c->rss_peak_kb) c->rss_peak_kb = kb;
+    long peak = __atomic_load_n(&c->rss_peak_kb, __ATOMIC_RELAXED);
+    while (kb > peak && !__atomic_compare_exchange_n(&c->rss_peak_kb, &peak, kb, 1, __ATOMIC_RELAXED,
+                                                     __ATOMIC_RELAXED)) {
+    }
   }
   per_request *pr = &c->reqs[index % c->reqs_cap];
   if (c->rate <= 0) pr->prev_recv = pr->prev_send = 0;
@@ -188,12 +193,6 @@ static long rss_kb(void) {
     fclose(f);
   }
   return resident * (sysconf(_SC_PAGESIZE) / 1024);
-}
-
-static double cpu_seconds(void) {
-  struct rusage ru;
-  getrusage(RUSAGE_SELF, &ru);
-  return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
 /* Simulators: cfg->sims processes sharing one port (SO_REUSEPORT when
@@ -365,13 +364,13 @@ static int run_streams(const perf_config *cfg, long streams, double tps, int por
   runner_hooks hooks = {.userdata = c, .next = perf_next, .on_chunk = perf_chunk, .on_record = perf_record};
   runner_summary sum;
   char err[256] = "";
-  double cpu_before = cpu_seconds();
+  double cpu_before = bench_cpu_seconds();
   /* The run itself: measured window is [warm_until, t_end]. Stop sampling
    * CPU at t_end too, by reading it from a timer thread would be more exact;
    * instead the duration bound ends issuing at t_end and the tail of the
    * last requests is a small fraction of the window. */
   int st = runner_run(&rc, &hooks, &sum, err, sizeof err);
-  double cpu_used = cpu_seconds() - cpu_before;
+  double cpu_used = bench_cpu_seconds() - cpu_before;
   out->rss_kb = c->rss_peak_kb;
   hist_set all;
   merge_stats(c, cfg->threads, &all, out);

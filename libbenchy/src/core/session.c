@@ -474,7 +474,7 @@ static int configure_easy(benchy_request *r) {
   curl_easy_setopt(e, CURLOPT_URL, r->url);
   curl_easy_setopt(e, CURLOPT_POSTFIELDS, r->body);
   curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(r->body));
-  curl_easy_setopt(e, CURLOPT_HTTPHEADER, s->headers);
+  /* Headers are handed over at start: the list may change until then. */
   curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
   curl_easy_setopt(e, CURLOPT_WRITEDATA, r);
   curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);

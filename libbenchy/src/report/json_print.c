@@ -19,32 +19,12 @@
 #include <string.h>
 
 typedef struct json_out {
-  char *text;
-  size_t len, cap;
-  int failed;
+  benchy_buf buf;
+  int failed; /* an append ran out of memory: the text is not returned */
 } json_out;
 
-static char *reserve(json_out *o, size_t n) {
-  if (o->failed) return NULL;
-  if (o->len + n + 1 > o->cap) {
-    size_t cap = o->cap ? o->cap : 256;
-    while (cap < o->len + n + 1) cap *= 2;
-    char *grown = realloc(o->text, cap);
-    if (!grown) {
-      o->failed = 1;
-      return NULL;
-    }
-    o->text = grown;
-    o->cap = cap;
-  }
-  return o->text + o->len;
-}
-
 static void put(json_out *o, const char *s, size_t n) {
-  char *p = reserve(o, n);
-  if (!p) return;
-  memcpy(p, s, n);
-  o->len += n;
+  if (!o->failed && benchy_buf_append(&o->buf, s, n) != 0) o->failed = 1;
 }
 
 static void put_char(json_out *o, char c) { put(o, &c, 1); }
@@ -190,10 +170,9 @@ char *json_print_exact(const cJSON *doc, int pretty) {
   if (!doc) return NULL;
   json_out o = {0};
   put_value(&o, doc, 0, pretty);
-  if (!reserve(&o, 0)) {
-    free(o.text);
+  if (o.failed || benchy_buf_terminate(&o.buf) != 0) {
+    benchy_buf_free(&o.buf);
     return NULL;
   }
-  o.text[o.len] = '\0';
-  return o.text;
+  return o.buf.data; /* the caller frees it */
 }
