@@ -23,6 +23,7 @@
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -810,11 +811,12 @@ static load_sample synth(int status, double ttft_ms, double tpot_ms, double e2el
 
 /* Streams samples into a fresh accumulator, as load.c does per thread, and
  * aggregates it. budget: requests kept exactly (0: all). */
-static int aggregate_samples(const load_sample *s, size_t n, size_t budget, const load_agg_config *cfg,
-                             cJSON *o) {
+/* slo: NULL for none. */
+static int aggregate_samples(const load_sample *s, size_t n, size_t budget, const load_slo *slo,
+                             const load_agg_config *cfg, cJSON *o) {
   load_acc acc;
   assert_int_equal(load_acc_init(&acc, 0, 0), 0);
-  load_acc_set_slo(&acc, &cfg->slo);
+  if (slo) load_acc_set_slo(&acc, slo);
   load_acc_limit_requests(&acc, budget);
   for (size_t i = 0; i < n; i++) assert_int_equal(load_acc_add_sample(&acc, &s[i]), 0);
   int rc = load_aggregate(&acc, cfg, o);
@@ -832,9 +834,9 @@ static void test_percentiles_hand_computed(void **state) {
                       synth(BENCHY_OK, 20, 5, 100, 0), synth(BENCHY_OK, 40, 5, 100, 0)};
   s[2].http_status = 503;
   const double ps[] = {50, 90, 99};
-  load_agg_config cfg = {ps, 3, 1, {0, 0, 0}};
+  load_agg_config cfg = {ps, 3, 1};
   cJSON *o = cJSON_CreateObject();
-  assert_int_equal(aggregate_samples(s, 6, 0, &cfg, o), 0);
+  assert_int_equal(aggregate_samples(s, 6, 0, NULL, &cfg, o), 0);
   assert_true(fabs(num(o, "mean_ttft_ms") - 30) < 1e-9);
   assert_true(fabs(num(o, "median_ttft_ms") - 30) < 1e-9);
   assert_true(fabs(num(o, "p90_ttft_ms") - 46) < 1e-9);
@@ -855,7 +857,7 @@ static void test_percentiles_hand_computed(void **state) {
 
   cfg.ddof = 0;
   o = cJSON_CreateObject();
-  aggregate_samples(s, 6, 0, &cfg, o);
+  aggregate_samples(s, 6, 0, NULL, &cfg, o);
   assert_true(fabs(num(o, "std_ttft_ms") - sqrt(1000.0 / 5)) < 1e-9);
   cJSON_Delete(o);
 
@@ -878,10 +880,10 @@ static void test_request_budget_bounds_memory(void **state) {
     s[i].http_status = 503;
   }
   const double ps[] = {90, 99};
-  load_agg_config cfg = {ps, 2, 1, {0, 0, 0}};
+  load_agg_config cfg = {ps, 2, 1};
   /* numpy.percentile(range(1, 1001), [90, 99]) = 900.1, 990.01 */
   cJSON *exact = cJSON_CreateObject();
-  assert_int_equal(aggregate_samples(s, N + 10, 0, &cfg, exact), 0);
+  assert_int_equal(aggregate_samples(s, N + 10, 0, NULL, &cfg, exact), 0);
   assert_string_equal(cJSON_GetObjectItemCaseSensitive(exact, "request_percentiles_from")->valuestring, "samples");
   assert_true(fabs(num(exact, "p99_ttft_ms") - 990.01) < 1e-9);
   assert_true(fabs(num(exact, "p90_ttft_ms") - 900.1) < 1e-9);
@@ -933,6 +935,36 @@ static void test_request_budget_bounds_memory(void **state) {
     load_acc_free(&t0);
     load_acc_free(&t1);
   }
+
+  /* A level's budget is claimed by its threads together: one thread may
+   * keep most of it when the requests fall unevenly (a per-thread share
+   * of 10 / 2 would have lost the exact values at 6), and one request past
+   * it in total, on whichever thread, ends them. */
+  for (int extra = 0; extra < 2; extra++) {
+    atomic_size_t claims = 0;
+    load_acc t0, t1;
+    assert_int_equal(load_acc_init(&t0, 0, 0), 0);
+    assert_int_equal(load_acc_init(&t1, 0, 0), 0);
+    load_acc *both[] = {&t0, &t1};
+    for (int t = 0; t < 2; t++) {
+      load_acc_limit_requests(both[t], 10);
+      load_acc_share_request_budget(both[t], &claims);
+    }
+    for (int i = 0; i < 8; i++) load_acc_add_sample(&t0, &s[i]);
+    for (int i = 8; i < 10 + extra; i++) load_acc_add_sample(&t1, &s[i]);
+    /* Past the level's budget, the thread that found it holds nothing. */
+    assert_int_equal(t1.req_overflow, extra);
+    assert_int_equal(t0.req_overflow, 0);
+    assert_int_equal(load_acc_merge(&t0, &t1), 0);
+    o = cJSON_CreateObject();
+    load_aggregate(&t0, &cfg, o);
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(o, "request_percentiles_from")->valuestring,
+                        extra ? "histogram" : "samples");
+    assert_int_equal((int)num(o, "num_requests"), 10 + extra);
+    cJSON_Delete(o);
+    load_acc_free(&t0);
+    load_acc_free(&t1);
+  }
   cJSON_Delete(exact);
 }
 
@@ -960,9 +992,9 @@ static void test_goodput_hand_computed(void **state) {
     assert_int_equal(load_sample_meets(&s[i], &slo, 0), want_send[i]);
     assert_int_equal(load_sample_meets(&s[i], &slo, 1), want_sched[i]);
   }
-  load_agg_config cfg = {NULL, 0, 1, slo};
+  load_agg_config cfg = {NULL, 0, 1};
   cJSON *o = cJSON_CreateObject();
-  aggregate_samples(s, n, 0, &cfg, o);
+  aggregate_samples(s, n, 0, &slo, &cfg, o);
   assert_int_equal((int)num(o, "good_requests"), 4);
   assert_int_equal((int)num(o, "good_requests_from_schedule"), 3);
   double dur = num(o, "duration");
@@ -1019,7 +1051,7 @@ static void test_itl_per_chunk_and_per_token(void **state) {
   assert_int_equal(s.ttft_ns, 100000000);
   assert_int_equal(s.tpot_ns, 61000000 / 6);
   const double ps[] = {50, 100};
-  load_agg_config cfg = {ps, 2, 0, {0, 0, 0}};
+  load_agg_config cfg = {ps, 2, 0};
   cJSON *o = cJSON_CreateObject();
   load_aggregate(&acc, &cfg, o);
   assert_true(fabs(num(o, "mean_itl_ms") - 20) < 1e-9);
@@ -1089,10 +1121,10 @@ static void test_moments_whatever_the_percentile_source(void **state) {
   for (int i = 0; i < N; i++)
     s[i] = synth(BENCHY_OK, 1.123 + (i * 37) % 101, 5 + i % 3, 1000.7 + (i * 53) % 211, i % 7);
   const double ps[] = {50, 99};
-  load_agg_config cfg = {ps, 2, 1, {0, 0, 0}};
+  load_agg_config cfg = {ps, 2, 1};
   cJSON *exact = cJSON_CreateObject(), *hist = cJSON_CreateObject();
-  assert_int_equal(aggregate_samples(s, N, 0, &cfg, exact), 0);
-  assert_int_equal(aggregate_samples(s, N, 10, &cfg, hist), 0);
+  assert_int_equal(aggregate_samples(s, N, 0, NULL, &cfg, exact), 0);
+  assert_int_equal(aggregate_samples(s, N, 10, NULL, &cfg, hist), 0);
   assert_string_equal(cJSON_GetObjectItemCaseSensitive(exact, "request_percentiles_from")->valuestring, "samples");
   assert_string_equal(cJSON_GetObjectItemCaseSensitive(hist, "request_percentiles_from")->valuestring, "histogram");
   const char *names[] = {"ttft", "tpot", "e2el", "queue", "ttft_from_schedule", "e2el_from_schedule"};
@@ -1117,7 +1149,7 @@ static void test_aggregate_leaves_figures_unchanged(void **state) {
   benchy_chunk_event evs[] = {ev(1000, 1, C, 4), ev(1030, 1, C, 4), ev(1040, 1, C, 4), ev(1060, 2, C, 8)};
   benchy_record r = synthetic_record(evs, sizeof evs / sizeof evs[0], 5);
   const double ps[] = {10, 50, 90};
-  load_agg_config cfg = {ps, 3, 1, {0, 0, 0}};
+  load_agg_config cfg = {ps, 3, 1};
   load_acc a, twice, fresh;
   load_sample s;
   assert_int_equal(load_acc_init(&a, (int64_t)(900 * 1e6), 0), 0);

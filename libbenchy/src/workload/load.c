@@ -139,6 +139,7 @@ typedef struct level_run {
   atomic_int stopped_by_errors;
   int synthetic;
   atomic_llong records_kept;    /* in memory for the result document */
+  atomic_size_t request_claims; /* against LOAD_RAW_REQUEST_BUDGET, by every thread */
   atomic_llong records_omitted; /* past LOAD_RECORDS_IN_MEMORY: in --jsonl only */
   atomic_llong jsonl_errors;    /* record lines that could not be written */
 } level_run;
@@ -661,8 +662,7 @@ static void hook_on_record(void *ud, int thread, uint64_t index, const benchy_re
   if (failed) atomic_fetch_add(&r->failures, 1);
   if (r->warmup) return;
   const dataset_item *it = r->items[index % r->n_bodies];
-  load_sample x;
-  load_ingest(&s->acc, rec, it->input_tokens, &x);
+  load_ingest(&s->acc, rec, it->input_tokens, NULL);
   if (r->synthetic && rec->status == BENCHY_OK && rec->usage_prompt_tokens >= 0 &&
       rec->usage_prompt_tokens != it->input_tokens)
     s->input_mismatches++;
@@ -825,21 +825,23 @@ static int run_level(load_plan *p, const load_level *lv, cJSON *level_obj, cJSON
    * as soon as the threads are up, and t0 is now. */
   int open_loop = r.offsets || r.all_at_t0;
   r.t0 = benchy_now_ns() + (open_loop ? LOAD_START_LEAD_NS : 0);
-  /* The exact-ITL budget is shared by the threads (the merge target gets
-   * all of it), so memory stays bounded however many threads run. */
+  /* The exact-ITL budget is split between the threads (the merge target
+   * gets all of it), so memory stays bounded however many threads run;
+   * the request budget is claimed by all of them through one counter. */
   int64_t run_duration = r.offsets ? 0 : duration_ns;
   runner_config planned = level_runner_config(p, &r, run_duration);
-  /* Shared by the threads that will actually run, not by --threads: a
+  /* Split between the threads that will actually run, not by --threads: a
    * level limited to fewer would otherwise get a fraction of its budget. */
   size_t threads = (size_t)runner_thread_count(&planned);
-  size_t budget = LOAD_RAW_ITL_BUDGET / threads;
+  size_t itl_budget = LOAD_RAW_ITL_BUDGET / threads;
   for (int t = 0; t < p->threads && st == BENCHY_OK; t++) {
-    if (load_acc_init(&r.ts[t].acc, r.t0, budget) != 0) {
+    if (load_acc_init(&r.ts[t].acc, r.t0, itl_budget) != 0) {
       st = BENCHY_ERR_NOMEM;
       break;
     }
     load_acc_set_slo(&r.ts[t].acc, &p->slo);
-    load_acc_limit_requests(&r.ts[t].acc, LOAD_RAW_REQUEST_BUDGET / threads);
+    load_acc_limit_requests(&r.ts[t].acc, LOAD_RAW_REQUEST_BUDGET);
+    load_acc_share_request_budget(&r.ts[t].acc, &r.request_claims);
   }
   if (st != BENCHY_OK) {
     level_run_free(&r, &synth);
@@ -866,7 +868,7 @@ static int run_level(load_plan *p, const load_level *lv, cJSON *level_obj, cJSON
   }
 
   /* Merge the threads: records in index order, accumulators into the
-   * first (which gets the whole exact-value budgets). */
+   * first (which gets the whole exact-ITL budget). */
   size_t total = 0;
   int64_t mismatches = 0;
   for (int t = 0; t < p->threads; t++) total += r.ts[t].n;
@@ -877,7 +879,6 @@ static int run_level(load_plan *p, const load_level *lv, cJSON *level_obj, cJSON
   }
   size_t k = 0;
   r.ts[0].acc.itl_budget = LOAD_RAW_ITL_BUDGET;
-  load_acc_limit_requests(&r.ts[0].acc, LOAD_RAW_REQUEST_BUDGET);
   for (int t = 0; t < p->threads; t++) {
     thread_state *s = &r.ts[t];
     for (size_t i = 0; i < s->n; i++) all[k++] = s->records[i];
@@ -889,7 +890,7 @@ static int run_level(load_plan *p, const load_level *lv, cJSON *level_obj, cJSON
   for (size_t i = 0; i < total; i++) cJSON_AddItemToArray(records, all[i].rec);
   free(all);
 
-  load_agg_config ac = {p->percentiles, p->n_percentiles, p->ddof, p->slo};
+  load_agg_config ac = {p->percentiles, p->n_percentiles, p->ddof};
   r.ts[0].acc.max_in_flight = (int64_t)sum.max_in_flight;
   if (load_aggregate(&r.ts[0].acc, &ac, level_obj) != 0) st = BENCHY_ERR_NOMEM;
   cJSON_AddNumberToObject(level_obj, "input_length_mismatches", (double)mismatches);

@@ -147,6 +147,8 @@ int load_acc_init(load_acc *a, int64_t t0, size_t itl_budget) {
 
 void load_acc_limit_requests(load_acc *a, size_t budget) { a->req_budget = budget; }
 
+void load_acc_share_request_budget(load_acc *a, atomic_size_t *claims) { a->req_claims = claims; }
+
 void load_acc_set_slo(load_acc *a, const load_slo *slo) { a->slo = *slo; }
 
 void load_acc_free(load_acc *a) {
@@ -201,7 +203,11 @@ static int failure_kind_index(int status);
 
 int load_acc_add_sample(load_acc *a, const load_sample *x) {
   a->n_requests++;
-  int keep = !a->req_overflow && (!a->req_budget || a->req_kept < a->req_budget);
+  int keep = !a->req_overflow;
+  if (keep && a->req_budget) {
+    size_t claimed = a->req_claims ? atomic_fetch_add(a->req_claims, 1) : a->req_kept;
+    keep = claimed < a->req_budget;
+  }
   if (!keep && !a->req_overflow) drop_request_values(a);
   int rc = 0;
   if (keep) {
@@ -445,6 +451,8 @@ void load_sample_from_record(const benchy_record *r, int64_t expected_input,
 
 int load_ingest(load_acc *acc, const benchy_record *r, int64_t expected_input,
                 load_sample *out) {
+  load_sample local;
+  if (!out) out = &local;
   load_sample_from_record(r, expected_input, out);
   if (!acc) return 0;
   int rc = load_acc_add_sample(acc, out);
@@ -657,12 +665,13 @@ int load_aggregate(load_acc *acc, const load_agg_config *cfg, cJSON *obj) {
   add_num_or_null(obj, "request_throughput", (double)completed * inv);
   add_num_or_null(obj, "output_throughput", (double)out_tokens * inv);
   add_num_or_null(obj, "total_token_throughput", (double)(in_tokens + out_tokens) * inv);
-  if (load_slo_any(&cfg->slo)) {
+  /* The SLO the requests were counted against, as they were counted. */
+  if (load_slo_any(&acc->slo)) {
     cJSON *slo = cJSON_AddObjectToObject(obj, "goodput_slo_ms");
     if (slo) {
-      if (cfg->slo.ttft_ms > 0) cJSON_AddNumberToObject(slo, "ttft", cfg->slo.ttft_ms);
-      if (cfg->slo.tpot_ms > 0) cJSON_AddNumberToObject(slo, "tpot", cfg->slo.tpot_ms);
-      if (cfg->slo.e2el_ms > 0) cJSON_AddNumberToObject(slo, "e2el", cfg->slo.e2el_ms);
+      if (acc->slo.ttft_ms > 0) cJSON_AddNumberToObject(slo, "ttft", acc->slo.ttft_ms);
+      if (acc->slo.tpot_ms > 0) cJSON_AddNumberToObject(slo, "tpot", acc->slo.tpot_ms);
+      if (acc->slo.e2el_ms > 0) cJSON_AddNumberToObject(slo, "e2el", acc->slo.e2el_ms);
     }
     cJSON_AddNumberToObject(obj, "good_requests", (double)good);
     cJSON_AddNumberToObject(obj, "good_requests_from_schedule", (double)good_sched);

@@ -30,6 +30,7 @@
 #define BENCHY_WORKLOAD_LOAD_METRICS_H
 
 #include <cJSON.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -123,6 +124,10 @@ typedef struct load_acc {
   load_slo slo;            /* for goodput, counted as requests arrive */
   size_t req_budget;       /* requests whose values are kept exactly; 0 = all */
   size_t req_kept;
+  /* Requests claimed against req_budget by every accumulator of a level,
+   * so that the budget holds per level however requests fall on threads;
+   * NULL: this accumulator counts alone. */
+  atomic_size_t *req_claims;
   int req_overflow;        /* some were not: percentiles from the histograms */
   int64_t n_requests, completed, failed, cancelled;
   int64_t kind_counts[LOAD_FAILURE_KINDS];
@@ -142,6 +147,9 @@ typedef struct load_acc {
 BENCHY_INTERNAL int load_acc_init(load_acc *a, int64_t t0, size_t itl_budget);
 /* Keep the exact values of at most budget requests (0: all; the default). */
 BENCHY_INTERNAL void load_acc_limit_requests(load_acc *a, size_t budget);
+/* Claims requests against the budget through a counter shared with the
+ * level's other accumulators (zeroed before the level starts). */
+BENCHY_INTERNAL void load_acc_share_request_budget(load_acc *a, atomic_size_t *claims);
 BENCHY_INTERNAL void load_acc_set_slo(load_acc *a, const load_slo *slo);
 /* Streams one request's figures into a (load_ingest does it). Returns 0,
  * or -1 out of memory (then the exact values are dropped, as past the
@@ -162,7 +170,8 @@ BENCHY_INTERNAL int load_chunk_tokens(const benchy_chunk_event *ev, size_t n, in
  * successful request, adds its gaps and tokens to acc (chunk events are
  * needed for those: request them with BENCHY_KEEP_CHUNKS). expected_input: the dataset's
  * prompt length, used when the server reports no usage (-1 unknown).
- * Returns 0, or -1 out of memory (the sample is still filled). */
+ * Returns 0, or -1 out of memory (the sample is still filled). out may be
+ * NULL when only acc wants the request. */
 BENCHY_INTERNAL int load_ingest(load_acc *acc, const benchy_record *r,
                                 int64_t expected_input, load_sample *out);
 /* The sample alone (no accumulator). */
@@ -173,7 +182,6 @@ typedef struct load_agg_config {
   const double *percentiles;
   size_t n_percentiles;
   int ddof;             /* stddev: 1 sample, 0 population */
-  load_slo slo;
 } load_agg_config;
 
 /* Adds the level's aggregates to obj: counts, failures by kind, throughput,

@@ -180,8 +180,6 @@ static void note(prompt_gen *g, const char *fmt, ...) {
   va_end(ap);
 }
 
-/* The server's error message from an error body, else the body's start. */
-
 /* POSTs body to path; on HTTP 200 *doc is the parsed answer. Returns the
  * fetch status (HTTP errors included); err says what failed. */
 static int post_json(prompt_gen *g, const char *path, cJSON *body, cJSON **doc, int *http,
