@@ -93,7 +93,6 @@ def test_load_result_percentiles_are_numpys_to_the_bit(sim_factory, tmp_path):
     records = [rec for rec in doc["records"] if rec.get("status") == "OK"]
     assert len(records) == level["completed"] == 120
     assert level["request_percentiles_from"] == "samples"
-    compared = 0
     for metric in ("ttft", "tpot", "e2el"):
         values = np.array([rec[f"{metric}_ms"] for rec in records if rec.get(f"{metric}_ms") is not None])
         assert len(values) > 100
@@ -101,6 +100,4 @@ def test_load_result_percentiles_are_numpys_to_the_bit(sim_factory, tmp_path):
             key = f"p{p:g}_{metric}_ms"
             want = float(np.percentile(values, p))
             assert level[key] == want, f"{key}: {level[key]!r} in the file, numpy {want!r}"
-            compared += 1
         assert level[f"median_{metric}_ms"] == float(np.median(values))
-    assert compared == 15

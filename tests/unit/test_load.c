@@ -455,8 +455,9 @@ static long count_raw_rows(const char *path) {
 }
 
 /* --threads beyond what a level can use: the level runs on as many threads
- * as it has room for, says so, and its exact-value budget is not split
- * among threads that never ran (the percentiles stay exact). */
+ * as it has room for, and says so. (How the exact-value budgets are shared
+ * between threads is tested on accumulators, where a budget can be small:
+ * test_request_budget_bounds_memory.) */
 static void test_threads_capped_by_the_level(void **state) {
   (void)state;
   benchy_sim *sim = start_sim(NULL);
@@ -468,7 +469,6 @@ static void test_threads_capped_by_the_level(void **state) {
   for (int i = 0; i < 2; i++) {
     const cJSON *lv = level_of(&o, i);
     assert_int_equal((int)num(lv, "completed"), 6);
-    assert_string_equal(cJSON_GetObjectItemCaseSensitive(lv, "request_percentiles_from")->valuestring, "samples");
   }
   load_out_free(&o);
   test_sim_stop(sim);

@@ -130,9 +130,15 @@ static struct {
   struct test_stall_watch *watch;
 } running;
 
-static void attempt_begin(test_timing *t) {
-  if (running.watch) stall_watch_stop(running.watch); /* left by a test that failed hard */
+int test_timing_teardown(void **state) {
+  (void)state;
+  if (running.watch) stall_watch_stop(running.watch);
   memset(&running, 0, sizeof running);
+  return 0;
+}
+
+static void attempt_begin(test_timing *t) {
+  test_timing_teardown(NULL);
   t->attempt++;
   /* Under valgrind the watch would only slow everything further; that pass
    * widens its bounds instead and counts every attempt as disturbed. */

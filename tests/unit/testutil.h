@@ -3,7 +3,12 @@
 #define BENCHY_TESTUTIL_H
 
 #include <locale.h>
+#include <setjmp.h>
+#include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
 
 #include <benchy/benchy.h>
 
@@ -62,6 +67,12 @@ typedef struct test_timing {
   double sim_late_ms; /* the latest chunk of the simulators stopped in it */
 } test_timing;
 int test_timing_next(test_timing *t);
+/* Every test ends with this, so that an attempt a hard assert jumped out
+ * of neither lingers (its watch thread running, and misses of the next
+ * test recorded instead of failing it) nor leaks. */
+int test_timing_teardown(void **state);
+#undef cmocka_unit_test
+#define cmocka_unit_test(f) cmocka_unit_test_teardown(f, test_timing_teardown)
 /* Records a timing miss on the attempt now running; with none running, it
  * fails the test at once. */
 #define test_timing_miss(...) test_timing_miss_at(__FILE__, __LINE__, __VA_ARGS__)
