@@ -765,6 +765,58 @@ static void assert_runs_once(const cJSON *doc, int runs) {
     if (seen[r] != 1) fail_msg("run %d appears %d times", r, seen[r]);
 }
 
+static uint64_t sim_streams(benchy_sim *sim) {
+  benchy_sim_stats st;
+  memset(&st, 0, sizeof st);
+  st.struct_size = sizeof st;
+  benchy_sim_get_stats(sim, &st);
+  return st.streams;
+}
+
+/* --raw with --jsonl: every chunk's time goes to the file as each request
+ * completes, and the records held for the result go without it. A file
+ * that cannot be opened stops the run before anything is sent. */
+static void test_raw_jsonl_and_unwritable_file(void **state) {
+  benchy_sim *sim = test_sim_start("prefill-tps", "20000", "decode-tps", "1000", NULL);
+  char path[] = "/tmp/benchy-test-bench-XXXXXX";
+  int fd = mkstemp(path);
+  assert_true(fd >= 0);
+  close(fd);
+  benchy_result *res = run_bench(base_of(sim), BENCHY_OK, NULL, 0, "pp", "64", "tg", "6", "runs", "2",
+                                 "raw", NULL, "jsonl", path, "no-warmup", NULL, NULL);
+  cJSON *doc = doc_of(res);
+  const cJSON *rec;
+  int held = 0;
+  cJSON_ArrayForEach(rec, cJSON_GetObjectItemCaseSensitive(doc, "records")) {
+    assert_null(cJSON_GetObjectItemCaseSensitive(rec, "chunks_raw"));
+    held++;
+  }
+  assert_int_equal(held, 2);
+  jl_line lines[16];
+  int n = read_lines(path, lines, 16), in_file = 0;
+  for (int i = 0; i < n; i++) {
+    if (strcmp(type_of(&lines[i]), "record")) continue;
+    const cJSON *rows = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(lines[i].obj, "record"),
+                                                         "chunks_raw");
+    assert_true(cJSON_IsArray(rows) && cJSON_GetArraySize(rows) >= 6);
+    in_file++;
+  }
+  assert_int_equal(in_file, 2);
+  free_lines(lines, n);
+  cJSON_Delete(doc);
+  benchy_result_free(res);
+  unlink(path);
+
+  uint64_t before = sim_streams(sim);
+  char err[512];
+  res = run_bench(base_of(sim), BENCHY_ERR_IO, err, sizeof err, "pp", "64", "tg", "4", "runs", "1", "jsonl",
+                  "/nonexistent-benchy-dir/r.jsonl", NULL);
+  assert_non_null(strstr(err, "/nonexistent-benchy-dir/r.jsonl"));
+  assert_int_equal(sim_streams(sim), before); /* not even a warm-up went out */
+  benchy_result_free(res);
+  test_sim_stop(sim);
+}
+
 static void test_resume_torn_file(void **state) {
   benchy_sim *sim = test_sim_start("prefill-tps", "20000", "decode-tps", "1000", NULL);
   char path[] = "/tmp/benchy-test-bench-XXXXXX";
@@ -946,6 +998,7 @@ int main(void) {
       cmocka_unit_test(test_error_http),
       cmocka_unit_test(test_error_http_midrun),
       cmocka_unit_test(test_error_context_too_small),
+      cmocka_unit_test(test_raw_jsonl_and_unwritable_file),
       cmocka_unit_test(test_resume_torn_file),
       cmocka_unit_test(test_interrupt_then_resume),
   };
