@@ -195,8 +195,7 @@ static void test_matches_timing_model(void **state) {
     const cJSON *client = cJSON_GetObjectItemCaseSensitive(lv, "client");
     const cJSON *clock = cJSON_GetObjectItemCaseSensitive(client, "rx_clock");
     assert_true(cJSON_IsString(clock));
-    const char *transport = getenv("BENCHY_TRANSPORT");
-    assert_string_equal(clock->valuestring, transport && !strcmp(transport, "curl") ? "read" : "kernel");
+    assert_string_equal(clock->valuestring, test_expected_rx_clock());
     assert_true(sub_num(lv, "client", "data_reads") >= 16);
     /* Warm-up went to the server but not into the results. */
     assert_int_equal((int)sub_num(lv, "warmup", "requests"), 2);

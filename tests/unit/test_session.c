@@ -611,8 +611,7 @@ static int run_stalled(sim_fixture *f, stalled *st, benchy_record *out, benchy_l
 }
 
 static void test_receive_clock(void **state) {
-  const char *transport = getenv("BENCHY_TRANSPORT");
-  int curl = transport && !strcmp(transport, "curl");
+  int curl = test_transport_is_curl();
   for (test_timing t = {0}; test_timing_next(&t);) {
     sim_fixture f = {0};
     f.sim = start_sim("decode-tps=1000", "overhead-ms=0", "tokens-per-chunk=1", NULL);
@@ -754,8 +753,6 @@ static void test_headers_follow_the_session(void **state) {
  * proxy sees the absolute URL) and its records say the clock was "read".
  * no_proxy exempts a host by curl's rules, and the direct reader keeps it. */
 static void test_proxy_from_environment(void **state) {
-  const char *transport = getenv("BENCHY_TRANSPORT");
-  int curl_only = transport && !strcmp(transport, "curl");
   capture_server proxy;
   capture_start(&proxy);
   char proxy_url[64];
@@ -791,7 +788,7 @@ static void test_proxy_from_environment(void **state) {
   assert_int_equal(benchy_loop_run(loop, BENCHY_RUN_DEFAULT), BENCHY_OK);
   rec = benchy_request_record(r);
   if (rec->status != BENCHY_OK) fail_msg("exempt from the proxy: %s", rec->error ? rec->error : "?");
-  assert_string_equal(benchy_rx_clock_name(rec->rx_clock), curl_only ? "read" : "kernel");
+  assert_string_equal(benchy_rx_clock_name(rec->rx_clock), test_expected_rx_clock());
   benchy_request_free(r);
   benchy_session_free(s);
   unsetenv("http_proxy");

@@ -37,6 +37,13 @@ char *test_read_fixture(const char *name, size_t *len) {
 
 int test_timing_unreliable(void) { return getenv("BENCHY_UNDER_VALGRIND") != NULL; }
 
+int test_transport_is_curl(void) {
+  const char *transport = getenv("BENCHY_TRANSPORT");
+  return transport && !strcmp(transport, "curl");
+}
+
+const char *test_expected_rx_clock(void) { return test_transport_is_curl() ? "read" : "kernel"; }
+
 locale_t test_comma_locale(void) {
   const char *names[] = {"de_DE.UTF-8", "de_DE.utf8", "fr_FR.UTF-8", "fr_FR.utf8", "ru_RU.UTF-8"};
   locale_t loc = (locale_t)0;

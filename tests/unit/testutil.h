@@ -21,6 +21,13 @@ char *test_read_fixture(const char *name, size_t *len);
  * are checked by the plain and sanitizer passes. */
 int test_timing_unreliable(void);
 
+/* True when BENCHY_TRANSPORT=curl sends every http:// stream through
+ * libcurl (ctest's *_curl runs): chunks are then dated by the read clock. */
+int test_transport_is_curl(void);
+/* "read" under test_transport_is_curl(), else "kernel": the rx_clock a
+ * plain http:// stream to the simulator reports. */
+const char *test_expected_rx_clock(void);
+
 /* A locale whose radix character is ',' (LC_NUMERIC only), for use with
  * uselocale(): that changes only the calling thread and, unlike
  * setlocale(), leaves nothing allocated for LeakSanitizer to report.
