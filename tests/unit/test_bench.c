@@ -765,6 +765,13 @@ static void assert_runs_once(const cJSON *doc, int runs) {
     if (seen[r] != 1) fail_msg("run %d appears %d times", r, seen[r]);
 }
 
+/* Creates the file named by a mkstemp template, empty, for --jsonl. */
+static void make_temp_file(char *path_template) {
+  int fd = mkstemp(path_template);
+  assert_true(fd >= 0);
+  close(fd);
+}
+
 static uint64_t sim_streams(benchy_sim *sim) {
   benchy_sim_stats st;
   memset(&st, 0, sizeof st);
@@ -779,9 +786,7 @@ static uint64_t sim_streams(benchy_sim *sim) {
 static void test_raw_jsonl_and_unwritable_file(void **state) {
   benchy_sim *sim = test_sim_start("prefill-tps", "20000", "decode-tps", "1000", NULL);
   char path[] = "/tmp/benchy-test-bench-XXXXXX";
-  int fd = mkstemp(path);
-  assert_true(fd >= 0);
-  close(fd);
+  make_temp_file(path);
   benchy_result *res = run_bench(base_of(sim), BENCHY_OK, NULL, 0, "pp", "64", "tg", "6", "runs", "2",
                                  "raw", NULL, "jsonl", path, "no-warmup", NULL, NULL);
   cJSON *doc = doc_of(res);
@@ -820,9 +825,7 @@ static void test_raw_jsonl_and_unwritable_file(void **state) {
 static void test_resume_torn_file(void **state) {
   benchy_sim *sim = test_sim_start("prefill-tps", "20000", "decode-tps", "1000", NULL);
   char path[] = "/tmp/benchy-test-bench-XXXXXX";
-  int fd = mkstemp(path);
-  assert_true(fd >= 0);
-  close(fd);
+  make_temp_file(path);
   benchy_result *res = run_bench(base_of(sim), BENCHY_OK, NULL, 0, "pp", "64", "tg", "4", "runs", "4",
                                  "jsonl", path, NULL);
   benchy_result_free(res);
@@ -931,9 +934,7 @@ static void *poll_and_interrupt(void *arg) {
 static void test_interrupt_then_resume(void **state) {
   benchy_sim *sim = test_sim_start("prefill-tps", "20000", "decode-tps", "200", NULL);
   char path[] = "/tmp/benchy-test-bench-XXXXXX";
-  int fd = mkstemp(path);
-  assert_true(fd >= 0);
-  close(fd);
+  make_temp_file(path);
   poller p = {path, 2, 0};
   pthread_t th;
   assert_int_equal(pthread_create(&th, NULL, poll_and_interrupt, &p), 0);
