@@ -36,8 +36,17 @@ extern "C" {
 typedef struct benchy_session benchy_session;
 typedef struct benchy_request benchy_request;
 
-/* base_url includes the API prefix, as users type it: http://host:8090/v1 */
+/* base_url includes the API prefix, as users type it: http://host:8090/v1.
+ * It must be http:// or https://, name a host, and carry no query or
+ * fragment; a port, when given, is 1-65535. A URL that is not is
+ * BENCHY_ERR_INVALID before anything is sent. Trailing slashes are dropped.
+ * The session keeps a pointer to loop: free the session before the loop. */
 BENCHY_API int benchy_session_new(benchy_session **out, benchy_loop *loop, const char *base_url);
+/* The same, and on failure err (when not NULL) holds a sentence that names
+ * what is wrong with base_url and what a valid one looks like; "" on
+ * success. Credentials in the URL are never copied into err. */
+BENCHY_API int benchy_session_new_err(benchy_session **out, benchy_loop *loop, const char *base_url,
+                                      char *err, size_t errlen);
 /* Requests still attached to the session are cancelled first. */
 BENCHY_API void benchy_session_free(benchy_session *s);
 BENCHY_API const char *benchy_session_base_url(const benchy_session *s);
