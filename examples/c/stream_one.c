@@ -6,7 +6,7 @@
  *   stream_one http://host:8080/v1  use a running server (model from $MODEL,
  *                                   API key from $OPENAI_API_KEY if set)
  *
- * Build against an installed libbenchy (docs/c-api.md, "Building"):
+ * Build against an installed libbenchy (docs/c-api.md, "Building against it"):
  *   cc stream_one.c $(pkg-config --cflags --libs benchy) \
  *      -Wl,-rpath,"$(pkg-config --variable=libdir benchy)" -o stream_one
  * or with CMake: find_package(benchy) and link benchy::benchy.
