@@ -45,9 +45,10 @@ typedef enum benchy_run_mode {
   BENCHY_RUN_NOWAIT = 2
 } benchy_run_mode;
 
-/* Returns BENCHY_OK, BENCHY_ERR_CANCELLED when stopped (a stop requested
- * while it was not running ends the next run), or BENCHY_ERR_STATE when
- * called from one of the loop's own callbacks. */
+/* Returns BENCHY_OK, or BENCHY_ERR_CANCELLED when stopped (a stop requested
+ * while it was not running ends the next run). Never call it from one of
+ * the loop's own callbacks: from on_chunk it returns BENCHY_ERR_STATE; from
+ * on_done or a timer the re-entry is not detected. */
 BENCHY_API int benchy_loop_run(benchy_loop *loop, benchy_run_mode mode);
 /* Async-signal-safe and thread-safe: makes benchy_loop_run() return soon.
  * Requests in flight are left in flight: cancel them, or run the loop
