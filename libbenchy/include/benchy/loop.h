@@ -1,10 +1,16 @@
 /*
- * The event loop: one per thread. It drives libcurl's multi interface on
- * libevent (epoll on Linux, kqueue on BSD/macOS) and runs timers.
+ * The event loop: one per thread, on libevent (epoll on Linux, kqueue on
+ * BSD/macOS). It carries the streams of its sessions and runs timers.
+ * http:// streams go through benchy's own HTTP/1.1 reader (dated by the
+ * kernel's receive timestamps); https://, a proxy from the environment and
+ * BENCHY_TRANSPORT=curl go through libcurl's multi interface on the same
+ * loop. docs/c-api.md describes both.
  *
  * Threading: a loop and everything attached to it (sessions, requests,
- * timers) belong to the thread that runs it. Only benchy_loop_stop() may be
- * called from another thread or a signal handler.
+ * timers) belong to the thread that runs it; callbacks run on that thread,
+ * inside benchy_loop_run() (benchy_request_cancel() calls on_done itself).
+ * Only benchy_loop_stop() may be called from another thread or a signal
+ * handler.
  */
 #ifndef BENCHY_LOOP_H
 #define BENCHY_LOOP_H
@@ -21,8 +27,12 @@ extern "C" {
 typedef struct benchy_loop benchy_loop;
 
 BENCHY_API int benchy_loop_new(benchy_loop **out);
-/* Cancels what is still in flight (each request completes with
- * BENCHY_ERR_CANCELLED, its on_done called) and frees the loop. */
+/* Frees the loop, its timers and its transfer machinery.
+ * NOT YET AS PROMISED: the intended contract is that it cancels what is
+ * still in flight (each request completing with BENCHY_ERR_CANCELLED, its
+ * on_done called). Today it cancels nothing and calls no on_done, and the
+ * sessions and requests still alive keep a pointer to the freed loop: free
+ * (or cancel) every request and session before their loop. */
 BENCHY_API void benchy_loop_free(benchy_loop *loop);
 
 typedef enum benchy_run_mode {
@@ -35,10 +45,14 @@ typedef enum benchy_run_mode {
   BENCHY_RUN_NOWAIT = 2
 } benchy_run_mode;
 
-/* Returns BENCHY_OK, or BENCHY_ERR_CANCELLED when stopped. */
+/* Returns BENCHY_OK, or BENCHY_ERR_CANCELLED when stopped (a stop requested
+ * while it was not running ends the next run). Never call it from one of
+ * the loop's own callbacks: from on_chunk it returns BENCHY_ERR_STATE; from
+ * on_done or a timer the re-entry is not detected. */
 BENCHY_API int benchy_loop_run(benchy_loop *loop, benchy_run_mode mode);
 /* Async-signal-safe and thread-safe: makes benchy_loop_run() return soon.
- * Requests in flight are left in flight (benchy_loop_free cancels them). */
+ * Requests in flight are left in flight: cancel them, or run the loop
+ * again to let them finish (benchy_loop_free does not cancel them yet). */
 BENCHY_API void benchy_loop_stop(benchy_loop *loop);
 BENCHY_API int benchy_loop_stopped(const benchy_loop *loop);
 
@@ -57,7 +71,7 @@ BENCHY_API void benchy_loop_cancel_timer(benchy_loop *loop, uint64_t timer_id);
 /* Counters kept by the loop, to make coalescing and overhead visible. */
 typedef struct benchy_loop_counters {
   uint32_t struct_size;
-  uint64_t socket_reads;   /* readiness events handed to libcurl */
+  uint64_t socket_reads;   /* socket readiness events handled (either transport) */
   uint64_t sse_events;     /* SSE events decoded */
   uint64_t requests_done;  /* requests completed, success or not */
   uint64_t retries;        /* requests retried on a fresh connection */

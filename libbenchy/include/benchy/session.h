@@ -7,15 +7,19 @@
  *
  * A request is one streamed call to /v1/chat/completions or
  * /v1/completions. Starting it never blocks; the loop that owns the session
- * drives it and calls on_done exactly once, from the top of the loop (never
- * from inside libcurl), with the finished record.
+ * drives it, on the loop's thread, and calls on_done exactly once with the
+ * finished record: after the transport is done with the request (never
+ * from inside libcurl), or from benchy_request_cancel().
  *
  *   benchy_loop *loop; benchy_loop_new(&loop);
- *   benchy_session *s; benchy_session_new(&s, loop, "http://127.0.0.1:8090/v1");
+ *   benchy_session *s; benchy_session_new_err(&s, loop, "http://127.0.0.1:8090/v1", err, errlen);
  *   benchy_request *r; benchy_request_new(&r, s, BENCHY_ENDPOINT_CHAT, body_json);
  *   benchy_request_set_on_done(r, done_cb, ctx);
  *   benchy_request_start(r, 0);
  *   benchy_loop_run(loop, BENCHY_RUN_DEFAULT);
+ *   benchy_request_free(r); benchy_session_free(s); benchy_loop_free(loop);
+ *
+ * examples/c/stream_one.c is the complete program (docs/c-api.md).
  */
 #ifndef BENCHY_SESSION_H
 #define BENCHY_SESSION_H
@@ -36,9 +40,21 @@ extern "C" {
 typedef struct benchy_session benchy_session;
 typedef struct benchy_request benchy_request;
 
-/* base_url includes the API prefix, as users type it: http://host:8090/v1 */
+/* base_url includes the API prefix, as users type it: http://host:8090/v1.
+ * It must be http:// or https://, name a host, and carry no query or
+ * fragment; a port, when given, is 1-65535. A URL that is not is
+ * BENCHY_ERR_INVALID before anything is sent. Trailing slashes are dropped.
+ * The session keeps a pointer to loop: free the session before the loop. */
 BENCHY_API int benchy_session_new(benchy_session **out, benchy_loop *loop, const char *base_url);
-/* Requests still attached to the session are cancelled first. */
+/* The same, and on failure err (when not NULL) holds a sentence that names
+ * what is wrong with base_url and what a valid one looks like; "" on
+ * success. Credentials in the URL are never copied into err. */
+BENCHY_API int benchy_session_new_err(benchy_session **out, benchy_loop *loop, const char *base_url,
+                                      char *err, size_t errlen);
+/* NOT YET AS PROMISED: the intended contract is that requests still
+ * attached are cancelled first. Today they are freed, in flight or not,
+ * without on_done: every benchy_request * of this session is dangling
+ * afterwards and must not be freed again. */
 BENCHY_API void benchy_session_free(benchy_session *s);
 BENCHY_API const char *benchy_session_base_url(const benchy_session *s);
 /* Sent as "Authorization: Bearer <key>"; copied, wiped on free. NULL clears. */
@@ -46,10 +62,14 @@ BENCHY_API int benchy_session_set_api_key(benchy_session *s, const char *key);
 /* "Name: value"; for headers that carry secrets use the API key instead:
  * header values are never written to results, but names are. */
 BENCHY_API int benchy_session_add_header(benchy_session *s, const char *header_line);
-/* Whole-request timeout; 0 = none (default). */
+/* Whole-request timeout; 0 = none (default). Both timeouts apply to
+ * requests created after the call. */
 BENCHY_API int benchy_session_set_timeout_ms(benchy_session *s, int64_t timeout_ms);
 /* Connect timeout (default 10 s). */
 BENCHY_API int benchy_session_set_connect_timeout_ms(benchy_session *s, int64_t timeout_ms);
+/* What the last failing call on this session (add_header, set_api_key,
+ * request_new, request_set_flags, fetch) had to say; owned by the session.
+ * Failures of a streamed request are in its record->error instead. */
 BENCHY_API const char *benchy_session_error(const benchy_session *s);
 
 typedef enum benchy_endpoint {
@@ -82,14 +102,14 @@ BENCHY_API void *benchy_request_userdata(const benchy_request *r);
  * text points into a buffer valid only during the call (content, reasoning
  * or tool-argument fragment as decoded, may be empty). The callback may call
  * benchy_request_start() for other requests and may stop the loop; it must
- * not free the request. */
+ * not free or cancel its own request, nor run the loop. */
 typedef void (*benchy_chunk_fn)(benchy_request *r, const benchy_chunk_event *ev, const char *text,
                                 size_t text_len, void *userdata);
 BENCHY_API void benchy_request_set_on_chunk(benchy_request *r, benchy_chunk_fn fn, void *userdata);
 
 /* Called once when the request completes, whatever the outcome. The record
- * lives until the request is freed or restarted; the callback may free the
- * request. */
+ * and every string it points to live until the request is freed or
+ * restarted; the callback may free or restart the request. */
 typedef void (*benchy_done_fn)(benchy_request *r, const benchy_record *rec, void *userdata);
 BENCHY_API void benchy_request_set_on_done(benchy_request *r, benchy_done_fn fn, void *userdata);
 
@@ -98,7 +118,8 @@ BENCHY_API void benchy_request_set_on_done(benchy_request *r, benchy_done_fn fn,
  * queueing shows up in from-schedule latencies. A finished request may be
  * started again; its previous record is discarded. */
 BENCHY_API int benchy_request_start(benchy_request *r, int64_t scheduled_ns);
-/* Cancels a request in flight; on_done runs with BENCHY_ERR_CANCELLED. */
+/* Cancels a request in flight; on_done runs with BENCHY_ERR_CANCELLED
+ * before this returns, on the caller's thread. No-op when not in flight. */
 BENCHY_API void benchy_request_cancel(benchy_request *r);
 BENCHY_API int benchy_request_in_flight(const benchy_request *r);
 /* The latest record (complete once on_done ran). */

@@ -4,7 +4,7 @@
  * them). Options are the BENCHY_CMD_BENCH / BENCHY_CMD_LOAD rows of the
  * option table.
  *
- * Both honour benchy_interrupt() (the CLI calls it on SIGINT): in-flight
+ * Both honour benchy_interrupt() (the CLI calls it on SIGINT and SIGTERM): in-flight
  * requests are cancelled, every completed record is kept (and was already
  * appended to --jsonl), and the result's status is BENCHY_ERR_CANCELLED.
  */

@@ -34,6 +34,7 @@
 
 #include "../proto/openai.h"
 #include "../proto/sse.h"
+#include "base_url.h"
 #include "h1.h"
 #include "loop_internal.h"
 #include "session_internal.h"
@@ -100,12 +101,23 @@ static void set_error(benchy_request *r, const char *fmt, const char *detail) {
 /* ------------------------------------------------------------ session */
 
 int benchy_session_new(benchy_session **out, benchy_loop *loop, const char *base_url) {
-  if (!out) return BENCHY_ERR_INVALID;
+  return benchy_session_new_err(out, loop, base_url, NULL, 0);
+}
+
+int benchy_session_new_err(benchy_session **out, benchy_loop *loop, const char *base_url, char *err,
+                           size_t errlen) {
+  benchy_set_error(err, errlen, "%s", "");
+  if (!out || !loop) {
+    benchy_set_error(err, errlen, "benchy_session_new: %s is NULL", out ? "loop" : "out");
+    return BENCHY_ERR_INVALID;
+  }
   *out = NULL;
-  if (!loop || !base_url || !*base_url) return BENCHY_ERR_INVALID;
-  if (strncmp(base_url, "http://", 7) && strncmp(base_url, "https://", 8)) return BENCHY_ERR_INVALID;
+  if (!base_url_check(base_url, err, errlen)) return BENCHY_ERR_INVALID;
   benchy_session *s = calloc(1, sizeof *s);
-  if (!s) return BENCHY_ERR_NOMEM;
+  if (!s) {
+    benchy_set_error(err, errlen, "%s", "out of memory creating the session");
+    return BENCHY_ERR_NOMEM;
+  }
   s->loop = loop;
   size_t n = strlen(base_url);
   while (n > 0 && base_url[n - 1] == '/') n--;
@@ -118,6 +130,7 @@ int benchy_session_new(benchy_session **out, benchy_loop *loop, const char *base
   if (h && (h = curl_slist_append(s->headers, "Expect:"))) s->headers = h;
   if (!s->base_url || !h) {
     benchy_session_free(s);
+    benchy_set_error(err, errlen, "%s", "out of memory creating the session");
     return BENCHY_ERR_NOMEM;
   }
   const char *transport = getenv("BENCHY_TRANSPORT");

@@ -1556,8 +1556,10 @@ int benchy_bench_run(const benchy_options *opts, benchy_result **out, char *err,
   /* Everything that can fail before a request is timed fails here, with
    * *out left NULL. */
   if (st == BENCHY_OK) st = benchy_loop_new(&b.loop);
-  if (st == BENCHY_OK && benchy_session_new(&b.sess, b.loop, b.base_url) != BENCHY_OK) {
-    benchy_set_error(err, errlen, "invalid --base-url '%s'", b.shown_url);
+  char url_problem[512];
+  if (st == BENCHY_OK &&
+      benchy_session_new_err(&b.sess, b.loop, b.base_url, url_problem, sizeof url_problem) != BENCHY_OK) {
+    benchy_set_error(err, errlen, "--base-url: %s", url_problem);
     st = BENCHY_ERR_INVALID;
   }
   if (st == BENCHY_OK && b.api_key) st = benchy_session_set_api_key(b.sess, b.api_key);

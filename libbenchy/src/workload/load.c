@@ -449,10 +449,10 @@ static int discover_model(load_plan *p, char *err, size_t errlen) {
 static int setup_server(load_plan *p, char *err, size_t errlen) {
   int st = benchy_loop_new(&p->setup_loop);
   if (st != BENCHY_OK) return st;
-  st = benchy_session_new(&p->setup_session, p->setup_loop, p->base_url);
+  char url_problem[512];
+  st = benchy_session_new_err(&p->setup_session, p->setup_loop, p->base_url, url_problem, sizeof url_problem);
   if (st != BENCHY_OK) {
-    benchy_set_error(err, errlen, "invalid --base-url '%s': it must start with http:// or https://",
-            p->base_url);
+    benchy_set_error(err, errlen, "--base-url: %s", url_problem);
     return st;
   }
   if (p->api_key) benchy_session_set_api_key(p->setup_session, p->api_key);

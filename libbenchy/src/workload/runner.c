@@ -319,11 +319,8 @@ int runner_run(const runner_config *cfg, const runner_hooks *hooks, runner_summa
       if (!w->limit) w->limit = 1;
     }
     if ((status = benchy_loop_new(&w->loop)) != BENCHY_OK) break;
-    if ((status = benchy_session_new(&w->session, w->loop, cfg->base_url)) != BENCHY_OK) {
-      if (err) snprintf(err, errlen, "invalid base URL '%s': it must start with http:// or https://",
-                        cfg->base_url ? cfg->base_url : "");
+    if ((status = benchy_session_new_err(&w->session, w->loop, cfg->base_url, err, errlen)) != BENCHY_OK)
       break;
-    }
     if (cfg->api_key) benchy_session_set_api_key(w->session, cfg->api_key);
     for (size_t h = 0; h < cfg->n_headers && status == BENCHY_OK; h++) {
       status = benchy_session_add_header(w->session, cfg->headers[h]);
