@@ -57,16 +57,46 @@ static int names_equal(const char *a, const char *b) {
   return *a == *b;
 }
 
+/* Accepts "--pp" and llama-bench's "-p" for the names "pp" and "p". */
+static const char *bare_name(const char *name) {
+  while (*name == '-' && name[1] == '-') name += 2;
+  if (name[0] == '-' && name[1] && name[1] != '-' && !name[2]) name++;
+  return name;
+}
+
 static long find_index(const char *name) {
   if (!name) return -1;
-  while (*name == '-' && name[1] == '-') name += 2; /* accept "--pp" too */
+  name = bare_name(name);
   for (size_t i = 0; i < OPTION_COUNT; i++)
     if (names_equal(option_table[i].name, name)) return (long)i;
   return -1;
 }
 
+/* The row of that name for command (0: any) that takes value: rows sharing
+ * a name are told apart by the value's shape (BENCHY_OPTF_IF_PATH). */
+static long find_row(const char *name, unsigned command, const char *value) {
+  if (!name) return -1;
+  name = bare_name(name);
+  int is_path = value && value[0] == '/';
+  long first = -1;
+  for (size_t i = 0; i < OPTION_COUNT; i++) {
+    const benchy_option_info *info = &option_table[i];
+    if (!names_equal(info->name, name) || (command && !(info->commands & command))) continue;
+    if (!value) return (long)i;
+    if (first < 0) first = (long)i;
+    if (!!(info->flags & BENCHY_OPTF_IF_PATH) == is_path) return (long)i;
+  }
+  return first;
+}
+
 const benchy_option_info *benchy_option_find(const char *name) {
   long i = find_index(name);
+  return i < 0 ? NULL : &option_table[i];
+}
+
+const benchy_option_info *benchy_option_find_for(const char *name, unsigned command,
+                                                 const char *value) {
+  long i = find_row(name, command, value);
   return i < 0 ? NULL : &option_table[i];
 }
 
@@ -180,7 +210,7 @@ static int choice_ok(const char *choices, const char *s) {
 }
 
 /* Applies text to option index i; user marks a user-given value. */
-static int assign(benchy_options *o, size_t i, const char *text, int user) {
+static int assign_text(benchy_options *o, size_t i, const char *text, int user) {
   const benchy_option_info *info = &option_table[i];
   option_value *v = &o->values[i];
   double d = 0;
@@ -242,6 +272,179 @@ static int assign(benchy_options *o, size_t i, const char *text, int user) {
   return BENCHY_OK;
 }
 
+/* A URL's path: what follows the host, "" for the server root. */
+static const char *url_path(const char *url) {
+  const char *scheme = strstr(url, "://");
+  if (!scheme) return NULL;
+  const char *slash = strchr(scheme + 3, '/');
+  return slash ? slash : url + strlen(url);
+}
+
+static int is_root_path(const char *path) {
+  while (*path == '/') path++;
+  return !*path;
+}
+
+/* Names that say the value is a credential (API_KEY, hf_token, auth, ...). */
+static int secret_looking(const char *key, size_t len) {
+  static const char *const words[] = {"KEY", "TOKEN", "SECRET", "PASSWORD", "AUTH"};
+  for (size_t w = 0; w < sizeof words / sizeof words[0]; w++) {
+    size_t wl = strlen(words[w]);
+    for (size_t at = 0; at + wl <= len; at++) {
+      size_t k = 0;
+      while (k < wl && toupper((unsigned char)key[at + k]) == words[w][k]) k++;
+      if (k == wl) return 1;
+    }
+  }
+  return 0;
+}
+
+static int word_listed(const char *list, const char *word, size_t len) {
+  for (const char *p = list; p && *p;) {
+    const char *bar = strchr(p, '|');
+    size_t n = bar ? (size_t)(bar - p) : strlen(p);
+    if (n == len && !strncmp(p, word, n)) return 1;
+    p = bar ? bar + 1 : NULL;
+  }
+  return 0;
+}
+
+/* The table's value-shape rules (options.h, BENCHY_OPTF_*): *shaped gets the
+ * text to store when it differs from what was given. */
+static int shape_value(benchy_options *o, const benchy_option_info *info, const char *text,
+                       char **shaped) {
+  *shaped = NULL;
+  if ((info->flags & BENCHY_OPTF_URL_ROOT_PATH) && info->default_value) {
+    const char *path = url_path(text);
+    const char *root_path = url_path(info->default_value);
+    if (path && root_path && is_root_path(path) && !is_root_path(root_path)) {
+      size_t n = (size_t)(path - text);
+      if (!(*shaped = malloc(n + strlen(root_path) + 1))) return BENCHY_ERR_NOMEM;
+      memcpy(*shaped, text, n);
+      strcpy(*shaped + n, root_path);
+    }
+  }
+  if (info->type == BENCHY_OPT_STRING && info->choices) {
+    for (const char *p = text; *p;) {
+      const char *comma = strchr(p, ',');
+      size_t n = comma ? (size_t)(comma - p) : strlen(p);
+      if (!word_listed(info->choices, p, n))
+        return fail(o, BENCHY_ERR_INVALID, "--%s: '%.*s' is not one of %s (give a comma list)",
+                    info->name, (int)n, p, info->choices);
+      p = comma ? comma + 1 : p + n;
+    }
+  }
+  if (info->flags & BENCHY_OPTF_KEY_VALUE) {
+    const char *eq = strchr(text, '=');
+    if (!eq || eq == text)
+      return fail(o, BENCHY_ERR_INVALID, "--%s: '%s' is not KEY=VALUE; give e.g. gpu=H200",
+                  info->name, text);
+    size_t klen = (size_t)(eq - text);
+    if (secret_looking(text, klen)) {
+      static const char hidden[] = "=[redacted]";
+      if (!(*shaped = malloc(klen + sizeof hidden))) return BENCHY_ERR_NOMEM;
+      memcpy(*shaped, text, klen);
+      memcpy(*shaped + klen, hidden, sizeof hidden);
+    }
+  }
+  return BENCHY_OK;
+}
+
+static int assign(benchy_options *o, size_t i, const char *text, int user) {
+  const benchy_option_info *info = &option_table[i];
+  if (!text && (info->flags & BENCHY_OPTF_OPTIONAL_VALUE)) text = "";
+  char *shaped = NULL;
+  if (text) {
+    int st = shape_value(o, info, text, &shaped);
+    if (st != BENCHY_OK) return st;
+  }
+  int st = assign_text(o, i, shaped ? shaped : text, user);
+  free(shaped);
+  return st;
+}
+
+/* Levenshtein distance, '-' and '_' alike, for "did you mean". */
+static size_t edit_distance(const char *a, const char *b) {
+  size_t la = strlen(a), lb = strlen(b);
+  if (la > 127 || lb > 127) return (size_t)-1;
+  size_t prev[128], cur[128];
+  for (size_t j = 0; j <= lb; j++) prev[j] = j;
+  for (size_t i = 1; i <= la; i++) {
+    cur[0] = i;
+    for (size_t j = 1; j <= lb; j++) {
+      char ca = a[i - 1] == '_' ? '-' : a[i - 1], cb = b[j - 1] == '_' ? '-' : b[j - 1];
+      size_t best = prev[j - 1] + (ca != cb);
+      if (prev[j] + 1 < best) best = prev[j] + 1;
+      if (cur[j - 1] + 1 < best) best = cur[j - 1] + 1;
+      cur[j] = best;
+    }
+    memcpy(prev, cur, (lb + 1) * sizeof *prev);
+  }
+  return prev[lb];
+}
+
+/* The command's option (or alias) nearest to name, when near enough to be
+ * a typo rather than a different word. */
+static const char *nearest_name(const char *name, unsigned command) {
+  size_t len = strlen(name);
+  size_t limit = len <= 4 ? 1 : len <= 8 ? 2 : 3;
+  const char *best = NULL;
+  size_t best_d = limit + 1;
+  for (size_t i = 0; i < OPTION_COUNT; i++) {
+    const benchy_option_info *info = &option_table[i];
+    if (!(info->commands & command)) continue;
+    size_t d = edit_distance(name, info->name);
+    if (d < best_d && d < len && d < strlen(info->name)) {
+      best_d = d;
+      best = info->name;
+    }
+  }
+  return best;
+}
+
+static int unknown_option(benchy_options *o, const char *name) {
+  name = bare_name(name);
+  const char *near = nearest_name(name, o->command);
+  char hint[160] = "";
+  if (near) snprintf(hint, sizeof hint, "did you mean %s%s? ", strlen(near) == 1 ? "-" : "--", near);
+  return fail(o, BENCHY_ERR_NOT_FOUND, "unknown option '%s%s'%s; %s--help lists the options it takes",
+              strlen(name) == 1 ? "-" : "--", name,
+              find_index(name) >= 0 ? " for this command" : "", hint);
+}
+
+/* An alias row's "given=sent|..." map: the target's value for text. */
+static int map_alias_value(benchy_options *o, const benchy_option_info *info, const char *text,
+                           char *out, size_t outlen) {
+  size_t len = text ? strlen(text) : 0;
+  for (const char *p = info->choices; text && p && *p;) {
+    const char *bar = strchr(p, '|');
+    size_t n = bar ? (size_t)(bar - p) : strlen(p);
+    const char *eq = memchr(p, '=', n);
+    size_t key = eq ? (size_t)(eq - p) : n;
+    if (key == len && !strncmp(p, text, len)) {
+      const char *to = eq ? eq + 1 : p;
+      size_t tn = eq ? n - key - 1 : n;
+      snprintf(out, outlen, "%.*s", (int)tn, to);
+      return BENCHY_OK;
+    }
+    p = bar ? bar + 1 : NULL;
+  }
+  char accepted[256] = "";
+  size_t at = 0;
+  for (const char *p = info->choices; p && *p && at < sizeof accepted;) {
+    const char *bar = strchr(p, '|');
+    size_t n = bar ? (size_t)(bar - p) : strlen(p);
+    const char *eq = memchr(p, '=', n);
+    size_t key = eq ? (size_t)(eq - p) : n;
+    int w = snprintf(accepted + at, sizeof accepted - at, "%s%.*s", at ? ", " : "", (int)key, p);
+    if (w < 0) break;
+    at += (size_t)w;
+    p = bar ? bar + 1 : NULL;
+  }
+  return fail(o, BENCHY_ERR_INVALID, "--%s: '%s' is not supported; accepted: %s", info->name,
+              text ? text : "", accepted);
+}
+
 int benchy_options_new(benchy_options **out, unsigned command) {
   if (!out) return BENCHY_ERR_INVALID;
   *out = NULL;
@@ -293,27 +496,16 @@ unsigned benchy_options_command(const benchy_options *o) { return o ? o->command
 
 int benchy_options_set(benchy_options *o, const char *name, const char *value) {
   if (!o || !name) return BENCHY_ERR_INVALID;
-  long i = find_index(name);
-  if (i < 0 || !(option_table[i].commands & o->command)) {
-    return fail(o, BENCHY_ERR_NOT_FOUND,
-                "unknown option '%s'%s; see --help for the options this command takes", name,
-                i >= 0 ? " for this command" : "");
-  }
+  long i = find_row(name, o->command, value ? value : "");
+  if (i < 0) return unknown_option(o, name);
   const benchy_option_info *info = &option_table[i];
   if (info->flags & BENCHY_OPTF_ALIAS) {
-    long target = find_index(info->alias_of);
+    long target = find_row(info->alias_of, o->command, NULL);
     if (target < 0) return fail(o, BENCHY_ERR_INVALID, "--%s: broken alias", info->name);
-    /* --endpoint is the server root; the API lives under /v1. */
-    if (!strcmp(info->name, "endpoint") && value) {
-      size_t n = strlen(value);
-      while (n && value[n - 1] == '/') n--;
-      char *url = malloc(n + 4);
-      if (!url) return BENCHY_ERR_NOMEM;
-      memcpy(url, value, n);
-      memcpy(url + n, "/v1", 4);
-      int st = assign(o, (size_t)target, url, 1);
-      free(url);
-      return st;
+    if (info->choices) {
+      char mapped[128];
+      int st = map_alias_value(o, info, value, mapped, sizeof mapped);
+      return st != BENCHY_OK ? st : assign(o, (size_t)target, mapped, 1);
     }
     return assign(o, (size_t)target, value, 1);
   }
@@ -399,6 +591,42 @@ static void write_wrapped(FILE *f, const char *text, int indent, int width) {
   fputc('\n', f);
 }
 
+/* The heading a row is listed under when helping command: a group named
+ * after another command (--concurrency is in "bench", shared with load)
+ * belongs under this command's own heading. */
+static const char *help_group(const benchy_option_info *info, unsigned command) {
+  static const struct {
+    unsigned bit;
+    const char *name;
+  } commands[] = {{BENCHY_CMD_SIM, "sim"},
+                  {BENCHY_CMD_BENCH, "bench"},
+                  {BENCHY_CMD_LOAD, "load"},
+                  {BENCHY_CMD_RUN, "run"}};
+  const char *own = NULL;
+  int names_command = 0;
+  for (size_t c = 0; c < sizeof commands / sizeof commands[0]; c++) {
+    if (command & commands[c].bit) own = commands[c].name;
+    if (!strcmp(info->group, commands[c].name)) names_command = 1;
+  }
+  return names_command && own ? own : info->group;
+}
+
+/* "md, json, csv" from "md|json|csv"; for an alias's map, the given side. */
+static void choices_text(const char *choices, char *out, size_t outlen) {
+  size_t at = 0;
+  out[0] = '\0';
+  for (const char *p = choices; p && *p && at < outlen;) {
+    const char *bar = strchr(p, '|');
+    size_t n = bar ? (size_t)(bar - p) : strlen(p);
+    const char *eq = memchr(p, '=', n);
+    size_t key = eq ? (size_t)(eq - p) : n;
+    int w = snprintf(out + at, outlen - at, "%s%.*s", at ? ", " : "", (int)key, p);
+    if (w < 0) break;
+    at += (size_t)w;
+    p = bar ? bar + 1 : NULL;
+  }
+}
+
 void benchy_options_write_help(unsigned command, void *file, int width) {
   FILE *f = file;
   const char *groups[32];
@@ -407,22 +635,26 @@ void benchy_options_write_help(unsigned command, void *file, int width) {
   for (size_t i = 0; i < OPTION_COUNT; i++) {
     const benchy_option_info *info = &option_table[i];
     if (!(info->commands & command)) continue;
+    const char *group = help_group(info, command);
     size_t g = 0;
-    while (g < n_groups && strcmp(groups[g], info->group)) g++;
-    if (g == n_groups && n_groups < 32) groups[n_groups++] = info->group;
+    while (g < n_groups && strcmp(groups[g], group)) g++;
+    if (g == n_groups && n_groups < 32) groups[n_groups++] = group;
   }
   for (size_t g = 0; g < n_groups; g++) {
     fprintf(f, "\n%s options:\n", groups[g]);
     for (size_t i = 0; i < OPTION_COUNT; i++) {
       const benchy_option_info *info = &option_table[i];
-      if (!(info->commands & command) || strcmp(info->group, groups[g])) continue;
+      if (!(info->commands & command) || strcmp(help_group(info, command), groups[g])) continue;
       if (info->flags & BENCHY_OPTF_HIDDEN) continue;
       char head[96];
+      const char *dashes = strlen(info->name) == 1 ? "-" : "--";
+      const char *metavar = info->metavar ? info->metavar : (info->choices ? info->choices : "VALUE");
       if (info->type == BENCHY_OPT_FLAG)
-        snprintf(head, sizeof head, "  --%s", info->name);
+        snprintf(head, sizeof head, "  %s%s", dashes, info->name);
+      else if (info->flags & BENCHY_OPTF_OPTIONAL_VALUE)
+        snprintf(head, sizeof head, "  %s%s [%s]", dashes, info->name, metavar);
       else
-        snprintf(head, sizeof head, "  --%s %s", info->name,
-                 info->metavar ? info->metavar : (info->choices ? info->choices : "VALUE"));
+        snprintf(head, sizeof head, "  %s%s %s", dashes, info->name, metavar);
       fputs(head, f);
       int col = (int)strlen(head);
       const int indent = 30;
@@ -431,11 +663,16 @@ void benchy_options_write_help(unsigned command, void *file, int width) {
       } else {
         fprintf(f, "%*s", indent - col, "");
       }
-      char text[1024];
+      char text[1536], choices[512] = "";
+      if (info->choices) {
+        char list[400];
+        choices_text(info->choices, list, sizeof list);
+        snprintf(choices, sizeof choices, " [choices: %s]", list);
+      }
       if (info->default_value && info->type != BENCHY_OPT_FLAG)
-        snprintf(text, sizeof text, "%s [default: %s]", info->help, info->default_value);
+        snprintf(text, sizeof text, "%s%s [default: %s]", info->help, choices, info->default_value);
       else
-        snprintf(text, sizeof text, "%s", info->help);
+        snprintf(text, sizeof text, "%s%s", info->help, choices);
       write_wrapped(f, text, indent, width);
     }
   }

@@ -119,6 +119,19 @@ static void short_rows(FILE *f, const cJSON *lv, const cJSON *pcts, const char *
   row_num(f, label, num(lv, key));
 }
 
+/* --percentile-metrics: the latency sections the table shows, as vLLM
+ * prints only the metrics selected. A document without the list (older
+ * results) shows them all. */
+static int metric_shown(const cJSON *doc, const char *metric) {
+  const cJSON *list = get(get(doc, "metadata"), "percentile_metrics");
+  if (!cJSON_IsArray(list)) return 1;
+  const cJSON *m;
+  cJSON_ArrayForEach(m, list) {
+    if (cJSON_IsString(m) && !strcmp(m->valuestring, metric)) return 1;
+  }
+  return 0;
+}
+
 static void level_block(FILE *f, const cJSON *doc, const cJSON *lv) {
   const cJSON *pcts = percentiles_of(doc, lv);
   rule(f, " Serving Benchmark Result ", '=');
@@ -155,16 +168,24 @@ static void level_block(FILE *f, const cJSON *doc, const cJSON *lv) {
   row_num(f, "Peak output token throughput (tok/s):", num(lv, "max_output_tokens_per_s"));
   row_int(f, "Peak concurrent requests:", num(lv, "max_concurrent_requests"));
   row_num(f, "Total Token throughput (tok/s):", num(lv, "total_token_throughput"));
-  rule(f, "Time to First Token", '-');
-  metric_rows(f, lv, pcts, "ttft", "TTFT");
-  short_rows(f, lv, pcts, "ttfr", "TTFR (first chunk)");
-  rule(f, "Time per Output Token (excl. 1st token)", '-');
-  metric_rows(f, lv, pcts, "tpot", "TPOT");
-  rule(f, "Inter-token Latency", '-');
-  metric_rows(f, lv, pcts, "itl", "ITL");
-  short_rows(f, lv, pcts, "itl_per_token", "ITL per token");
-  rule(f, "End-to-end Latency", '-');
-  metric_rows(f, lv, pcts, "e2el", "E2EL");
+  if (metric_shown(doc, "ttft")) {
+    rule(f, "Time to First Token", '-');
+    metric_rows(f, lv, pcts, "ttft", "TTFT");
+    short_rows(f, lv, pcts, "ttfr", "TTFR (first chunk)");
+  }
+  if (metric_shown(doc, "tpot")) {
+    rule(f, "Time per Output Token (excl. 1st token)", '-');
+    metric_rows(f, lv, pcts, "tpot", "TPOT");
+  }
+  if (metric_shown(doc, "itl")) {
+    rule(f, "Inter-token Latency", '-');
+    metric_rows(f, lv, pcts, "itl", "ITL");
+    short_rows(f, lv, pcts, "itl_per_token", "ITL per token");
+  }
+  if (metric_shown(doc, "e2el")) {
+    rule(f, "End-to-end Latency", '-');
+    metric_rows(f, lv, pcts, "e2el", "E2EL");
+  }
   rule(f, "From Intended Send Time", '-');
   short_rows(f, lv, pcts, "queue", "Client queue wait");
   short_rows(f, lv, pcts, "ttft_from_schedule", "TTFT from schedule");
