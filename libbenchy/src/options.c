@@ -494,6 +494,36 @@ int benchy_options_copy(benchy_options **out, const benchy_options *from) {
 
 unsigned benchy_options_command(const benchy_options *o) { return o ? o->command : 0; }
 
+/* --host/--port of a client (BENCHY_OPTF_URL_PART): the row's name is the
+ * part of the target URL it replaces, keeping the rest ("http://H:8090/v1"). */
+static int set_url_part(benchy_options *o, const benchy_option_info *info, const char *value) {
+  long target = find_row(info->alias_of, o->command, NULL);
+  if (target < 0) return fail(o, BENCHY_ERR_INVALID, "--%s: broken URL part", info->name);
+  const char *url = o->values[target].text ? o->values[target].text : "http://127.0.0.1/v1";
+  const char *scheme = strstr(url, "://");
+  const char *host = scheme ? scheme + 3 : url;
+  const char *path = host + strcspn(host, "/");
+  const char *at = memchr(host, '@', (size_t)(path - host));
+  if (at) host = at + 1;
+  /* The port's colon is the last one outside an IPv6 literal's brackets. */
+  const char *close = memchr(host, ']', (size_t)(path - host));
+  const char *colon = memchr(close ? close : host, ':', (size_t)(path - (close ? close : host)));
+  const char *host_end = colon ? colon : path;
+  int is_host = !strcmp(info->name, "host");
+  int bracket = is_host && strchr(value, ':') && value[0] != '[';
+  size_t len = strlen(url) + strlen(value) + 8;
+  char *out = malloc(len);
+  if (!out) return BENCHY_ERR_NOMEM;
+  if (is_host)
+    snprintf(out, len, "%.*s%s%s%s%s", (int)(host - url), url, bracket ? "[" : "", value,
+             bracket ? "]" : "", host_end);
+  else
+    snprintf(out, len, "%.*s:%s%s", (int)(host_end - url), url, value, path);
+  int st = assign(o, (size_t)target, out, 1);
+  free(out);
+  return st;
+}
+
 int benchy_options_set(benchy_options *o, const char *name, const char *value) {
   if (!o || !name) return BENCHY_ERR_INVALID;
   long i = find_row(name, o->command, value ? value : "");
@@ -509,14 +539,18 @@ int benchy_options_set(benchy_options *o, const char *name, const char *value) {
     }
     return assign(o, (size_t)target, value, 1);
   }
-  return assign(o, (size_t)i, value, 1);
+  int st = assign(o, (size_t)i, value, 1);
+  if (st == BENCHY_OK && (info->flags & BENCHY_OPTF_URL_PART))
+    st = set_url_part(o, info, o->values[i].text);
+  return st;
 }
 
 const char *benchy_options_error(const benchy_options *o) { return o ? o->error : ""; }
 
 static const option_value *lookup(const benchy_options *o, const char *name, int type_mask) {
   if (!o) return NULL;
-  long i = find_index(name);
+  /* By command: clients' --host is not the simulator's. */
+  long i = find_row(name, o->command, NULL);
   if (i < 0) return NULL;
   if (!(type_mask & (1 << option_table[i].type))) return NULL;
   return &o->values[i];

@@ -57,6 +57,12 @@
     "Environment variable holding the API key. The key is never written anywhere.", 0, NULL)     \
   X("header", BENCHY_OPT_STRING_LIST, CLIENT_, NULL, 1, 0, NULL, "'NAME: VALUE'", "server",         \
     "Extra HTTP header (repeatable). Values are never written to results.", 0, NULL)               \
+  X("host", BENCHY_OPT_STRING, CLIENT_, NULL, 1, 0, NULL, "ADDR", "server",                         \
+    "vllm bench serve's --host: the server's address, put into --base-url (whose port and path "  \
+    "stay).", BENCHY_OPTF_URL_PART, "base-url")                                                    \
+  X("port", BENCHY_OPT_INT, CLIENT_, NULL, 1, 65535, NULL, "PORT", "server",                        \
+    "vllm bench serve's --port: the server's port, put into --base-url.", BENCHY_OPTF_URL_PART,   \
+    "base-url")                                                                                    \
   X("api", BENCHY_OPT_CHOICE, CLIENT_, "chat", 1, 0, "chat|completions", "API", "server",           \
     "Endpoint: /v1/chat/completions or /v1/completions.", 0, NULL)                                \
   X("timeout", BENCHY_OPT_DOUBLE, CLIENT_, "600", 0, 1e7, NULL, "SECONDS", "server",               \

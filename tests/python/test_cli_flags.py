@@ -65,6 +65,18 @@ def test_vllm_bench_serve_line(sim_factory, tmp_path, backend, endpoint, api):
     assert "P90" not in r.stdout
 
 
+def test_vllm_host_and_port(sim_factory):
+    """vLLM's other way to name the server; the simulator keeps its own --port."""
+    sim = fast_sim(sim_factory)
+    r = run_cli("load", "--host", "127.0.0.1", "--port", sim.port, "--model", "sim",
+                "--num-prompts", "2", "--random-input-len", "16", "--random-output-len", "4",
+                "--format", "json", "--quiet")
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["metadata"]["base_url"] == sim.base_url
+    assert doc["aggregates"][0]["completed"] == 2
+
+
 def test_llama_bench_line(sim_factory):
     sim = fast_sim(sim_factory)
     r = run_cli("bench", "-p", "512", "-n", "128", "-r", "5", "-o", "json",

@@ -16,9 +16,9 @@
 
 static const unsigned all_commands[] = {BENCHY_CMD_SIM, BENCHY_CMD_BENCH, BENCHY_CMD_LOAD};
 
-/* Every row is well formed: unique names (but rows that a value's shape
- * tells apart), aliases that point at a real option of the same type, and
- * defaults that the option itself accepts. */
+/* Every row is well formed: unique names (but rows that a value's shape or
+ * the command tells apart), aliases that point at a real option of the same
+ * type, and defaults that the option itself accepts. */
 static void test_table_is_consistent(void **state) {
   (void)state;
   size_t n = benchy_option_count();
@@ -27,11 +27,17 @@ static void test_table_is_consistent(void **state) {
   for (size_t i = 0; i < n; i++) {
     const benchy_option_info *o = benchy_option_at(i);
     assert_non_null(o);
-    if (!(o->flags & BENCHY_OPTF_IF_PATH)) assert_ptr_equal(benchy_option_find(o->name), o);
+    for (size_t c = 0; c < sizeof all_commands / sizeof all_commands[0]; c++) {
+      if (!(o->commands & all_commands[c])) continue;
+      const char *shape = o->flags & BENCHY_OPTF_IF_PATH ? "/a/path" : NULL;
+      assert_ptr_equal(benchy_option_find_for(o->name, all_commands[c], shape), o);
+    }
     for (size_t j = i + 1; j < n; j++) {
       const benchy_option_info *other = benchy_option_at(j);
       if (strcmp(o->name, other->name)) continue;
-      /* The same name twice: exactly one of the two takes paths. */
+      /* The same name twice: for different commands, or exactly one of the
+       * two takes paths. */
+      if (!(o->commands & other->commands)) continue;
       assert_true(!(o->flags & BENCHY_OPTF_IF_PATH) != !(other->flags & BENCHY_OPTF_IF_PATH));
     }
     assert_true(o->help && o->help[0]);
@@ -133,6 +139,35 @@ static void test_help_lists_the_command_options(void **state) {
 static char *option_text(benchy_options *o, const char *name) {
   const char *s = benchy_options_str(o, name);
   return s ? (char *)s : "(null)";
+}
+
+/* vllm bench serve's --host/--port, for clients, build the base URL; the
+ * simulator's --host/--port stay its own. */
+static void test_host_and_port_build_the_url(void **state) {
+  (void)state;
+  benchy_options *o = NULL;
+  assert_int_equal(benchy_options_new(&o, BENCHY_CMD_LOAD), BENCHY_OK);
+  assert_int_equal(benchy_options_set(o, "host", "10.0.0.2"), BENCHY_OK);
+  assert_string_equal(option_text(o, "base-url"), "http://10.0.0.2:8090/v1");
+  assert_int_equal(benchy_options_set(o, "port", "8000"), BENCHY_OK);
+  assert_string_equal(option_text(o, "base-url"), "http://10.0.0.2:8000/v1");
+  assert_int_equal(benchy_options_int(o, "port"), 8000);
+  assert_int_equal(benchy_options_set(o, "host", "::1"), BENCHY_OK);
+  assert_string_equal(option_text(o, "base-url"), "http://[::1]:8000/v1");
+  assert_int_equal(benchy_options_set(o, "port", "8001"), BENCHY_OK);
+  assert_string_equal(option_text(o, "base-url"), "http://[::1]:8001/v1");
+  assert_int_equal(benchy_options_set(o, "port", "http"), BENCHY_ERR_INVALID);
+  assert_string_equal(option_text(o, "base-url"), "http://[::1]:8001/v1");
+  assert_int_equal(benchy_options_set(o, "base-url", "https://u:pw@gpu:9000/api/v1"), BENCHY_OK);
+  assert_int_equal(benchy_options_set(o, "host", "gpu2"), BENCHY_OK);
+  assert_string_equal(option_text(o, "base-url"), "https://u:pw@gpu2:9000/api/v1");
+  benchy_options_free(o);
+
+  assert_int_equal(benchy_options_new(&o, BENCHY_CMD_SIM), BENCHY_OK);
+  assert_string_equal(option_text(o, "host"), "127.0.0.1");
+  assert_int_equal(benchy_options_set(o, "port", "0"), BENCHY_OK); /* any free port: sim only */
+  assert_int_equal(benchy_options_int(o, "port"), 0);
+  benchy_options_free(o);
 }
 
 /* The one rule for base URLs: a server root (vllm bench serve's --base-url,
@@ -340,6 +375,7 @@ int main(void) {
       cmocka_unit_test(test_errors_name_the_option),
       cmocka_unit_test(test_help_lists_the_command_options),
       cmocka_unit_test(test_base_url_root_gets_v1),
+      cmocka_unit_test(test_host_and_port_build_the_url),
       cmocka_unit_test(test_endpoint_shape_picks_the_meaning),
       cmocka_unit_test(test_aliases_map_values),
       cmocka_unit_test(test_value_shapes),

@@ -51,9 +51,11 @@ typedef enum benchy_opt_flag {
                                            the same name without the flag takes the others */
   BENCHY_OPTF_URL_ROOT_PATH = 1u << 5,  /* an http(s) URL: one with no path (the server root)
                                            gets the default value's path, e.g. /v1 */
-  BENCHY_OPTF_KEY_VALUE = 1u << 6       /* each value is KEY=VALUE; values of secret-looking keys
+  BENCHY_OPTF_KEY_VALUE = 1u << 6,      /* each value is KEY=VALUE; values of secret-looking keys
                                            (KEY, TOKEN, SECRET, PASSWORD, AUTH in the name) are
                                            stored redacted, so nothing can write them */
+  BENCHY_OPTF_URL_PART = 1u << 7        /* the row's name ("host", "port") is the part of the URL
+                                           option alias_of that its value replaces */
 } benchy_opt_flag;
 
 typedef struct benchy_option_info {
@@ -75,7 +77,8 @@ typedef struct benchy_option_info {
 BENCHY_API size_t benchy_option_count(void);
 BENCHY_API const benchy_option_info *benchy_option_at(size_t index);
 /* NULL when no option has that name (aliases resolve to themselves). With
- * rows that share a name (BENCHY_OPTF_IF_PATH), the first. */
+ * rows that share a name (one per value shape, BENCHY_OPTF_IF_PATH, or one
+ * per command: the simulator's --host and the clients'), the first. */
 BENCHY_API const benchy_option_info *benchy_option_find(const char *name);
 /* The row that takes value for the given command (BENCHY_CMD_*), by name and
  * the value's shape; NULL when the command has no such option. value may be
