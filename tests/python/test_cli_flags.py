@@ -65,6 +65,20 @@ def test_vllm_bench_serve_line(sim_factory, tmp_path, backend, endpoint, api):
     assert "P90" not in r.stdout
 
 
+def test_percentile_metrics_choose_the_sweep_columns(sim_factory):
+    sim = fast_sim(sim_factory)
+    r = run_cli("load", "--base-url", sim.base_url, "--model", "sim", "--num-prompts", "2",
+                "--input-len", "16", "--output-len", "4", "--concurrency", "1,2",
+                "--percentile-metrics", "ttft,e2el", "--quiet")
+    assert r.returncode == 0, r.stderr
+    header = next(line for line in r.stdout.splitlines() if line.startswith("| level |"))
+    assert "TTFT p50" in header and "E2EL p99" in header
+    assert "TPOT" not in header and "ITL" not in header
+    rows = [line for line in r.stdout.splitlines() if line.startswith("| c=")]
+    assert len(rows) == 2 and all(row.count("|") == header.count("|") for row in rows)
+    assert "Time per Output Token" not in r.stdout and "Inter-token Latency" not in r.stdout
+
+
 def test_vllm_host_and_port(sim_factory):
     """vLLM's other way to name the server; the simulator keeps its own --port."""
     sim = fast_sim(sim_factory)

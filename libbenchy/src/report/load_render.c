@@ -240,12 +240,16 @@ static void sweep_table(FILE *f, const cJSON *doc, const cJSON *levels) {
   pct_label(tl, sizeof tl, top);
   tl[0] = 'p';
   int goodput = get(first, "request_goodput") != NULL;
-  fprintf(f, "\n| level | completed | failed | req/s | out tok/s | peak tok/s |"
-             " TTFT p50 | TTFT %s | TPOT p50 | TPOT %s | ITL p50 | ITL %s | E2EL p50 | E2EL %s |"
-             " TTFT %s sched |%s\n",
-          tl, tl, tl, tl, tl, goodput ? " goodput |" : "");
-  fprintf(f, "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|%s\n",
-          goodput ? "--:|" : "");
+  const char *names[] = {"ttft", "tpot", "itl", "e2el"};
+  const char *shown[] = {"TTFT", "TPOT", "ITL", "E2EL"};
+  fprintf(f, "\n| level | completed | failed | req/s | out tok/s | peak tok/s |");
+  for (size_t i = 0; i < 4; i++)
+    if (metric_shown(doc, names[i])) fprintf(f, " %s p50 | %s %s |", shown[i], shown[i], tl);
+  fprintf(f, " TTFT %s sched |%s\n", tl, goodput ? " goodput |" : "");
+  fprintf(f, "|---|--:|--:|--:|--:|--:|");
+  for (size_t i = 0; i < 4; i++)
+    if (metric_shown(doc, names[i])) fprintf(f, "--:|--:|");
+  fprintf(f, "--:|%s\n", goodput ? "--:|" : "");
   const cJSON *lv;
   cJSON_ArrayForEach(lv, levels) {
     const cJSON *label = get(lv, "label");
@@ -255,8 +259,8 @@ static void sweep_table(FILE *f, const cJSON *doc, const cJSON *levels) {
     cell(f, num(lv, "request_throughput"), 2);
     cell(f, num(lv, "output_throughput"), 1);
     cell(f, num(lv, "max_output_tokens_per_s"), 0);
-    const char *names[] = {"ttft", "tpot", "itl", "e2el"};
     for (size_t i = 0; i < 4; i++) {
+      if (!metric_shown(doc, names[i])) continue;
       char key[96];
       snprintf(key, sizeof key, "median_%s_ms", names[i]);
       cell(f, num(lv, key), 2);
