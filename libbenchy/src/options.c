@@ -2,8 +2,11 @@
  * options.c — values for the option table (options_table.h).
  *
  * Provides: benchy_option_* (the table), benchy_options_* (values of one
- * command). Values are kept as the text the user gave plus a parsed form, so
- * results can echo the configuration exactly as typed.
+ * command, checked against the table's types, bounds and value-shape
+ * rules). --help is options_help.c; "did you mean" is option_suggest.c.
+ * Values are kept as text plus a parsed form, so results can echo the
+ * configuration as typed, after the value-shape rules (a server root gets
+ * /v1, secret-looking --metadata values are redacted).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -14,6 +17,7 @@
 #include <string.h>
 
 #include "benchy/benchy.h"
+#include "option_suggest.h"
 #include "options_table.h"
 #include "util.h"
 
@@ -363,48 +367,9 @@ static int assign(benchy_options *o, size_t i, const char *text, int user) {
   return st;
 }
 
-/* Levenshtein distance, '-' and '_' alike, for "did you mean". */
-static size_t edit_distance(const char *a, const char *b) {
-  size_t la = strlen(a), lb = strlen(b);
-  if (la > 127 || lb > 127) return (size_t)-1;
-  size_t prev[128], cur[128];
-  for (size_t j = 0; j <= lb; j++) prev[j] = j;
-  for (size_t i = 1; i <= la; i++) {
-    cur[0] = i;
-    for (size_t j = 1; j <= lb; j++) {
-      char ca = a[i - 1] == '_' ? '-' : a[i - 1], cb = b[j - 1] == '_' ? '-' : b[j - 1];
-      size_t best = prev[j - 1] + (ca != cb);
-      if (prev[j] + 1 < best) best = prev[j] + 1;
-      if (cur[j - 1] + 1 < best) best = cur[j - 1] + 1;
-      cur[j] = best;
-    }
-    memcpy(prev, cur, (lb + 1) * sizeof *prev);
-  }
-  return prev[lb];
-}
-
-/* The command's option (or alias) nearest to name, when near enough to be
- * a typo rather than a different word. */
-static const char *nearest_name(const char *name, unsigned command) {
-  size_t len = strlen(name);
-  size_t limit = len <= 4 ? 1 : len <= 8 ? 2 : 3;
-  const char *best = NULL;
-  size_t best_d = limit + 1;
-  for (size_t i = 0; i < OPTION_COUNT; i++) {
-    const benchy_option_info *info = &option_table[i];
-    if (!(info->commands & command)) continue;
-    size_t d = edit_distance(name, info->name);
-    if (d < best_d && d < len && d < strlen(info->name)) {
-      best_d = d;
-      best = info->name;
-    }
-  }
-  return best;
-}
-
 static int unknown_option(benchy_options *o, const char *name) {
   name = bare_name(name);
-  const char *near = nearest_name(name, o->command);
+  const char *near = option_nearest_name(name, o->command);
   char hint[160] = "";
   if (near) snprintf(hint, sizeof hint, "did you mean %s%s? ", strlen(near) == 1 ? "-" : "--", near);
   return fail(o, BENCHY_ERR_NOT_FOUND, "unknown option '%s%s'%s; %s--help lists the options it takes",
@@ -602,112 +567,4 @@ double benchy_options_list_double(const benchy_options *o, const char *name, siz
 const char *benchy_options_list_str(const benchy_options *o, const char *name, size_t i) {
   const option_value *v = lookup(o, name, T_(BENCHY_OPT_STRING_LIST));
   return v && i < v->n_items ? v->strings[i] : NULL;
-}
-
-static void write_wrapped(FILE *f, const char *text, int indent, int width) {
-  int col = indent;
-  const char *p = text;
-  while (*p) {
-    const char *sp = strchr(p, ' ');
-    int len = sp ? (int)(sp - p) : (int)strlen(p);
-    if (col > indent && col + 1 + len > width) {
-      fprintf(f, "\n%*s", indent, "");
-      col = indent;
-    } else if (col > indent) {
-      fputc(' ', f);
-      col++;
-    }
-    fwrite(p, 1, (size_t)len, f);
-    col += len;
-    p += len;
-    while (*p == ' ') p++;
-  }
-  fputc('\n', f);
-}
-
-/* The heading a row is listed under when helping command: a group named
- * after another command (--concurrency is in "bench", shared with load)
- * belongs under this command's own heading. */
-static const char *help_group(const benchy_option_info *info, unsigned command) {
-  static const struct {
-    unsigned bit;
-    const char *name;
-  } commands[] = {{BENCHY_CMD_SIM, "sim"},
-                  {BENCHY_CMD_BENCH, "bench"},
-                  {BENCHY_CMD_LOAD, "load"},
-                  {BENCHY_CMD_RUN, "run"}};
-  const char *own = NULL;
-  int names_command = 0;
-  for (size_t c = 0; c < sizeof commands / sizeof commands[0]; c++) {
-    if (command & commands[c].bit) own = commands[c].name;
-    if (!strcmp(info->group, commands[c].name)) names_command = 1;
-  }
-  return names_command && own ? own : info->group;
-}
-
-/* "md, json, csv" from "md|json|csv"; for an alias's map, the given side. */
-static void choices_text(const char *choices, char *out, size_t outlen) {
-  size_t at = 0;
-  out[0] = '\0';
-  for (const char *p = choices; p && *p && at < outlen;) {
-    const char *bar = strchr(p, '|');
-    size_t n = bar ? (size_t)(bar - p) : strlen(p);
-    const char *eq = memchr(p, '=', n);
-    size_t key = eq ? (size_t)(eq - p) : n;
-    int w = snprintf(out + at, outlen - at, "%s%.*s", at ? ", " : "", (int)key, p);
-    if (w < 0) break;
-    at += (size_t)w;
-    p = bar ? bar + 1 : NULL;
-  }
-}
-
-void benchy_options_write_help(unsigned command, void *file, int width) {
-  FILE *f = file;
-  const char *groups[32];
-  size_t n_groups = 0;
-  if (width < 60) width = 60;
-  for (size_t i = 0; i < OPTION_COUNT; i++) {
-    const benchy_option_info *info = &option_table[i];
-    if (!(info->commands & command)) continue;
-    const char *group = help_group(info, command);
-    size_t g = 0;
-    while (g < n_groups && strcmp(groups[g], group)) g++;
-    if (g == n_groups && n_groups < 32) groups[n_groups++] = group;
-  }
-  for (size_t g = 0; g < n_groups; g++) {
-    fprintf(f, "\n%s options:\n", groups[g]);
-    for (size_t i = 0; i < OPTION_COUNT; i++) {
-      const benchy_option_info *info = &option_table[i];
-      if (!(info->commands & command) || strcmp(help_group(info, command), groups[g])) continue;
-      if (info->flags & BENCHY_OPTF_HIDDEN) continue;
-      char head[96];
-      const char *dashes = strlen(info->name) == 1 ? "-" : "--";
-      const char *metavar = info->metavar ? info->metavar : (info->choices ? info->choices : "VALUE");
-      if (info->type == BENCHY_OPT_FLAG)
-        snprintf(head, sizeof head, "  %s%s", dashes, info->name);
-      else if (info->flags & BENCHY_OPTF_OPTIONAL_VALUE)
-        snprintf(head, sizeof head, "  %s%s [%s]", dashes, info->name, metavar);
-      else
-        snprintf(head, sizeof head, "  %s%s %s", dashes, info->name, metavar);
-      fputs(head, f);
-      int col = (int)strlen(head);
-      const int indent = 30;
-      if (col >= indent - 1) {
-        fprintf(f, "\n%*s", indent, "");
-      } else {
-        fprintf(f, "%*s", indent - col, "");
-      }
-      char text[1536], choices[512] = "";
-      if (info->choices) {
-        char list[400];
-        choices_text(info->choices, list, sizeof list);
-        snprintf(choices, sizeof choices, " [choices: %s]", list);
-      }
-      if (info->default_value && info->type != BENCHY_OPT_FLAG)
-        snprintf(text, sizeof text, "%s%s [default: %s]", info->help, choices, info->default_value);
-      else
-        snprintf(text, sizeof text, "%s%s", info->help, choices);
-      write_wrapped(f, text, indent, width);
-    }
-  }
 }
