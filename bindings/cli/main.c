@@ -12,6 +12,7 @@
 #include <benchy/benchy.h>
 
 #include "args.h"
+#include "result_path.h"
 
 typedef struct command {
   const char *name;
@@ -27,24 +28,19 @@ static void on_sigint(int sig) {
   signal(sig, SIG_DFL);
 }
 
-static int write_result(const benchy_result *result, const benchy_options *opts) {
+static int write_result(const benchy_result *result, const benchy_options *opts,
+                        const char *save_path) {
   const char *format = benchy_options_str(opts, "format");
   int st = benchy_result_write(result, format ? format : "md", stdout);
   fflush(stdout);
-  const char *save = benchy_options_str(opts, "save-result");
-  if (save) {
-    char err[512] = "";
-    if (benchy_result_save(result, save, err, sizeof err) != BENCHY_OK) {
-      fprintf(stderr, "benchy: %s\n", err);
-      return 1;
-    }
-    fprintf(stderr, "benchy: result saved to %s\n", save);
-  }
+  if (save_path && cli_save_result(result, opts, save_path) != 0) return 1;
   return st == BENCHY_OK ? 0 : 1;
 }
 
-static int run_workload(benchy_options *opts,
+static int run_workload(benchy_options *opts, const char *command_name,
                         int (*fn)(const benchy_options *, benchy_result **, char *, size_t)) {
+  char *save_path = NULL;
+  if (cli_result_path(opts, command_name, &save_path) != 0) return 2;
   signal(SIGINT, on_sigint);
   signal(SIGTERM, on_sigint);
   benchy_result *result = NULL;
@@ -52,9 +48,11 @@ static int run_workload(benchy_options *opts,
   int st = fn(opts, &result, err, sizeof err);
   if (!result) {
     fprintf(stderr, "benchy: %s\n", err[0] ? err : benchy_status_message(st));
+    free(save_path);
     return 2;
   }
-  int rc = write_result(result, opts);
+  int rc = write_result(result, opts, save_path);
+  free(save_path);
   if (benchy_result_status(result) == BENCHY_ERR_CANCELLED) {
     fprintf(stderr, "benchy: interrupted; the results above hold every request that completed\n");
     rc = 130;
@@ -67,8 +65,8 @@ static int run_workload(benchy_options *opts,
   return rc;
 }
 
-static int cmd_bench(benchy_options *opts) { return run_workload(opts, benchy_bench_run); }
-static int cmd_load(benchy_options *opts) { return run_workload(opts, benchy_load_run); }
+static int cmd_bench(benchy_options *opts) { return run_workload(opts, "bench", benchy_bench_run); }
+static int cmd_load(benchy_options *opts) { return run_workload(opts, "load", benchy_load_run); }
 static int cmd_sim(benchy_options *opts) { return benchy_sim_run(opts) == BENCHY_OK ? 0 : 1; }
 
 static const command commands[] = {

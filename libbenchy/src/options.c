@@ -2,8 +2,11 @@
  * options.c — values for the option table (options_table.h).
  *
  * Provides: benchy_option_* (the table), benchy_options_* (values of one
- * command). Values are kept as the text the user gave plus a parsed form, so
- * results can echo the configuration exactly as typed.
+ * command, checked against the table's types, bounds and value-shape
+ * rules). --help is options_help.c; "did you mean" is option_suggest.c.
+ * Values are kept as text plus a parsed form, so results can echo the
+ * configuration as typed, after the value-shape rules (a server root gets
+ * /v1, secret-looking --metadata values are redacted).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -14,6 +17,7 @@
 #include <string.h>
 
 #include "benchy/benchy.h"
+#include "option_suggest.h"
 #include "options_table.h"
 #include "util.h"
 
@@ -57,16 +61,46 @@ static int names_equal(const char *a, const char *b) {
   return *a == *b;
 }
 
+/* Accepts "--pp" and llama-bench's "-p" for the names "pp" and "p". */
+static const char *bare_name(const char *name) {
+  while (*name == '-' && name[1] == '-') name += 2;
+  if (name[0] == '-' && name[1] && name[1] != '-' && !name[2]) name++;
+  return name;
+}
+
 static long find_index(const char *name) {
   if (!name) return -1;
-  while (*name == '-' && name[1] == '-') name += 2; /* accept "--pp" too */
+  name = bare_name(name);
   for (size_t i = 0; i < OPTION_COUNT; i++)
     if (names_equal(option_table[i].name, name)) return (long)i;
   return -1;
 }
 
+/* The row of that name for command (0: any) that takes value: rows sharing
+ * a name are told apart by the value's shape (BENCHY_OPTF_IF_PATH). */
+static long find_row(const char *name, unsigned command, const char *value) {
+  if (!name) return -1;
+  name = bare_name(name);
+  int is_path = value && value[0] == '/';
+  long first = -1;
+  for (size_t i = 0; i < OPTION_COUNT; i++) {
+    const benchy_option_info *info = &option_table[i];
+    if (!names_equal(info->name, name) || (command && !(info->commands & command))) continue;
+    if (!value) return (long)i;
+    if (first < 0) first = (long)i;
+    if (!!(info->flags & BENCHY_OPTF_IF_PATH) == is_path) return (long)i;
+  }
+  return first;
+}
+
 const benchy_option_info *benchy_option_find(const char *name) {
   long i = find_index(name);
+  return i < 0 ? NULL : &option_table[i];
+}
+
+const benchy_option_info *benchy_option_find_for(const char *name, unsigned command,
+                                                 const char *value) {
+  long i = find_row(name, command, value);
   return i < 0 ? NULL : &option_table[i];
 }
 
@@ -180,7 +214,7 @@ static int choice_ok(const char *choices, const char *s) {
 }
 
 /* Applies text to option index i; user marks a user-given value. */
-static int assign(benchy_options *o, size_t i, const char *text, int user) {
+static int assign_text(benchy_options *o, size_t i, const char *text, int user) {
   const benchy_option_info *info = &option_table[i];
   option_value *v = &o->values[i];
   double d = 0;
@@ -242,6 +276,140 @@ static int assign(benchy_options *o, size_t i, const char *text, int user) {
   return BENCHY_OK;
 }
 
+/* A URL's path: what follows the host, "" for the server root. */
+static const char *url_path(const char *url) {
+  const char *scheme = strstr(url, "://");
+  if (!scheme) return NULL;
+  const char *slash = strchr(scheme + 3, '/');
+  return slash ? slash : url + strlen(url);
+}
+
+static int is_root_path(const char *path) {
+  while (*path == '/') path++;
+  return !*path;
+}
+
+/* Names that say the value is a credential (API_KEY, hf_token, auth, ...). */
+static int secret_looking(const char *key, size_t len) {
+  static const char *const words[] = {"KEY", "TOKEN", "SECRET", "PASSWORD", "AUTH"};
+  for (size_t w = 0; w < sizeof words / sizeof words[0]; w++) {
+    size_t wl = strlen(words[w]);
+    for (size_t at = 0; at + wl <= len; at++) {
+      size_t k = 0;
+      while (k < wl && toupper((unsigned char)key[at + k]) == words[w][k]) k++;
+      if (k == wl) return 1;
+    }
+  }
+  return 0;
+}
+
+static int word_listed(const char *list, const char *word, size_t len) {
+  for (const char *p = list; p && *p;) {
+    const char *bar = strchr(p, '|');
+    size_t n = bar ? (size_t)(bar - p) : strlen(p);
+    if (n == len && !strncmp(p, word, n)) return 1;
+    p = bar ? bar + 1 : NULL;
+  }
+  return 0;
+}
+
+/* The table's value-shape rules (options.h, BENCHY_OPTF_*): *shaped gets the
+ * text to store when it differs from what was given. */
+static int shape_value(benchy_options *o, const benchy_option_info *info, const char *text,
+                       char **shaped) {
+  *shaped = NULL;
+  if ((info->flags & BENCHY_OPTF_URL_ROOT_PATH) && info->default_value) {
+    const char *path = url_path(text);
+    const char *root_path = url_path(info->default_value);
+    if (path && root_path && is_root_path(path) && !is_root_path(root_path)) {
+      size_t n = (size_t)(path - text);
+      if (!(*shaped = malloc(n + strlen(root_path) + 1))) return BENCHY_ERR_NOMEM;
+      memcpy(*shaped, text, n);
+      strcpy(*shaped + n, root_path);
+    }
+  }
+  if (info->type == BENCHY_OPT_STRING && info->choices) {
+    for (const char *p = text; *p;) {
+      const char *comma = strchr(p, ',');
+      size_t n = comma ? (size_t)(comma - p) : strlen(p);
+      if (!word_listed(info->choices, p, n))
+        return fail(o, BENCHY_ERR_INVALID, "--%s: '%.*s' is not one of %s (give a comma list)",
+                    info->name, (int)n, p, info->choices);
+      p = comma ? comma + 1 : p + n;
+    }
+  }
+  if (info->flags & BENCHY_OPTF_KEY_VALUE) {
+    const char *eq = strchr(text, '=');
+    if (!eq || eq == text)
+      return fail(o, BENCHY_ERR_INVALID, "--%s: '%s' is not KEY=VALUE; give e.g. gpu=H200",
+                  info->name, text);
+    size_t klen = (size_t)(eq - text);
+    if (secret_looking(text, klen)) {
+      static const char hidden[] = "=[redacted]";
+      if (!(*shaped = malloc(klen + sizeof hidden))) return BENCHY_ERR_NOMEM;
+      memcpy(*shaped, text, klen);
+      memcpy(*shaped + klen, hidden, sizeof hidden);
+    }
+  }
+  return BENCHY_OK;
+}
+
+static int assign(benchy_options *o, size_t i, const char *text, int user) {
+  const benchy_option_info *info = &option_table[i];
+  if (!text && (info->flags & BENCHY_OPTF_OPTIONAL_VALUE)) text = "";
+  char *shaped = NULL;
+  if (text) {
+    int st = shape_value(o, info, text, &shaped);
+    if (st != BENCHY_OK) return st;
+  }
+  int st = assign_text(o, i, shaped ? shaped : text, user);
+  free(shaped);
+  return st;
+}
+
+static int unknown_option(benchy_options *o, const char *name) {
+  name = bare_name(name);
+  const char *near = option_nearest_name(name, o->command);
+  char hint[160] = "";
+  if (near) snprintf(hint, sizeof hint, "did you mean %s%s? ", strlen(near) == 1 ? "-" : "--", near);
+  return fail(o, BENCHY_ERR_NOT_FOUND, "unknown option '%s%s'%s; %s--help lists the options it takes",
+              strlen(name) == 1 ? "-" : "--", name,
+              find_index(name) >= 0 ? " for this command" : "", hint);
+}
+
+/* An alias row's "given=sent|..." map: the target's value for text. */
+static int map_alias_value(benchy_options *o, const benchy_option_info *info, const char *text,
+                           char *out, size_t outlen) {
+  size_t len = text ? strlen(text) : 0;
+  for (const char *p = info->choices; text && p && *p;) {
+    const char *bar = strchr(p, '|');
+    size_t n = bar ? (size_t)(bar - p) : strlen(p);
+    const char *eq = memchr(p, '=', n);
+    size_t key = eq ? (size_t)(eq - p) : n;
+    if (key == len && !strncmp(p, text, len)) {
+      const char *to = eq ? eq + 1 : p;
+      size_t tn = eq ? n - key - 1 : n;
+      snprintf(out, outlen, "%.*s", (int)tn, to);
+      return BENCHY_OK;
+    }
+    p = bar ? bar + 1 : NULL;
+  }
+  char accepted[256] = "";
+  size_t at = 0;
+  for (const char *p = info->choices; p && *p && at < sizeof accepted;) {
+    const char *bar = strchr(p, '|');
+    size_t n = bar ? (size_t)(bar - p) : strlen(p);
+    const char *eq = memchr(p, '=', n);
+    size_t key = eq ? (size_t)(eq - p) : n;
+    int w = snprintf(accepted + at, sizeof accepted - at, "%s%.*s", at ? ", " : "", (int)key, p);
+    if (w < 0) break;
+    at += (size_t)w;
+    p = bar ? bar + 1 : NULL;
+  }
+  return fail(o, BENCHY_ERR_INVALID, "--%s: '%s' is not supported; accepted: %s", info->name,
+              text ? text : "", accepted);
+}
+
 int benchy_options_new(benchy_options **out, unsigned command) {
   if (!out) return BENCHY_ERR_INVALID;
   *out = NULL;
@@ -291,40 +459,63 @@ int benchy_options_copy(benchy_options **out, const benchy_options *from) {
 
 unsigned benchy_options_command(const benchy_options *o) { return o ? o->command : 0; }
 
+/* --host/--port of a client (BENCHY_OPTF_URL_PART): the row's name is the
+ * part of the target URL it replaces, keeping the rest ("http://H:8090/v1"). */
+static int set_url_part(benchy_options *o, const benchy_option_info *info, const char *value) {
+  long target = find_row(info->alias_of, o->command, NULL);
+  if (target < 0) return fail(o, BENCHY_ERR_INVALID, "--%s: broken URL part", info->name);
+  const char *url = o->values[target].text ? o->values[target].text : "http://127.0.0.1/v1";
+  const char *scheme = strstr(url, "://");
+  const char *host = scheme ? scheme + 3 : url;
+  const char *path = host + strcspn(host, "/");
+  const char *at = memchr(host, '@', (size_t)(path - host));
+  if (at) host = at + 1;
+  /* The port's colon is the last one outside an IPv6 literal's brackets. */
+  const char *close = memchr(host, ']', (size_t)(path - host));
+  const char *colon = memchr(close ? close : host, ':', (size_t)(path - (close ? close : host)));
+  const char *host_end = colon ? colon : path;
+  int is_host = !strcmp(info->name, "host");
+  int bracket = is_host && strchr(value, ':') && value[0] != '[';
+  size_t len = strlen(url) + strlen(value) + 8;
+  char *out = malloc(len);
+  if (!out) return BENCHY_ERR_NOMEM;
+  if (is_host)
+    snprintf(out, len, "%.*s%s%s%s%s", (int)(host - url), url, bracket ? "[" : "", value,
+             bracket ? "]" : "", host_end);
+  else
+    snprintf(out, len, "%.*s:%s%s", (int)(host_end - url), url, value, path);
+  int st = assign(o, (size_t)target, out, 1);
+  free(out);
+  return st;
+}
+
 int benchy_options_set(benchy_options *o, const char *name, const char *value) {
   if (!o || !name) return BENCHY_ERR_INVALID;
-  long i = find_index(name);
-  if (i < 0 || !(option_table[i].commands & o->command)) {
-    return fail(o, BENCHY_ERR_NOT_FOUND,
-                "unknown option '%s'%s; see --help for the options this command takes", name,
-                i >= 0 ? " for this command" : "");
-  }
+  long i = find_row(name, o->command, value ? value : "");
+  if (i < 0) return unknown_option(o, name);
   const benchy_option_info *info = &option_table[i];
   if (info->flags & BENCHY_OPTF_ALIAS) {
-    long target = find_index(info->alias_of);
+    long target = find_row(info->alias_of, o->command, NULL);
     if (target < 0) return fail(o, BENCHY_ERR_INVALID, "--%s: broken alias", info->name);
-    /* --endpoint is the server root; the API lives under /v1. */
-    if (!strcmp(info->name, "endpoint") && value) {
-      size_t n = strlen(value);
-      while (n && value[n - 1] == '/') n--;
-      char *url = malloc(n + 4);
-      if (!url) return BENCHY_ERR_NOMEM;
-      memcpy(url, value, n);
-      memcpy(url + n, "/v1", 4);
-      int st = assign(o, (size_t)target, url, 1);
-      free(url);
-      return st;
+    if (info->choices) {
+      char mapped[128];
+      int st = map_alias_value(o, info, value, mapped, sizeof mapped);
+      return st != BENCHY_OK ? st : assign(o, (size_t)target, mapped, 1);
     }
     return assign(o, (size_t)target, value, 1);
   }
-  return assign(o, (size_t)i, value, 1);
+  int st = assign(o, (size_t)i, value, 1);
+  if (st == BENCHY_OK && (info->flags & BENCHY_OPTF_URL_PART))
+    st = set_url_part(o, info, o->values[i].text);
+  return st;
 }
 
 const char *benchy_options_error(const benchy_options *o) { return o ? o->error : ""; }
 
 static const option_value *lookup(const benchy_options *o, const char *name, int type_mask) {
   if (!o) return NULL;
-  long i = find_index(name);
+  /* By command: clients' --host is not the simulator's. */
+  long i = find_row(name, o->command, NULL);
   if (i < 0) return NULL;
   if (!(type_mask & (1 << option_table[i].type))) return NULL;
   return &o->values[i];
@@ -376,67 +567,4 @@ double benchy_options_list_double(const benchy_options *o, const char *name, siz
 const char *benchy_options_list_str(const benchy_options *o, const char *name, size_t i) {
   const option_value *v = lookup(o, name, T_(BENCHY_OPT_STRING_LIST));
   return v && i < v->n_items ? v->strings[i] : NULL;
-}
-
-static void write_wrapped(FILE *f, const char *text, int indent, int width) {
-  int col = indent;
-  const char *p = text;
-  while (*p) {
-    const char *sp = strchr(p, ' ');
-    int len = sp ? (int)(sp - p) : (int)strlen(p);
-    if (col > indent && col + 1 + len > width) {
-      fprintf(f, "\n%*s", indent, "");
-      col = indent;
-    } else if (col > indent) {
-      fputc(' ', f);
-      col++;
-    }
-    fwrite(p, 1, (size_t)len, f);
-    col += len;
-    p += len;
-    while (*p == ' ') p++;
-  }
-  fputc('\n', f);
-}
-
-void benchy_options_write_help(unsigned command, void *file, int width) {
-  FILE *f = file;
-  const char *groups[32];
-  size_t n_groups = 0;
-  if (width < 60) width = 60;
-  for (size_t i = 0; i < OPTION_COUNT; i++) {
-    const benchy_option_info *info = &option_table[i];
-    if (!(info->commands & command)) continue;
-    size_t g = 0;
-    while (g < n_groups && strcmp(groups[g], info->group)) g++;
-    if (g == n_groups && n_groups < 32) groups[n_groups++] = info->group;
-  }
-  for (size_t g = 0; g < n_groups; g++) {
-    fprintf(f, "\n%s options:\n", groups[g]);
-    for (size_t i = 0; i < OPTION_COUNT; i++) {
-      const benchy_option_info *info = &option_table[i];
-      if (!(info->commands & command) || strcmp(info->group, groups[g])) continue;
-      if (info->flags & BENCHY_OPTF_HIDDEN) continue;
-      char head[96];
-      if (info->type == BENCHY_OPT_FLAG)
-        snprintf(head, sizeof head, "  --%s", info->name);
-      else
-        snprintf(head, sizeof head, "  --%s %s", info->name,
-                 info->metavar ? info->metavar : (info->choices ? info->choices : "VALUE"));
-      fputs(head, f);
-      int col = (int)strlen(head);
-      const int indent = 30;
-      if (col >= indent - 1) {
-        fprintf(f, "\n%*s", indent, "");
-      } else {
-        fprintf(f, "%*s", indent - col, "");
-      }
-      char text[1024];
-      if (info->default_value && info->type != BENCHY_OPT_FLAG)
-        snprintf(text, sizeof text, "%s [default: %s]", info->help, info->default_value);
-      else
-        snprintf(text, sizeof text, "%s", info->help);
-      write_wrapped(f, text, indent, width);
-    }
-  }
 }

@@ -5,6 +5,15 @@
  *
  * Row: X(name, type, commands, default, min, max, choices, metavar, group, help, flags, alias_of)
  * min > max means unbounded.
+ *
+ * The command lines users bring from vllm bench serve, llama-benchy and
+ * llama-bench are rows too: an alias row (BENCHY_OPTF_ALIAS) may carry a
+ * "given=sent|..." map in its choices column (--backend openai-chat sets
+ * --api chat); a one-letter name is a short flag (-p); rows may share a name
+ * when the value's shape tells them apart (--endpoint URL vs --endpoint /PATH,
+ * BENCHY_OPTF_IF_PATH). The other value-shape rules are flags in options.h.
+ * A group named after a command ("bench") is shown, in another command's
+ * --help, under that command's own heading.
  */
 #ifndef BENCHY_OPTIONS_TABLE_H
 #define BENCHY_OPTIONS_TABLE_H
@@ -18,18 +27,42 @@
 #define BENCHY_OPTION_TABLE(X)                                                                     \
   /* ---- server connection (clients) ---- */                                                     \
   X("base-url", BENCHY_OPT_STRING, CLIENT_, "http://127.0.0.1:8090/v1", 1, 0, NULL, "URL",         \
-    "server", "OpenAI API base URL, including /v1.", 0, NULL)                                      \
+    "server", "OpenAI API base URL. A server root with no path (http://host:8000, as vllm bench "  \
+    "serve takes it) gets /v1.", BENCHY_OPTF_URL_ROOT_PATH, NULL)                                  \
   X("endpoint", BENCHY_OPT_STRING, CLIENT_, NULL, 1, 0, NULL, "URL", "server",                      \
-    "Server root without /v1 (http://host:port); /v1 is appended.", BENCHY_OPTF_ALIAS, "base-url") \
+    "llama-benchy's meaning, a URL: the server root (http://host:port; /v1 is appended) or the "  \
+    "API base URL, as --base-url.", BENCHY_OPTF_ALIAS, "base-url")                                 \
+  X("endpoint", BENCHY_OPT_CHOICE, CLIENT_, NULL, 1, 0,                                             \
+    "/v1/completions=completions|/v1/chat/completions=chat", "PATH", "server",                      \
+    "vllm bench serve's meaning, a path (it starts with /): the API to call on the server, as "   \
+    "--api.", BENCHY_OPTF_ALIAS | BENCHY_OPTF_IF_PATH, "api")                                      \
+  X("backend", BENCHY_OPT_CHOICE, CLIENT_, NULL, 1, 0,                                              \
+    "vllm=completions|openai=completions|openai-chat=chat|sglang=completions|"                     \
+    "lmdeploy=completions|scalellm=completions", "NAME", "server",                                 \
+    "vllm bench serve's backend: openai-chat calls the chat API (--api chat), the others the "    \
+    "completions API, as vLLM does for them.", BENCHY_OPTF_ALIAS, "api")                           \
   X("model", BENCHY_OPT_STRING, CLIENT_ | S_, NULL, 1, 0, NULL, "NAME", "server",                   \
     "Model name sent in requests (sim: the name it serves; default \"sim\"). Clients ask the "     \
     "server's /v1/models when unset.", 0, NULL)                                                    \
+  X("m", BENCHY_OPT_STRING, CLIENT_, NULL, 1, 0, NULL, "NAME", "server",                            \
+    "llama-bench's -m: alias of --model (the name the server knows, not a file).",                \
+    BENCHY_OPTF_ALIAS, "model")                                                                    \
+  X("tokenizer", BENCHY_OPT_STRING, CLIENT_, NULL, 1, 0, NULL, "NAME", "server",                    \
+    "Accepted from vllm bench serve and llama-benchy command lines, and recorded in the result; " \
+    "benchy loads no tokenizer: it counts tokens with the server's own (usage, /tokenize).", 0,   \
+    NULL)                                                                                          \
   X("served-model-name", BENCHY_OPT_STRING, CLIENT_, NULL, 1, 0, NULL, "NAME", "server",            \
     "Name shown in results when it differs from --model.", 0, NULL)                                \
   X("api-key-env", BENCHY_OPT_STRING, CLIENT_, "OPENAI_API_KEY", 1, 0, NULL, "VAR", "server",       \
     "Environment variable holding the API key. The key is never written anywhere.", 0, NULL)     \
   X("header", BENCHY_OPT_STRING_LIST, CLIENT_, NULL, 1, 0, NULL, "'NAME: VALUE'", "server",         \
     "Extra HTTP header (repeatable). Values are never written to results.", 0, NULL)               \
+  X("host", BENCHY_OPT_STRING, CLIENT_, NULL, 1, 0, NULL, "ADDR", "server",                         \
+    "vllm bench serve's --host: the server's address, put into --base-url (whose port and path "  \
+    "stay).", BENCHY_OPTF_URL_PART, "base-url")                                                    \
+  X("port", BENCHY_OPT_INT, CLIENT_, NULL, 1, 65535, NULL, "PORT", "server",                        \
+    "vllm bench serve's --port: the server's port, put into --base-url.", BENCHY_OPTF_URL_PART,   \
+    "base-url")                                                                                    \
   X("api", BENCHY_OPT_CHOICE, CLIENT_, "chat", 1, 0, "chat|completions", "API", "server",           \
     "Endpoint: /v1/chat/completions or /v1/completions.", 0, NULL)                                \
   X("timeout", BENCHY_OPT_DOUBLE, CLIENT_, "600", 0, 1e7, NULL, "SECONDS", "server",               \
@@ -39,12 +72,18 @@
     "Prompt lengths in tokens to time (pp tests).", 0, NULL)                                       \
   X("prompt-length", BENCHY_OPT_INT_LIST, B_, NULL, 1, 1e9, NULL, "N[,N...]", "bench",             \
     "Alias of --pp.", BENCHY_OPTF_ALIAS, "pp")                                                     \
+  X("p", BENCHY_OPT_INT_LIST, B_, NULL, 1, 1e9, NULL, "N[,N...]", "bench",                         \
+    "llama-bench's -p: alias of --pp.", BENCHY_OPTF_ALIAS, "pp")                                   \
   X("tg", BENCHY_OPT_INT_LIST, B_, "128", 1, 1e9, NULL, "N[,N...]", "bench",                       \
     "Generation lengths in tokens (tg tests).", 0, NULL)                                           \
   X("output-lengths", BENCHY_OPT_INT_LIST, B_, NULL, 1, 1e9, NULL, "N[,N...]", "bench",            \
     "Alias of --tg.", BENCHY_OPTF_ALIAS, "tg")                                                     \
+  X("n", BENCHY_OPT_INT_LIST, B_, NULL, 1, 1e9, NULL, "N[,N...]", "bench",                         \
+    "llama-bench's -n: alias of --tg.", BENCHY_OPTF_ALIAS, "tg")                                   \
   X("depth", BENCHY_OPT_INT_LIST, B_, "0", 0, 1e9, NULL, "N[,N...]", "bench",                      \
     "Context depths in tokens (the @ dN rows).", 0, NULL)                                          \
+  X("d", BENCHY_OPT_INT_LIST, B_, NULL, 0, 1e9, NULL, "N[,N...]", "bench",                         \
+    "llama-bench's -d: alias of --depth.", BENCHY_OPTF_ALIAS, "depth")                             \
   X("depth-mode", BENCHY_OPT_CHOICE, B_, "cached", 1, 0, "cached|resend", "MODE", "bench",          \
     "cached: llama-bench's meaning, the depth is sent untimed first and only the new tokens are " \
     "timed; resend: llama-benchy's, depth+pp re-sent and all divided by the prefill time.", 0,    \
@@ -52,6 +91,8 @@
   X("runs", BENCHY_OPT_INT, B_, "5", 1, 1e6, NULL, "N", "bench",                                   \
     "Repetitions of each test.", 0, NULL)                                                          \
   X("num-requests", BENCHY_OPT_INT, B_, NULL, 1, 1e6, NULL, "N", "bench", "Alias of --runs.",      \
+    BENCHY_OPTF_ALIAS, "runs")                                                                     \
+  X("r", BENCHY_OPT_INT, B_, NULL, 1, 1e6, NULL, "N", "bench", "llama-bench's -r: alias of --runs.", \
     BENCHY_OPTF_ALIAS, "runs")                                                                     \
   X("concurrency", BENCHY_OPT_INT_LIST, B_ | L_, "1", 1, 1e6, NULL, "N[,N...]", "bench",           \
     "Concurrent requests (a list sweeps). load: closed-loop levels, or the per-level limit when " \
@@ -87,22 +128,38 @@
     "Raise the rate linearly from 0 over this long.", 0, NULL)                                     \
   X("dataset", BENCHY_OPT_CHOICE, L_, "random", 1, 0, "random|sharegpt|jsonl|prefix", "KIND",       \
     "load", "Where prompts come from.", 0, NULL)                                                   \
+  X("dataset-name", BENCHY_OPT_CHOICE, L_, NULL, 1, 0,                                              \
+    "random=random|sharegpt=sharegpt|custom=jsonl|prefix_repetition=prefix", "NAME", "load",       \
+    "vllm bench serve's name for --dataset (custom: --dataset jsonl; prefix_repetition: "         \
+    "--dataset prefix).", BENCHY_OPTF_ALIAS, "dataset")                                            \
   X("dataset-path", BENCHY_OPT_STRING, L_, NULL, 1, 0, NULL, "FILE", "load",                        \
     "ShareGPT JSON or JSONL file for --dataset sharegpt|jsonl.", 0, NULL)                          \
   X("input-len", BENCHY_OPT_INT, L_, "512", 1, 1e9, NULL, "TOKENS", "load",                        \
     "Random dataset: mean prompt length (prefix dataset: the unique part after the prefix).", 0, \
     NULL)                                                \
+  X("random-input-len", BENCHY_OPT_INT, L_, NULL, 1, 1e9, NULL, "TOKENS", "load",                  \
+    "vllm bench serve's name for --input-len.", BENCHY_OPTF_ALIAS, "input-len")                    \
   X("output-len", BENCHY_OPT_INT, L_, "128", 1, 1e9, NULL, "TOKENS", "load",                       \
     "Output length (random and prefix datasets; ShareGPT's fixed length; JSONL's default).", 0,  \
     NULL)                                                \
+  X("random-output-len", BENCHY_OPT_INT, L_, NULL, 1, 1e9, NULL, "TOKENS", "load",                 \
+    "vllm bench serve's name for --output-len.", BENCHY_OPTF_ALIAS, "output-len")                  \
   X("range-ratio", BENCHY_OPT_DOUBLE, L_, "0", 0, 1, NULL, "R", "load",                            \
     "Random dataset: lengths drawn uniformly from [len*(1-R), len*(1+R)].", 0, NULL)               \
+  X("random-range-ratio", BENCHY_OPT_DOUBLE, L_, NULL, 0, 1, NULL, "R", "load",                    \
+    "vllm bench serve's name for --range-ratio.", BENCHY_OPTF_ALIAS, "range-ratio")                \
   X("prefix-len", BENCHY_OPT_INT, L_, "256", 0, 1e9, NULL, "TOKENS", "load",                       \
     "Prefix dataset: shared prefix length per group.", 0, NULL)                                    \
   X("num-groups", BENCHY_OPT_INT, L_, "4", 1, 1e6, NULL, "N", "load",                              \
     "Prefix dataset: number of distinct prefixes.", 0, NULL)                                       \
   X("percentiles", BENCHY_OPT_DOUBLE_LIST, L_ | B_, "50,90,95,99", 0, 100, NULL, "P[,P...]",       \
     "output", "Percentiles to report.", 0, NULL)                                                   \
+  X("metric-percentiles", BENCHY_OPT_DOUBLE_LIST, L_ | B_, NULL, 0, 100, NULL, "P[,P...]",         \
+    "output", "vllm bench serve's name for --percentiles.", BENCHY_OPTF_ALIAS, "percentiles")      \
+  X("percentile-metrics", BENCHY_OPT_STRING, L_, "ttft,tpot,itl,e2el", 1, 0, "ttft|tpot|itl|e2el", \
+    "M[,M...]", "output",                                                                          \
+    "Latency metrics whose mean, median and percentiles the printed table shows (the result "    \
+    "holds all of them either way).", 0, NULL)                                                     \
   X("goodput", BENCHY_OPT_STRING_LIST, L_, NULL, 1, 0, NULL, "METRIC:MS", "load",                   \
     "Service-level objective (ttft, tpot, e2el in ms); goodput counts requests meeting all.", 0,  \
     NULL)                                                                                          \
@@ -122,14 +179,31 @@
     "request completes (not held in memory); otherwise in the result's records.", 0, NULL)          \
   X("format", BENCHY_OPT_CHOICE, CLIENT_, "md", 1, 0, "md|json|csv", "FMT", "output",               \
     "Format of what is printed to stdout.", 0, NULL)                                               \
+  X("o", BENCHY_OPT_CHOICE, CLIENT_, NULL, 1, 0, NULL, "FMT", "output",                             \
+    "llama-bench's -o: alias of --format.", BENCHY_OPTF_ALIAS, "format")                           \
   X("save-result", BENCHY_OPT_STRING, CLIENT_, NULL, 1, 0, NULL, "FILE", "output",                  \
-    "Also write the result to FILE (format from its extension: .md, .json, .csv).", 0, NULL)      \
+    "Also write the result to FILE (format from its extension: .md, .json, .csv). Alone (vllm "   \
+    "bench serve's flag), to --result-dir/--result-filename, by default "                         \
+    "benchy-COMMAND-MODEL-YYYYMMDD-HHMMSS.json. An existing file is not overwritten without "     \
+    "--overwrite-result.", BENCHY_OPTF_OPTIONAL_VALUE, NULL)                                       \
+  X("result-dir", BENCHY_OPT_STRING, CLIENT_, NULL, 1, 0, NULL, "DIR", "output",                    \
+    "Directory for the saved result (implies --save-result).", 0, NULL)                           \
+  X("result-filename", BENCHY_OPT_STRING, CLIENT_, NULL, 1, 0, NULL, "FILE", "output",              \
+    "File name for the saved result, in --result-dir (implies --save-result).", 0, NULL)          \
+  X("overwrite-result", BENCHY_OPT_FLAG, CLIENT_, NULL, 1, 0, NULL, NULL, "output",                 \
+    "Let --save-result replace an existing file.", 0, NULL)                                        \
   X("jsonl", BENCHY_OPT_STRING, CLIENT_, NULL, 1, 0, NULL, "FILE", "output",                        \
     "Append each record to FILE as it completes (an interrupted run loses nothing).", 0, NULL)    \
   X("resume", BENCHY_OPT_FLAG, CLIENT_, NULL, 1, 0, NULL, NULL, "output",                           \
     "Continue the run recorded in --jsonl: skip what it already holds.", 0, NULL)                  \
   X("name", BENCHY_OPT_STRING, CLIENT_, NULL, 1, 0, NULL, "LABEL", "output",                        \
     "A label for this run, written into results.", 0, NULL)                                        \
+  X("label", BENCHY_OPT_STRING, CLIENT_, NULL, 1, 0, NULL, "LABEL", "output",                       \
+    "vllm bench serve's name for --name.", BENCHY_OPTF_ALIAS, "name")                              \
+  X("metadata", BENCHY_OPT_STRING_LIST, CLIENT_, NULL, 1, 0, NULL, "KEY=VALUE", "output",           \
+    "Recorded in the result's metadata.user (repeatable, or several after one flag). Values of "  \
+    "keys naming a KEY, TOKEN, SECRET, PASSWORD or AUTH are redacted.", BENCHY_OPTF_KEY_VALUE,    \
+    NULL)                                                                                          \
   X("quiet", BENCHY_OPT_FLAG, CLIENT_, NULL, 1, 0, NULL, NULL, "output",                            \
     "No progress line on stderr.", 0, NULL)                                                        \
   X("script", BENCHY_OPT_STRING, R_, NULL, 1, 0, NULL, "FILE.lua", "run",                           \

@@ -77,8 +77,8 @@ def test_aliases_users_already_type(sim_factory, tmp_path):
     --output-lengths and --num-requests, each as a separate word and with =."""
     sim = sim_factory("--decode-tps", "1000")
     root = sim.base_url[: -len("/v1")]
-    for form in (["--endpoint", root], [f"--endpoint={root}"]):
-        out = tmp_path / "r.json"
+    for i, form in enumerate((["--endpoint", root], [f"--endpoint={root}"])):
+        out = tmp_path / f"r{i}.json"  # --save-result never replaces a file
         r = run_cli("bench", *form, "--model", "sim", "--prompt-length", "48",
                     "--output-lengths", "4,6", "--num-requests=2", "--save-result", out, "--quiet")
         assert r.returncode == 0, r.stderr

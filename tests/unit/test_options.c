@@ -16,8 +16,9 @@
 
 static const unsigned all_commands[] = {BENCHY_CMD_SIM, BENCHY_CMD_BENCH, BENCHY_CMD_LOAD};
 
-/* Every row is well formed: unique names, aliases that point at a real
- * option of the same type, and defaults that the option itself accepts. */
+/* Every row is well formed: unique names (but rows that a value's shape or
+ * the command tells apart), aliases that point at a real option of the same
+ * type, and defaults that the option itself accepts. */
 static void test_table_is_consistent(void **state) {
   (void)state;
   size_t n = benchy_option_count();
@@ -26,8 +27,19 @@ static void test_table_is_consistent(void **state) {
   for (size_t i = 0; i < n; i++) {
     const benchy_option_info *o = benchy_option_at(i);
     assert_non_null(o);
-    assert_ptr_equal(benchy_option_find(o->name), o);
-    for (size_t j = i + 1; j < n; j++) assert_string_not_equal(o->name, benchy_option_at(j)->name);
+    for (size_t c = 0; c < sizeof all_commands / sizeof all_commands[0]; c++) {
+      if (!(o->commands & all_commands[c])) continue;
+      const char *shape = o->flags & BENCHY_OPTF_IF_PATH ? "/a/path" : NULL;
+      assert_ptr_equal(benchy_option_find_for(o->name, all_commands[c], shape), o);
+    }
+    for (size_t j = i + 1; j < n; j++) {
+      const benchy_option_info *other = benchy_option_at(j);
+      if (strcmp(o->name, other->name)) continue;
+      /* The same name twice: for different commands, or exactly one of the
+       * two takes paths. */
+      if (!(o->commands & other->commands)) continue;
+      assert_true(!(o->flags & BENCHY_OPTF_IF_PATH) != !(other->flags & BENCHY_OPTF_IF_PATH));
+    }
     assert_true(o->help && o->help[0]);
     if (o->flags & BENCHY_OPTF_ALIAS) {
       const benchy_option_info *target = benchy_option_find(o->alias_of);
@@ -104,7 +116,7 @@ static void test_errors_name_the_option(void **state) {
   assert_non_null(strstr(benchy_options_error(o), "llama"));
   /* An option of another command, and one that does not exist. */
   assert_int_equal(benchy_options_set(o, "pp", "512"), BENCHY_ERR_NOT_FOUND);
-  assert_non_null(strstr(benchy_options_error(o), "'pp' for this command"));
+  assert_non_null(strstr(benchy_options_error(o), "'--pp' for this command"));
   assert_int_equal(benchy_options_set(o, "nonsense", "1"), BENCHY_ERR_NOT_FOUND);
   assert_non_null(strstr(benchy_options_error(o), "nonsense"));
   benchy_options_free(o);
@@ -124,12 +136,251 @@ static void test_help_lists_the_command_options(void **state) {
   free(text);
 }
 
+static char *option_text(benchy_options *o, const char *name) {
+  const char *s = benchy_options_str(o, name);
+  return s ? (char *)s : "(null)";
+}
+
+/* vllm bench serve's --host/--port, for clients, build the base URL; the
+ * simulator's --host/--port stay its own. */
+static void test_host_and_port_build_the_url(void **state) {
+  (void)state;
+  benchy_options *o = NULL;
+  assert_int_equal(benchy_options_new(&o, BENCHY_CMD_LOAD), BENCHY_OK);
+  assert_int_equal(benchy_options_set(o, "host", "10.0.0.2"), BENCHY_OK);
+  assert_string_equal(option_text(o, "base-url"), "http://10.0.0.2:8090/v1");
+  assert_int_equal(benchy_options_set(o, "port", "8000"), BENCHY_OK);
+  assert_string_equal(option_text(o, "base-url"), "http://10.0.0.2:8000/v1");
+  assert_int_equal(benchy_options_int(o, "port"), 8000);
+  assert_int_equal(benchy_options_set(o, "host", "::1"), BENCHY_OK);
+  assert_string_equal(option_text(o, "base-url"), "http://[::1]:8000/v1");
+  assert_int_equal(benchy_options_set(o, "port", "8001"), BENCHY_OK);
+  assert_string_equal(option_text(o, "base-url"), "http://[::1]:8001/v1");
+  assert_int_equal(benchy_options_set(o, "port", "http"), BENCHY_ERR_INVALID);
+  assert_string_equal(option_text(o, "base-url"), "http://[::1]:8001/v1");
+  assert_int_equal(benchy_options_set(o, "base-url", "https://u:pw@gpu:9000/api/v1"), BENCHY_OK);
+  assert_int_equal(benchy_options_set(o, "host", "gpu2"), BENCHY_OK);
+  assert_string_equal(option_text(o, "base-url"), "https://u:pw@gpu2:9000/api/v1");
+  benchy_options_free(o);
+
+  assert_int_equal(benchy_options_new(&o, BENCHY_CMD_SIM), BENCHY_OK);
+  assert_string_equal(option_text(o, "host"), "127.0.0.1");
+  assert_int_equal(benchy_options_set(o, "port", "0"), BENCHY_OK); /* any free port: sim only */
+  assert_int_equal(benchy_options_int(o, "port"), 0);
+  benchy_options_free(o);
+}
+
+/* The one rule for base URLs: a server root (vllm bench serve's --base-url,
+ * llama-benchy's --endpoint URL) gets the API path /v1; a URL with a path is
+ * taken as given. */
+static void test_base_url_root_gets_v1(void **state) {
+  (void)state;
+  static const char *const cases[][2] = {
+      {"http://h:8000", "http://h:8000/v1"},        {"http://h:8000/", "http://h:8000/v1"},
+      {"https://h", "https://h/v1"},                {"http://h:8000/v1", "http://h:8000/v1"},
+      {"http://h:8000/api/v1", "http://h:8000/api/v1"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    for (int via_endpoint = 0; via_endpoint < 2; via_endpoint++) {
+      benchy_options *o = NULL;
+      assert_int_equal(benchy_options_new(&o, BENCHY_CMD_LOAD), BENCHY_OK);
+      assert_int_equal(benchy_options_set(o, via_endpoint ? "endpoint" : "base-url", cases[i][0]),
+                       BENCHY_OK);
+      assert_string_equal(option_text(o, "base-url"), cases[i][1]);
+      benchy_options_free(o);
+    }
+  }
+}
+
+/* vLLM's --endpoint is a path selecting the API; llama-benchy's is a URL.
+ * The value's shape picks the row. */
+static void test_endpoint_shape_picks_the_meaning(void **state) {
+  (void)state;
+  const benchy_option_info *path_row = benchy_option_find_for("endpoint", BENCHY_CMD_LOAD, "/v1/completions");
+  const benchy_option_info *url_row = benchy_option_find_for("--endpoint", BENCHY_CMD_LOAD, "http://h:1");
+  assert_non_null(path_row);
+  assert_non_null(url_row);
+  assert_true(path_row->flags & BENCHY_OPTF_IF_PATH);
+  assert_false(url_row->flags & BENCHY_OPTF_IF_PATH);
+  assert_null(benchy_option_find_for("endpoint", BENCHY_CMD_SIM, "/v1/completions"));
+
+  benchy_options *o = NULL;
+  assert_int_equal(benchy_options_new(&o, BENCHY_CMD_LOAD), BENCHY_OK);
+  assert_int_equal(benchy_options_set(o, "endpoint", "/v1/completions"), BENCHY_OK);
+  assert_string_equal(option_text(o, "api"), "completions");
+  assert_string_equal(option_text(o, "base-url"), "http://127.0.0.1:8090/v1"); /* untouched */
+  assert_int_equal(benchy_options_set(o, "endpoint", "/v1/chat/completions"), BENCHY_OK);
+  assert_string_equal(option_text(o, "api"), "chat");
+  assert_int_equal(benchy_options_set(o, "endpoint", "/v1/embeddings"), BENCHY_ERR_INVALID);
+  assert_non_null(strstr(benchy_options_error(o), "/v1/chat/completions"));
+  assert_string_equal(option_text(o, "api"), "chat"); /* a refused value loses nothing */
+  assert_int_equal(benchy_options_set(o, "endpoint", "http://10.0.0.2:8080"), BENCHY_OK);
+  assert_string_equal(option_text(o, "base-url"), "http://10.0.0.2:8080/v1");
+  benchy_options_free(o);
+}
+
+/* Alias rows with a value map, and short flags. */
+static void test_aliases_map_values(void **state) {
+  (void)state;
+  benchy_options *o = NULL;
+  assert_int_equal(benchy_options_new(&o, BENCHY_CMD_LOAD), BENCHY_OK);
+  assert_int_equal(benchy_options_set(o, "backend", "openai-chat"), BENCHY_OK);
+  assert_string_equal(option_text(o, "api"), "chat");
+  assert_int_equal(benchy_options_set(o, "backend", "vllm"), BENCHY_OK);
+  assert_string_equal(option_text(o, "api"), "completions");
+  assert_int_equal(benchy_options_set(o, "backend", "tgi"), BENCHY_ERR_INVALID);
+  assert_non_null(strstr(benchy_options_error(o), "openai-chat"));
+  assert_int_equal(benchy_options_set(o, "dataset-name", "custom"), BENCHY_OK);
+  assert_string_equal(option_text(o, "dataset"), "jsonl");
+  assert_int_equal(benchy_options_set(o, "dataset-name", "prefix_repetition"), BENCHY_OK);
+  assert_string_equal(option_text(o, "dataset"), "prefix");
+  assert_int_equal(benchy_options_set(o, "dataset-name", "sonnet"), BENCHY_ERR_INVALID);
+  assert_non_null(strstr(benchy_options_error(o), "sharegpt"));
+  assert_int_equal(benchy_options_set(o, "random-input-len", "64"), BENCHY_OK);
+  assert_int_equal(benchy_options_int(o, "input-len"), 64);
+  assert_int_equal(benchy_options_set(o, "metric-percentiles", "50,99"), BENCHY_OK);
+  assert_int_equal(benchy_options_list_len(o, "percentiles"), 2);
+  assert_int_equal(benchy_options_set(o, "label", "x"), BENCHY_OK);
+  assert_string_equal(option_text(o, "name"), "x");
+  assert_int_equal(benchy_options_set(o, "o", "csv"), BENCHY_OK);
+  assert_string_equal(option_text(o, "format"), "csv");
+  assert_int_equal(benchy_options_set(o, "p", "512"), BENCHY_ERR_NOT_FOUND); /* bench's -p */
+  benchy_options_free(o);
+
+  assert_int_equal(benchy_options_new(&o, BENCHY_CMD_BENCH), BENCHY_OK);
+  assert_int_equal(benchy_options_set(o, "-p", "512,2048"), BENCHY_OK);
+  assert_int_equal(benchy_options_list_len(o, "pp"), 2);
+  assert_int_equal(benchy_options_list_int(o, "pp", 1), 2048);
+  assert_int_equal(benchy_options_set(o, "n", "32"), BENCHY_OK);
+  assert_int_equal(benchy_options_list_int(o, "tg", 0), 32);
+  assert_int_equal(benchy_options_set(o, "d", "0,4096"), BENCHY_OK);
+  assert_int_equal(benchy_options_list_int(o, "depth", 1), 4096);
+  assert_int_equal(benchy_options_set(o, "r", "3"), BENCHY_OK);
+  assert_int_equal(benchy_options_int(o, "runs"), 3);
+  assert_int_equal(benchy_options_set(o, "m", "llama"), BENCHY_OK);
+  assert_string_equal(option_text(o, "model"), "llama");
+  benchy_options_free(o);
+}
+
+static void test_value_shapes(void **state) {
+  (void)state;
+  benchy_options *o = NULL;
+  assert_int_equal(benchy_options_new(&o, BENCHY_CMD_LOAD), BENCHY_OK);
+  /* --save-result alone is vLLM's flag: set, with no file named. */
+  assert_false(benchy_options_is_set(o, "save-result"));
+  assert_int_equal(benchy_options_set(o, "save-result", NULL), BENCHY_OK);
+  assert_true(benchy_options_is_set(o, "save-result"));
+  assert_string_equal(option_text(o, "save-result"), "");
+  assert_int_equal(benchy_options_set(o, "save-result", "out.json"), BENCHY_OK);
+  assert_string_equal(option_text(o, "save-result"), "out.json");
+  /* --metadata: KEY=VALUE, secret-looking values never stored. */
+  assert_int_equal(benchy_options_set(o, "metadata", "gpu=H200"), BENCHY_OK);
+  assert_int_equal(benchy_options_set(o, "metadata", "HF_TOKEN=hf_abc"), BENCHY_OK);
+  assert_int_equal(benchy_options_set(o, "metadata", "db_password=pw"), BENCHY_OK);
+  assert_int_equal(benchy_options_set(o, "metadata", "authz=x"), BENCHY_OK);
+  assert_int_equal(benchy_options_set(o, "metadata", "no-equals"), BENCHY_ERR_INVALID);
+  assert_non_null(strstr(benchy_options_error(o), "KEY=VALUE"));
+  assert_int_equal(benchy_options_list_len(o, "metadata"), 4);
+  assert_string_equal(benchy_options_list_str(o, "metadata", 0), "gpu=H200");
+  assert_string_equal(benchy_options_list_str(o, "metadata", 1), "HF_TOKEN=[redacted]");
+  assert_string_equal(benchy_options_list_str(o, "metadata", 2), "db_password=[redacted]");
+  assert_string_equal(benchy_options_list_str(o, "metadata", 3), "authz=[redacted]");
+  /* A STRING with choices takes a comma list of them. */
+  assert_int_equal(benchy_options_set(o, "percentile-metrics", "ttft,itl"), BENCHY_OK);
+  assert_int_equal(benchy_options_set(o, "percentile-metrics", "ttft,goodput"), BENCHY_ERR_INVALID);
+  assert_non_null(strstr(benchy_options_error(o), "'goodput'"));
+  assert_string_equal(option_text(o, "percentile-metrics"), "ttft,itl");
+  benchy_options_free(o);
+}
+
+static void test_unknown_option_suggests_nearest(void **state) {
+  (void)state;
+  benchy_options *o = NULL;
+  assert_int_equal(benchy_options_new(&o, BENCHY_CMD_LOAD), BENCHY_OK);
+  assert_int_equal(benchy_options_set(o, "reqest-rate", "5"), BENCHY_ERR_NOT_FOUND);
+  assert_non_null(strstr(benchy_options_error(o), "did you mean --request-rate?"));
+  assert_int_equal(benchy_options_set(o, "random_input_length", "5"), BENCHY_ERR_NOT_FOUND);
+  assert_non_null(strstr(benchy_options_error(o), "did you mean --random-input-len?"));
+  assert_int_equal(benchy_options_set(o, "xylophone", "5"), BENCHY_ERR_NOT_FOUND);
+  assert_null(strstr(benchy_options_error(o), "did you mean"));
+  benchy_options_free(o);
+  /* Only the command's own options are suggested: --decode-tps is sim's. */
+  assert_int_equal(benchy_options_new(&o, BENCHY_CMD_BENCH), BENCHY_OK);
+  assert_int_equal(benchy_options_set(o, "decode-tp", "5"), BENCHY_ERR_NOT_FOUND);
+  assert_null(strstr(benchy_options_error(o), "decode-tps"));
+  benchy_options_free(o);
+}
+
+static char *help_of(unsigned command) {
+  char *text = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&text, &len);
+  assert_non_null(f);
+  benchy_options_write_help(command, f, 100);
+  fclose(f);
+  return text;
+}
+
+/* Every choice option lists its choices; shared options sit under the
+ * helped command's heading, never another command's. */
+static void test_help_headings_and_choices(void **state) {
+  (void)state;
+  static const unsigned commands[] = {BENCHY_CMD_SIM, BENCHY_CMD_BENCH, BENCHY_CMD_LOAD};
+  static const char *const names[] = {"sim", "bench", "load"};
+  for (size_t c = 0; c < 3; c++) {
+    char *text = help_of(commands[c]);
+    /* Wrapped lines: a choice list may continue on the next line. */
+    char *flat = strdup(text);
+    assert_non_null(flat);
+    size_t w = 0;
+    for (size_t r = 0; text[r]; r++) {
+      int space = text[r] == ' ' || text[r] == '\n';
+      if (space && w && flat[w - 1] == ' ') continue;
+      flat[w++] = space ? ' ' : text[r];
+    }
+    flat[w] = '\0';
+    for (size_t other = 0; other < 3; other++) {
+      if (other == c) continue;
+      char heading[32];
+      snprintf(heading, sizeof heading, "\n%s options:", names[other]);
+      if (strstr(text, heading)) fail_msg("%s --help has a '%s options' heading", names[c], names[other]);
+    }
+    for (size_t i = 0; i < benchy_option_count(); i++) {
+      const benchy_option_info *info = benchy_option_at(i);
+      if (!(info->commands & commands[c]) || !info->choices || (info->flags & BENCHY_OPTF_HIDDEN)) continue;
+      const char *bar = strchr(info->choices, '|');
+      const char *eq = strchr(info->choices, '=');
+      size_t first = (size_t)((eq && (!bar || eq < bar) ? eq : bar) - info->choices);
+      char want[160];
+      snprintf(want, sizeof want, "[choices: %.*s, ", (int)first, info->choices);
+      if (!strstr(flat, want)) fail_msg("%s --help does not list --%s's choices", names[c], info->name);
+    }
+    free(flat);
+    free(text);
+  }
+  char *load = help_of(BENCHY_CMD_LOAD);
+  assert_non_null(strstr(load, "[choices: poisson, gamma, constant]"));
+  assert_non_null(strstr(load, "  --save-result [FILE]"));
+  assert_non_null(strstr(load, "  --endpoint PATH"));
+  free(load);
+  char *bench = help_of(BENCHY_CMD_BENCH);
+  assert_non_null(strstr(bench, "\n  -p N[,N...]"));
+  free(bench);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_table_is_consistent),
       cmocka_unit_test(test_values_of_each_type),
       cmocka_unit_test(test_errors_name_the_option),
       cmocka_unit_test(test_help_lists_the_command_options),
+      cmocka_unit_test(test_base_url_root_gets_v1),
+      cmocka_unit_test(test_host_and_port_build_the_url),
+      cmocka_unit_test(test_endpoint_shape_picks_the_meaning),
+      cmocka_unit_test(test_aliases_map_values),
+      cmocka_unit_test(test_value_shapes),
+      cmocka_unit_test(test_unknown_option_suggests_nearest),
+      cmocka_unit_test(test_help_headings_and_choices),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -42,7 +42,20 @@ typedef enum benchy_opt_type {
 typedef enum benchy_opt_flag {
   BENCHY_OPTF_SECRET = 1u << 0, /* never written anywhere (none today: keys come from env) */
   BENCHY_OPTF_ALIAS = 1u << 1,  /* another name for info->alias_of */
-  BENCHY_OPTF_HIDDEN = 1u << 2  /* accepted, left out of --help */
+  BENCHY_OPTF_HIDDEN = 1u << 2, /* accepted, left out of --help */
+  /* Value-shape rules, so that a flag spelled the same way in another tool
+   * keeps that tool's meaning without code special-casing it: */
+  BENCHY_OPTF_OPTIONAL_VALUE = 1u << 3, /* takes the next word only when it does not start with
+                                           '-'; given alone its value is "" */
+  BENCHY_OPTF_IF_PATH = 1u << 4,        /* this row takes values that start with '/'; a row of
+                                           the same name without the flag takes the others */
+  BENCHY_OPTF_URL_ROOT_PATH = 1u << 5,  /* an http(s) URL: one with no path (the server root)
+                                           gets the default value's path, e.g. /v1 */
+  BENCHY_OPTF_KEY_VALUE = 1u << 6,      /* each value is KEY=VALUE; values of secret-looking keys
+                                           (KEY, TOKEN, SECRET, PASSWORD, AUTH in the name) are
+                                           stored redacted, so nothing can write them */
+  BENCHY_OPTF_URL_PART = 1u << 7        /* the row's name ("host", "port") is the part of the URL
+                                           option alias_of that its value replaces */
 } benchy_opt_flag;
 
 typedef struct benchy_option_info {
@@ -51,7 +64,9 @@ typedef struct benchy_option_info {
   unsigned commands;         /* benchy_command bits */
   const char *default_value; /* as text, NULL = unset */
   double min, max;           /* bounds for numbers and list items (min > max: none) */
-  const char *choices;       /* "md|json|csv" for BENCHY_OPT_CHOICE */
+  const char *choices;       /* "md|json|csv" for BENCHY_OPT_CHOICE; for a STRING, the words a
+                                comma list may hold; for an alias, "given=sent|..." maps the
+                                value given onto the target's (other values are refused) */
   const char *metavar;       /* "TOK/S" */
   const char *group;         /* heading in --help */
   const char *help;
@@ -61,8 +76,15 @@ typedef struct benchy_option_info {
 
 BENCHY_API size_t benchy_option_count(void);
 BENCHY_API const benchy_option_info *benchy_option_at(size_t index);
-/* NULL when no option has that name (aliases resolve to themselves). */
+/* NULL when no option has that name (aliases resolve to themselves). With
+ * rows that share a name (one per value shape, BENCHY_OPTF_IF_PATH, or one
+ * per command: the simulator's --host and the clients'), the first. */
 BENCHY_API const benchy_option_info *benchy_option_find(const char *name);
+/* The row that takes value for the given command (BENCHY_CMD_*), by name and
+ * the value's shape; NULL when the command has no such option. value may be
+ * NULL when not known yet (then the first row of that name). */
+BENCHY_API const benchy_option_info *benchy_option_find_for(const char *name, unsigned command,
+                                                            const char *value);
 
 typedef struct benchy_options benchy_options;
 
@@ -92,7 +114,10 @@ BENCHY_API int64_t benchy_options_list_int(const benchy_options *o, const char *
 BENCHY_API double benchy_options_list_double(const benchy_options *o, const char *name, size_t i);
 BENCHY_API const char *benchy_options_list_str(const benchy_options *o, const char *name, size_t i);
 
-/* Writes "--name value" help for a command, grouped, wrapped to width. */
+/* Writes "--name value" help for a command, grouped, wrapped to width. A
+ * one-letter name is written "-x" (llama-bench's short flags). A row whose
+ * group is another command's name ("bench" for --concurrency, shared with
+ * load) is listed under this command's own heading. */
 BENCHY_API void benchy_options_write_help(unsigned command, void *file /* FILE* */, int width);
 
 #ifdef __cplusplus

@@ -119,6 +119,19 @@ static void short_rows(FILE *f, const cJSON *lv, const cJSON *pcts, const char *
   row_num(f, label, num(lv, key));
 }
 
+/* --percentile-metrics: the latency sections the table shows, as vLLM
+ * prints only the metrics selected. A document without the list (older
+ * results) shows them all. */
+static int metric_shown(const cJSON *doc, const char *metric) {
+  const cJSON *list = get(get(doc, "metadata"), "percentile_metrics");
+  if (!cJSON_IsArray(list)) return 1;
+  const cJSON *m;
+  cJSON_ArrayForEach(m, list) {
+    if (cJSON_IsString(m) && !strcmp(m->valuestring, metric)) return 1;
+  }
+  return 0;
+}
+
 static void level_block(FILE *f, const cJSON *doc, const cJSON *lv) {
   const cJSON *pcts = percentiles_of(doc, lv);
   rule(f, " Serving Benchmark Result ", '=');
@@ -155,16 +168,24 @@ static void level_block(FILE *f, const cJSON *doc, const cJSON *lv) {
   row_num(f, "Peak output token throughput (tok/s):", num(lv, "max_output_tokens_per_s"));
   row_int(f, "Peak concurrent requests:", num(lv, "max_concurrent_requests"));
   row_num(f, "Total Token throughput (tok/s):", num(lv, "total_token_throughput"));
-  rule(f, "Time to First Token", '-');
-  metric_rows(f, lv, pcts, "ttft", "TTFT");
-  short_rows(f, lv, pcts, "ttfr", "TTFR (first chunk)");
-  rule(f, "Time per Output Token (excl. 1st token)", '-');
-  metric_rows(f, lv, pcts, "tpot", "TPOT");
-  rule(f, "Inter-token Latency", '-');
-  metric_rows(f, lv, pcts, "itl", "ITL");
-  short_rows(f, lv, pcts, "itl_per_token", "ITL per token");
-  rule(f, "End-to-end Latency", '-');
-  metric_rows(f, lv, pcts, "e2el", "E2EL");
+  if (metric_shown(doc, "ttft")) {
+    rule(f, "Time to First Token", '-');
+    metric_rows(f, lv, pcts, "ttft", "TTFT");
+    short_rows(f, lv, pcts, "ttfr", "TTFR (first chunk)");
+  }
+  if (metric_shown(doc, "tpot")) {
+    rule(f, "Time per Output Token (excl. 1st token)", '-');
+    metric_rows(f, lv, pcts, "tpot", "TPOT");
+  }
+  if (metric_shown(doc, "itl")) {
+    rule(f, "Inter-token Latency", '-');
+    metric_rows(f, lv, pcts, "itl", "ITL");
+    short_rows(f, lv, pcts, "itl_per_token", "ITL per token");
+  }
+  if (metric_shown(doc, "e2el")) {
+    rule(f, "End-to-end Latency", '-');
+    metric_rows(f, lv, pcts, "e2el", "E2EL");
+  }
   rule(f, "From Intended Send Time", '-');
   short_rows(f, lv, pcts, "queue", "Client queue wait");
   short_rows(f, lv, pcts, "ttft_from_schedule", "TTFT from schedule");
@@ -219,12 +240,16 @@ static void sweep_table(FILE *f, const cJSON *doc, const cJSON *levels) {
   pct_label(tl, sizeof tl, top);
   tl[0] = 'p';
   int goodput = get(first, "request_goodput") != NULL;
-  fprintf(f, "\n| level | completed | failed | req/s | out tok/s | peak tok/s |"
-             " TTFT p50 | TTFT %s | TPOT p50 | TPOT %s | ITL p50 | ITL %s | E2EL p50 | E2EL %s |"
-             " TTFT %s sched |%s\n",
-          tl, tl, tl, tl, tl, goodput ? " goodput |" : "");
-  fprintf(f, "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|%s\n",
-          goodput ? "--:|" : "");
+  const char *names[] = {"ttft", "tpot", "itl", "e2el"};
+  const char *shown[] = {"TTFT", "TPOT", "ITL", "E2EL"};
+  fprintf(f, "\n| level | completed | failed | req/s | out tok/s | peak tok/s |");
+  for (size_t i = 0; i < 4; i++)
+    if (metric_shown(doc, names[i])) fprintf(f, " %s p50 | %s %s |", shown[i], shown[i], tl);
+  fprintf(f, " TTFT %s sched |%s\n", tl, goodput ? " goodput |" : "");
+  fprintf(f, "|---|--:|--:|--:|--:|--:|");
+  for (size_t i = 0; i < 4; i++)
+    if (metric_shown(doc, names[i])) fprintf(f, "--:|--:|");
+  fprintf(f, "--:|%s\n", goodput ? "--:|" : "");
   const cJSON *lv;
   cJSON_ArrayForEach(lv, levels) {
     const cJSON *label = get(lv, "label");
@@ -234,8 +259,8 @@ static void sweep_table(FILE *f, const cJSON *doc, const cJSON *levels) {
     cell(f, num(lv, "request_throughput"), 2);
     cell(f, num(lv, "output_throughput"), 1);
     cell(f, num(lv, "max_output_tokens_per_s"), 0);
-    const char *names[] = {"ttft", "tpot", "itl", "e2el"};
     for (size_t i = 0; i < 4; i++) {
+      if (!metric_shown(doc, names[i])) continue;
       char key[96];
       snprintf(key, sizeof key, "median_%s_ms", names[i]);
       cell(f, num(lv, key), 2);

@@ -30,6 +30,7 @@
 #include "../report/bench_render.h"
 #include "../report/jsonl.h"
 #include "../report/record_json.h"
+#include "../report/run_metadata.h"
 #include "../report/result_internal.h"
 #include "prompt.h"
 #include "runner.h"
@@ -1448,6 +1449,7 @@ static cJSON *build_doc(bench *b, int status) {
     cJSON_AddNumberToObject(md, "warmup", b->warmup);
     cJSON_AddBoolToObject(md, "resumed", b->resume == 2);
     cJSON_AddBoolToObject(md, "repeatable_prompts", b->seed_given);
+    run_metadata_add(md, b->opts);
     if (b->pg) {
       cJSON *p = prompt_gen_describe(b->pg);
       if (p) cJSON_AddItemToObject(md, "prompt", p);

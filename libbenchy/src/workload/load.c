@@ -43,6 +43,7 @@
 #include "../report/jsonl.h"
 #include "../report/load_render.h"
 #include "../report/record_json.h"
+#include "../report/run_metadata.h"
 #include "../report/result_internal.h"
 #include "arrivals.h"
 #include "dataset.h"
@@ -1036,7 +1037,9 @@ static void resume_line(void *ud, const cJSON *obj) {
 
 /* Options that change only where output goes, not what is measured. */
 static const char *const output_only[] = {"resume", "jsonl",   "save-result", "format",     "quiet",
-                                          "name",   "threads", "raw",         "max-records"};
+                                          "name",   "threads", "raw",         "max-records",
+                                          "result-dir", "result-filename", "overwrite-result",
+                                          "metadata", "tokenizer", "percentile-metrics"};
 
 static cJSON *comparable_config(const cJSON *c) {
   cJSON *d = cJSON_Duplicate(c, 1);
@@ -1157,6 +1160,7 @@ static cJSON *metadata_json(const load_plan *p) {
     cJSON *d = prompt_gen_describe(p->pgen);
     if (d) cJSON_AddItemToObject(m, "prompt_lengths", d);
   }
+  run_metadata_add(m, p->opts);
   return m;
 }
 
