@@ -172,3 +172,16 @@ def test_bad_extra_body_is_refused_before_anything_is_sent(proxy, command, value
     assert r.returncode == 2, (r.returncode, r.stderr)
     assert "--extra-body" in r.stderr and says in r.stderr
     assert proxy.bodies == []
+
+
+@pytest.mark.parametrize("command, args", [
+    ("bench", ["--pp", "64", "--tg", "8", "--runs", "1"]),
+    ("load", ["--num-prompts", "2", "--input-len", "32", "--output-len", "8"]),
+])
+def test_extra_stream_options_join_the_usage_request(proxy, command, args):
+    r = run_cli(command, "--base-url", proxy.base_url, *args, "--format", "json",
+                "--extra-body", '{"stream_options": {"continuous_usage_stats": true}}')
+    assert r.returncode == 0, r.stderr
+    assert proxy.bodies
+    for body in proxy.bodies:
+        assert body["stream_options"] == {"continuous_usage_stats": True, "include_usage": True}

@@ -564,7 +564,10 @@ static char *build_body(const load_plan *p, const dataset_item *it, int syntheti
     cJSON_AddStringToObject(b, "prompt", it->prompt ? it->prompt : "");
   }
   if (it->output_len > 0 && request_body_ignore_eos(p->rbody)) {
-    request_body_force_length(b, it->output_len);
+    if (request_body_force_length(b, it->output_len) != 0) {
+      cJSON_Delete(b);
+      return NULL;
+    }
   } else if (it->output_len > 0) {
     cJSON_AddNumberToObject(b, "max_tokens", (double)it->output_len);
     /* Synthetic lengths are the point of the test: ask the server to
