@@ -185,3 +185,22 @@ def test_extra_stream_options_join_the_usage_request(proxy, command, args):
     assert proxy.bodies
     for body in proxy.bodies:
         assert body["stream_options"] == {"continuous_usage_stats": True, "include_usage": True}
+
+
+@pytest.mark.parametrize("command, args, says", [
+    ("bench", ["--pp", "64", "--tg", "8", "--runs", "1"], "holds a different run"),
+    ("load", ["--num-prompts", "2", "--input-len", "32", "--output-len", "8"],
+     "--temperature differs"),
+])
+def test_resume_refuses_a_file_sampled_differently(proxy, tmp_path, command, args, says):
+    journal = tmp_path / "run.jsonl"
+    base = [command, "--base-url", proxy.base_url, *args, "--jsonl", journal]
+    r = run_cli(*base, "--temperature", "0.5")
+    assert r.returncode == 0, r.stderr
+    written = journal.read_text()
+    sent_before = len(proxy.bodies)
+    r = run_cli(*base, "--temperature", "0.7", "--resume")
+    assert r.returncode == 2, (r.returncode, r.stderr)
+    assert "--resume" in r.stderr and says in r.stderr
+    assert journal.read_text() == written
+    assert len(proxy.bodies) == sent_before

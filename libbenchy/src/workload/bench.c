@@ -338,11 +338,9 @@ static int parse_options(bench *b, char *err, size_t errlen) {
     benchy_buf_append_str(&fp, ";c=");
     for (size_t i = 0; i < nc; i++) benchy_buf_printf(&fp, "%s%lld", i ? "," : "", (long long)conc[i]);
     /* Runs sampled differently must not be mixed in one result. */
-    cJSON *body_fields = request_body_describe(b->rbody);
-    char *sent = body_fields ? cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(body_fields, "sent")) : NULL;
-    if (sent && strcmp(sent, "{}")) benchy_buf_printf(&fp, ";body=%s", sent);
+    char *sent = request_body_fingerprint(b->rbody);
+    if (sent) benchy_buf_printf(&fp, ";body=%s", sent);
     cJSON_free(sent);
-    cJSON_Delete(body_fields);
     if (benchy_buf_terminate(&fp))
       st = BENCHY_ERR_NOMEM;
     else

@@ -241,4 +241,9 @@ cJSON *request_body_describe(const request_body *rb) {
   return d;
 }
 
+char *request_body_fingerprint(const request_body *rb) {
+  if (!rb || !rb->sent->child) return NULL;
+  return cJSON_PrintUnformatted(rb->sent);
+}
+
 const cJSON *request_body_extra(const request_body *rb) { return rb ? rb->extra : NULL; }

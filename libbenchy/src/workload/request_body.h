@@ -56,6 +56,10 @@ void request_body_fetch_server_defaults(request_body *rb, benchy_session *s);
  * else null}, "server_default_sampler": {...} or null,
  * "server_default_sampler_source"}. */
 cJSON *request_body_describe(const request_body *rb);
+/* The fields sent, as compact JSON (free with cJSON_free), for a resume
+ * fingerprint; NULL when nothing is added, so that files written before
+ * these options existed still match. */
+char *request_body_fingerprint(const request_body *rb);
 /* --extra-body as parsed (NULL when not given), for the result's config. */
 const cJSON *request_body_extra(const request_body *rb);
 
