@@ -67,6 +67,29 @@
     "Endpoint: /v1/chat/completions or /v1/completions.", 0, NULL)                                \
   X("timeout", BENCHY_OPT_DOUBLE, CLIENT_, "600", 0, 1e7, NULL, "SECONDS", "server",               \
     "Whole-request timeout in seconds (0: none).", 0, NULL)                                        \
+  /* ---- request body (bench and load): unset ones are not sent ---- */                          \
+  X("temperature", BENCHY_OPT_DOUBLE, B_ | L_, NULL, 0, 1e3, NULL, "T", "request",                 \
+    "Sampling temperature sent in every request (unset: not sent, the server's default applies; " \
+    "the result records it when the server reports it).", 0, NULL)                                 \
+  X("top-p", BENCHY_OPT_DOUBLE, B_ | L_, NULL, 0, 1, NULL, "P", "request",                         \
+    "Nucleus sampling top_p sent in every request (unset: the server's default).", 0, NULL)        \
+  X("top-k", BENCHY_OPT_INT, B_ | L_, NULL, -1, 1e9, NULL, "K", "request",                         \
+    "top_k sent in every request (0 or -1 disable it on most servers; unset: the server's "        \
+    "default).", 0, NULL)                                                                          \
+  X("min-p", BENCHY_OPT_DOUBLE, B_ | L_, NULL, 0, 1, NULL, "P", "request",                         \
+    "min_p sent in every request (unset: the server's default).", 0, NULL)                         \
+  X("sampling-seed", BENCHY_OPT_INT, B_ | L_, NULL, 0, 9007199254740991.0, NULL, "N", "request",   \
+    "The server's sampling seed, sent as \"seed\" in every request. Not --seed, which seeds "      \
+    "benchy's own prompts and lengths and is never sent (unset: the server's default).", 0, NULL) \
+  X("extra-body", BENCHY_OPT_STRING, B_ | L_, NULL, 1, 0, NULL, "JSON", "request",                 \
+    "A JSON object merged into every request, e.g. '{\"timings_per_token\": true}'. Fields "      \
+    "benchy sets to measure (model, messages/prompt, max_tokens, min_tokens, n_predict, "         \
+    "ignore_eos, cache_prompt, stream: false, n > 1) are refused with the option to use instead; " \
+    "a sampling field also given by its option is refused.", 0, NULL)                              \
+  X("ignore-eos", BENCHY_OPT_FLAG, L_, NULL, 1, 0, NULL, NULL, "request",                          \
+    "Make every request generate exactly its output length, whatever the text (ignore_eos, "      \
+    "min_tokens, n_predict, as bench always does). Random and prefix datasets send ignore_eos "  \
+    "anyway.", 0, NULL)                                                                            \
   /* ---- bench matrix ---- */                                                                     \
   X("pp", BENCHY_OPT_INT_LIST, B_, "512", 1, 1e9, NULL, "N[,N...]", "bench",                       \
     "Prompt lengths in tokens to time (pp tests).", 0, NULL)                                       \

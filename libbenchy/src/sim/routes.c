@@ -352,7 +352,10 @@ static void handle_props(sim_conn *c) {
   sim_t *s = c->sim;
   benchy_buf b = {0};
   int rc = benchy_buf_printf(&b,
-                             "{\"default_generation_settings\":{\"n_ctx\":%lld,\"params\":{\"n_predict\":%lld}},"
+                             /* llama-server's default sampler, as its /props reports it. */
+                             "{\"default_generation_settings\":{\"n_ctx\":%lld,\"params\":{\"n_predict\":%lld,"
+                             "\"temperature\":0.8,\"top_k\":40,\"top_p\":0.95,\"min_p\":0.05,"
+                             "\"seed\":4294967295}},"
                              "\"total_slots\":%lld,\"n_ctx\":%lld,\"model_alias\":\"",
                              (long long)s->cfg.ctx_size, (long long)s->cfg.max_tokens,
                              (long long)s->cfg.slots, (long long)s->cfg.ctx_size);

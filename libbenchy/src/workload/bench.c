@@ -33,6 +33,7 @@
 #include "../report/run_metadata.h"
 #include "../report/result_internal.h"
 #include "prompt.h"
+#include "request_body.h"
 #include "runner.h"
 
 enum { LAT_API = 0, LAT_GENERATION = 1, LAT_NONE = 2 };
@@ -109,6 +110,7 @@ typedef struct bench {
   char attempt[48];
   char fingerprint[1024];
   cJSON *server; /* what was learnt of the server */
+  request_body *rbody;
   int fingerprint_mismatch;
 
   pthread_mutex_t mu;
@@ -253,6 +255,8 @@ static int parse_options(bench *b, char *err, size_t errlen) {
   b->api = api && !strcmp(api, "completions") ? BENCHY_ENDPOINT_COMPLETIONS : BENCHY_ENDPOINT_CHAT;
   b->timeout_ms = (int64_t)(benchy_options_double(o, "timeout") * 1000.0);
   b->no_cache = benchy_options_flag(o, "no-cache");
+  int body_st = request_body_new(&b->rbody, o, err, errlen);
+  if (body_st != BENCHY_OK) return body_st;
   const char *mode = benchy_options_str(o, "depth-mode");
   b->cached_mode = !mode || strcmp(mode, "resend") != 0;
   const char *lat = benchy_options_str(o, "latency-mode");
@@ -334,6 +338,10 @@ static int parse_options(bench *b, char *err, size_t errlen) {
     for (size_t i = 0; i < nd; i++) benchy_buf_printf(&fp, "%s%lld", i ? "," : "", (long long)depth[i]);
     benchy_buf_append_str(&fp, ";c=");
     for (size_t i = 0; i < nc; i++) benchy_buf_printf(&fp, "%s%lld", i ? "," : "", (long long)conc[i]);
+    /* Runs sampled differently must not be mixed in one result. */
+    char *sent = request_body_fingerprint(b->rbody);
+    if (sent) benchy_buf_printf(&fp, ";body=%s", sent);
+    cJSON_free(sent);
     if (benchy_buf_terminate(&fp))
       st = BENCHY_ERR_NOMEM;
     else
@@ -376,10 +384,14 @@ static cJSON *config_json(const bench *b) {
       cJSON_AddBoolToObject(c, name, benchy_options_flag(b->opts, name));
       break;
     case BENCHY_OPT_INT:
-      cJSON_AddNumberToObject(c, name, (double)benchy_options_int(b->opts, name));
-      break;
     case BENCHY_OPT_DOUBLE:
-      cJSON_AddNumberToObject(c, name, benchy_options_double(b->opts, name));
+      /* Unset (a sampling option left to the server) is not 0. */
+      if (!benchy_options_str(b->opts, name))
+        cJSON_AddNullToObject(c, name);
+      else if (info->type == BENCHY_OPT_INT)
+        cJSON_AddNumberToObject(c, name, (double)benchy_options_int(b->opts, name));
+      else
+        cJSON_AddNumberToObject(c, name, benchy_options_double(b->opts, name));
       break;
     case BENCHY_OPT_INT_LIST:
     case BENCHY_OPT_DOUBLE_LIST:
@@ -406,6 +418,8 @@ static cJSON *config_json(const bench *b) {
   /* Resolved values (the model asked of the server, the depth mode --no-cache implied). */
   cJSON_ReplaceItemInObject(c, "model", b->model ? cJSON_CreateString(b->model) : cJSON_CreateNull());
   cJSON_ReplaceItemInObject(c, "depth-mode", cJSON_CreateString(b->cached_mode ? "cached" : "resend"));
+  const cJSON *extra = request_body_extra(b->rbody);
+  if (extra) cJSON_ReplaceItemInObject(c, "extra-body", cJSON_Duplicate(extra, 1));
   return c;
 }
 
@@ -518,6 +532,7 @@ static int check_context(bench *b, char *err, size_t errlen) {
     if (cJSON_IsNumber(slots)) cJSON_AddNumberToObject(b->server, "total_slots", slots->valuedouble);
     const cJSON *build = cJSON_GetObjectItemCaseSensitive(doc, "build_info");
     if (cJSON_IsString(build)) cJSON_AddStringToObject(b->server, "build_info", build->valuestring);
+    request_body_note_server_defaults(b->rbody, doc);
   }
   cJSON_Delete(doc);
   const cJSON *mml = cJSON_GetObjectItemCaseSensitive(b->server, "max_model_len");
@@ -549,14 +564,11 @@ static char *make_body(const bench *b, const prompt_text *pt, int64_t max_tokens
   cJSON *body = cJSON_CreateObject();
   if (!body) return NULL;
   int ok = cJSON_AddStringToObject(body, "model", b->model) && prompt_to_body(pt, b->api, body) == 0 &&
-           cJSON_AddNumberToObject(body, "max_tokens", (double)max_tokens) &&
-           /* Exactly max_tokens: vLLM/SGLang min_tokens, llama.cpp n_predict; all ignore_eos. */
-           cJSON_AddNumberToObject(body, "min_tokens", (double)max_tokens) &&
-           cJSON_AddNumberToObject(body, "n_predict", (double)max_tokens) &&
-           cJSON_AddBoolToObject(body, "ignore_eos", 1) && cJSON_AddBoolToObject(body, "stream", 1);
+           request_body_force_length(body, max_tokens) == 0 && cJSON_AddBoolToObject(body, "stream", 1);
   cJSON *so = ok ? cJSON_AddObjectToObject(body, "stream_options") : NULL;
   ok = ok && so && cJSON_AddBoolToObject(so, "include_usage", 1);
   if (ok && b->no_cache) ok = cJSON_AddBoolToObject(body, "cache_prompt", 0) != NULL;
+  if (ok) ok = request_body_apply(b->rbody, body) == 0;
   char *text = ok ? cJSON_PrintUnformatted(body) : NULL;
   cJSON_Delete(body);
   return text;
@@ -1455,6 +1467,8 @@ static cJSON *build_doc(bench *b, int status) {
       if (p) cJSON_AddItemToObject(md, "prompt", p);
     }
     if (b->server) cJSON_AddItemToObject(md, "server", cJSON_Duplicate(b->server, 1));
+    cJSON *sent = request_body_describe(b->rbody);
+    if (sent) cJSON_AddItemToObject(md, "request_body", sent);
     if (b->fills_failed) {
       char text[400];
       snprintf(text, sizeof text, "%ld depth-fill requests failed: %s", b->fills_failed, b->fill_error);
@@ -1494,6 +1508,7 @@ static void bench_free(bench *b) {
     free(b->api_key);
   }
   prompt_gen_free(b->pg);
+  request_body_free(b->rbody);
   benchy_session_free(b->sess);
   benchy_loop_free(b->loop);
   jsonl_close(b->jl);

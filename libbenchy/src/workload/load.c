@@ -49,6 +49,7 @@
 #include "dataset.h"
 #include "load_metrics.h"
 #include "prompt.h"
+#include "request_body.h"
 #include "runner.h"
 
 /* Requests a --duration schedule may hold; more is a typo, not a test. */
@@ -106,6 +107,7 @@ typedef struct load_plan {
   benchy_loop *setup_loop;
   benchy_session *setup_session;
   prompt_gen *pgen;
+  request_body *rbody;
   jsonl_writer *jsonl;
   int64_t run_t0;
 } load_plan;
@@ -359,6 +361,8 @@ static int plan_options(load_plan *p, char *err, size_t errlen) {
   p->raw = benchy_options_flag(o, "raw");
   p->max_records = benchy_options_int(o, "max-records");
   p->no_cache = benchy_options_flag(o, "no-cache");
+  int body_st = request_body_new(&p->rbody, o, err, errlen);
+  if (body_st != BENCHY_OK) return body_st;
   p->quiet = benchy_options_flag(o, "quiet");
   p->ramp_up_s = benchy_options_double(o, "ramp-up");
   p->shape = benchy_options_double(o, "burstiness");
@@ -560,13 +564,22 @@ static char *build_body(const load_plan *p, const dataset_item *it, int syntheti
   } else {
     cJSON_AddStringToObject(b, "prompt", it->prompt ? it->prompt : "");
   }
-  if (it->output_len > 0) {
+  if (it->output_len > 0 && request_body_ignore_eos(p->rbody)) {
+    if (request_body_force_length(b, it->output_len) != 0) {
+      cJSON_Delete(b);
+      return NULL;
+    }
+  } else if (it->output_len > 0) {
     cJSON_AddNumberToObject(b, "max_tokens", (double)it->output_len);
     /* Synthetic lengths are the point of the test: ask the server to
      * produce them whatever the text (vLLM, SGLang, llama.cpp read this). */
     if (synthetic) cJSON_AddBoolToObject(b, "ignore_eos", 1);
   }
   if (p->no_cache) cJSON_AddBoolToObject(b, "cache_prompt", 0);
+  if (request_body_apply(p->rbody, b) != 0) {
+    cJSON_Delete(b);
+    return NULL;
+  }
   char *text = cJSON_PrintUnformatted(b);
   cJSON_Delete(b);
   return text;
@@ -1112,6 +1125,7 @@ static int open_jsonl(load_plan *p, const cJSON *config, resume_state *rs, char 
 static void plan_free(load_plan *p) {
   jsonl_close(p->jsonl);
   prompt_gen_free(p->pgen);
+  request_body_free(p->rbody);
   benchy_session_free(p->setup_session);
   benchy_loop_free(p->setup_loop);
   dataset_free(&p->file_data);
@@ -1161,6 +1175,8 @@ static cJSON *metadata_json(const load_plan *p) {
     if (d) cJSON_AddItemToObject(m, "prompt_lengths", d);
   }
   run_metadata_add(m, p->opts);
+  cJSON *sent = request_body_describe(p->rbody);
+  if (sent) cJSON_AddItemToObject(m, "request_body", sent);
   return m;
 }
 
@@ -1183,8 +1199,11 @@ int benchy_load_run(const benchy_options *opts, benchy_result **out, char *err, 
   int st = plan_options(&p, err, errlen);
   if (st == BENCHY_OK) st = setup_file_dataset(&p, err, errlen);
   if (st == BENCHY_OK) st = setup_server(&p, err, errlen);
+  if (st == BENCHY_OK) request_body_fetch_server_defaults(p.rbody, p.setup_session);
   if (st == BENCHY_OK) st = setup_prompt_gen(&p, err, errlen);
   if (st == BENCHY_OK && !(config = config_json(opts))) st = BENCHY_ERR_NOMEM;
+  if (st == BENCHY_OK && request_body_extra(p.rbody))
+    cJSON_ReplaceItemInObject(config, "extra-body", cJSON_Duplicate(request_body_extra(p.rbody), 1));
   if (st == BENCHY_OK) st = open_jsonl(&p, config, &rs, err, errlen);
   if (st != BENCHY_OK) {
     cJSON_Delete(config);
