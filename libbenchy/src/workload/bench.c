@@ -1513,17 +1513,17 @@ static int add_model_to_fingerprint(bench *b, char *err, size_t errlen) {
 
 static int open_jsonl(bench *b, char *err, size_t errlen) {
   if (!b->jsonl_path) return BENCHY_OK;
-  int st = jsonl_open(&b->jl, b->jsonl_path, b->resume == 2, err, errlen);
-  if (st != BENCHY_OK || b->resume == 2) return st;
-  cJSON *line = cJSON_CreateObject();
-  if (!line) return BENCHY_ERR_NOMEM;
-  cJSON_AddStringToObject(line, "type", "header");
-  cJSON_AddStringToObject(line, "kind", "bench");
-  cJSON_AddNumberToObject(line, "result_version", BENCHY_RESULT_VERSION);
-  cJSON_AddStringToObject(line, "fingerprint", b->fingerprint);
+  cJSON *head = cJSON_CreateObject();
+  if (!head) return BENCHY_ERR_NOMEM;
+  cJSON_AddStringToObject(head, "type", "header");
+  cJSON_AddStringToObject(head, "kind", "bench");
+  cJSON_AddNumberToObject(head, "result_version", BENCHY_RESULT_VERSION);
+  cJSON_AddStringToObject(head, "fingerprint", b->fingerprint);
   cJSON *cfg = config_json(b);
-  if (cfg) cJSON_AddItemToObject(line, "config", cfg);
-  return jsonl_append(b->jl, line);
+  if (cfg) cJSON_AddItemToObject(head, "config", cfg);
+  int st = jsonl_open(&b->jl, b->jsonl_path, b->resume != 0, head, NULL, err, errlen);
+  cJSON_Delete(head);
+  return st;
 }
 
 int benchy_bench_run(const benchy_options *opts, benchy_result **out, char *err, size_t errlen) {
@@ -1548,6 +1548,9 @@ int benchy_bench_run(const benchy_options *opts, benchy_result **out, char *err,
   snprintf(b.attempt, sizeof b.attempt, "%lld.%09ld-%d", (long long)wall.tv_sec, wall.tv_nsec, (int)getpid());
   b.server = cJSON_CreateObject();
   int st = b.server ? parse_options(&b, err, errlen) : BENCHY_ERR_NOMEM;
+  /* A --jsonl file that would be refused is refused before the server is asked anything. */
+  if (st == BENCHY_OK && b.jsonl_path)
+    st = jsonl_check(b.jsonl_path, "bench", b.resume, NULL, err, errlen);
   /* Texts are new in every invocation unless --seed asks for repeatable
    * ones: a server keeps its prompt cache between our runs, and the same
    * prompts sent again would be served from it (a 10-50x pp "speed-up"). */

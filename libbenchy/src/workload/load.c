@@ -1061,7 +1061,6 @@ static const char *first_difference(const cJSON *a, const cJSON *b) {
 static int open_jsonl(load_plan *p, const cJSON *config, resume_state *rs, char *err,
                       size_t errlen) {
   if (!p->jsonl_path) return BENCHY_OK;
-  int have = 0;
   if (p->resume) {
     rs->n_levels = p->n_levels;
     rs->max_records = p->max_records;
@@ -1082,25 +1081,20 @@ static int open_jsonl(load_plan *p, const cJSON *config, resume_state *rs, char 
       cJSON_Delete(b);
       if (!same || rs->bad_level) {
         benchy_set_error(err, errlen, "--resume: %s was written by a different configuration (--%s "
-                "differs); run with the same options, or without --resume to start afresh",
+                "differs); run with the same options, or give another --jsonl path to start afresh",
                 p->jsonl_path, name[0] ? name : "levels");
         return BENCHY_ERR_INVALID;
       }
-      have = 1; /* jsonl_open cuts a torn last line off before appending */
     }
   }
-  int st = jsonl_open(&p->jsonl, p->jsonl_path, have, err, errlen);
-  if (st != BENCHY_OK) return st;
-  if (!have) {
-    cJSON *line = cJSON_CreateObject();
-    if (!line) return BENCHY_ERR_NOMEM;
-    cJSON_AddStringToObject(line, "type", "config");
-    cJSON_AddStringToObject(line, "kind", "load");
-    cJSON_AddNumberToObject(line, "result_version", BENCHY_RESULT_VERSION);
-    cJSON_AddItemToObject(line, "config", cJSON_Duplicate(config, 1));
-    st = jsonl_append(p->jsonl, line);
-    if (st != BENCHY_OK) benchy_set_error(err, errlen, "cannot write %s", p->jsonl_path);
-  }
+  cJSON *head = cJSON_CreateObject();
+  if (!head) return BENCHY_ERR_NOMEM;
+  cJSON_AddStringToObject(head, "type", "config");
+  cJSON_AddStringToObject(head, "kind", "load");
+  cJSON_AddNumberToObject(head, "result_version", BENCHY_RESULT_VERSION);
+  cJSON_AddItemToObject(head, "config", cJSON_Duplicate(config, 1));
+  int st = jsonl_open(&p->jsonl, p->jsonl_path, p->resume, head, NULL, err, errlen);
+  cJSON_Delete(head);
   return st;
 }
 
@@ -1177,6 +1171,9 @@ int benchy_load_run(const benchy_options *opts, benchy_result **out, char *err, 
   resume_state rs = {0};
   cJSON *config = NULL, *doc = NULL;
   int st = plan_options(&p, err, errlen);
+  /* A --jsonl file that would be refused is refused before the server is asked anything. */
+  if (st == BENCHY_OK && p.jsonl_path)
+    st = jsonl_check(p.jsonl_path, "load", p.resume, NULL, err, errlen);
   if (st == BENCHY_OK) st = setup_file_dataset(&p, err, errlen);
   if (st == BENCHY_OK) st = setup_server(&p, err, errlen);
   if (st == BENCHY_OK) st = setup_prompt_gen(&p, err, errlen);
