@@ -1,11 +1,13 @@
-"""--jsonl never destroys a file (issue 9, item 2), for bench and load, end
-to end against benchy sim."""
+"""--jsonl never destroys a file, and the exit status says what happened
+(issue 9, items 2 and 4), for bench and load, end to end against benchy sim."""
 import json
+import subprocess
+import time
 import urllib.request
 
 import pytest
 
-from conftest import run_cli
+from conftest import CLI, free_port, run_cli
 
 # Small, quick runs of each client command against a sim at base_url.
 FAST = {
@@ -124,3 +126,119 @@ def test_resume_of_a_real_journal_repairs_a_torn_tail_and_continues(cmd, sim_fac
     else:
         assert doc["metadata"]["resumed"] is True
     assert doc["status"] == "OK"
+
+
+# ---- item 4: exit codes CI can trust ----
+
+def test_load_with_a_wrong_model_sends_nothing_and_lists_the_served_models(sim_factory):
+    sim = sim_factory("--model", "served-one")
+    r = client("load", sim.base_url, "--model", "wrongmodel")
+    assert r.returncode == 2, r.stderr
+    assert "wrongmodel" in r.stderr and "served-one" in r.stderr
+    with urllib.request.urlopen(f"http://127.0.0.1:{sim.port}/sim/stats", timeout=5) as resp:
+        assert json.load(resp)["streams"] == 0
+
+
+@pytest.mark.parametrize("cmd", ["bench", "load"])
+def test_server_down_is_exit_2(cmd):
+    r = run_cli(cmd, "--base-url", f"http://127.0.0.1:{free_port()}/v1", *FAST[cmd], "--quiet")
+    assert r.returncode == 2
+    assert "cannot reach the server" in r.stderr
+
+
+def test_usage_errors_are_exit_2():
+    assert run_cli("load", "--max-failure-rate", "2").returncode == 2
+    assert run_cli("bench", "--no-such-option").returncode == 2
+    assert run_cli("load", "--resume").returncode == 2  # --resume without --jsonl
+
+
+def test_sim_that_cannot_listen_is_exit_2(sim_factory):
+    sim = sim_factory()
+    r = run_cli("sim", "--port", sim.port, timeout=30)
+    assert r.returncode == 2 and "cannot listen" in r.stderr
+
+
+def test_every_request_refused_401_fails_the_load_run(sim_factory):
+    sim = sim_factory("--api-key", "sk-sim-key-123")
+    key_var = ["--api-key-env", "BENCHY_TEST_SIM_KEY"]
+    r = client("load", sim.base_url, "--format", "json", *key_var)
+    assert r.returncode == 1, r.stderr
+    assert "level 1/1" in r.stderr and "http_error 6" in r.stderr and "HTTP 401" in r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["status"] == "ERR_FAILURE_RATE"
+    rule = doc["failure_rule"]
+    assert rule["passed"] is False and rule["max_failure_rate"] == 0.05
+    assert rule["failed_groups"][0]["failed_by_kind"] == {"http_error": 6}
+    # The same run with the key passes, and the key is written nowhere.
+    ok = client("load", sim.base_url, "--format", "json", *key_var,
+                env={"BENCHY_TEST_SIM_KEY": "sk-sim-key-123"})
+    assert ok.returncode == 0, ok.stderr
+    assert json.loads(ok.stdout)["failure_rule"]["passed"] is True
+    for text in (r.stdout, r.stderr, ok.stdout, ok.stderr):
+        assert "sk-sim-key-123" not in text
+
+
+def test_sim_api_key_answers_401_like_llama_server(sim_factory):
+    sim = sim_factory("--api-key", "k1")
+    req = urllib.request.Request(f"{sim.base_url}/chat/completions", data=b"{}",
+                                 headers={"Authorization": "Bearer wrong"})
+    with pytest.raises(urllib.error.HTTPError) as e:
+        urllib.request.urlopen(req, timeout=5)
+    assert e.value.code == 401
+    body = json.load(e.value)
+    assert body["error"]["type"] == "authentication_error" and body["error"]["code"] == 401
+    # /health and /v1/models stay open, as in llama-server.
+    with urllib.request.urlopen(f"{sim.base_url}/models", timeout=5) as resp:
+        assert resp.status == 200
+    # The key is a secret: not in --help's defaults, not in /sim/stats.
+    with urllib.request.urlopen(f"http://127.0.0.1:{sim.port}/sim/stats", timeout=5) as resp:
+        assert "k1\"" not in resp.read().decode()
+
+
+def test_bench_with_too_many_failed_requests_fails_unless_allowed(sim_factory):
+    # The sim's faults are seeded by request number: a fresh sim for each
+    # run fails the same requests (and lets the probes through).
+    args = ["--pp", "32", "--tg", "4", "--runs", "10", "--no-warmup", "--latency-mode", "none",
+            "--quiet", "--format", "json"]
+    r = run_cli("bench", "--base-url", sim_factory("--fault-500", "0.5").base_url, *args)
+    assert r.returncode == 1, r.stderr
+    assert "test pp32/tg4 (c1)" in r.stderr and "http_error" in r.stderr
+    assert "--max-failure-rate" in r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["failure_rule"]["passed"] is False
+    allowed = run_cli("bench", "--base-url", sim_factory("--fault-500", "0.5").base_url, *args,
+                      "--max-failure-rate", "1")
+    assert allowed.returncode == 0, allowed.stderr
+    assert json.loads(allowed.stdout)["failure_rule"]["passed"] is True
+
+
+def test_failures_within_the_rate_pass(sim_factory):
+    sim = sim_factory("--fault-500", "0.5")
+    r = client("load", sim.base_url, "--num-prompts", "40", "--max-failure-rate", "0.9")
+    assert r.returncode == 0, r.stderr
+
+
+def test_a_server_that_dies_mid_run_fails_the_run(sim_factory, tmp_path):
+    sim = sim_factory("--decode-tps", "50")
+    journal = tmp_path / "run.jsonl"
+    proc = subprocess.Popen([str(CLI), "load", "--base-url", sim.base_url, "--num-prompts", "60",
+                             "--max-concurrency", "2", "--input-len", "16", "--output-len", "20",
+                             "--no-warmup", "--jsonl", str(journal), "--quiet", "--format", "json"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if journal.exists() and journal.read_text().count('"type":"record"') >= 3:
+            break
+        time.sleep(0.05)
+    else:
+        proc.kill()
+        pytest.fail("no records reached the journal")
+    sim.proc.kill()
+    sim.proc.wait()
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 1, err
+    doc = json.loads(out)
+    assert doc["status"] != "OK"
+    # What completed before the server died is kept, in the file and the result.
+    records = [json.loads(l) for l in journal.read_text().splitlines() if '"type":"record"' in l]
+    assert sum(1 for rec in records if rec["status"] == "OK") >= 3
