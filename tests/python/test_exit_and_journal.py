@@ -1,6 +1,7 @@
 """--jsonl never destroys a file, and the exit status says what happened
 (issue 9, items 2 and 4), for bench and load, end to end against benchy sim."""
 import json
+import signal
 import subprocess
 import time
 import urllib.request
@@ -242,3 +243,32 @@ def test_a_server_that_dies_mid_run_fails_the_run(sim_factory, tmp_path):
     # What completed before the server died is kept, in the file and the result.
     records = [json.loads(l) for l in journal.read_text().splitlines() if '"type":"record"' in l]
     assert sum(1 for rec in records if rec["status"] == "OK") >= 3
+
+
+@pytest.mark.parametrize("cmd", ["bench", "load"])
+def test_a_jsonl_path_that_cannot_be_created_is_refused_before_any_request(cmd, sim_factory, tmp_path):
+    sim = sim_factory()
+    asked = sim_requests(sim)
+    for path in (tmp_path, tmp_path / "no-such-dir" / "run.jsonl"):
+        r = client(cmd, sim.base_url, "--jsonl", path)
+        assert r.returncode == 2, r.stderr
+        assert str(path) in r.stderr
+    assert sim_requests(sim) == asked + 1
+
+
+def test_sigterm_is_exit_130_with_the_completed_records_kept(sim_factory, tmp_path):
+    sim = sim_factory("--decode-tps", "50")
+    journal = tmp_path / "run.jsonl"
+    proc = subprocess.Popen([str(CLI), "load", "--base-url", sim.base_url, "--num-prompts", "400",
+                             "--max-concurrency", "2", "--input-len", "16", "--output-len", "20",
+                             "--no-warmup", "--jsonl", str(journal), "--quiet", "--format", "json"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if journal.exists() and journal.read_text().count('"type":"record"') >= 3:
+            break
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert json.loads(out)["status"] == "ERR_CANCELLED"

@@ -27,6 +27,22 @@ struct jsonl_writer {
 
 typedef enum file_state { FILE_MISSING, FILE_EMPTY, FILE_JOURNAL, FILE_OTHER_KIND, FILE_FOREIGN } file_state;
 
+/* A file that does not exist yet must be creatable, or the run would find
+ * out only after its probes and warm-up. */
+static int parent_writable(const char *path, char *err, size_t errlen) {
+  const char *slash = strrchr(path, '/');
+  char dir[4096];
+  if (!slash)
+    snprintf(dir, sizeof dir, ".");
+  else if (slash == path)
+    snprintf(dir, sizeof dir, "/");
+  else
+    snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+  if (access(dir, W_OK | X_OK) == 0) return BENCHY_OK;
+  benchy_set_error(err, errlen, "cannot create --jsonl %s: %s (directory %s)", path, strerror(errno), dir);
+  return BENCHY_ERR_IO;
+}
+
 /* What path holds, for a run of kind; other_kind gets the kind of another
  * command's journal. Reads at most the first line. */
 static int inspect(const char *path, const char *kind, file_state *state, char *other_kind,
@@ -36,7 +52,7 @@ static int inspect(const char *path, const char *kind, file_state *state, char *
   if (fd < 0) {
     if (errno == ENOENT) {
       *state = FILE_MISSING;
-      return BENCHY_OK;
+      return parent_writable(path, err, errlen);
     }
     if (err) snprintf(err, errlen, "cannot open --jsonl %s: %s", path, strerror(errno));
     return BENCHY_ERR_IO;
@@ -46,6 +62,11 @@ static int inspect(const char *path, const char *kind, file_state *state, char *
     if (err) snprintf(err, errlen, "cannot stat --jsonl %s: %s", path, strerror(errno));
     close(fd);
     return BENCHY_ERR_IO;
+  }
+  if (S_ISDIR(sb.st_mode)) {
+    benchy_set_error(err, errlen, "--jsonl %s is a directory; give the path of a file", path);
+    close(fd);
+    return BENCHY_ERR_INVALID;
   }
   /* /dev/null or a pipe holds no records to lose (and a pipe must not be read). */
   if (!S_ISREG(sb.st_mode) || sb.st_size == 0) {
