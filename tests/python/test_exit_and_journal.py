@@ -207,6 +207,9 @@ def test_bench_with_too_many_failed_requests_fails_unless_allowed(sim_factory):
     assert "--max-failure-rate" in r.stderr
     doc = json.loads(r.stdout)
     assert doc["failure_rule"]["passed"] is False
+    md = run_cli("bench", "--base-url", sim_factory("--fault-500", "0.5").base_url,
+                 *[a for a in args if a not in ("--format", "json")])
+    assert md.returncode == 1 and "more requests failed than --max-failure-rate" in md.stdout
     allowed = run_cli("bench", "--base-url", sim_factory("--fault-500", "0.5").base_url, *args,
                       "--max-failure-rate", "1")
     assert allowed.returncode == 0, allowed.stderr
