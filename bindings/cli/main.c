@@ -2,6 +2,14 @@
  * main.c — the `benchy` command. Each subcommand parses its options from
  * the library's table and calls one library function; nothing here
  * measures or computes anything.
+ *
+ * Exit status, the same for every command (README.md, "Exit status"):
+ *   0    success;
+ *   1    the run happened and failed: more requests failed than
+ *        --max-failure-rate allows, or an error stopped it after it started;
+ *   2    usage error, or the run could not start (bad option, server down,
+ *        wrong model, a --jsonl file refused): nothing was measured;
+ *   130  interrupted by SIGINT/SIGTERM; what completed was still written.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -67,7 +75,8 @@ static int run_workload(benchy_options *opts, const char *command_name,
 
 static int cmd_bench(benchy_options *opts) { return run_workload(opts, "bench", benchy_bench_run); }
 static int cmd_load(benchy_options *opts) { return run_workload(opts, "load", benchy_load_run); }
-static int cmd_sim(benchy_options *opts) { return benchy_sim_run(opts) == BENCHY_OK ? 0 : 1; }
+/* The simulator stopped by a signal ends normally; one that cannot listen never started. */
+static int cmd_sim(benchy_options *opts) { return benchy_sim_run(opts) == BENCHY_OK ? 0 : 2; }
 
 static const command commands[] = {
     {"bench", BENCHY_CMD_BENCH, "llama-bench-style pp/tg table over HTTP", cmd_bench},

@@ -195,6 +195,9 @@
   /* ---- shared by clients ---- */                                                                \
   X("seed", BENCHY_OPT_INT, CLIENT_ | S_, "1", 0, 9.2e18, NULL, "N", "run",                        \
     "Random seed: the same seed sends the same requests (sim: the same timing jitter).", 0, NULL)  \
+  X("max-failure-rate", BENCHY_OPT_DOUBLE, CLIENT_, "0.05", 0, 1, NULL, "F", "run",                \
+    "The run fails (exit status 1) when more than this share of the requests of any load level "  \
+    "or bench test failed; 0 fails on any failed request, 1 never on failed requests.", 0, NULL)  \
   X("threads", BENCHY_OPT_INT, CLIENT_, "1", 1, 1024, NULL, "N", "run",                            \
     "Event-loop threads; streams are spread over them, statistics merged.", 0, NULL)               \
   X("raw", BENCHY_OPT_FLAG, CLIENT_, NULL, 1, 0, NULL, NULL, "output",                              \
@@ -270,6 +273,10 @@
   X("reuse-port", BENCHY_OPT_FLAG, S_, NULL, 1, 0, NULL, NULL, "sim",                               \
     "Listen with SO_REUSEPORT so that several simulators can share one port (the kernel spreads " \
     "connections over them): one simulator process tops out at one core.", 0, NULL)               \
+  X("api-key", BENCHY_OPT_STRING, S_, NULL, 1, 0, NULL, "KEY", "sim",                              \
+    "Require 'Authorization: Bearer KEY' as llama-server --api-key does: other requests get HTTP " \
+    "401 with an OpenAI error body; /health and /v1/models stay open, as there (and /sim/stats).", \
+    BENCHY_OPTF_SECRET, NULL)                                                                      \
   X("fault-429", BENCHY_OPT_DOUBLE, S_, "0", 0, 1, NULL, "P", "faults",                            \
     "Probability a request gets HTTP 429 with an error body.", 0, NULL)                            \
   X("fault-500", BENCHY_OPT_DOUBLE, S_, "0", 0, 1, NULL, "P", "faults",                            \

@@ -686,12 +686,16 @@ static void test_error_http(void **state) {
 static void test_error_http_midrun(void **state) {
   benchy_sim *sim = test_sim_start("fault-500", "0.4", "seed", "1", "decode-tps", "1000", NULL);
   char err[1024];
-  benchy_result *res = run_bench(base_of(sim), BENCHY_ERR_HTTP, err, sizeof err, "pp", "64", "tg", "4",
-                                 "runs", "6", "no-warmup", NULL, NULL);
+  /* Complete, but more failed than the default --max-failure-rate allows. */
+  benchy_result *res = run_bench(base_of(sim), BENCHY_ERR_FAILURE_RATE, err, sizeof err, "pp", "64", "tg",
+                                 "4", "runs", "6", "no-warmup", NULL, NULL);
   assert_non_null(res);
-  assert_int_equal(benchy_result_status(res), BENCHY_OK); /* complete, with failures */
+  assert_int_equal(benchy_result_status(res), BENCHY_ERR_FAILURE_RATE);
   assert_non_null(strstr(err, "HTTP 500"));
+  assert_non_null(strstr(err, "test pp64/tg4 (c1)"));
   cJSON *doc = doc_of(res);
+  const cJSON *rule = cJSON_GetObjectItemCaseSensitive(doc, "failure_rule");
+  assert_true(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(rule, "passed")));
   const cJSON *pp = row_of(doc, "pp64 (c1)");
   int errors = (int)num(pp, "errors");
   assert_true(errors > 0 && errors < 6);

@@ -324,7 +324,9 @@ static void test_every_fault_counted(void **state) {
     for (const char *const *p = cases[c].load; p && *p; p++) kv[k++] = *p;
     kv[k] = NULL;
     load_out o = run_load(sim, kv);
-    if (o.status != BENCHY_OK) fail_msg("%s: load: %s", cases[c].kind, o.err);
+    /* Every request failed: the run is failed (--max-failure-rate), and says so. */
+    if (o.status != BENCHY_ERR_FAILURE_RATE) fail_msg("%s: load: %s", cases[c].kind, o.err);
+    if (!strstr(o.err, cases[c].kind)) fail_msg("%s: the error does not count it: %s", cases[c].kind, o.err);
     const cJSON *lv = level_of(&o, 0);
     assert_int_equal((int)num(lv, "completed"), 0);
     assert_int_equal((int)num(lv, "failed"), 3);
@@ -349,7 +351,8 @@ static void test_every_fault_counted(void **state) {
    * percentiles. */
   for (test_timing t = {0}; test_timing_next(&t);) {
     benchy_sim *sim = start_sim((const char *const[]){"fault-429", "0.5", "seed", "3", NULL});
-    load_out o = run_load(sim, (const char *const[]){"concurrency", "4", "num-prompts", "40", NULL});
+    load_out o = run_load(sim, (const char *const[]){"concurrency", "4", "num-prompts", "40",
+                                                    "max-failure-rate", "1", NULL});
     if (o.status != BENCHY_OK) fail_msg("mixed: %s", o.err);
     const cJSON *lv = level_of(&o, 0);
     int done = (int)num(lv, "completed"), failed = (int)num(lv, "failed");
@@ -368,7 +371,7 @@ static void test_max_errors_stops_level(void **state) {
   benchy_sim *sim = start_sim((const char *const[]){"fault-500", "1", NULL});
   load_out o = run_load(sim, (const char *const[]){"concurrency", "1", "num-prompts", "40",
                                                   "max-errors", "5", NULL});
-  if (o.status != BENCHY_OK) fail_msg("load: %s", o.err);
+  if (o.status != BENCHY_ERR_FAILURE_RATE) fail_msg("load: %s", o.err);
   const cJSON *lv = level_of(&o, 0);
   assert_int_equal((int)num(lv, "failed"), 5);
   assert_int_equal((int)num(lv, "not_started"), 35);

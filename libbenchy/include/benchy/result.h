@@ -24,7 +24,10 @@ BENCHY_API void benchy_result_free(benchy_result *r);
 /* "bench" or "load". */
 BENCHY_API const char *benchy_result_kind(const benchy_result *r);
 /* BENCHY_OK for a complete run; BENCHY_ERR_CANCELLED when interrupted (the
- * result then holds everything that completed). */
+ * result then holds everything that completed); BENCHY_ERR_FAILURE_RATE
+ * when it completed but more requests failed than --max-failure-rate
+ * allows (the document's "failure_rule" says where); another error when
+ * one stopped the run after it started. */
 BENCHY_API int benchy_result_status(const benchy_result *r);
 /* The whole document as JSON text; malloc'd, the caller free()s it. */
 BENCHY_API char *benchy_result_to_json(const benchy_result *r, int pretty);

@@ -128,7 +128,10 @@ static void md_notes(const cJSON *doc, FILE *f) {
   if (isfinite(n_ctx)) fprintf(f, " | context: %.0f tokens", n_ctx);
   fputc('\n', f);
   const char *status = str_of(doc, "status");
-  if (strcmp(status, "OK") && status[0])
+  if (!strcmp(status, "ERR_FAILURE_RATE"))
+    fprintf(f, "status: %s — every test ran, but more requests failed than --max-failure-rate allows "
+               "(see the flags)\n", status);
+  else if (strcmp(status, "OK") && status[0])
     fprintf(f, "status: %s — the table holds only what completed\n", status);
   const char *fill = str_of(md, "fill_errors");
   if (fill[0]) fprintf(f, "warning: %s\n", fill);

@@ -41,6 +41,7 @@ const char *sim_status_text(int status) {
   case 100: return "Continue";
   case 200: return "OK";
   case 400: return "Bad Request";
+  case 401: return "Unauthorized";
   case 404: return "Not Found";
   case 405: return "Method Not Allowed";
   case 411: return "Length Required";
@@ -269,6 +270,8 @@ static void process_input(sim_conn *c) {
     int http10 = sp2[8] == '0';
     size_t content_length = 0;
     int chunked = 0, expect = 0, conn_close = http10, conn_keep = 0;
+    const char *auth = NULL;
+    size_t auth_len = 0;
     for (char *p = line_end + 2; p < eoh;) {
       char *e = memmem(p, (size_t)(eoh + 2 - p), "\r\n", 2);
       size_t len = (size_t)(e - p);
@@ -300,6 +303,9 @@ static void process_input(sim_conn *c) {
         chunked = 1;
       } else if (header_is(p, len, "Expect", &v, &vl)) {
         expect = contains_token(v, vl, "100-continue");
+      } else if (header_is(p, len, "Authorization", &v, &vl)) {
+        auth = v;
+        auth_len = vl;
       } else if (header_is(p, len, "Connection", &v, &vl)) {
         if (contains_token(v, vl, "close")) conn_close = 1;
         if (contains_token(v, vl, "keep-alive")) conn_keep = 1;
@@ -325,7 +331,7 @@ static void process_input(sim_conn *c) {
     size_t path_len = (size_t)(sp2 - path);
     char *q = memchr(path, '?', path_len);
     if (q) path_len = (size_t)(q - path);
-    sim_request r = {data, path, data + head_len, (size_t)(sp1 - data), path_len, content_length};
+    sim_request r = {data, path, data + head_len, (size_t)(sp1 - data), path_len, content_length, auth, auth_len};
     sim_route(c, &r);
     if (c->dead) return;
     size_t used = head_len + content_length;

@@ -530,6 +530,15 @@ static const route routes[] = {
     {"POST", "/apply-template", R_TEMPLATE},
 };
 
+/* As llama-server --api-key: "Bearer KEY" exactly, else 401. */
+static int authorized(const sim_t *s, const sim_request *r) {
+  const char *key = s->cfg.api_key;
+  size_t n = strlen(key);
+  if (!n) return 1;
+  return r->authorization && r->authorization_len == n + 7 && !strncmp(r->authorization, "Bearer ", 7) &&
+         !memcmp(r->authorization + 7, key, n);
+}
+
 void sim_route(sim_conn *c, const sim_request *r) {
   sim_t *s = c->sim;
   pthread_mutex_lock(&s->mu);
@@ -540,6 +549,14 @@ void sim_route(sim_conn *c, const sim_request *r) {
     if (!path_is(r, routes[i].path)) continue;
     path_known = 1;
     if (!method_is(r, routes[i].method)) continue;
+    /* llama-server leaves /health and /models open so that a client can
+     * tell "up" and "which model" before it has a key; /sim/stats is the
+     * test harness's, not the API's. */
+    int open_route = routes[i].id == R_HEALTH || routes[i].id == R_MODELS || routes[i].id == R_STATS;
+    if (!open_route && !authorized(s, r)) {
+      sim_conn_error(c, 401, "authentication_error", "Invalid API Key");
+      return;
+    }
     switch (routes[i].id) {
     case R_HEALTH: {
       static const char ok[] = "{\"status\":\"ok\"}";

@@ -57,6 +57,12 @@ static int config_from_options(sim_config *cfg, const benchy_options *o, char *e
   }
   strcpy(cfg->host, host);
   strcpy(cfg->model, model);
+  const char *key = benchy_options_str(o, "api-key");
+  if (key && strlen(key) >= sizeof cfg->api_key) {
+    benchy_set_error(err, errlen, "--api-key is too long (%zu bytes at most)", sizeof cfg->api_key - 1);
+    return -1;
+  }
+  snprintf(cfg->api_key, sizeof cfg->api_key, "%s", key ? key : "");
   cfg->port = (int)benchy_options_int(o, "port");
   cfg->seed = (uint64_t)benchy_options_int(o, "seed");
   cfg->prefill_tps = benchy_options_double(o, "prefill-tps");

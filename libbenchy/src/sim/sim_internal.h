@@ -57,6 +57,7 @@ typedef struct sim_config {
   int reuse_port;         /* share the port with other simulators (SO_REUSEPORT) */
   int close_after_stream; /* resolved: 1 close, 0 keep */
   char close_text[8];     /* as given: auto|yes|no */
+  char api_key[512];      /* --api-key; empty: no key required */
 } sim_config;
 
 /* Prefix cache: block hashes in an LRU of bounded size (cache.c). */
@@ -248,6 +249,8 @@ BENCHY_INTERNAL const char *sim_status_text(int status);
 typedef struct sim_request {
   const char *method, *path, *body;
   size_t method_len, path_len, body_len;
+  const char *authorization; /* the header's value, NULL when absent */
+  size_t authorization_len;
 } sim_request;
 BENCHY_INTERNAL void sim_route(sim_conn *c, const sim_request *r);
 

@@ -29,6 +29,8 @@
 #include "../proto/openai.h"
 #include "../report/bench_render.h"
 #include "../report/jsonl.h"
+#include "failure_rule.h"
+#include "server_check.h"
 #include "../report/record_json.h"
 #include "../report/run_metadata.h"
 #include "../report/result_internal.h"
@@ -114,8 +116,6 @@ typedef struct bench {
   int fingerprint_mismatch;
 
   pthread_mutex_t mu;
-  int fail_status;
-  char fail_msg[512];
   long fills_failed;
   char fill_error[256];
 } bench;
@@ -157,13 +157,6 @@ static void redact_url(const char *url, char *out, size_t outlen) {
 }
 
 
-/* Root of base_url (scheme://host:port), for /health hints. */
-static void url_root(const char *url, char *out, size_t outlen) {
-  const char *scheme = strstr(url, "://");
-  const char *slash = scheme ? strchr(scheme + 3, '/') : NULL;
-  snprintf(out, outlen, "%.*s", slash ? (int)(slash - url) : (int)strlen(url), url);
-}
-
 static void progress(bench *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void progress(bench *b, const char *fmt, ...) {
   if (!b->progress) return;
@@ -180,19 +173,6 @@ static void progress_done(bench *b) {
   if (!b->progress) return;
   fputs("\r\033[K", stderr);
   fflush(stderr);
-}
-
-static void note_failure(bench *b, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void note_failure(bench *b, int status, const char *fmt, ...) {
-  pthread_mutex_lock(&b->mu);
-  if (!b->fail_status) {
-    b->fail_status = status;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(b->fail_msg, sizeof b->fail_msg, fmt, ap);
-    va_end(ap);
-  }
-  pthread_mutex_unlock(&b->mu);
 }
 
 /* ---- options ---- */
@@ -437,68 +417,6 @@ static int fetch_json(bench *b, const char *path, int *http, cJSON **doc, char *
     snprintf(msg, msglen, "%s", benchy_session_error(b->sess));
   }
   free(body);
-  return st;
-}
-
-/* Reachable, and serving the model; takes the first model when none given. */
-static int check_models(bench *b, char *err, size_t errlen) {
-  char msg[512] = "", root[1024];
-  url_root(b->shown_url, root, sizeof root);
-  int http = 0;
-  cJSON *doc = NULL;
-  int st = fetch_json(b, "models", &http, &doc, msg, sizeof msg);
-  if (st != BENCHY_OK && http == 0) {
-    benchy_set_error(err, errlen, "cannot reach the server at %s (%s). Is it running? A server that is starting "
-           "refuses connections or answers GET %s/health with 503 until its model is loaded: wait "
-           "until /health answers 200, then run again.", b->shown_url, msg, root);
-    return st;
-  }
-  if (st != BENCHY_OK) {
-    const char *hint = "";
-    if (http == 401 || http == 403)
-      hint = " The server wants an API key: put it in the variable named by --api-key-env (default "
-             "OPENAI_API_KEY).";
-    else if (http == 503)
-      hint = " The server is still loading: wait until GET /health answers 200.";
-    else if (http == 404)
-      hint = " Does --base-url end with the API prefix (/v1)?";
-    benchy_set_error(err, errlen, "GET %s/models: HTTP %d: %s.%s", b->shown_url, http, msg, hint);
-    return st;
-  }
-  const cJSON *data = doc ? cJSON_GetObjectItemCaseSensitive(doc, "data") : NULL;
-  benchy_buf names = {0};
-  int found = 0;
-  const char *first = NULL;
-  const cJSON *item;
-  cJSON_ArrayForEach(item, data) {
-    const cJSON *id = cJSON_GetObjectItemCaseSensitive(item, "id");
-    if (!cJSON_IsString(id)) continue;
-    if (!first) first = id->valuestring;
-    benchy_buf_printf(&names, "%s%s", names.len ? ", " : "", id->valuestring);
-    if (b->model && !strcmp(b->model, id->valuestring)) {
-      found = 1;
-      const cJSON *mml = cJSON_GetObjectItemCaseSensitive(item, "max_model_len");
-      if (cJSON_IsNumber(mml) && b->server)
-        cJSON_AddNumberToObject(b->server, "max_model_len", mml->valuedouble);
-    }
-  }
-  benchy_buf_terminate(&names);
-  st = BENCHY_OK;
-  if (!b->model) {
-    if (!first) {
-      benchy_set_error(err, errlen, "GET %s/models lists no model; pass the model name with --model",
-             b->shown_url);
-      st = BENCHY_ERR_NOT_FOUND;
-    } else if (!(b->model = benchy_strdup(first))) {
-      st = BENCHY_ERR_NOMEM;
-    }
-  } else if (!found && first) {
-    benchy_set_error(err, errlen, "the server at %s does not serve model '%s'; it serves: %s. Pass one of these "
-           "with --model.", b->shown_url, b->model, names.data ? names.data : "");
-    st = BENCHY_ERR_NOT_FOUND;
-  }
-  benchy_buf_free(&names);
-  cJSON_Delete(doc);
   return st;
 }
 
@@ -845,8 +763,6 @@ static void hook_record(void *ud, int thread, uint64_t index, const benchy_recor
     if (bm) cJSON_AddItemToObject(rj, "bench", bm);
   }
   m->rec = rj;
-  if (rec->status != BENCHY_OK)
-    note_failure(b, rec->status, "%s", rec->error ? rec->error : benchy_status_message(rec->status));
   if (b->jl && rj) {
     cJSON *line = cJSON_CreateObject();
     char key[160];
@@ -1515,7 +1431,7 @@ static void bench_free(bench *b) {
   pthread_mutex_destroy(&b->mu);
 }
 
-/* Without --model the model is known only after check_models; a fingerprint
+/* Without --model the model is known only after server_check_model; a fingerprint
  * taken before would match any model, and refuse the same run given one. */
 static int add_model_to_fingerprint(bench *b, char *err, size_t errlen) {
   size_t used = strlen(b->fingerprint);
@@ -1530,17 +1446,51 @@ static int add_model_to_fingerprint(bench *b, char *err, size_t errlen) {
 
 static int open_jsonl(bench *b, char *err, size_t errlen) {
   if (!b->jsonl_path) return BENCHY_OK;
-  int st = jsonl_open(&b->jl, b->jsonl_path, b->resume == 2, err, errlen);
-  if (st != BENCHY_OK || b->resume == 2) return st;
-  cJSON *line = cJSON_CreateObject();
-  if (!line) return BENCHY_ERR_NOMEM;
-  cJSON_AddStringToObject(line, "type", "header");
-  cJSON_AddStringToObject(line, "kind", "bench");
-  cJSON_AddNumberToObject(line, "result_version", BENCHY_RESULT_VERSION);
-  cJSON_AddStringToObject(line, "fingerprint", b->fingerprint);
+  cJSON *head = cJSON_CreateObject();
+  if (!head) return BENCHY_ERR_NOMEM;
+  cJSON_AddStringToObject(head, "type", "header");
+  cJSON_AddStringToObject(head, "kind", "bench");
+  cJSON_AddNumberToObject(head, "result_version", BENCHY_RESULT_VERSION);
+  cJSON_AddStringToObject(head, "fingerprint", b->fingerprint);
   cJSON *cfg = config_json(b);
-  if (cfg) cJSON_AddItemToObject(line, "config", cfg);
-  return jsonl_append(b->jl, line);
+  if (cfg) cJSON_AddItemToObject(head, "config", cfg);
+  int st = jsonl_open(&b->jl, b->jsonl_path, b->resume != 0, head, NULL, err, errlen);
+  cJSON_Delete(head);
+  return st;
+}
+
+/* --max-failure-rate, test by test (a test's pp and tg rows share its
+ * requests). err is NULL when the run already failed another way. */
+static int judge_tests(const bench *b, cJSON *doc, char *err, size_t errlen) {
+  failure_rule rule;
+  int st = failure_rule_init(&rule, benchy_options_double(b->opts, "max-failure-rate"));
+  for (size_t i = 0; st == BENCHY_OK && i < b->n_tests; i++) {
+    const test_t *t = &b->tests[i];
+    cJSON *by_kind = cJSON_CreateObject();
+    if (!by_kind) {
+      st = BENCHY_ERR_NOMEM;
+      break;
+    }
+    int64_t requests = 0, failed = 0;
+    const char *example = NULL;
+    for (size_t k = 0; k < (size_t)b->runs * (size_t)t->conc; k++) {
+      const req_m *m = &t->reqs[k];
+      if (!m->filled || m->status == BENCHY_ERR_CANCELLED) continue;
+      requests++;
+      if (m->status == BENCHY_OK) continue;
+      failed++;
+      failure_rule_count(by_kind, m->status);
+      if (!example) example = m->error ? m->error : benchy_status_message(m->status);
+    }
+    char label[160];
+    snprintf(label, sizeof label, "test pp%lld/tg%lld%s%.0lld (c%lld)", (long long)t->pp, (long long)t->tg,
+             t->depth ? " @ d" : "", (long long)t->depth, (long long)t->conc);
+    failure_rule_judge(&rule, label, requests, failed, by_kind, example);
+    cJSON_Delete(by_kind);
+  }
+  if (st == BENCHY_OK) st = failure_rule_finish(&rule, doc, err, errlen);
+  failure_rule_free(&rule);
+  return st;
 }
 
 int benchy_bench_run(const benchy_options *opts, benchy_result **out, char *err, size_t errlen) {
@@ -1565,6 +1515,9 @@ int benchy_bench_run(const benchy_options *opts, benchy_result **out, char *err,
   snprintf(b.attempt, sizeof b.attempt, "%lld.%09ld-%d", (long long)wall.tv_sec, wall.tv_nsec, (int)getpid());
   b.server = cJSON_CreateObject();
   int st = b.server ? parse_options(&b, err, errlen) : BENCHY_ERR_NOMEM;
+  /* A --jsonl file that would be refused is refused before the server is asked anything. */
+  if (st == BENCHY_OK && b.jsonl_path)
+    st = jsonl_check(b.jsonl_path, "bench", b.resume, NULL, err, errlen);
   /* Texts are new in every invocation unless --seed asks for repeatable
    * ones: a server keeps its prompt cache between our runs, and the same
    * prompts sent again would be served from it (a 10-50x pp "speed-up"). */
@@ -1587,7 +1540,7 @@ int benchy_bench_run(const benchy_options *opts, benchy_result **out, char *err,
   if (st == BENCHY_OK) benchy_session_set_timeout_ms(b.sess, b.timeout_ms);
   if (st == BENCHY_OK) {
     progress(&b, "bench: checking %s", b.shown_url);
-    st = check_models(&b, err, errlen);
+    st = server_check_model(b.sess, b.shown_url, &b.model, b.server, err, errlen);
   }
   if (st == BENCHY_OK) st = check_context(&b, err, errlen);
   if (st == BENCHY_OK) st = add_model_to_fingerprint(&b, err, errlen);
@@ -1635,8 +1588,11 @@ int benchy_bench_run(const benchy_options *opts, benchy_result **out, char *err,
   /* OK: every run done (some requests may have failed, as the rows say);
    * CANCELLED: interrupted; anything else: the matrix stopped on an error. */
   cJSON *doc = build_doc(&b, run_status);
+  int rule_st = doc ? judge_tests(&b, doc, run_status == BENCHY_OK ? err : NULL, errlen) : BENCHY_OK;
+  if (doc && run_status == BENCHY_OK && rule_st != BENCHY_OK)
+    cJSON_ReplaceItemInObjectCaseSensitive(doc, "status", cJSON_CreateString(benchy_status_name(rule_st)));
   benchy_result *res = doc ? result_new("bench", doc, bench_render_md, bench_render_csv) : NULL;
-  if (res) res->status = run_status;
+  if (res) res->status = run_status == BENCHY_OK ? rule_st : run_status;
   int ret;
   if (!res) {
     ret = BENCHY_ERR_NOMEM;
@@ -1647,11 +1603,8 @@ int benchy_bench_run(const benchy_options *opts, benchy_result **out, char *err,
            b.jl ? "; continue with --resume --jsonl " : "", b.jl ? b.jsonl_path : "");
   } else if (run_status != BENCHY_OK) {
     ret = run_status; /* err already says what (a prompt could not be sized, ...) */
-  } else if (b.fail_status) {
-    ret = b.fail_status;
-    benchy_set_error(err, errlen, "some requests failed (see the notes under the table): %s", b.fail_msg);
   } else {
-    ret = BENCHY_OK;
+    ret = rule_st; /* BENCHY_OK, or err says which tests failed too many requests */
   }
   cJSON_Delete(b.server);
   bench_free(&b);

@@ -41,6 +41,8 @@
 
 #include "benchy/benchy.h"
 #include "../report/jsonl.h"
+#include "failure_rule.h"
+#include "server_check.h"
 #include "../report/load_render.h"
 #include "../report/record_json.h"
 #include "../report/run_metadata.h"
@@ -412,45 +414,6 @@ static int plan_options(load_plan *p, char *err, size_t errlen) {
   return parse_levels(p, err, errlen);
 }
 
-/* GET /v1/models: the first model's id, when --model is not given. */
-static int discover_model(load_plan *p, char *err, size_t errlen) {
-  const char *given = benchy_options_str(p->opts, "model");
-  int http = 0;
-  char *body = NULL;
-  int st = benchy_session_fetch(p->setup_session, "GET", "models", NULL, &http, &body);
-  if (given && *given) {
-    /* The server was asked anyway: a run against a dead server should fail
-     * here, before any level starts. */
-    free(body);
-    if (st == BENCHY_ERR_CONNECT || st == BENCHY_ERR_TIMEOUT || st == BENCHY_ERR_TRANSPORT) {
-      benchy_set_error(err, errlen, "cannot reach the server at %s: %s", p->base_url,
-              benchy_session_error(p->setup_session));
-      return st;
-    }
-    return (p->model = benchy_strdup(given)) ? BENCHY_OK : BENCHY_ERR_NOMEM;
-  }
-  if (st != BENCHY_OK) {
-    benchy_set_error(err, errlen, "cannot list the server's models (GET %s/models: %s); is the server "
-            "running? Give --model NAME to skip this", p->base_url,
-            benchy_session_error(p->setup_session));
-    free(body);
-    return st;
-  }
-  cJSON *doc = cJSON_Parse(body ? body : "");
-  free(body);
-  const cJSON *data = doc ? cJSON_GetObjectItemCaseSensitive(doc, "data") : NULL;
-  const cJSON *first = cJSON_IsArray(data) ? cJSON_GetArrayItem(data, 0) : NULL;
-  const cJSON *id = first ? cJSON_GetObjectItemCaseSensitive(first, "id") : NULL;
-  if (!cJSON_IsString(id)) {
-    cJSON_Delete(doc);
-    benchy_set_error(err, errlen, "the server's /models list names no model; give --model NAME");
-    return BENCHY_ERR_NOT_FOUND;
-  }
-  p->model = benchy_strdup(id->valuestring);
-  cJSON_Delete(doc);
-  return p->model ? BENCHY_OK : BENCHY_ERR_NOMEM;
-}
-
 static int setup_server(load_plan *p, char *err, size_t errlen) {
   int st = benchy_loop_new(&p->setup_loop);
   if (st != BENCHY_OK) return st;
@@ -470,7 +433,15 @@ static int setup_server(load_plan *p, char *err, size_t errlen) {
   benchy_session_set_timeout_ms(p->setup_session, p->timeout_ms > 0 && p->timeout_ms < 60000
                                                       ? p->timeout_ms
                                                       : 60000);
-  return discover_model(p, err, errlen);
+  /* The model is checked against the server's list before anything is
+   * sent: a wrong name would otherwise fail every request of the run. */
+  const char *given = benchy_options_str(p->opts, "model");
+  if (given && *given && !(p->model = benchy_strdup(given))) return BENCHY_ERR_NOMEM;
+  char *shown = redact_url(p->base_url);
+  if (!shown) return BENCHY_ERR_NOMEM;
+  st = server_check_model(p->setup_session, shown, &p->model, NULL, err, errlen);
+  free(shown);
+  return st;
 }
 
 /* File datasets are read before the server is asked anything, so a bad
@@ -1052,7 +1023,7 @@ static void resume_line(void *ud, const cJSON *obj) {
 static const char *const output_only[] = {"resume", "jsonl",   "save-result", "format",     "quiet",
                                           "name",   "threads", "raw",         "max-records",
                                           "result-dir", "result-filename", "overwrite-result",
-                                          "metadata", "tokenizer", "percentile-metrics"};
+                                          "metadata", "tokenizer", "percentile-metrics", "max-failure-rate"};
 
 static cJSON *comparable_config(const cJSON *c) {
   cJSON *d = cJSON_Duplicate(c, 1);
@@ -1077,7 +1048,6 @@ static const char *first_difference(const cJSON *a, const cJSON *b) {
 static int open_jsonl(load_plan *p, const cJSON *config, resume_state *rs, char *err,
                       size_t errlen) {
   if (!p->jsonl_path) return BENCHY_OK;
-  int have = 0;
   if (p->resume) {
     rs->n_levels = p->n_levels;
     rs->max_records = p->max_records;
@@ -1098,25 +1068,20 @@ static int open_jsonl(load_plan *p, const cJSON *config, resume_state *rs, char 
       cJSON_Delete(b);
       if (!same || rs->bad_level) {
         benchy_set_error(err, errlen, "--resume: %s was written by a different configuration (--%s "
-                "differs); run with the same options, or without --resume to start afresh",
+                "differs); run with the same options, or give another --jsonl path to start afresh",
                 p->jsonl_path, name[0] ? name : "levels");
         return BENCHY_ERR_INVALID;
       }
-      have = 1; /* jsonl_open cuts a torn last line off before appending */
     }
   }
-  int st = jsonl_open(&p->jsonl, p->jsonl_path, have, err, errlen);
-  if (st != BENCHY_OK) return st;
-  if (!have) {
-    cJSON *line = cJSON_CreateObject();
-    if (!line) return BENCHY_ERR_NOMEM;
-    cJSON_AddStringToObject(line, "type", "config");
-    cJSON_AddStringToObject(line, "kind", "load");
-    cJSON_AddNumberToObject(line, "result_version", BENCHY_RESULT_VERSION);
-    cJSON_AddItemToObject(line, "config", cJSON_Duplicate(config, 1));
-    st = jsonl_append(p->jsonl, line);
-    if (st != BENCHY_OK) benchy_set_error(err, errlen, "cannot write %s", p->jsonl_path);
-  }
+  cJSON *head = cJSON_CreateObject();
+  if (!head) return BENCHY_ERR_NOMEM;
+  cJSON_AddStringToObject(head, "type", "config");
+  cJSON_AddStringToObject(head, "kind", "load");
+  cJSON_AddNumberToObject(head, "result_version", BENCHY_RESULT_VERSION);
+  cJSON_AddItemToObject(head, "config", cJSON_Duplicate(config, 1));
+  int st = jsonl_open(&p->jsonl, p->jsonl_path, p->resume, head, NULL, err, errlen);
+  cJSON_Delete(head);
   return st;
 }
 
@@ -1180,6 +1145,43 @@ static cJSON *metadata_json(const load_plan *p) {
   return m;
 }
 
+/* --max-failure-rate, level by level (restored ones too: they are part of
+ * the result). err is NULL when the run already failed another way. */
+static int judge_levels(const load_plan *p, const cJSON *levels, cJSON *doc, char *err, size_t errlen) {
+  failure_rule rule;
+  if (failure_rule_init(&rule, benchy_options_double(p->opts, "max-failure-rate")) != BENCHY_OK) {
+    failure_rule_free(&rule);
+    return BENCHY_ERR_NOMEM;
+  }
+  const cJSON *lv;
+  cJSON_ArrayForEach(lv, levels) {
+    const cJSON *completed = cJSON_GetObjectItemCaseSensitive(lv, "completed");
+    const cJSON *failed = cJSON_GetObjectItemCaseSensitive(lv, "failed");
+    const cJSON *number = cJSON_GetObjectItemCaseSensitive(lv, "level");
+    const cJSON *name = cJSON_GetObjectItemCaseSensitive(lv, "label");
+    if (!cJSON_IsNumber(completed) || !cJSON_IsNumber(failed)) continue;
+    char label[160];
+    snprintf(label, sizeof label, "level %d/%zu (%s)", cJSON_IsNumber(number) ? number->valueint + 1 : 0,
+             p->n_levels, cJSON_IsString(name) ? name->valuestring : "?");
+    /* The HTTP statuses say more than "http_error" (401: the key; 404: the path). */
+    char statuses[128] = "";
+    size_t used = 0;
+    const cJSON *code;
+    cJSON_ArrayForEach(code, cJSON_GetObjectItemCaseSensitive(lv, "failed_by_http_status")) {
+      int n = snprintf(statuses + used, sizeof statuses - used, "%sHTTP %s: %.0f", used ? ", " : "",
+                       code->string, code->valuedouble);
+      if (n < 0 || (size_t)n >= sizeof statuses - used) break;
+      used += (size_t)n;
+    }
+    failure_rule_judge(&rule, label, (int64_t)(completed->valuedouble + failed->valuedouble),
+                       (int64_t)failed->valuedouble, cJSON_GetObjectItemCaseSensitive(lv, "failed_by_kind"),
+                       statuses);
+  }
+  int st = failure_rule_finish(&rule, doc, err, errlen);
+  failure_rule_free(&rule);
+  return st;
+}
+
 int benchy_load_run(const benchy_options *opts, benchy_result **out, char *err, size_t errlen) {
   if (out) *out = NULL;
   if (err && errlen) err[0] = 0;
@@ -1197,6 +1199,9 @@ int benchy_load_run(const benchy_options *opts, benchy_result **out, char *err, 
   resume_state rs = {0};
   cJSON *config = NULL, *doc = NULL;
   int st = plan_options(&p, err, errlen);
+  /* A --jsonl file that would be refused is refused before the server is asked anything. */
+  if (st == BENCHY_OK && p.jsonl_path)
+    st = jsonl_check(p.jsonl_path, "load", p.resume, NULL, err, errlen);
   if (st == BENCHY_OK) st = setup_file_dataset(&p, err, errlen);
   if (st == BENCHY_OK) st = setup_server(&p, err, errlen);
   if (st == BENCHY_OK) request_body_fetch_server_defaults(p.rbody, p.setup_session);
@@ -1289,6 +1294,8 @@ int benchy_load_run(const benchy_options *opts, benchy_result **out, char *err, 
       break;
     }
   }
+  int rule_st = judge_levels(&p, levels, doc, run_status == BENCHY_OK ? err : NULL, errlen);
+  if (run_status == BENCHY_OK) run_status = rule_st;
   cJSON_AddStringToObject(doc, "status", benchy_status_name(run_status));
   cJSON_AddItemToObject(doc, "aggregates", levels);
   cJSON_AddItemToObject(doc, "records", records);

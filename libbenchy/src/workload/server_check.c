@@ -1,0 +1,86 @@
+/*
+ * server_check.c — see server_check.h. Moved out of bench.c so that load
+ * refuses a wrong model the way bench always did, instead of sending every
+ * request to be refused.
+ */
+#include "server_check.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../proto/openai.h"
+
+/* Root of the base URL (scheme://host:port), for /health hints. */
+static void url_root(const char *url, char *out, size_t outlen) {
+  const char *scheme = strstr(url, "://");
+  const char *slash = scheme ? strchr(scheme + 3, '/') : NULL;
+  snprintf(out, outlen, "%.*s", slash ? (int)(slash - url) : (int)strlen(url), url);
+}
+
+int server_check_model(benchy_session *sess, const char *shown_url, char **model, cJSON *info,
+                       char *err, size_t errlen) {
+  char msg[512] = "", root[1024];
+  url_root(shown_url, root, sizeof root);
+  int http = 0;
+  char *body = NULL;
+  int st = benchy_session_fetch(sess, "GET", "models", NULL, &http, &body);
+  if (st != BENCHY_OK && http == 0) {
+    free(body);
+    benchy_set_error(err, errlen, "cannot reach the server at %s (%s). Is it running? A server that is starting "
+                     "refuses connections or answers GET %s/health with 503 until its model is loaded: wait "
+                     "until /health answers 200, then run again.", shown_url, benchy_session_error(sess), root);
+    return st;
+  }
+  if (st != BENCHY_OK) {
+    oai_error_message(body, msg, sizeof msg);
+    free(body);
+    const char *hint = "";
+    if (http == 401 || http == 403)
+      hint = " The server wants an API key: put it in the variable named by --api-key-env (default "
+             "OPENAI_API_KEY).";
+    else if (http == 503)
+      hint = " The server is still loading: wait until GET /health answers 200.";
+    else if (http == 404)
+      hint = " Does --base-url end with the API prefix (/v1)?";
+    benchy_set_error(err, errlen, "GET %s/models: HTTP %d: %s.%s", shown_url, http, msg, hint);
+    return st;
+  }
+  cJSON *doc = cJSON_Parse(body ? body : "");
+  free(body);
+  const cJSON *data = doc ? cJSON_GetObjectItemCaseSensitive(doc, "data") : NULL;
+  benchy_buf names = {0};
+  int found = 0;
+  const char *first = NULL;
+  const cJSON *item;
+  cJSON_ArrayForEach(item, data) {
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(item, "id");
+    if (!cJSON_IsString(id)) continue;
+    if (!first) first = id->valuestring;
+    benchy_buf_printf(&names, "%s%s", names.len ? ", " : "", id->valuestring);
+    if (*model && !strcmp(*model, id->valuestring)) {
+      found = 1;
+      const cJSON *mml = cJSON_GetObjectItemCaseSensitive(item, "max_model_len");
+      if (cJSON_IsNumber(mml) && info) cJSON_AddNumberToObject(info, "max_model_len", mml->valuedouble);
+    }
+  }
+  benchy_buf_terminate(&names);
+  st = BENCHY_OK;
+  if (!*model) {
+    if (!first) {
+      benchy_set_error(err, errlen, "GET %s/models lists no model; pass the model name with --model", shown_url);
+      st = BENCHY_ERR_NOT_FOUND;
+    } else if (!(*model = benchy_strdup(first))) {
+      st = BENCHY_ERR_NOMEM;
+    }
+  } else if (!found && first) {
+    /* A server that lists nothing is trusted with the name given; one that
+     * lists other names would refuse every request. */
+    benchy_set_error(err, errlen, "the server at %s does not serve model '%s'; it serves: %s. Pass one of these "
+                     "with --model.", shown_url, *model, names.data ? names.data : "");
+    st = BENCHY_ERR_NOT_FOUND;
+  }
+  benchy_buf_free(&names);
+  cJSON_Delete(doc);
+  return st;
+}
