@@ -83,6 +83,13 @@
     "Requests to send per level.", 0, NULL)                                                        \
   X("duration", BENCHY_OPT_DOUBLE, L_, NULL, 0, 1e9, NULL, "SECONDS", "load",                      \
     "Send for this long instead of a fixed --num-prompts.", 0, NULL)                               \
+  X("repeat-prompts", BENCHY_OPT_FLAG, L_, NULL, 1, 0, NULL, NULL, "load",                          \
+    "Send the seed's own prompt texts, the same on every run, cycled when --duration needs "      \
+    "more than --num-prompts (measures a warm prompt cache). Default: every prompt is new to "    \
+    "the server, in every run.", 0, NULL)                                                          \
+  X("prompt-nonce", BENCHY_OPT_INT, L_, NULL, 0, 9007199254740991.0, NULL, "N", "load",             \
+    "Make the exact prompt texts of an earlier run again (its metadata.prompts.nonce); default: " \
+    "a new nonce per run, so the server has not seen the texts.", 0, NULL)                        \
   X("ramp-up", BENCHY_OPT_DOUBLE, L_, "0", 0, 1e9, NULL, "SECONDS", "load",                        \
     "Raise the rate linearly from 0 over this long.", 0, NULL)                                     \
   X("dataset", BENCHY_OPT_CHOICE, L_, "random", 1, 0, "random|sharegpt|jsonl|prefix", "KIND",       \

@@ -686,14 +686,25 @@ static void test_duration(void **state) {
     assert_int_equal((int)num(level_of(&o, 0), "planned"), 20);
     assert_int_equal((int)num(level_of(&o, 0), "completed"), 20);
     load_out_free(&o);
-    /* Closed loop: 2 in flight, ~55 ms each, for 0.6 s: about 22. */
+    /* Closed loop: 2 in flight, ~55 ms each, for 0.6 s: about 22, five
+     * prompts cycled when asked to repeat them. */
     o = run_load(sim, (const char *const[]){"concurrency", "2", "duration", "0.6", "num-prompts",
-                                            "5", NULL});
+                                            "5", "repeat-prompts", "1", NULL});
     if (o.status != BENCHY_OK) fail_msg("load: %s", o.err);
     const cJSON *lv = level_of(&o, 0);
     assert_range(num(lv, "completed"), 12 / slack(), 26, "closed-loop requests in 0.6 s");
     assert_true(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(lv, "planned")));
     assert_string_equal(cJSON_GetObjectItemCaseSensitive(lv, "stopped_by")->valuestring, "duration");
+    load_out_free(&o);
+    /* Not asked to: the five go once each, and the level says why it
+     * stopped early. */
+    o = run_load(sim, (const char *const[]){"concurrency", "2", "duration", "0.6", "num-prompts",
+                                            "5", NULL});
+    if (o.status != BENCHY_OK) fail_msg("load: %s", o.err);
+    lv = level_of(&o, 0);
+    assert_int_equal((int)num(lv, "completed"), 5);
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(lv, "stopped_by")->valuestring, "prompts");
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(lv, "warnings")), 1);
     load_out_free(&o);
     test_sim_stop(sim);
   }
@@ -1077,9 +1088,30 @@ static void test_itl_per_chunk_and_per_token(void **state) {
   assert_int_equal(k[0] + k[1] + k[2] + k[3], 23);
   assert_int_equal(k[3], 2);
   for (int i = 0; i < 3; i++) assert_true(k[i] >= 1);
-  /* Usage below the chunk count (a broken server): one each. */
-  assert_int_equal(load_chunk_tokens(odd, 4, 2, k), 1);
+  /* Usage below the chunk count (a broken server): one each, and nothing
+   * was spread. */
+  assert_int_equal(load_chunk_tokens(odd, 4, 2, k), 0);
   assert_true(k[0] == 1 && k[1] == 1 && k[2] == 1);
+  /* Usage equal to what the chunks account for (the usual one token per
+   * chunk): one each, nothing spread, and the level does not count it. */
+  assert_int_equal(load_chunk_tokens(odd, 4, 5, k), 0);
+  assert_true(k[0] == 1 && k[1] == 1 && k[2] == 1 && k[3] == 2);
+  {
+    load_acc spread;
+    assert_int_equal(load_acc_init(&spread, 0, 0), 0);
+    for (size_t i = 0; i < r.n_chunk_events; i++) evs[i].tokens = -1;
+    r.output_tokens = 4; /* four token-carrying chunks, one token each */
+    assert_int_equal(load_ingest(&spread, &r, -1, &s), 0);
+    assert_int_equal((int)spread.chunk_count_spread, 0);
+    r.output_tokens = 7; /* three more than the chunks: spread */
+    assert_int_equal(load_ingest(&spread, &r, -1, &s), 0);
+    assert_int_equal((int)spread.chunk_count_spread, 1);
+    cJSON *so = cJSON_CreateObject();
+    load_aggregate(&spread, &cfg, so);
+    assert_int_equal((int)num(so, "itl_tokens_spread_from_usage"), 1);
+    cJSON_Delete(so);
+    load_acc_free(&spread);
+  }
 
   /* Histogram fallback once the raw budget is spent: within 0.4%. */
   load_acc small;

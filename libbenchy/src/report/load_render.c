@@ -119,6 +119,20 @@ static void short_rows(FILE *f, const cJSON *lv, const cJSON *pcts, const char *
   row_num(f, label, num(lv, key));
 }
 
+/* What the server served from its prompt cache: a TTFT that did no
+ * prefill reads like a fast server. */
+static void cached_row(FILE *f, const cJSON *lv) {
+  const cJSON *pc = get(lv, "prompt_cache");
+  if (!pc) return;
+  double share = num(pc, "cached_share");
+  char buf[64];
+  if (isfinite(share))
+    snprintf(buf, sizeof buf, "%.0f (%.1f%%)", num(pc, "cached_tokens"), 100.0 * share);
+  else
+    snprintf(buf, sizeof buf, "n/a (the server did not say)");
+  row_text(f, "Cached prompt tokens:", buf);
+}
+
 static void level_block(FILE *f, const cJSON *doc, const cJSON *lv) {
   const cJSON *pcts = percentiles_of(doc, lv);
   rule(f, " Serving Benchmark Result ", '=');
@@ -145,6 +159,7 @@ static void level_block(FILE *f, const cJSON *doc, const cJSON *lv) {
     row_num(f, "Request rate configured (RPS):", rate->valuedouble);
   row_num(f, "Benchmark duration (s):", num(lv, "duration"));
   row_int(f, "Total input tokens:", num(lv, "total_input_tokens"));
+  cached_row(f, lv);
   row_int(f, "Total generated tokens:", num(lv, "total_output_tokens"));
   row_num(f, "Request throughput (req/s):", num(lv, "request_throughput"));
   if (get(lv, "request_goodput")) {
@@ -199,6 +214,14 @@ static void level_block(FILE *f, const cJSON *doc, const cJSON *lv) {
     fprintf(f, "note: the level was stopped by %s\n", stopped->valuestring);
   if (cJSON_IsTrue(get(lv, "restored_from_jsonl")))
     fprintf(f, "note: restored from the --jsonl file of an earlier run\n");
+  const cJSON *pc = get(lv, "prompt_cache");
+  const cJSON *expected = get(pc, "expected");
+  if (num(pc, "cached_tokens") > 0 && cJSON_IsString(expected) && num(pc, "unexpected_requests") <= 0)
+    fprintf(f, "note: cache hits expected here (%s)\n", expected->valuestring);
+  const cJSON *w;
+  cJSON_ArrayForEach(w, get(lv, "warnings")) {
+    if (cJSON_IsString(w)) fprintf(f, "warning: %s\n", w->valuestring);
+  }
   const cJSON *err = get(lv, "error");
   if (cJSON_IsString(err)) fprintf(f, "error: %s\n", err->valuestring);
 }
@@ -221,9 +244,9 @@ static void sweep_table(FILE *f, const cJSON *doc, const cJSON *levels) {
   int goodput = get(first, "request_goodput") != NULL;
   fprintf(f, "\n| level | completed | failed | req/s | out tok/s | peak tok/s |"
              " TTFT p50 | TTFT %s | TPOT p50 | TPOT %s | ITL p50 | ITL %s | E2EL p50 | E2EL %s |"
-             " TTFT %s sched |%s\n",
+             " TTFT %s sched | cached %% |%s\n",
           tl, tl, tl, tl, tl, goodput ? " goodput |" : "");
-  fprintf(f, "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|%s\n",
+  fprintf(f, "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|%s\n",
           goodput ? "--:|" : "");
   const cJSON *lv;
   cJSON_ArrayForEach(lv, levels) {
@@ -245,6 +268,14 @@ static void sweep_table(FILE *f, const cJSON *doc, const cJSON *levels) {
     char key[96];
     load_percentile_key(key, sizeof key, top, "ttft_from_schedule");
     cell(f, num(lv, key), 2);
+    /* A "!" marks a level served from cache unexpectedly (its warning
+     * is in the level's block above). */
+    double share = num(get(lv, "prompt_cache"), "cached_share");
+    if (isfinite(share))
+      fprintf(f, " %.1f%s |", 100.0 * share,
+              num(get(lv, "prompt_cache"), "unexpected_requests") > 0 ? " !" : "");
+    else
+      fprintf(f, " n/a |");
     if (goodput) cell(f, num(lv, "request_goodput"), 2);
     fputc('\n', f);
   }

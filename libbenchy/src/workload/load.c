@@ -46,6 +46,7 @@
 #include "../report/result_internal.h"
 #include "arrivals.h"
 #include "dataset.h"
+#include "load_freshness.h"
 #include "load_metrics.h"
 #include "prompt.h"
 #include "runner.h"
@@ -90,6 +91,9 @@ typedef struct load_plan {
   uint64_t num_prompts;
   int64_t warmup;
   uint64_t seed;
+  uint64_t nonce;     /* mixed into synthetic texts (load_freshness.h); 0: the seed's own */
+  int repeat_prompts; /* --repeat-prompts: the seed's texts, cycled when --duration needs more */
+  load_repeats repeats;
   int raw, no_cache, quiet;
   int dataset_kind;
   dataset file_data;
@@ -117,6 +121,7 @@ typedef struct kept_record {
 
 typedef struct thread_state {
   load_acc acc;
+  load_cache_tally cache;
   kept_record *records; /* at most --max-records over all threads */
   size_t n, cap;
   int64_t input_mismatches;
@@ -138,6 +143,8 @@ typedef struct level_run {
   atomic_llong failures;
   atomic_int stopped_by_errors;
   int synthetic;
+  int cycle;                /* request i may reuse bodies[i % n_bodies] */
+  atomic_int ran_out;       /* a --duration level used every prompt it had */
   atomic_llong records_kept;    /* in memory for the result document */
   atomic_size_t request_claims; /* against LOAD_RAW_REQUEST_BUDGET, by every thread */
   atomic_llong records_omitted; /* past LOAD_RECORDS_IN_MEMORY: in --jsonl only */
@@ -162,6 +169,18 @@ static void progress(const load_plan *p, const char *fmt, ...) {
   vfprintf(stderr, fmt, ap);
   fputc('\n', stderr);
   va_end(ap);
+}
+
+/* A warning goes to stderr even with --quiet (it is not progress), and
+ * into the level's "warnings" when level_obj is given. */
+static void level_warn(const load_plan *p, const load_level *lv, cJSON *level_obj,
+                       const char *msg) {
+  fprintf(stderr, "benchy load: warning: level %zu/%zu (%s): %s\n", lv->number + 1, p->n_levels,
+          lv->label, msg);
+  if (!level_obj) return;
+  cJSON *list = cJSON_GetObjectItemCaseSensitive(level_obj, "warnings");
+  if (!list) list = cJSON_AddArrayToObject(level_obj, "warnings");
+  if (list) cJSON_AddItemToArray(list, cJSON_CreateString(msg));
 }
 
 /* The base URL without any user:password@ part: results never carry secrets. */
@@ -355,6 +374,11 @@ static int plan_options(load_plan *p, char *err, size_t errlen) {
   if (!p->num_prompts) p->num_prompts = 100;
   p->warmup = benchy_options_flag(o, "no-warmup") ? 0 : benchy_options_int(o, "warmup");
   p->seed = (uint64_t)benchy_options_int(o, "seed");
+  p->repeat_prompts = benchy_options_flag(o, "repeat-prompts");
+  if (benchy_options_is_set(o, "prompt-nonce"))
+    p->nonce = (uint64_t)benchy_options_int(o, "prompt-nonce");
+  else
+    p->nonce = p->repeat_prompts ? 0 : load_fresh_nonce();
   p->raw = benchy_options_flag(o, "raw");
   p->max_records = benchy_options_int(o, "max-records");
   p->no_cache = benchy_options_flag(o, "no-cache");
@@ -375,6 +399,14 @@ static int plan_options(load_plan *p, char *err, size_t errlen) {
   const char *ds = benchy_options_str(o, "dataset");
   p->dataset_kind = dataset_kind_from_name(ds ? ds : "random");
   if (p->dataset_kind < 0) p->dataset_kind = DATASET_RANDOM;
+  if (p->repeat_prompts)
+    p->repeats = LOAD_REPEATS_ASKED;
+  else if (p->dataset_kind == DATASET_SHAREGPT || p->dataset_kind == DATASET_JSONL)
+    p->repeats = LOAD_REPEATS_FILE;
+  else if (p->dataset_kind == DATASET_PREFIX)
+    p->repeats = LOAD_REPEATS_PREFIX;
+  else
+    p->repeats = LOAD_REPEATS_NONE;
   p->input_len = benchy_options_int(o, "input-len");
   p->output_len = benchy_options_int(o, "output-len");
   p->prefix_len = benchy_options_int(o, "prefix-len");
@@ -493,8 +525,10 @@ static int setup_file_dataset(load_plan *p, char *err, size_t errlen) {
 /* Synthetic datasets size their prompts with the server's tokenizer. */
 static int setup_prompt_gen(load_plan *p, char *err, size_t errlen) {
   if (p->dataset_kind != DATASET_RANDOM && p->dataset_kind != DATASET_PREFIX) return BENCHY_OK;
-  prompt_config pc = {p->setup_session, p->model, p->api, p->seed, PROMPT_METHOD_AUTO, 1,
-                      p->no_cache};
+  /* The nonce changes the words, never the lengths: those come from the
+   * dataset's own seed (prepare_requests). */
+  prompt_config pc = {p->setup_session, p->model, p->api, load_text_seed(p->seed, p->nonce),
+                      PROMPT_METHOD_AUTO, 1, p->no_cache};
   int st = prompt_gen_new(&p->pgen, &pc, err, errlen);
   if (st != BENCHY_OK && st != BENCHY_ERR_NOMEM) {
     /* A probe generation failed (a server that rate limits or errs under
@@ -624,6 +658,11 @@ static int prepare_requests(load_plan *p, level_run *r, size_t n, int warmup, da
 static int hook_next(void *ud, uint64_t index, runner_request *out) {
   level_run *r = ud;
   if (index >= r->count) return 1;
+  if (index >= r->n_bodies && !r->cycle) {
+    /* Sending a prompt twice would measure the server's cache. */
+    atomic_store(&r->ran_out, 1);
+    return 1;
+  }
   out->endpoint = r->plan->api;
   out->body = r->bodies[index % r->n_bodies];
   out->tag = NULL;
@@ -663,6 +702,14 @@ static void hook_on_record(void *ud, int thread, uint64_t index, const benchy_re
   if (r->warmup) return;
   const dataset_item *it = r->items[index % r->n_bodies];
   load_ingest(&s->acc, rec, it->input_tokens, NULL);
+  if (rec->status == BENCHY_OK) {
+    int64_t expected = r->plan->repeats == LOAD_REPEATS_PREFIX ? r->plan->prefix_len
+                       : r->plan->repeats == LOAD_REPEATS_NONE ? 0
+                                                               : -1;
+    load_cache_count(&s->cache, load_record_cached_tokens(rec),
+                     rec->usage_prompt_tokens >= 0 ? rec->usage_prompt_tokens : it->input_tokens,
+                     expected);
+  }
   if (r->synthetic && rec->status == BENCHY_OK && rec->usage_prompt_tokens >= 0 &&
       rec->usage_prompt_tokens != it->input_tokens)
     s->input_mismatches++;
@@ -820,6 +867,10 @@ static int run_level(load_plan *p, const load_level *lv, cJSON *level_obj, cJSON
     level_run_free(&r, &synth);
     return st;
   }
+  /* Only a closed --duration level can want more requests than its pool; a
+   * file's entries and --repeat-prompts may come round again. */
+  r.cycle = p->repeat_prompts || !r.synthetic;
+  atomic_init(&r.ran_out, 0);
   /* Open loop: the schedule starts a little ahead, so that its first
    * arrivals are not late while the threads start. Closed loop: requests go
    * as soon as the threads are up, and t0 is now. */
@@ -878,9 +929,11 @@ static int run_level(load_plan *p, const load_level *lv, cJSON *level_obj, cJSON
     return BENCHY_ERR_NOMEM;
   }
   size_t k = 0;
+  load_cache_tally cache = {0};
   r.ts[0].acc.itl_budget = LOAD_RAW_ITL_BUDGET;
   for (int t = 0; t < p->threads; t++) {
     thread_state *s = &r.ts[t];
+    load_cache_merge(&cache, &s->cache);
     for (size_t i = 0; i < s->n; i++) all[k++] = s->records[i];
     s->n = 0; /* the records move to all[] */
     mismatches += s->input_mismatches;
@@ -906,12 +959,26 @@ static int run_level(load_plan *p, const load_level *lv, cJSON *level_obj, cJSON
     stopped = "interrupt";
   else if (atomic_load(&r.stopped_by_errors))
     stopped = "max-errors";
+  else if (atomic_load(&r.ran_out))
+    stopped = "prompts";
   else if (duration_ns > 0)
     stopped = "duration";
   if (stopped)
     cJSON_AddStringToObject(level_obj, "stopped_by", stopped);
   else
     cJSON_AddNullToObject(level_obj, "stopped_by");
+  if (stopped && !strcmp(stopped, "prompts")) {
+    char msg[512];
+    snprintf(msg, sizeof msg,
+             "the level sent all %zu of its prompts before --duration %g s ended and stopped "
+             "there rather than send one twice (a repeated prompt measures the server's cache); "
+             "give a larger --num-prompts (a --duration level's prompts are made before it "
+             "starts), or --repeat-prompts to cycle them",
+             r.n_bodies, p->duration_s);
+    level_warn(p, lv, level_obj, msg);
+  }
+  const char *cache_warning = load_cache_report(&cache, p->repeats, level_obj);
+  if (cache_warning) level_warn(p, lv, NULL, cache_warning);
   cJSON *client = cJSON_AddObjectToObject(level_obj, "client");
   if (client) {
     cJSON_AddNumberToObject(client, "threads", (double)threads);
@@ -1035,8 +1102,10 @@ static void resume_line(void *ud, const cJSON *obj) {
 }
 
 /* Options that change only where output goes, not what is measured. */
-static const char *const output_only[] = {"resume", "jsonl",   "save-result", "format",     "quiet",
-                                          "name",   "threads", "raw",         "max-records"};
+static const char *const output_only[] = {"resume",      "jsonl",        "save-result",
+                                          "format",      "quiet",        "name",
+                                          "threads",     "raw",          "max-records",
+                                          "prompt-nonce", "retry-failed"};
 
 static cJSON *comparable_config(const cJSON *c) {
   cJSON *d = cJSON_Duplicate(c, 1);
@@ -1119,6 +1188,14 @@ static void plan_free(load_plan *p) {
   free(p->percentiles);
 }
 
+/* How a level's requests are due: "closed_loop", "all_at_once" (open loop,
+ * rate inf), or the arrival process of a finite rate. */
+static const char *level_arrival(const load_plan *p, const load_level *lv) {
+  if (lv->closed) return "closed_loop";
+  if (isinf(lv->rate)) return "all_at_once";
+  return arrivals_kind_name(p->arrival_kind);
+}
+
 static cJSON *metadata_json(const load_plan *p) {
   cJSON *m = cJSON_CreateObject();
   if (!m) return NULL;
@@ -1137,8 +1214,14 @@ static cJSON *metadata_json(const load_plan *p) {
   char stamp[32];
   if (gmtime_r(&now, &tm) && strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm))
     cJSON_AddStringToObject(m, "started_at", stamp);
-  cJSON_AddStringToObject(m, "arrival", arrivals_kind_name(p->arrival_kind));
-  if (p->arrival_kind == ARRIVAL_GAMMA) cJSON_AddNumberToObject(m, "burstiness", p->shape);
+  /* Only an open-loop level with a finite rate draws arrival times: a
+   * closed loop sends when a slot frees, rate inf sends everything at t0. */
+  const char *arrival = level_arrival(p, &p->levels[0]);
+  for (size_t i = 1; i < p->n_levels; i++)
+    if (strcmp(arrival, level_arrival(p, &p->levels[i]))) arrival = "mixed";
+  cJSON_AddStringToObject(m, "arrival", arrival);
+  if (p->arrival_kind == ARRIVAL_GAMMA && !strcmp(arrival, "gamma"))
+    cJSON_AddNumberToObject(m, "burstiness", p->shape);
   cJSON_AddStringToObject(m, "stddev", p->ddof ? "sample" : "population");
   cJSON *pct = cJSON_AddArrayToObject(m, "percentiles");
   for (size_t i = 0; pct && i < p->n_percentiles; i++)
@@ -1152,6 +1235,17 @@ static cJSON *metadata_json(const load_plan *p) {
       cJSON_AddNumberToObject(ds, "entries", (double)p->file_data.n);
       cJSON_AddNumberToObject(ds, "skipped", (double)p->file_data.skipped);
     }
+  }
+  /* What makes the texts again: --seed with this nonce (--prompt-nonce). */
+  cJSON *pr = cJSON_AddObjectToObject(m, "prompts");
+  if (pr) {
+    cJSON_AddBoolToObject(pr, "synthetic", p->pgen != NULL);
+    if (p->pgen)
+      cJSON_AddNumberToObject(pr, "nonce", (double)p->nonce);
+    else
+      cJSON_AddNullToObject(pr, "nonce");
+    cJSON_AddBoolToObject(pr, "repeat_prompts", p->repeat_prompts);
+    cJSON_AddStringToObject(pr, "cache_hits_expected", load_repeats_name(p->repeats));
   }
   if (p->pgen) {
     cJSON *d = prompt_gen_describe(p->pgen);
@@ -1238,6 +1332,7 @@ int benchy_load_run(const benchy_options *opts, benchy_result **out, char *err, 
     cJSON_AddNumberToObject(lobj, "level", (double)i);
     cJSON_AddStringToObject(lobj, "label", lv->label);
     cJSON_AddStringToObject(lobj, "mode", lv->closed ? "closed" : "open");
+    cJSON_AddStringToObject(lobj, "arrival", level_arrival(&p, lv));
     if (isinf(lv->rate))
       cJSON_AddStringToObject(lobj, "request_rate", "inf");
     else
