@@ -134,7 +134,11 @@
   X("jsonl", BENCHY_OPT_STRING, CLIENT_, NULL, 1, 0, NULL, "FILE", "output",                        \
     "Append each record to FILE as it completes (an interrupted run loses nothing).", 0, NULL)    \
   X("resume", BENCHY_OPT_FLAG, CLIENT_, NULL, 1, 0, NULL, NULL, "output",                           \
-    "Continue the run recorded in --jsonl: skip what it already holds.", 0, NULL)                  \
+    "Continue the run recorded in --jsonl: skip what it already holds (load: an interrupted "     \
+    "level goes on where it stopped, with fresh prompts).", 0, NULL)                               \
+  X("retry-failed", BENCHY_OPT_FLAG, L_, NULL, 1, 0, NULL, NULL, "output",                          \
+    "With --resume: send the failed requests of restored levels again, with fresh prompts.", 0,  \
+    NULL)                                                                                          \
   X("name", BENCHY_OPT_STRING, CLIENT_, NULL, 1, 0, NULL, "LABEL", "output",                        \
     "A label for this run, written into results.", 0, NULL)                                        \
   X("quiet", BENCHY_OPT_FLAG, CLIENT_, NULL, 1, 0, NULL, NULL, "output",                            \

@@ -128,3 +128,118 @@ def test_arrival_says_what_happened(sim_factory, args, arrival):
     assert doc["metadata"]["arrival"] == arrival
     assert only_level(doc)["arrival"] == arrival
     assert ("burstiness" in doc["metadata"]) is False
+
+
+def records_in(path):
+    if not os.path.exists(path):
+        return []
+    out = []
+    with open(path) as f:
+        for line in f:
+            try:
+                obj = json.loads(line)
+            except ValueError:
+                continue  # a line still being written
+            if obj.get("type") == "record":
+                out.append(obj)
+    return out
+
+
+def test_resume_continues_an_interrupted_level(sim_factory, tmp_path):
+    sim = sim_factory("--decode-tps", "100")
+    jl = tmp_path / "run.jsonl"
+    args = ["load", "--base-url", sim.base_url, "--model", "sim", "--concurrency", "2",
+            "--num-prompts", "20", "--input-len", "64", "--output-len", "20", "--no-warmup",
+            "--jsonl", str(jl), "--format", "json"]
+    proc = subprocess.Popen([str(CLI), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    # Interrupt once six requests are on file (a condition, not a sleep).
+    deadline = time.monotonic() + 60
+    while len(records_in(jl)) < 6:
+        assert proc.poll() is None, proc.stderr.read()
+        assert time.monotonic() < deadline, "no records appeared"
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGINT)
+    proc.communicate(timeout=30)
+    done_before = {r["index"] for r in records_in(jl)}
+    assert 6 <= len(done_before) < 20
+
+    r = run_cli(*args, "--resume")
+    assert r.returncode == 0, r.stderr
+    lv = only_level(json.loads(r.stdout))
+    assert lv["completed"] == 20 and lv["failed"] == 0 and lv["not_started"] == 0
+    res = lv["resumed"]
+    assert res["from"] == "interrupted"
+    assert res["restored_requests"] == len(done_before)
+    assert res["sent_now"] == 20 - len(done_before)  # where it stopped, not from zero
+    assert "continuing where it stopped" in r.stderr
+    # Every index exactly once in the file, and the new ones are new to the
+    # server: fresh prompts, nothing cached.
+    indices = sorted(rec["index"] for rec in records_in(jl))
+    assert indices == list(range(20))
+    assert lv["prompt_cache"]["cached_tokens"] == 0
+    doc = json.loads(r.stdout)
+    assert doc["metadata"]["resume"]["levels_continued"] == 1
+
+
+def start_sim_on(port, *args):
+    from conftest import wait_healthy
+    proc = subprocess.Popen([str(CLI), "sim", "--port", str(port), *args],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    wait_healthy(port, proc)
+    return proc
+
+
+def stop(proc):
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+def test_resume_retry_failed(tmp_path):
+    from conftest import free_port
+    port = free_port()
+    jl = tmp_path / "faults.jsonl"
+    args = ["load", "--base-url", f"http://127.0.0.1:{port}/v1", "--model", "sim",
+            "--concurrency", "2", "--num-prompts", "20", "--input-len", "64",
+            "--output-len", "8", "--no-warmup", "--jsonl", str(jl), "--format", "json"]
+    sim = start_sim_on(port, "--fault-500", "0.3")
+    try:
+        first = run_cli(*args)
+    finally:
+        stop(sim)
+    assert first.returncode in (0, 1), first.stderr  # exit codes are another item's
+    failed = [rec["index"] for rec in records_in(jl) if rec["status"] != "OK"]
+    assert failed, "the faulty sim failed nothing"
+    sim = start_sim_on(port)  # healthy now, same address
+    try:
+        # Plain --resume: restored as it was, nothing sent, and it says how to retry.
+        plain = run_cli(*args, "--resume")
+        assert "--retry-failed sends them again" in plain.stderr
+        lv = only_level(json.loads(plain.stdout))
+        assert lv["failed"] == len(failed) and lv.get("restored_from_jsonl") is True
+        retry = run_cli(*args, "--resume", "--retry-failed")
+        assert retry.returncode == 0, retry.stderr
+        doc = json.loads(retry.stdout)
+        lv = only_level(doc)
+        assert lv["completed"] == 20 and lv["failed"] == 0
+        assert lv["resumed"]["from"] == "complete"
+        assert lv["resumed"]["retried_failed"] == len(failed)
+        assert lv["resumed"]["sent_now"] == len(failed)
+        assert lv["resumed"]["restored_requests"] == 20 - len(failed)
+        assert f"retrying its {len(failed)} failed requests" in retry.stderr
+        assert doc["metadata"]["resume"]["levels_retried"] == 1
+        assert sorted(rec["index"] for rec in doc["records"]) == list(range(20))
+        assert all(rec["status"] == "OK" for rec in doc["records"])
+        # The file now reads as complete: a further resume sends nothing.
+        again = run_cli(*args, "--resume", "--retry-failed")
+        lv = only_level(json.loads(again.stdout))
+        assert lv.get("restored_from_jsonl") is True and lv["failed"] == 0 and lv["completed"] == 20
+    finally:
+        stop(sim)
+
+
+def test_retry_failed_needs_resume(tmp_path):
+    r = run_cli("load", "--base-url", "http://127.0.0.1:9/v1", "--model", "sim",
+                "--retry-failed", "--jsonl", str(tmp_path / "x.jsonl"))
+    assert r.returncode != 0
+    assert "--retry-failed" in r.stderr and "--resume" in r.stderr

@@ -535,9 +535,10 @@ static void test_jsonl_and_resume(void **state) {
   assert_true(num(level_of(&o, 0), "request_throughput") == tput0);
   load_out_free(&o);
 
-  /* Interrupted in level 2 (its end never written, a torn last line): level
-   * 1 is restored, level 2 runs again from its start, once. */
-  truncate_before(path, cut, "\"type\":\"level_end\"", 2);
+  /* Interrupted in level 2 after 4 of its 6 records (its end never
+   * written, a torn last line): level 1 is restored, level 2 continues where
+   * it stopped: its two missing requests are sent, once. */
+  truncate_before(path, cut, "\"type\":\"record\"", 6 + 5);
   FILE *f = fopen(cut, "a");
   fputs("{\"type\":\"record\",\"level\":1,\"ind", f); /* torn */
   fclose(f);
@@ -547,11 +548,26 @@ static void test_jsonl_and_resume(void **state) {
   o = run_load(sim, resume_cut);
   if (o.status != BENCHY_OK) fail_msg("resume after cut: %s", o.err);
   after = sim_stats(sim);
-  assert_int_equal(after.streams - before.streams, 6);
+  assert_int_equal(after.streams - before.streams, 2);
   assert_int_equal(cJSON_GetArraySize(records_of(&o)), 12);
   assert_true(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(level_of(&o, 0), "restored_from_jsonl")));
   assert_null(cJSON_GetObjectItemCaseSensitive(level_of(&o, 1), "restored_from_jsonl"));
   assert_int_equal((int)num(level_of(&o, 1), "completed"), 6);
+  assert_int_equal((int)num(level_of(&o, 1), "not_started"), 0);
+  {
+    const cJSON *res = cJSON_GetObjectItemCaseSensitive(level_of(&o, 1), "resumed");
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(res, "from")->valuestring, "interrupted");
+    assert_int_equal((int)num(res, "restored_requests"), 4);
+    assert_int_equal((int)num(res, "sent_now"), 2);
+    /* Each index once, in order: the two sent now are the two missing. */
+    const cJSON *rec;
+    int want = 0;
+    cJSON_ArrayForEach(rec, records_of(&o)) {
+      if ((int)num(rec, "level") != 1) continue;
+      assert_int_equal((int)num(rec, "index"), want++);
+    }
+    assert_int_equal(want, 6);
+  }
   load_out_free(&o);
   /* The torn fragment was cut off, not kept as a line of its own: every
    * line of the file is a JSON object again. */

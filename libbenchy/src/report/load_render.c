@@ -212,6 +212,25 @@ static void level_block(FILE *f, const cJSON *doc, const cJSON *lv) {
   const cJSON *stopped = get(lv, "stopped_by");
   if (cJSON_IsString(stopped) && strcmp(stopped->valuestring, "duration"))
     fprintf(f, "note: the level was stopped by %s\n", stopped->valuestring);
+  const cJSON *res = get(lv, "resumed");
+  if (res) {
+    const cJSON *res_from = get(res, "from");
+    int complete = cJSON_IsString(res_from) && !strcmp(res_from->valuestring, "complete");
+    fprintf(f, "note: resumed from --jsonl: %.0f requests restored from the earlier run, %.0f sent "
+               "now (%s); the pause between the runs is left out of the level's timeline",
+            num(res, "restored_requests"), num(res, "sent_now"),
+            complete ? "its failed requests, retried" : "the rest of the level");
+    const cJSON *mode = get(lv, "mode");
+    if (cJSON_IsString(mode) && !strcmp(mode->valuestring, "open"))
+      fputs(complete ? "; retried requests went at their own schedule times, under a lighter load "
+                       "than the level's"
+                     : "; the schedule went on from its first unsent arrival, so the load around "
+                       "the restart differs from an uninterrupted level's",
+            f);
+    if (!cJSON_IsTrue(get(res, "itl_includes_restored")))
+      fputs("; ITL covers the requests sent now only (the earlier run had no --raw)", f);
+    fputc('\n', f);
+  }
   if (cJSON_IsTrue(get(lv, "restored_from_jsonl")))
     fprintf(f, "note: restored from the --jsonl file of an earlier run\n");
   const cJSON *pc = get(lv, "prompt_cache");
