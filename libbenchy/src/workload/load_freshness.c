@@ -92,7 +92,7 @@ const char *load_cache_report(const load_cache_tally *t, load_repeats repeats, c
            "meant to be new to it (%.1f%% of the level's prompt tokens): their TTFT and the "
            "throughput measure the cache, not prefill. The server had seen these prompts (an "
            "earlier run with the same --prompt-nonce, or another client sending the same text); "
-           "run again without --prompt-nonce, or clear the server's cache (restart it), or send "
+           "run again without --prompt-nonce, clear the server's cache (restart it), or give "
            "--no-cache",
            (long long)t->unexpected_requests, (long long)t->reporting,
            repeats == LOAD_REPEATS_PREFIX ? "unique parts (after the shared prefix) were"
