@@ -147,6 +147,13 @@
     "Requests to send per level.", 0, NULL)                                                        \
   X("duration", BENCHY_OPT_DOUBLE, L_, NULL, 0, 1e9, NULL, "SECONDS", "load",                      \
     "Send for this long instead of a fixed --num-prompts.", 0, NULL)                               \
+  X("repeat-prompts", BENCHY_OPT_FLAG, L_, NULL, 1, 0, NULL, NULL, "load",                          \
+    "Send the seed's own prompt texts, the same on every run, cycled when --duration needs "      \
+    "more than --num-prompts (measures a warm prompt cache). Default: every prompt is new to "    \
+    "the server, in every run.", 0, NULL)                                                          \
+  X("prompt-nonce", BENCHY_OPT_INT, L_, NULL, 0, 9007199254740991.0, NULL, "N", "load",             \
+    "Make the exact prompt texts of an earlier run again (its metadata.prompts.nonce); default: " \
+    "a new nonce per run, so the server has not seen the texts.", 0, NULL)                        \
   X("ramp-up", BENCHY_OPT_DOUBLE, L_, "0", 0, 1e9, NULL, "SECONDS", "load",                        \
     "Raise the rate linearly from 0 over this long.", 0, NULL)                                     \
   X("dataset", BENCHY_OPT_CHOICE, L_, "random", 1, 0, "random|sharegpt|jsonl|prefix", "KIND",       \
@@ -221,7 +228,11 @@
   X("jsonl", BENCHY_OPT_STRING, CLIENT_, NULL, 1, 0, NULL, "FILE", "output",                        \
     "Append each record to FILE as it completes (an interrupted run loses nothing).", 0, NULL)    \
   X("resume", BENCHY_OPT_FLAG, CLIENT_, NULL, 1, 0, NULL, NULL, "output",                           \
-    "Continue the run recorded in --jsonl: skip what it already holds.", 0, NULL)                  \
+    "Continue the run recorded in --jsonl: skip what it already holds (load: an interrupted "     \
+    "level goes on where it stopped, with fresh prompts).", 0, NULL)                               \
+  X("retry-failed", BENCHY_OPT_FLAG, L_, NULL, 1, 0, NULL, NULL, "output",                          \
+    "With --resume: send the failed requests of restored levels again, with fresh prompts.", 0,  \
+    NULL)                                                                                          \
   X("name", BENCHY_OPT_STRING, CLIENT_, NULL, 1, 0, NULL, "LABEL", "output",                        \
     "A label for this run, written into results.", 0, NULL)                                        \
   X("label", BENCHY_OPT_STRING, CLIENT_, NULL, 1, 0, NULL, "LABEL", "output",                       \

@@ -538,9 +538,10 @@ static void test_jsonl_and_resume(void **state) {
   assert_true(num(level_of(&o, 0), "request_throughput") == tput0);
   load_out_free(&o);
 
-  /* Interrupted in level 2 (its end never written, a torn last line): level
-   * 1 is restored, level 2 runs again from its start, once. */
-  truncate_before(path, cut, "\"type\":\"level_end\"", 2);
+  /* Interrupted in level 2 after 4 of its 6 records (its end never
+   * written, a torn last line): level 1 is restored, level 2 continues where
+   * it stopped: its two missing requests are sent, once. */
+  truncate_before(path, cut, "\"type\":\"record\"", 6 + 5);
   FILE *f = fopen(cut, "a");
   fputs("{\"type\":\"record\",\"level\":1,\"ind", f); /* torn */
   fclose(f);
@@ -550,11 +551,26 @@ static void test_jsonl_and_resume(void **state) {
   o = run_load(sim, resume_cut);
   if (o.status != BENCHY_OK) fail_msg("resume after cut: %s", o.err);
   after = sim_stats(sim);
-  assert_int_equal(after.streams - before.streams, 6);
+  assert_int_equal(after.streams - before.streams, 2);
   assert_int_equal(cJSON_GetArraySize(records_of(&o)), 12);
   assert_true(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(level_of(&o, 0), "restored_from_jsonl")));
   assert_null(cJSON_GetObjectItemCaseSensitive(level_of(&o, 1), "restored_from_jsonl"));
   assert_int_equal((int)num(level_of(&o, 1), "completed"), 6);
+  assert_int_equal((int)num(level_of(&o, 1), "not_started"), 0);
+  {
+    const cJSON *res = cJSON_GetObjectItemCaseSensitive(level_of(&o, 1), "resumed");
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(res, "from")->valuestring, "interrupted");
+    assert_int_equal((int)num(res, "restored_requests"), 4);
+    assert_int_equal((int)num(res, "sent_now"), 2);
+    /* Each index once, in order: the two sent now are the two missing. */
+    const cJSON *rec;
+    int want = 0;
+    cJSON_ArrayForEach(rec, records_of(&o)) {
+      if ((int)num(rec, "level") != 1) continue;
+      assert_int_equal((int)num(rec, "index"), want++);
+    }
+    assert_int_equal(want, 6);
+  }
   load_out_free(&o);
   /* The torn fragment was cut off, not kept as a line of its own: every
    * line of the file is a JSON object again. */
@@ -689,14 +705,25 @@ static void test_duration(void **state) {
     assert_int_equal((int)num(level_of(&o, 0), "planned"), 20);
     assert_int_equal((int)num(level_of(&o, 0), "completed"), 20);
     load_out_free(&o);
-    /* Closed loop: 2 in flight, ~55 ms each, for 0.6 s: about 22. */
+    /* Closed loop: 2 in flight, ~55 ms each, for 0.6 s: about 22, five
+     * prompts cycled when asked to repeat them. */
     o = run_load(sim, (const char *const[]){"concurrency", "2", "duration", "0.6", "num-prompts",
-                                            "5", NULL});
+                                            "5", "repeat-prompts", "1", NULL});
     if (o.status != BENCHY_OK) fail_msg("load: %s", o.err);
     const cJSON *lv = level_of(&o, 0);
     assert_range(num(lv, "completed"), 12 / slack(), 26, "closed-loop requests in 0.6 s");
     assert_true(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(lv, "planned")));
     assert_string_equal(cJSON_GetObjectItemCaseSensitive(lv, "stopped_by")->valuestring, "duration");
+    load_out_free(&o);
+    /* Not asked to: the five go once each, and the level says why it
+     * stopped early. */
+    o = run_load(sim, (const char *const[]){"concurrency", "2", "duration", "0.6", "num-prompts",
+                                            "5", NULL});
+    if (o.status != BENCHY_OK) fail_msg("load: %s", o.err);
+    lv = level_of(&o, 0);
+    assert_int_equal((int)num(lv, "completed"), 5);
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(lv, "stopped_by")->valuestring, "prompts");
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(lv, "warnings")), 1);
     load_out_free(&o);
     test_sim_stop(sim);
   }
@@ -1080,9 +1107,30 @@ static void test_itl_per_chunk_and_per_token(void **state) {
   assert_int_equal(k[0] + k[1] + k[2] + k[3], 23);
   assert_int_equal(k[3], 2);
   for (int i = 0; i < 3; i++) assert_true(k[i] >= 1);
-  /* Usage below the chunk count (a broken server): one each. */
-  assert_int_equal(load_chunk_tokens(odd, 4, 2, k), 1);
+  /* Usage below the chunk count (a broken server): one each, and nothing
+   * was spread. */
+  assert_int_equal(load_chunk_tokens(odd, 4, 2, k), 0);
   assert_true(k[0] == 1 && k[1] == 1 && k[2] == 1);
+  /* Usage equal to what the chunks account for (the usual one token per
+   * chunk): one each, nothing spread, and the level does not count it. */
+  assert_int_equal(load_chunk_tokens(odd, 4, 5, k), 0);
+  assert_true(k[0] == 1 && k[1] == 1 && k[2] == 1 && k[3] == 2);
+  {
+    load_acc spread;
+    assert_int_equal(load_acc_init(&spread, 0, 0), 0);
+    for (size_t i = 0; i < r.n_chunk_events; i++) evs[i].tokens = -1;
+    r.output_tokens = 4; /* four token-carrying chunks, one token each */
+    assert_int_equal(load_ingest(&spread, &r, -1, &s), 0);
+    assert_int_equal((int)spread.chunk_count_spread, 0);
+    r.output_tokens = 7; /* three more than the chunks: spread */
+    assert_int_equal(load_ingest(&spread, &r, -1, &s), 0);
+    assert_int_equal((int)spread.chunk_count_spread, 1);
+    cJSON *so = cJSON_CreateObject();
+    load_aggregate(&spread, &cfg, so);
+    assert_int_equal((int)num(so, "itl_tokens_spread_from_usage"), 1);
+    cJSON_Delete(so);
+    load_acc_free(&spread);
+  }
 
   /* Histogram fallback once the raw budget is spent: within 0.4%. */
   load_acc small;

@@ -17,6 +17,8 @@
 #include <cjson/cJSON.h>
 
 #include "benchy/benchy.h"
+#include "workload/dataset.h"
+#include "workload/load_freshness.h"
 #include "workload/prompt.h"
 
 typedef struct fixture {
@@ -198,6 +200,73 @@ static void test_no_session(void **state) {
   assert_null(g);
 }
 
+/* dataset_textgen over prompt.h, as benchy load plugs it in. */
+static int make_pair_text(void *ud, uint64_t context_key, int64_t context_tokens, uint64_t key,
+                          int64_t n, dataset_item *item, char *err, size_t errlen) {
+  prompt_text pt;
+  int st = prompt_make_pair(ud, context_key, context_tokens, key, n, &pt, err, errlen);
+  if (st != BENCHY_OK) return st;
+  item->system = pt.system;
+  item->prompt = pt.user;
+  pt.system = pt.user = NULL;
+  item->input_tokens = pt.target;
+  item->input_exact = pt.exact;
+  prompt_text_free(&pt);
+  return BENCHY_OK;
+}
+
+/* One run's random (or prefix) dataset: the lengths from seed, the words
+ * from seed and the run's nonce. */
+static void make_run(fixture *f, int kind, uint64_t nonce, dataset *out) {
+  prompt_config cfg = {f->sess, "sim", BENCHY_ENDPOINT_CHAT, load_text_seed(7, nonce),
+                       PROMPT_METHOD_AUTO, 1, 0};
+  prompt_gen *g = NULL;
+  char err[256] = "";
+  assert_int_equal(prompt_gen_new(&g, &cfg, err, sizeof err), BENCHY_OK);
+  dataset_synth_config sc = {kind, 12, 40, 16, 0.5, 24, 2, 7, 0};
+  dataset_textgen tg = {g, make_pair_text};
+  assert_int_equal(dataset_synthesize(out, &sc, &tg, err, sizeof err), BENCHY_OK);
+  prompt_gen_free(g);
+}
+
+/* Two runs of one --seed send texts the server has not seen, of exactly
+ * the same lengths; nonce 0 (--repeat-prompts) is the seed's own texts. */
+static void test_run_nonce_keeps_lengths(void **state) {
+  fixture *f = *state;
+  uint64_t n1 = load_fresh_nonce(), n2 = load_fresh_nonce();
+  assert_true(n1 != n2);
+  assert_true(n1 > 0 && n1 < LOAD_NONCE_MAX && n2 > 0 && n2 < LOAD_NONCE_MAX);
+  const int kinds[] = {DATASET_RANDOM, DATASET_PREFIX};
+  for (size_t k = 0; k < 2; k++) {
+    dataset a = {0}, b = {0}, same1 = {0}, same2 = {0};
+    make_run(f, kinds[k], n1, &a);
+    make_run(f, kinds[k], n2, &b);
+    make_run(f, kinds[k], 0, &same1);
+    make_run(f, kinds[k], 0, &same2);
+    assert_int_equal(a.n, b.n);
+    for (size_t i = 0; i < a.n; i++) {
+      const dataset_item *x = &a.items[i], *y = &b.items[i];
+      assert_int_equal(x->input_tokens, y->input_tokens);
+      assert_int_equal(x->output_len, y->output_len);
+      assert_int_equal(x->group, y->group);
+      assert_true(x->input_exact && y->input_exact);
+      assert_string_not_equal(x->prompt, y->prompt);
+      if (x->system) assert_string_not_equal(x->system, y->system);
+      /* Exact as the server counts them, whichever the words. */
+      prompt_text tx = {x->system, x->prompt, 0, 0, 0, 0, 0, 0, 0, 0};
+      prompt_text ty = {y->system, y->prompt, 0, 0, 0, 0, 0, 0, 0, 0};
+      assert_int_equal(server_count(f, &tx, BENCHY_ENDPOINT_CHAT), x->input_tokens);
+      assert_int_equal(server_count(f, &ty, BENCHY_ENDPOINT_CHAT), y->input_tokens);
+      assert_string_equal(same1.items[i].prompt, same2.items[i].prompt);
+      assert_int_equal(same1.items[i].input_tokens, x->input_tokens);
+    }
+    dataset_free(&a);
+    dataset_free(&b);
+    dataset_free(&same1);
+    dataset_free(&same2);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_text),
@@ -210,6 +279,7 @@ int main(void) {
       cmocka_unit_test(test_usage_completions),
       cmocka_unit_test(test_estimate),
       cmocka_unit_test(test_llama_split),
+      cmocka_unit_test(test_run_nonce_keeps_lengths),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

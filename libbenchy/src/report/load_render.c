@@ -132,6 +132,20 @@ static int metric_shown(const cJSON *doc, const char *metric) {
   return 0;
 }
 
+/* What the server served from its prompt cache: a TTFT that did no
+ * prefill reads like a fast server. */
+static void cached_row(FILE *f, const cJSON *lv) {
+  const cJSON *pc = get(lv, "prompt_cache");
+  if (!pc) return;
+  double share = num(pc, "cached_share");
+  char buf[64];
+  if (isfinite(share))
+    snprintf(buf, sizeof buf, "%.0f (%.1f%%)", num(pc, "cached_tokens"), 100.0 * share);
+  else
+    snprintf(buf, sizeof buf, "n/a (the server did not say)");
+  row_text(f, "Cached prompt tokens:", buf);
+}
+
 static void level_block(FILE *f, const cJSON *doc, const cJSON *lv) {
   const cJSON *pcts = percentiles_of(doc, lv);
   rule(f, " Serving Benchmark Result ", '=');
@@ -158,6 +172,7 @@ static void level_block(FILE *f, const cJSON *doc, const cJSON *lv) {
     row_num(f, "Request rate configured (RPS):", rate->valuedouble);
   row_num(f, "Benchmark duration (s):", num(lv, "duration"));
   row_int(f, "Total input tokens:", num(lv, "total_input_tokens"));
+  cached_row(f, lv);
   row_int(f, "Total generated tokens:", num(lv, "total_output_tokens"));
   row_num(f, "Request throughput (req/s):", num(lv, "request_throughput"));
   if (get(lv, "request_goodput")) {
@@ -218,8 +233,35 @@ static void level_block(FILE *f, const cJSON *doc, const cJSON *lv) {
   const cJSON *stopped = get(lv, "stopped_by");
   if (cJSON_IsString(stopped) && strcmp(stopped->valuestring, "duration"))
     fprintf(f, "note: the level was stopped by %s\n", stopped->valuestring);
+  const cJSON *res = get(lv, "resumed");
+  if (res) {
+    const cJSON *res_from = get(res, "from");
+    int complete = cJSON_IsString(res_from) && !strcmp(res_from->valuestring, "complete");
+    fprintf(f, "note: resumed from --jsonl: %.0f requests restored from the earlier run, %.0f sent "
+               "now (%s); the pause between the runs is left out of the level's timeline",
+            num(res, "restored_requests"), num(res, "sent_now"),
+            complete ? "its failed requests, retried" : "the rest of the level");
+    const cJSON *mode = get(lv, "mode");
+    if (cJSON_IsString(mode) && !strcmp(mode->valuestring, "open"))
+      fputs(complete ? "; retried requests went at their own schedule times, under a lighter load "
+                       "than the level's"
+                     : "; the schedule went on from its first unsent arrival, so the load around "
+                       "the restart differs from an uninterrupted level's",
+            f);
+    if (!cJSON_IsTrue(get(res, "itl_includes_restored")))
+      fputs("; ITL covers the requests sent now only (the earlier run had no --raw)", f);
+    fputc('\n', f);
+  }
   if (cJSON_IsTrue(get(lv, "restored_from_jsonl")))
     fprintf(f, "note: restored from the --jsonl file of an earlier run\n");
+  const cJSON *pc = get(lv, "prompt_cache");
+  const cJSON *expected = get(pc, "expected");
+  if (num(pc, "cached_tokens") > 0 && cJSON_IsString(expected) && num(pc, "unexpected_requests") <= 0)
+    fprintf(f, "note: cache hits expected here (%s)\n", expected->valuestring);
+  const cJSON *w;
+  cJSON_ArrayForEach(w, get(lv, "warnings")) {
+    if (cJSON_IsString(w)) fprintf(f, "warning: %s\n", w->valuestring);
+  }
   const cJSON *err = get(lv, "error");
   if (cJSON_IsString(err)) fprintf(f, "error: %s\n", err->valuestring);
 }
@@ -245,11 +287,11 @@ static void sweep_table(FILE *f, const cJSON *doc, const cJSON *levels) {
   fprintf(f, "\n| level | completed | failed | req/s | out tok/s | peak tok/s |");
   for (size_t i = 0; i < 4; i++)
     if (metric_shown(doc, names[i])) fprintf(f, " %s p50 | %s %s |", shown[i], shown[i], tl);
-  fprintf(f, " TTFT %s sched |%s\n", tl, goodput ? " goodput |" : "");
+  fprintf(f, " TTFT %s sched | cached %% |%s\n", tl, goodput ? " goodput |" : "");
   fprintf(f, "|---|--:|--:|--:|--:|--:|");
   for (size_t i = 0; i < 4; i++)
     if (metric_shown(doc, names[i])) fprintf(f, "--:|--:|");
-  fprintf(f, "--:|%s\n", goodput ? "--:|" : "");
+  fprintf(f, "--:|--:|%s\n", goodput ? "--:|" : "");
   const cJSON *lv;
   cJSON_ArrayForEach(lv, levels) {
     const cJSON *label = get(lv, "label");
@@ -270,6 +312,14 @@ static void sweep_table(FILE *f, const cJSON *doc, const cJSON *levels) {
     char key[96];
     load_percentile_key(key, sizeof key, top, "ttft_from_schedule");
     cell(f, num(lv, key), 2);
+    /* A "!" marks a level served from cache unexpectedly (its warning
+     * is in the level's block above). */
+    double share = num(get(lv, "prompt_cache"), "cached_share");
+    if (isfinite(share))
+      fprintf(f, " %.1f%s |", 100.0 * share,
+              num(get(lv, "prompt_cache"), "unexpected_requests") > 0 ? " !" : "");
+    else
+      fprintf(f, " n/a |");
     if (goodput) cell(f, num(lv, "request_goodput"), 2);
     fputc('\n', f);
   }

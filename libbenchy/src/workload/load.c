@@ -25,9 +25,13 @@
  *
  * --resume works a level at a time: a level whose end is in the --jsonl file
  * is restored from it (records and aggregates) and not run again; a level
- * that was interrupted is run again from its start, because the latencies of
- * an open-loop level depend on its whole schedule — half a schedule sent
- * twice is a different load.
+ * that was interrupted continues where it stopped, sending only what it
+ * still owes, with fresh prompts (load_resume.h). Running it again from its
+ * start would send the same prompts twice (cached, so measuring the cache)
+ * and throw away what was measured. An open-loop level's latencies depend on
+ * its whole schedule, so its restart is not the load an uninterrupted level
+ * had: the level says it was resumed ("resumed"), and docs/load.md says how
+ * to read it. --retry-failed sends a level's failed requests again.
  */
 #include <cJSON.h>
 #include <errno.h>
@@ -49,7 +53,9 @@
 #include "../report/result_internal.h"
 #include "arrivals.h"
 #include "dataset.h"
+#include "load_freshness.h"
 #include "load_metrics.h"
+#include "load_resume.h"
 #include "prompt.h"
 #include "request_body.h"
 #include "runner.h"
@@ -94,6 +100,9 @@ typedef struct load_plan {
   uint64_t num_prompts;
   int64_t warmup;
   uint64_t seed;
+  uint64_t nonce;     /* mixed into synthetic texts (load_freshness.h); 0: the seed's own */
+  int repeat_prompts; /* --repeat-prompts: the seed's texts, cycled when --duration needs more */
+  load_repeats repeats;
   int raw, no_cache, quiet;
   int dataset_kind;
   dataset file_data;
@@ -106,6 +115,7 @@ typedef struct load_plan {
   int64_t max_errors; /* 0: no limit */
   const char *jsonl_path;
   int resume;
+  int retry_failed;
   benchy_loop *setup_loop;
   benchy_session *setup_session;
   prompt_gen *pgen;
@@ -122,6 +132,7 @@ typedef struct kept_record {
 
 typedef struct thread_state {
   load_acc acc;
+  load_cache_tally cache;
   kept_record *records; /* at most --max-records over all threads */
   size_t n, cap;
   int64_t input_mismatches;
@@ -137,12 +148,21 @@ typedef struct level_run {
   int64_t *offsets;         /* open loop with a rate: intended offsets; else NULL */
   uint64_t count;
   int64_t t0;
+  /* The level's clock origin: t0, or for a level continued from --jsonl the
+   * moment the earlier run's part would have started on this run's clock,
+   * so that both parts are one timeline without the pause between. */
+  int64_t t0_level;
+  uint64_t *index_map;      /* continued level: runner index j sends level index index_map[j] */
+  uint64_t n_map;
+  uint64_t index_base;      /* continued --duration level: level index = index_base + j */
   int all_at_t0;            /* open loop without a rate: every request due at t0 */
   thread_state *ts;
   int n_threads;
   atomic_llong failures;
   atomic_int stopped_by_errors;
   int synthetic;
+  int cycle;                /* request i may reuse bodies[i % n_bodies] */
+  atomic_int ran_out;       /* a --duration level used every prompt it had */
   atomic_llong records_kept;    /* in memory for the result document */
   atomic_size_t request_claims; /* against LOAD_RAW_REQUEST_BUDGET, by every thread */
   atomic_llong records_omitted; /* past LOAD_RECORDS_IN_MEMORY: in --jsonl only */
@@ -167,6 +187,18 @@ static void progress(const load_plan *p, const char *fmt, ...) {
   vfprintf(stderr, fmt, ap);
   fputc('\n', stderr);
   va_end(ap);
+}
+
+/* A warning goes to stderr even with --quiet (it is not progress), and
+ * into the level's "warnings" when level_obj is given. */
+static void level_warn(const load_plan *p, const load_level *lv, cJSON *level_obj,
+                       const char *msg) {
+  fprintf(stderr, "benchy load: warning: level %zu/%zu (%s): %s\n", lv->number + 1, p->n_levels,
+          lv->label, msg);
+  if (!level_obj) return;
+  cJSON *list = cJSON_GetObjectItemCaseSensitive(level_obj, "warnings");
+  if (!list) list = cJSON_AddArrayToObject(level_obj, "warnings");
+  if (list) cJSON_AddItemToArray(list, cJSON_CreateString(msg));
 }
 
 /* The base URL without any user:password@ part: results never carry secrets. */
@@ -360,6 +392,11 @@ static int plan_options(load_plan *p, char *err, size_t errlen) {
   if (!p->num_prompts) p->num_prompts = 100;
   p->warmup = benchy_options_flag(o, "no-warmup") ? 0 : benchy_options_int(o, "warmup");
   p->seed = (uint64_t)benchy_options_int(o, "seed");
+  p->repeat_prompts = benchy_options_flag(o, "repeat-prompts");
+  if (benchy_options_is_set(o, "prompt-nonce"))
+    p->nonce = (uint64_t)benchy_options_int(o, "prompt-nonce");
+  else
+    p->nonce = p->repeat_prompts ? 0 : load_fresh_nonce();
   p->raw = benchy_options_flag(o, "raw");
   p->max_records = benchy_options_int(o, "max-records");
   p->no_cache = benchy_options_flag(o, "no-cache");
@@ -382,6 +419,14 @@ static int plan_options(load_plan *p, char *err, size_t errlen) {
   const char *ds = benchy_options_str(o, "dataset");
   p->dataset_kind = dataset_kind_from_name(ds ? ds : "random");
   if (p->dataset_kind < 0) p->dataset_kind = DATASET_RANDOM;
+  if (p->repeat_prompts)
+    p->repeats = LOAD_REPEATS_ASKED;
+  else if (p->dataset_kind == DATASET_SHAREGPT || p->dataset_kind == DATASET_JSONL)
+    p->repeats = LOAD_REPEATS_FILE;
+  else if (p->dataset_kind == DATASET_PREFIX)
+    p->repeats = LOAD_REPEATS_PREFIX;
+  else
+    p->repeats = LOAD_REPEATS_NONE;
   p->input_len = benchy_options_int(o, "input-len");
   p->output_len = benchy_options_int(o, "output-len");
   p->prefix_len = benchy_options_int(o, "prefix-len");
@@ -407,6 +452,12 @@ static int plan_options(load_plan *p, char *err, size_t errlen) {
   p->max_errors = benchy_options_is_set(o, "max-errors") ? benchy_options_int(o, "max-errors") : 0;
   p->jsonl_path = benchy_options_str(o, "jsonl");
   p->resume = benchy_options_flag(o, "resume");
+  p->retry_failed = benchy_options_flag(o, "retry-failed");
+  if (p->retry_failed && !p->resume) {
+    benchy_set_error(err, errlen, "--retry-failed re-sends the failed requests of a run recorded in "
+                     "--jsonl FILE; give --resume --jsonl FILE");
+    return BENCHY_ERR_INVALID;
+  }
   if (p->resume && !p->jsonl_path) {
     benchy_set_error(err, errlen, "--resume continues the run recorded in --jsonl FILE; give --jsonl");
     return BENCHY_ERR_INVALID;
@@ -469,8 +520,10 @@ static int setup_file_dataset(load_plan *p, char *err, size_t errlen) {
 /* Synthetic datasets size their prompts with the server's tokenizer. */
 static int setup_prompt_gen(load_plan *p, char *err, size_t errlen) {
   if (p->dataset_kind != DATASET_RANDOM && p->dataset_kind != DATASET_PREFIX) return BENCHY_OK;
-  prompt_config pc = {p->setup_session, p->model, p->api, p->seed, PROMPT_METHOD_AUTO, 1,
-                      p->no_cache};
+  /* The nonce changes the words, never the lengths: those come from the
+   * dataset's own seed (prepare_requests). */
+  prompt_config pc = {p->setup_session, p->model, p->api, load_text_seed(p->seed, p->nonce),
+                      PROMPT_METHOD_AUTO, 1, p->no_cache};
   int st = prompt_gen_new(&p->pgen, &pc, err, errlen);
   if (st != BENCHY_OK && st != BENCHY_ERR_NOMEM) {
     /* A probe generation failed (a server that rate limits or errs under
@@ -564,6 +617,7 @@ static void level_run_free(level_run *r, dataset *synth) {
   free(r->bodies);
   free(r->items);
   free(r->offsets);
+  free(r->index_map);
   if (r->ts) {
     for (int t = 0; t < r->n_threads; t++) {
       thread_state *s = &r->ts[t];
@@ -606,14 +660,32 @@ static int prepare_requests(load_plan *p, level_run *r, size_t n, int warmup, da
   return BENCHY_OK;
 }
 
-static int hook_next(void *ud, uint64_t index, runner_request *out) {
+/* Tokens the dataset means the server to have cached for a request: the
+ * shared prefix, nothing, or -1 (repeats asked for: anything). */
+static int64_t expected_cached(const load_plan *p) {
+  if (p->repeats == LOAD_REPEATS_PREFIX) return p->prefix_len;
+  return p->repeats == LOAD_REPEATS_NONE ? 0 : -1;
+}
+
+/* The level's own numbering of the runner's j-th request. */
+static uint64_t level_index(const level_run *r, uint64_t j) {
+  return r->index_map ? r->index_map[j] : r->index_base + j;
+}
+
+static int hook_next(void *ud, uint64_t j, runner_request *out) {
   level_run *r = ud;
-  if (index >= r->count) return 1;
+  if (j >= (r->index_map ? r->n_map : r->count)) return 1;
+  uint64_t index = level_index(r, j);
+  if (index >= r->n_bodies && !r->cycle) {
+    /* Sending a prompt twice would measure the server's cache. */
+    atomic_store(&r->ran_out, 1);
+    return 1;
+  }
   out->endpoint = r->plan->api;
   out->body = r->bodies[index % r->n_bodies];
   out->tag = NULL;
   if (r->offsets)
-    out->send_at_ns = r->t0 + r->offsets[index];
+    out->send_at_ns = r->t0_level + r->offsets[index];
   else if (r->all_at_t0)
     out->send_at_ns = r->t0;
   else
@@ -640,14 +712,19 @@ static int ts_keep_record(thread_state *s, uint64_t index, cJSON *rec) {
   return 0;
 }
 
-static void hook_on_record(void *ud, int thread, uint64_t index, const benchy_record *rec) {
+static void hook_on_record(void *ud, int thread, uint64_t j, const benchy_record *rec) {
   level_run *r = ud;
+  uint64_t index = r->warmup ? j : level_index(r, j);
   thread_state *s = &r->ts[thread];
   int failed = rec->status != BENCHY_OK && rec->status != BENCHY_ERR_CANCELLED;
   if (failed) atomic_fetch_add(&r->failures, 1);
   if (r->warmup) return;
   const dataset_item *it = r->items[index % r->n_bodies];
   load_ingest(&s->acc, rec, it->input_tokens, NULL);
+  if (rec->status == BENCHY_OK)
+    load_cache_count(&s->cache, load_record_cached_tokens(rec),
+                     rec->usage_prompt_tokens >= 0 ? rec->usage_prompt_tokens : it->input_tokens,
+                     expected_cached(r->plan));
   if (r->synthetic && rec->status == BENCHY_OK && rec->usage_prompt_tokens >= 0 &&
       rec->usage_prompt_tokens != it->input_tokens)
     s->input_mismatches++;
@@ -656,7 +733,7 @@ static void hook_on_record(void *ud, int thread, uint64_t index, const benchy_re
   int keep = atomic_fetch_add(&r->records_kept, 1) < r->plan->max_records;
   if (!keep) atomic_fetch_add(&r->records_omitted, 1);
   if (!keep && !to_file) return; /* no JSON built for nobody, on the loop's thread */
-  cJSON *o = record_to_json(rec, r->t0, r->plan->raw);
+  cJSON *o = record_to_json(rec, r->t0_level, r->plan->raw);
   if (o) {
     cJSON_AddNumberToObject(o, "level", (double)r->lv->number);
     cJSON_AddNumberToObject(o, "index", (double)index);
@@ -692,7 +769,7 @@ static runner_config level_runner_config(const load_plan *p, const level_run *r,
   rc.timeout_ms = p->timeout_ms;
   rc.threads = p->threads;
   rc.request_flags = BENCHY_KEEP_CHUNKS;
-  rc.count = r->count;
+  rc.count = r->index_map ? r->n_map : r->count;
   rc.duration_ns = duration_ns;
   rc.max_concurrency = r->lv->max_concurrency;
   return rc;
@@ -736,10 +813,45 @@ static int cmp_kept_record(const void *a, const void *b) {
   return (x->index > y->index) - (x->index < y->index);
 }
 
+/* A continued level's requests from the file: into the level's figures on
+ * its timeline (r->t0_level), their records into the result. */
+static int restore_prior(load_plan *p, level_run *r, resumed_level *prior, const resume_plan *rp,
+                         load_cache_tally *cache, cJSON *records) {
+  benchy_chunk_event *ev = NULL;
+  size_t ev_cap = 0;
+  for (size_t i = 0; i < prior->n; i++) {
+    resumed_request *q = &prior->reqs[i];
+    if (!rp->keep[i]) continue;
+    size_t n = q->rec.n_chunk_events;
+    if (n > ev_cap) {
+      benchy_chunk_event *grown = realloc(ev, n * sizeof *grown);
+      if (!grown) {
+        free(ev);
+        return -1;
+      }
+      ev = grown;
+      ev_cap = n;
+    }
+    benchy_record rec;
+    resumed_request_rebase(q, r->t0_level, &rec, ev);
+    load_ingest(&r->ts[0].acc, &rec, q->input_expected, NULL);
+    if (rec.status == BENCHY_OK)
+      load_cache_count(cache, load_record_cached_tokens(&rec),
+                       rec.usage_prompt_tokens >= 0 ? rec.usage_prompt_tokens : q->input_expected,
+                       expected_cached(p));
+    if (q->json) {
+      cJSON_AddItemToArray(records, q->json);
+      q->json = NULL;
+    }
+  }
+  free(ev);
+  return 0;
+}
+
 /* Runs one level: warm-up, measured requests, aggregates into level_obj,
  * records appended to records (in index order). */
 static int run_level(load_plan *p, const load_level *lv, cJSON *level_obj, cJSON *records,
-                     char *err, size_t errlen) {
+                     resumed_level *prior, char *err, size_t errlen) {
   int st = run_warmup(p, lv, level_obj, err, errlen);
   if (st != BENCHY_OK) return st;
 
@@ -805,22 +917,49 @@ static int run_level(load_plan *p, const load_level *lv, cJSON *level_obj, cJSON
     level_run_free(&r, &synth);
     return st;
   }
+  /* Only a closed --duration level can want more requests than its pool; a
+   * file's entries and --repeat-prompts may come round again. */
+  r.cycle = p->repeat_prompts || !r.synthetic;
+  atomic_init(&r.ran_out, 0);
+  /* --resume: what the file holds stands; the rest goes now, with this
+   * run's prompts (new texts: a new nonce). */
+  resume_plan rp = {0};
+  if (prior) {
+    if (resume_plan_make(prior, r.count == LOAD_UNBOUNDED ? 0 : r.count, r.offsets,
+                         p->retry_failed, &rp) != 0) {
+      resume_plan_free(&rp);
+      level_run_free(&r, &synth);
+      return BENCHY_ERR_NOMEM;
+    }
+    r.index_base = rp.index_base;
+    r.index_map = rp.index_map;
+    r.n_map = rp.n_map;
+    rp.index_map = NULL; /* r owns it now */
+  }
   /* Open loop: the schedule starts a little ahead, so that its first
    * arrivals are not late while the threads start. Closed loop: requests go
    * as soon as the threads are up, and t0 is now. */
   int open_loop = r.offsets || r.all_at_t0;
   r.t0 = benchy_now_ns() + (open_loop ? LOAD_START_LEAD_NS : 0);
+  r.t0_level = r.t0 - rp.shift_ns;
   /* The exact-ITL budget is split between the threads (the merge target
    * gets all of it), so memory stays bounded however many threads run;
    * the request budget is claimed by all of them through one counter. */
   int64_t run_duration = r.offsets ? 0 : duration_ns;
+  int nothing_to_send = r.index_map && !r.n_map;
+  if (prior && run_duration > 0) {
+    /* A continued --duration level has what the first run left of it. */
+    run_duration -= rp.shift_ns;
+    if (run_duration <= 0) nothing_to_send = 1;
+  }
   runner_config planned = level_runner_config(p, &r, run_duration);
   /* Split between the threads that will actually run, not by --threads: a
    * level limited to fewer would otherwise get a fraction of its budget. */
   size_t threads = (size_t)runner_thread_count(&planned);
+  if (threads < 1) threads = 1;
   size_t itl_budget = LOAD_RAW_ITL_BUDGET / threads;
   for (int t = 0; t < p->threads && st == BENCHY_OK; t++) {
-    if (load_acc_init(&r.ts[t].acc, r.t0, itl_budget) != 0) {
+    if (load_acc_init(&r.ts[t].acc, r.t0_level, itl_budget) != 0) {
       st = BENCHY_ERR_NOMEM;
       break;
     }
@@ -829,25 +968,38 @@ static int run_level(load_plan *p, const load_level *lv, cJSON *level_obj, cJSON
     load_acc_share_request_budget(&r.ts[t].acc, &r.request_claims);
   }
   if (st != BENCHY_OK) {
+    resume_plan_free(&rp);
     level_run_free(&r, &synth);
     return st;
   }
   if (p->jsonl) {
     cJSON *line = cJSON_CreateObject();
     if (line) {
-      cJSON_AddStringToObject(line, "type", "level_start");
+      /* level_continue keeps the records before it (load_resume.h). */
+      cJSON_AddStringToObject(line, "type", prior ? "level_continue" : "level_start");
       cJSON_AddNumberToObject(line, "level", (double)lv->number);
       cJSON_AddStringToObject(line, "label", lv->label);
       jsonl_append(p->jsonl, line);
     }
   }
-  progress(p, "level %zu/%zu (%s): %s requests", lv->number + 1, p->n_levels, lv->label,
-           r.count == LOAD_UNBOUNDED ? "closed loop for the duration," : "sending");
+  if (prior && rp.from_complete)
+    progress(p, "level %zu/%zu (%s): %zu requests restored from %s; retrying its %zu failed "
+             "requests with fresh prompts", lv->number + 1, p->n_levels, lv->label, rp.restored,
+             p->jsonl_path, rp.resent);
+  else if (prior)
+    progress(p, "level %zu/%zu (%s): %zu requests restored from %s (%zu failed ones to send "
+             "again); continuing %s with fresh prompts", lv->number + 1, p->n_levels, lv->label,
+             rp.restored, p->jsonl_path, rp.resent,
+             r.count == LOAD_UNBOUNDED ? "for the rest of the duration" : "where it stopped");
+  else
+    progress(p, "level %zu/%zu (%s): %s requests", lv->number + 1, p->n_levels, lv->label,
+             r.count == LOAD_UNBOUNDED ? "closed loop for the duration," : "sending");
   runner_summary sum = {0};
   /* An open-loop schedule already ends at the duration; requests it holds
    * back past the end are still part of it and go late, visibly. */
-  int run_st = runner_for(p, &r, run_duration, &sum, err, errlen);
+  int run_st = nothing_to_send ? BENCHY_OK : runner_for(p, &r, run_duration, &sum, err, errlen);
   if (run_st != BENCHY_OK && run_st != BENCHY_ERR_CANCELLED) {
+    resume_plan_free(&rp);
     level_run_free(&r, &synth);
     return run_st;
   }
@@ -863,15 +1015,18 @@ static int run_level(load_plan *p, const load_level *lv, cJSON *level_obj, cJSON
     return BENCHY_ERR_NOMEM;
   }
   size_t k = 0;
+  load_cache_tally cache = {0};
   r.ts[0].acc.itl_budget = LOAD_RAW_ITL_BUDGET;
   for (int t = 0; t < p->threads; t++) {
     thread_state *s = &r.ts[t];
+    load_cache_merge(&cache, &s->cache);
     for (size_t i = 0; i < s->n; i++) all[k++] = s->records[i];
     s->n = 0; /* the records move to all[] */
     mismatches += s->input_mismatches;
     if (t > 0) load_acc_merge(&r.ts[0].acc, &s->acc);
   }
   qsort(all, total, sizeof *all, cmp_kept_record);
+  if (prior && restore_prior(p, &r, prior, &rp, &cache, records) != 0) st = BENCHY_ERR_NOMEM;
   for (size_t i = 0; i < total; i++) cJSON_AddItemToArray(records, all[i].rec);
   free(all);
 
@@ -882,21 +1037,48 @@ static int run_level(load_plan *p, const load_level *lv, cJSON *level_obj, cJSON
   cJSON_AddNumberToObject(level_obj, "records_omitted", (double)atomic_load(&r.records_omitted));
   if (r.count != LOAD_UNBOUNDED) {
     cJSON_AddNumberToObject(level_obj, "planned", (double)r.count);
-    cJSON_AddNumberToObject(level_obj, "not_started", (double)(r.count - sum.started));
+    uint64_t owed = r.index_map ? r.n_map : r.count;
+    cJSON_AddNumberToObject(level_obj, "not_started", (double)(owed - sum.started));
   } else {
     cJSON_AddNullToObject(level_obj, "planned");
   }
+  if (prior) {
+    cJSON *res = cJSON_AddObjectToObject(level_obj, "resumed");
+    if (res) {
+      cJSON_AddStringToObject(res, "from", rp.from_complete ? "complete" : "interrupted");
+      cJSON_AddNumberToObject(res, "restored_requests", (double)rp.restored);
+      cJSON_AddNumberToObject(res, "sent_now", (double)sum.started);
+      cJSON_AddNumberToObject(res, "retried_failed", (double)rp.resent);
+      cJSON_AddNumberToObject(res, "timeline_offset_ms", (double)rp.shift_ns / 1e6);
+      cJSON_AddBoolToObject(res, "itl_includes_restored", p->raw);
+    }
+  }
+  resume_plan_free(&rp);
   const char *stopped = NULL;
   if (run_st == BENCHY_ERR_CANCELLED)
     stopped = "interrupt";
   else if (atomic_load(&r.stopped_by_errors))
     stopped = "max-errors";
+  else if (atomic_load(&r.ran_out))
+    stopped = "prompts";
   else if (duration_ns > 0)
     stopped = "duration";
   if (stopped)
     cJSON_AddStringToObject(level_obj, "stopped_by", stopped);
   else
     cJSON_AddNullToObject(level_obj, "stopped_by");
+  if (stopped && !strcmp(stopped, "prompts")) {
+    char msg[512];
+    snprintf(msg, sizeof msg,
+             "the level sent all %zu of its prompts before --duration %g s ended and stopped "
+             "there rather than send one twice (a repeated prompt measures the server's cache); "
+             "give a larger --num-prompts (a --duration level's prompts are made before it "
+             "starts), or --repeat-prompts to cycle them",
+             r.n_bodies, p->duration_s);
+    level_warn(p, lv, level_obj, msg);
+  }
+  const char *cache_warning = load_cache_report(&cache, p->repeats, level_obj);
+  if (cache_warning) level_warn(p, lv, NULL, cache_warning);
   cJSON *client = cJSON_AddObjectToObject(level_obj, "client");
   if (client) {
     cJSON_AddNumberToObject(client, "threads", (double)threads);
@@ -944,32 +1126,23 @@ static int run_level(load_plan *p, const load_level *lv, cJSON *level_obj, cJSON
 
 /* ------------------------------------------------------------ resume */
 
-typedef struct resume_level {
-  int done;
-  int64_t n_records;
-  cJSON *aggregates;
-  cJSON *records; /* array */
-} resume_level;
-
 typedef struct resume_state {
   cJSON *config;
-  resume_level *levels;
+  resumed_level *levels;
   size_t n_levels;
   int bad_level; /* a line named a level this run does not have */
+  int64_t bad_records; /* record lines that could not be read back */
   int64_t max_records; /* held per level, as a fresh level holds them */
 } resume_state;
 
 static void resume_free(resume_state *rs) {
   cJSON_Delete(rs->config);
-  for (size_t i = 0; rs->levels && i < rs->n_levels; i++) {
-    cJSON_Delete(rs->levels[i].aggregates);
-    cJSON_Delete(rs->levels[i].records);
-  }
+  for (size_t i = 0; rs->levels && i < rs->n_levels; i++) resumed_level_free(&rs->levels[i]);
   free(rs->levels);
   memset(rs, 0, sizeof *rs);
 }
 
-static resume_level *resume_level_of(resume_state *rs, const cJSON *obj) {
+static resumed_level *resume_level_of(resume_state *rs, const cJSON *obj) {
   const cJSON *lv = cJSON_GetObjectItemCaseSensitive(obj, "level");
   if (!cJSON_IsNumber(lv) || lv->valuedouble < 0) return NULL;
   size_t i = (size_t)lv->valuedouble;
@@ -989,29 +1162,20 @@ static void resume_line(void *ud, const cJSON *obj) {
     if (!rs->config) rs->config = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(obj, "config"), 1);
     return;
   }
-  resume_level *lv = resume_level_of(rs, obj);
+  resumed_level *lv = resume_level_of(rs, obj);
   if (!lv) return;
-  if (!strcmp(t, "level_start")) {
-    /* A level begun again: what an earlier attempt wrote is void. */
-    cJSON_Delete(lv->records);
-    lv->records = cJSON_CreateArray();
-    lv->n_records = 0;
+  if (!strcmp(t, "level_start") || !strcmp(t, "level_continue")) {
+    /* A level begun again: what an earlier attempt wrote is void. A level
+     * continued (--resume) or retried keeps its records; either way its old
+     * aggregates no longer describe it. */
+    if (!strcmp(t, "level_start")) resumed_level_reset(lv);
     cJSON_Delete(lv->aggregates);
     lv->aggregates = NULL;
     lv->done = 0;
   } else if (!strcmp(t, "record")) {
-    /* Held like a fresh level's: at most --max-records, without the
-     * per-chunk rows (they stay in the file). */
-    if (lv->n_records++ >= rs->max_records) return;
-    if (!lv->records) lv->records = cJSON_CreateArray();
-    cJSON *dup = cJSON_Duplicate(obj, 1);
-    if (dup && lv->records) {
-      cJSON_DeleteItemFromObjectCaseSensitive(dup, "type");
-      cJSON_DeleteItemFromObjectCaseSensitive(dup, "chunks_raw");
-      cJSON_AddItemToArray(lv->records, dup);
-    } else {
-      cJSON_Delete(dup);
-    }
+    /* Held like a fresh level's: at most --max-records as JSON, without the
+     * per-chunk rows (they stay in the file); every one as figures. */
+    if (resumed_level_add(lv, obj, rs->max_records) != 0) rs->bad_records++;
   } else if (!strcmp(t, "level_end")) {
     cJSON_Delete(lv->aggregates);
     lv->aggregates = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(obj, "aggregates"), 1);
@@ -1023,7 +1187,8 @@ static void resume_line(void *ud, const cJSON *obj) {
 static const char *const output_only[] = {"resume", "jsonl",   "save-result", "format",     "quiet",
                                           "name",   "threads", "raw",         "max-records",
                                           "result-dir", "result-filename", "overwrite-result",
-                                          "metadata", "tokenizer", "percentile-metrics", "max-failure-rate"};
+                                          "metadata", "tokenizer", "percentile-metrics", "max-failure-rate",
+                                          "prompt-nonce", "retry-failed"};
 
 static cJSON *comparable_config(const cJSON *c) {
   cJSON *d = cJSON_Duplicate(c, 1);
@@ -1058,6 +1223,7 @@ static int open_jsonl(load_plan *p, const cJSON *config, resume_state *rs, char 
       benchy_set_error(err, errlen, "--resume: %s", rerr);
       return BENCHY_ERR_IO;
     }
+    for (size_t i = 0; i < rs->n_levels; i++) resumed_level_settle(&rs->levels[i]);
     if (rs->config) {
       cJSON *a = comparable_config(rs->config), *b = comparable_config(config);
       const char *diff = a && b ? first_difference(a, b) : NULL;
@@ -1101,6 +1267,14 @@ static void plan_free(load_plan *p) {
   free(p->percentiles);
 }
 
+/* How a level's requests are due: "closed_loop", "all_at_once" (open loop,
+ * rate inf), or the arrival process of a finite rate. */
+static const char *level_arrival(const load_plan *p, const load_level *lv) {
+  if (lv->closed) return "closed_loop";
+  if (isinf(lv->rate)) return "all_at_once";
+  return arrivals_kind_name(p->arrival_kind);
+}
+
 static cJSON *metadata_json(const load_plan *p) {
   cJSON *m = cJSON_CreateObject();
   if (!m) return NULL;
@@ -1119,8 +1293,14 @@ static cJSON *metadata_json(const load_plan *p) {
   char stamp[32];
   if (gmtime_r(&now, &tm) && strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm))
     cJSON_AddStringToObject(m, "started_at", stamp);
-  cJSON_AddStringToObject(m, "arrival", arrivals_kind_name(p->arrival_kind));
-  if (p->arrival_kind == ARRIVAL_GAMMA) cJSON_AddNumberToObject(m, "burstiness", p->shape);
+  /* Only an open-loop level with a finite rate draws arrival times: a
+   * closed loop sends when a slot frees, rate inf sends everything at t0. */
+  const char *arrival = level_arrival(p, &p->levels[0]);
+  for (size_t i = 1; i < p->n_levels; i++)
+    if (strcmp(arrival, level_arrival(p, &p->levels[i]))) arrival = "mixed";
+  cJSON_AddStringToObject(m, "arrival", arrival);
+  if (p->arrival_kind == ARRIVAL_GAMMA && !strcmp(arrival, "gamma"))
+    cJSON_AddNumberToObject(m, "burstiness", p->shape);
   cJSON_AddStringToObject(m, "stddev", p->ddof ? "sample" : "population");
   cJSON *pct = cJSON_AddArrayToObject(m, "percentiles");
   for (size_t i = 0; pct && i < p->n_percentiles; i++)
@@ -1134,6 +1314,17 @@ static cJSON *metadata_json(const load_plan *p) {
       cJSON_AddNumberToObject(ds, "entries", (double)p->file_data.n);
       cJSON_AddNumberToObject(ds, "skipped", (double)p->file_data.skipped);
     }
+  }
+  /* What makes the texts again: --seed with this nonce (--prompt-nonce). */
+  cJSON *pr = cJSON_AddObjectToObject(m, "prompts");
+  if (pr) {
+    cJSON_AddBoolToObject(pr, "synthetic", p->pgen != NULL);
+    if (p->pgen)
+      cJSON_AddNumberToObject(pr, "nonce", (double)p->nonce);
+    else
+      cJSON_AddNullToObject(pr, "nonce");
+    cJSON_AddBoolToObject(pr, "repeat_prompts", p->repeat_prompts);
+    cJSON_AddStringToObject(pr, "cache_hits_expected", load_repeats_name(p->repeats));
   }
   if (p->pgen) {
     cJSON *d = prompt_gen_describe(p->pgen);
@@ -1236,6 +1427,7 @@ int benchy_load_run(const benchy_options *opts, benchy_result **out, char *err, 
   if (meta) cJSON_AddItemToObject(doc, "metadata", meta);
 
   int run_status = BENCHY_OK;
+  size_t n_restored = 0, n_continued = 0, n_retried = 0;
   for (size_t i = 0; i < p.n_levels; i++) {
     const load_level *lv = &p.levels[i];
     if (runner_interrupted()) {
@@ -1247,7 +1439,16 @@ int benchy_load_run(const benchy_options *opts, benchy_result **out, char *err, 
       run_status = BENCHY_ERR_NOMEM;
       break;
     }
-    if (rs.levels && rs.levels[i].done) {
+    resumed_level *prior = rs.levels ? &rs.levels[i] : NULL;
+    /* A closed --duration level's failures are part of its time window and
+     * are not sent again (docs/load.md). */
+    int retry = prior && prior->done && p.retry_failed && resumed_level_failed(prior) &&
+                !(lv->closed && p.duration_s > 0);
+    if (prior && prior->done && p.retry_failed && resumed_level_failed(prior) && !retry)
+      progress(&p, "level %zu/%zu (%s): --retry-failed does not apply to a --duration level "
+               "(its failures are part of its time window); restored as it was", i + 1,
+               p.n_levels, lv->label);
+    if (prior && prior->done && !retry) {
       /* Restored: the file's aggregates and records stand for this level. */
       cJSON_Delete(lobj);
       lobj = rs.levels[i].aggregates;
@@ -1255,17 +1456,30 @@ int benchy_load_run(const benchy_options *opts, benchy_result **out, char *err, 
       cJSON_DeleteItemFromObjectCaseSensitive(lobj, "restored_from_jsonl");
       cJSON_AddBoolToObject(lobj, "restored_from_jsonl", 1);
       cJSON_AddItemToArray(levels, lobj);
-      cJSON *rec;
-      cJSON *src = rs.levels[i].records;
-      while (src && (rec = cJSON_DetachItemFromArray(src, 0)) != NULL)
-        cJSON_AddItemToArray(records, rec);
-      progress(&p, "level %zu/%zu (%s): restored from %s", i + 1, p.n_levels, lv->label,
-               p.jsonl_path);
+      for (size_t k = 0; k < prior->n; k++) {
+        if (!prior->reqs[k].json) continue;
+        cJSON_AddItemToArray(records, prior->reqs[k].json);
+        prior->reqs[k].json = NULL;
+      }
+      size_t failed = resumed_level_failed(prior);
+      progress(&p, "level %zu/%zu (%s): restored from %s (%zu requests, %zu failed%s)", i + 1,
+               p.n_levels, lv->label, p.jsonl_path, prior->n, failed,
+               failed && !p.retry_failed ? "; --retry-failed sends them again" : "");
+      n_restored++;
       continue;
+    }
+    /* A level with nothing in the file runs from its start. */
+    if (prior && !prior->n && !prior->done) prior = NULL;
+    if (prior) {
+      if (retry)
+        n_retried++;
+      else
+        n_continued++;
     }
     cJSON_AddNumberToObject(lobj, "level", (double)i);
     cJSON_AddStringToObject(lobj, "label", lv->label);
     cJSON_AddStringToObject(lobj, "mode", lv->closed ? "closed" : "open");
+    cJSON_AddStringToObject(lobj, "arrival", level_arrival(&p, lv));
     if (isinf(lv->rate))
       cJSON_AddStringToObject(lobj, "request_rate", "inf");
     else
@@ -1278,7 +1492,7 @@ int benchy_load_run(const benchy_options *opts, benchy_result **out, char *err, 
     for (size_t k = 0; pct && k < p.n_percentiles; k++)
       cJSON_AddItemToArray(pct, cJSON_CreateNumber(p.percentiles[k]));
     cJSON_AddItemToArray(levels, lobj);
-    st = run_level(&p, lv, lobj, records, err, errlen);
+    st = run_level(&p, lv, lobj, records, prior, err, errlen);
     if (st == BENCHY_ERR_CANCELLED) {
       /* Interrupted in its warm-up: the level measured nothing. */
       if (!cJSON_GetObjectItemCaseSensitive(lobj, "completed"))
@@ -1293,6 +1507,20 @@ int benchy_load_run(const benchy_options *opts, benchy_result **out, char *err, 
       run_status = st;
       break;
     }
+  }
+  if (p.resume) {
+    /* What --resume did, for the reader of the result and of stderr. */
+    cJSON *rj = cJSON_CreateObject();
+    if (rj) {
+      cJSON_AddNumberToObject(rj, "levels_restored", (double)n_restored);
+      cJSON_AddNumberToObject(rj, "levels_continued", (double)n_continued);
+      cJSON_AddNumberToObject(rj, "levels_retried", (double)n_retried);
+      cJSON_AddBoolToObject(rj, "retry_failed", p.retry_failed);
+      if (meta) cJSON_AddItemToObject(meta, "resume", rj); else cJSON_Delete(rj);
+    }
+    progress(&p, "--resume: %zu level%s restored as recorded, %zu continued where %s stopped, "
+             "%zu with failed requests sent again", n_restored, n_restored == 1 ? "" : "s",
+             n_continued, n_continued == 1 ? "it" : "they", n_retried);
   }
   int rule_st = judge_levels(&p, levels, doc, run_status == BENCHY_OK ? err : NULL, errlen);
   if (run_status == BENCHY_OK) run_status = rule_st;

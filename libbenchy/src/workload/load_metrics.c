@@ -237,6 +237,7 @@ int load_acc_add_sample(load_acc *a, const load_sample *x) {
   else
     a->input_unknown++;
   if (x->cached_tokens > 0) a->cached += x->cached_tokens;
+  if (x->cached_tokens >= 0 && x->status == BENCHY_OK) a->cached_reported++;
   a->chunk_tokens += x->chunk_output_tokens;
   if (x->usage_output_tokens >= 0) {
     a->usage_tokens += x->usage_output_tokens;
@@ -359,6 +360,7 @@ int load_acc_merge(load_acc *into, const load_acc *from) {
   into->usage_missing += from->usage_missing;
   into->input_unknown += from->input_unknown;
   into->cached += from->cached;
+  into->cached_reported += from->cached_reported;
   into->good += from->good;
   into->good_sched += from->good_sched;
   for (int m = 0; m < LOAD_M_COUNT; m++)
@@ -405,7 +407,9 @@ int load_chunk_tokens(const benchy_chunk_event *ev, size_t n, int64_t total, int
   int64_t extra = total > 0 ? total - known - unknown : 0;
   for (size_t i = 0; i < n; i++)
     if ((ev[i].kinds & BENCHY_CHUNK_TOKENS) && ev[i].tokens < 0) k[i] = 1;
-  if (extra <= 0) return total > 0;
+  /* Usage matched the chunks (or fell short): one token each, nothing
+   * was spread. */
+  if (extra <= 0) return 0;
   /* Shares by cumulative rounding: chunk i gets floor(C_i) - floor(C_i-1)
    * where C_i is the extra owed to chunks 0..i. One pass, the shares add
    * up to extra exactly, and no chunk is off by more than one token. */
@@ -429,6 +433,13 @@ int load_chunk_tokens(const benchy_chunk_event *ev, size_t n, int64_t total, int
   return 1;
 }
 
+int64_t load_record_cached_tokens(const benchy_record *r) {
+  /* llama.cpp's cache_n is what it reused; usage's cached_tokens is the
+   * OpenAI field vLLM and SGLang fill. A server sends one or the other. */
+  if (r->timings.present && r->timings.cache_n >= 0) return r->timings.cache_n;
+  return r->usage_cached_tokens;
+}
+
 void load_sample_from_record(const benchy_record *r, int64_t expected_input,
                              load_sample *s) {
   memset(s, 0, sizeof *s);
@@ -446,7 +457,7 @@ void load_sample_from_record(const benchy_record *r, int64_t expected_input,
   s->usage_output_tokens = r->usage_completion_tokens;
   s->chunk_output_tokens = r->server_chunk_tokens >= 0 ? r->server_chunk_tokens : r->token_chunks;
   s->input_tokens = r->usage_prompt_tokens >= 0 ? r->usage_prompt_tokens : expected_input;
-  s->cached_tokens = r->usage_cached_tokens;
+  s->cached_tokens = load_record_cached_tokens(r);
 }
 
 int load_ingest(load_acc *acc, const benchy_record *r, int64_t expected_input,
@@ -656,6 +667,7 @@ int load_aggregate(load_acc *acc, const load_agg_config *cfg, cJSON *obj) {
   cJSON_AddNumberToObject(obj, "total_input_tokens", (double)in_tokens);
   cJSON_AddNumberToObject(obj, "input_tokens_unknown", (double)input_unknown);
   cJSON_AddNumberToObject(obj, "total_cached_tokens", (double)cached);
+  cJSON_AddNumberToObject(obj, "cached_tokens_reported_by", (double)acc->cached_reported);
   cJSON_AddNumberToObject(obj, "total_output_tokens", (double)out_tokens);
   cJSON_AddNumberToObject(obj, "output_tokens_from_usage", (double)usage_tokens);
   cJSON_AddNumberToObject(obj, "output_tokens_from_chunks", (double)chunk_tokens);

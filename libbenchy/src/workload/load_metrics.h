@@ -52,7 +52,7 @@ typedef struct load_sample {
   int64_t usage_output_tokens; /* -1 when the server sent no usage */
   int64_t chunk_output_tokens; /* server per-chunk counts, else token-carrying chunks */
   int64_t input_tokens;     /* usage.prompt_tokens, else the dataset's expectation; -1 */
-  int64_t cached_tokens;    /* usage prompt cache hits; -1 */
+  int64_t cached_tokens;    /* prompt tokens served from the server's cache; -1 */
 } load_sample;
 
 /* Service-level objectives in ms; <= 0 means not set. */
@@ -135,6 +135,7 @@ typedef struct load_acc {
   int64_t start, end;      /* earliest schedule, latest completion */
   int64_t in_tokens, out_tokens, usage_tokens, chunk_tokens;
   int64_t disagreements, usage_missing, input_unknown, cached;
+  int64_t cached_reported; /* successful requests whose server said what it cached */
   int64_t good, good_sched;
   load_dist dist[LOAD_M_COUNT];
   load_span *spans;        /* while kept: for the exact peak of concurrency */
@@ -174,6 +175,11 @@ BENCHY_INTERNAL int load_chunk_tokens(const benchy_chunk_event *ev, size_t n, in
  * NULL when only acc wants the request. */
 BENCHY_INTERNAL int load_ingest(load_acc *acc, const benchy_record *r,
                                 int64_t expected_input, load_sample *out);
+/* Prompt tokens the server served from its cache: llama.cpp's
+ * timings.cache_n, else usage.prompt_tokens_details.cached_tokens; -1 when
+ * the server said neither. */
+BENCHY_INTERNAL int64_t load_record_cached_tokens(const benchy_record *r);
+
 /* The sample alone (no accumulator). */
 BENCHY_INTERNAL void load_sample_from_record(const benchy_record *r,
                                              int64_t expected_input, load_sample *out);
