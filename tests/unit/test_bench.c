@@ -244,6 +244,29 @@ static void test_tokens_per_chunk(void **state) {
   }
 }
 
+/* The peak 1-second window cannot hold more than the streams produce: at
+ * 20 t/s, counting both ends of the window read 21 (a fencepost, 5%). */
+static void test_peak_within_stream_rate(void **state) {
+  for (test_timing t = {0}; test_timing_next(&t);) {
+    benchy_sim *sim = test_sim_start("prefill-tps", "4000", "decode-tps", "20", "overhead-ms", "1",
+                                     "batch-slowdown", "0", NULL);
+    benchy_result *res = run_bench(base_of(sim), BENCHY_OK, NULL, 0, "pp", "16", "tg", "30", "concurrency",
+                                   "1,2", "runs", "1", "no-warmup", NULL, NULL);
+    cJSON *doc = doc_of(res);
+    static const char *const rows[] = {"tg30 (c1)", "tg30 (c2)"};
+    for (int c = 1; c <= 2; c++) {
+      double peak = timing_num(row_of(doc, rows[c - 1]), "peak_t_s.max");
+      /* Above the model only by what stalls can squeeze into a window. */
+      if (!(peak <= 20.0 * c * 1.02)) test_timing_miss("%s: peak %.3f t/s above %d x 20", rows[c - 1], peak, c);
+      timing_near(peak, 20.0 * c, 0.1, "peak t/s");
+      print_message("      peak at c%d: %.3f t/s (model %d)\n", c, peak, 20 * c);
+    }
+    cJSON_Delete(doc);
+    benchy_result_free(res);
+    test_sim_stop(sim);
+  }
+}
+
 static void test_depth_cached(void **state) {
   for (test_timing t = {0}; test_timing_next(&t);) {
     benchy_sim *sim = test_sim_start("prefill-tps", "4000", "decode-tps", "1000", "overhead-ms", "1", NULL);
@@ -986,6 +1009,7 @@ int main(void) {
       cmocka_unit_test(test_depth_cached),
       cmocka_unit_test(test_depth_resend),
       cmocka_unit_test(test_concurrency),
+      cmocka_unit_test(test_peak_within_stream_rate),
       cmocka_unit_test(test_completions_api),
       cmocka_unit_test(test_short_prompt_flagged),
       cmocka_unit_test(test_markdown_and_csv),

@@ -31,6 +31,7 @@
 #include "../report/jsonl.h"
 #include "../report/record_json.h"
 #include "../report/result_internal.h"
+#include "bench_peak.h"
 #include "prompt.h"
 #include "runner.h"
 
@@ -975,50 +976,30 @@ static int warm_up(bench *b, char *err, size_t errlen) {
   return st;
 }
 
-/* Peak t/s of a run: the most tokens in any window of 1 s (or of the whole
- * decode span when shorter), over the run's requests together. */
-typedef struct token_event {
-  int64_t t;
-  double tok;
-} token_event;
-
-static int cmp_token_event(const void *a, const void *b) {
-  const token_event *x = a, *y = b;
-  return (x->t > y->t) - (x->t < y->t);
-}
-
+/* Peak t/s of a run, over its requests together (bench_peak.h). */
 static double run_peak(const test_t *t, const req_m *reqs) {
-  size_t total = 0;
-  for (int64_t i = 0; i < t->conc; i++)
-    if (reqs[i].status == BENCHY_OK) total += reqs[i].nc;
-  if (total < 2) return NAN;
-  token_event *evs = malloc(total * sizeof *evs);
-  if (!evs) return NAN;
-  size_t k = 0;
-  for (int64_t i = 0; i < t->conc; i++) {
+  size_t conc = t->conc > 0 ? (size_t)t->conc : 0;
+  peak_stream *ps = calloc(conc + 1, sizeof *ps);
+  double **tok = calloc(conc + 1, sizeof *tok);
+  size_t n = 0;
+  double peak = NAN;
+  if (!ps || !tok) goto out;
+  for (size_t i = 0; i < conc; i++) {
     const req_m *m = &reqs[i];
-    if (m->status != BENCHY_OK) continue;
+    if (m->status != BENCHY_OK || !m->nc) continue;
+    /* A chunk that does not say its tokens carries the request's average. */
     double avg = m->token_chunks > 0 && m->output_tokens > 0 ? (double)m->output_tokens / (double)m->token_chunks : 1.0;
-    for (size_t j = 0; j < m->nc; j++) evs[k++] = (token_event){m->ct[j], m->ctok[j] > 0 ? m->ctok[j] : avg};
+    if (!(tok[n] = malloc(m->nc * sizeof **tok))) goto out;
+    for (size_t j = 0; j < m->nc; j++) tok[n][j] = m->ctok[j] > 0 ? m->ctok[j] : avg;
+    ps[n] = (peak_stream){m->ct, tok[n], m->nc};
+    n++;
   }
-  /* In request order; the window needs them in time order. (An insertion
-   * sort here was quadratic in concurrency x tokens.) */
-  qsort(evs, k, sizeof *evs, cmp_token_event);
-  int64_t w = evs[k - 1].t - evs[0].t;
-  if (w > 1000000000) w = 1000000000;
-  double best = NAN;
-  if (w > 0) {
-    double sum = 0;
-    size_t lo = 0;
-    for (size_t i = 0; i < k; i++) {
-      sum += evs[i].tok;
-      while (evs[lo].t <= evs[i].t - w) sum -= evs[lo++].tok;
-      double rate = sum / ((double)w / 1e9);
-      if (!(rate <= best)) best = rate;
-    }
-  }
-  free(evs);
-  return best;
+  peak = bench_peak_rate(ps, n, 1000000000);
+out:
+  for (size_t i = 0; tok && i < n; i++) free(tok[i]);
+  free(tok);
+  free(ps);
+  return peak;
 }
 
 static void run_totals(const bench *b, const test_t *t, const req_m *reqs, run_m *r) {
