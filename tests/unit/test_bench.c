@@ -421,9 +421,10 @@ static void test_markdown_and_csv(void **state) {
                                    "0,4096", "concurrency", "1,2", "runs", "2", "served-model-name",
                                    "openai/gpt-oss-120b", NULL);
     char *md = render(res, "md");
-    /* The header of llama-benchy's table, column for column. */
-    const char *want[] = {"model", "test", "t/s (total)", "t/s (req)", "peak t/s", "ttfr (ms)", "est_ppt (ms)",
-                          "e2e_ttft (ms)"};
+    /* The header of llama-benchy's table, column for column, with
+     * llama-bench's model columns, which the simulator states. */
+    const char *want[] = {"model",     "size",      "params",       "backend",      "test",         "t/s (total)",
+                          "t/s (req)", "peak t/s", "ttfr (ms)",    "est_ppt (ms)", "e2e_ttft (ms)"};
     char *save = NULL;
     char *line = strtok_r(md, "\n", &save);
     assert_non_null(line);
@@ -436,11 +437,11 @@ static void test_markdown_and_csv(void **state) {
       while (*cell == ' ') cell++;
       size_t n = strlen(cell);
       while (n && cell[n - 1] == ' ') cell[--n] = 0;
-      assert_true(col < 8);
+      assert_true(col < 11);
       assert_string_equal(cell, want[col]);
       col++;
     }
-    assert_int_equal(col, 8);
+    assert_int_equal(col, 11);
     size_t width = strlen(line);
     line = strtok_r(NULL, "\n", &save);
     assert_non_null(line);
@@ -453,7 +454,7 @@ static void test_markdown_and_csv(void **state) {
       assert_non_null(line);
       int bars = 0;
       for (const char *p = line; *p; p++) bars += *p == '|';
-      assert_int_equal(bars, 9);
+      assert_int_equal(bars, 12);
       assert_true(!strncmp(line, "| openai/gpt-oss-120b |", 23));
       char label[64];
       snprintf(label, sizeof label, " %s |", labels[r]);
@@ -473,9 +474,9 @@ static void test_markdown_and_csv(void **state) {
       int c = 0;
       for (char *cell = strtok_r(copy, "|", &cs); cell; cell = strtok_r(NULL, "|", &cs), c++) {
         int blank = strspn(cell, " ") == strlen(cell);
-        if (c == 4 && !is_tg) assert_true(blank);
-        if (c >= 5) assert_int_equal(blank, is_tg);
-        if ((c == 2 || c == 3 || (c == 4 && is_tg)) && blank)
+        if (c == 7 && !is_tg) assert_true(blank);
+        if (c >= 8) assert_int_equal(blank, is_tg);
+        if ((c == 5 || c == 6 || (c == 7 && is_tg)) && blank)
           test_timing_miss("%s: rate column %d is blank: %s", labels[r], c, line);
       }
     }
@@ -488,8 +489,9 @@ static void test_markdown_and_csv(void **state) {
     int lines = 0;
     for (const char *p = csv; *p; p++) lines += *p == '\n';
     assert_int_equal(lines, 9);
-    assert_true(!strncmp(csv, "model,test,kind,pp,tg,depth,concurrency,depth_mode", 50));
-    assert_non_null(strstr(csv, "openai/gpt-oss-120b,tg32 @ d4096 (c2),tg,512,32,4096,2,cached"));
+    assert_true(!strncmp(csv, "model,model_size,model_n_params,backend,test,kind,pp,tg,depth,concurrency,depth_mode",
+                         84));
+    assert_non_null(strstr(csv, "openai/gpt-oss-120b,4920739840,8030261248,benchy-sim,tg32 @ d4096 (c2),tg,512,32,4096,2,cached"));
     free(csv);
 
     char *json = render(res, "json");

@@ -34,6 +34,7 @@
 #include "bench_peak.h"
 #include "prompt.h"
 #include "runner.h"
+#include "server_facts.h"
 
 enum { LAT_API = 0, LAT_GENERATION = 1, LAT_NONE = 2 };
 enum { CACHE_NA = 0, CACHE_HIT, CACHE_PARTIAL, CACHE_MISS, CACHE_UNKNOWN };
@@ -455,14 +456,18 @@ static int check_models(bench *b, char *err, size_t errlen) {
   benchy_buf names = {0};
   int found = 0;
   const char *first = NULL;
-  const cJSON *item;
+  const cJSON *item, *first_item = NULL, *chosen = NULL;
   cJSON_ArrayForEach(item, data) {
     const cJSON *id = cJSON_GetObjectItemCaseSensitive(item, "id");
     if (!cJSON_IsString(id)) continue;
-    if (!first) first = id->valuestring;
+    if (!first) {
+      first = id->valuestring;
+      first_item = item;
+    }
     benchy_buf_printf(&names, "%s%s", names.len ? ", " : "", id->valuestring);
     if (b->model && !strcmp(b->model, id->valuestring)) {
       found = 1;
+      chosen = item;
       const cJSON *mml = cJSON_GetObjectItemCaseSensitive(item, "max_model_len");
       if (cJSON_IsNumber(mml) && b->server)
         cJSON_AddNumberToObject(b->server, "max_model_len", mml->valuedouble);
@@ -478,11 +483,13 @@ static int check_models(bench *b, char *err, size_t errlen) {
     } else if (!(b->model = benchy_strdup(first))) {
       st = BENCHY_ERR_NOMEM;
     }
+    chosen = first_item;
   } else if (!found && first) {
     benchy_set_error(err, errlen, "the server at %s does not serve model '%s'; it serves: %s. Pass one of these "
            "with --model.", b->shown_url, b->model, names.data ? names.data : "");
     st = BENCHY_ERR_NOT_FOUND;
   }
+  if (st == BENCHY_OK) server_facts_from_model(b->server, chosen);
   benchy_buf_free(&names);
   cJSON_Delete(doc);
   return st;
@@ -1262,6 +1269,7 @@ static cJSON *make_row(const bench *b, const test_t *t, int is_pp) {
   char pp_name[96], tg_name[96];
   test_names(t, pp_name, tg_name, sizeof pp_name);
   cJSON_AddStringToObject(row, "model", b->served ? b->served : b->model);
+  server_facts_to_row(b->server, row);
   cJSON_AddStringToObject(row, "test", is_pp ? pp_name : tg_name);
   cJSON_AddStringToObject(row, "kind", is_pp ? "pp" : "tg");
   cJSON_AddStringToObject(row, "key", t->key);
