@@ -35,13 +35,15 @@
   X("timeout", BENCHY_OPT_DOUBLE, CLIENT_, "600", 0, 1e7, NULL, "SECONDS", "server",               \
     "Whole-request timeout in seconds (0: none).", 0, NULL)                                        \
   /* ---- bench matrix ---- */                                                                     \
-  X("pp", BENCHY_OPT_INT_LIST, B_, "512", 1, 1e9, NULL, "N[,N...]", "bench",                       \
-    "Prompt lengths in tokens to time (pp tests).", 0, NULL)                                       \
-  X("prompt-length", BENCHY_OPT_INT_LIST, B_, NULL, 1, 1e9, NULL, "N[,N...]", "bench",             \
+  X("pp", BENCHY_OPT_INT_LIST, B_, "512", 0, 1e9, NULL, "N[,N...]", "bench",                       \
+    "Prompt lengths in tokens to time (pp tests); 0: no pp test, tg tests only (llama-bench's "    \
+    "-p 0).", 0, NULL)                                                                             \
+  X("prompt-length", BENCHY_OPT_INT_LIST, B_, NULL, 0, 1e9, NULL, "N[,N...]", "bench",             \
     "Alias of --pp.", BENCHY_OPTF_ALIAS, "pp")                                                     \
-  X("tg", BENCHY_OPT_INT_LIST, B_, "128", 1, 1e9, NULL, "N[,N...]", "bench",                       \
-    "Generation lengths in tokens (tg tests).", 0, NULL)                                           \
-  X("output-lengths", BENCHY_OPT_INT_LIST, B_, NULL, 1, 1e9, NULL, "N[,N...]", "bench",            \
+  X("tg", BENCHY_OPT_INT_LIST, B_, "128", 0, 1e9, NULL, "N[,N...]", "bench",                       \
+    "Generation lengths in tokens (tg tests); 0: no tg test, pp tests only (llama-bench's "        \
+    "-n 0).", 0, NULL)                                                                             \
+  X("output-lengths", BENCHY_OPT_INT_LIST, B_, NULL, 0, 1e9, NULL, "N[,N...]", "bench",            \
     "Alias of --tg.", BENCHY_OPTF_ALIAS, "tg")                                                     \
   X("depth", BENCHY_OPT_INT_LIST, B_, "0", 0, 1e9, NULL, "N[,N...]", "bench",                      \
     "Context depths in tokens (the @ dN rows).", 0, NULL)                                          \

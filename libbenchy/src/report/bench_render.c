@@ -174,33 +174,40 @@ static void md_notes(const cJSON *doc, FILE *f) {
   }
 }
 
-/* Server-side rates beside ours, when the server reports llama.cpp timings. */
+/* Server-side rates beside ours, when the server reports llama.cpp timings,
+ * and the time to first byte beside prefill: what our prefill holds that
+ * the server's prompt_ms does not. */
 static void md_server_table(const cJSON *doc, FILE *f) {
   const cJSON *aggs = cJSON_GetObjectItemCaseSensitive(doc, "aggregates");
   const cJSON *row;
   int any = 0;
   cJSON_ArrayForEach(row, aggs) any |= cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(row, "server_t_s"));
   if (!any) return;
-  static const char *const h[4] = {"model", "test", "t/s (req, ours)", "t/s (server timings)"};
-  size_t w[4];
-  for (int c = 0; c < 4; c++) w[c] = width(h[c]);
+  enum { N = 5 };
+  static const char *const h[N] = {"model", "test", "t/s (req, ours)", "t/s (server timings)", "ttfb (ms)"};
+  static const char *const stat[N] = {NULL, NULL, "t_s_req", "server_t_s", "ttfb_ms"};
+  size_t w[N];
+  for (int c = 0; c < N; c++) w[c] = width(h[c]);
   cJSON_ArrayForEach(row, aggs) {
-    char a[64], s[64];
-    stat_cell(row, "t_s_req", a, sizeof a);
-    stat_cell(row, "server_t_s", s, sizeof s);
-    size_t cw[4] = {width(str_of(row, "model")), width(str_of(row, "test")), width(a), width(s)};
-    for (int c = 0; c < 4; c++)
-      if (cw[c] > w[c]) w[c] = cw[c];
+    char cell[N][64];
+    const char *p[N] = {str_of(row, "model"), str_of(row, "test"), cell[2], cell[3], cell[4]};
+    for (int c = 2; c < N; c++) stat_cell(row, stat[c], cell[c], sizeof cell[c]);
+    for (int c = 0; c < N; c++)
+      if (width(p[c]) > w[c]) w[c] = width(p[c]);
   }
-  fputs("\nserver-side rates (llama.cpp timings) beside ours; the difference is HTTP and client overhead:\n\n", f);
-  put_cells(f, h, w, 4, NULL);
-  put_rule(f, w, 4, NULL);
+  fputs("\nserver-side rates (llama.cpp timings) beside ours. The server times only its own prefill and decode;\n"
+        "our pp rate also holds what comes before its prefill: request parsing, tokenization and chat\n"
+        "template, scheduling into a slot (queueing when busy), network and HTTP, and our client.\n"
+        "ttfb: request written to first response byte: the network round trip and all the server does\n"
+        "before it answers (a server that answers with its first token, as llama-server does, adds its prefill).\n\n",
+        f);
+  put_cells(f, h, w, N, NULL);
+  put_rule(f, w, N, NULL);
   cJSON_ArrayForEach(row, aggs) {
-    char ours[64], server[64];
-    stat_cell(row, "t_s_req", ours, sizeof ours);
-    stat_cell(row, "server_t_s", server, sizeof server);
-    const char *p[4] = {str_of(row, "model"), str_of(row, "test"), ours, server};
-    put_cells(f, p, w, 4, NULL);
+    char cell[N][64];
+    const char *p[N] = {str_of(row, "model"), str_of(row, "test"), cell[2], cell[3], cell[4]};
+    for (int c = 2; c < N; c++) stat_cell(row, stat[c], cell[c], sizeof cell[c]);
+    put_cells(f, p, w, N, NULL);
   }
 }
 
@@ -244,8 +251,8 @@ static void csv_count(FILE *f, double v) {
 }
 
 int bench_render_csv(const cJSON *doc, FILE *f) {
-  static const char *const stats[] = {"t_s_total", "t_s_req",     "peak_t_s", "ttfr_ms",
-                                      "est_ppt_ms", "e2e_ttft_ms", "e2e_ms",   "server_t_s"};
+  static const char *const stats[] = {"t_s_total",   "t_s_req", "peak_t_s",   "ttfr_ms", "est_ppt_ms",
+                                      "e2e_ttft_ms", "e2e_ms",  "server_t_s", "ttfb_ms"};
   const size_t n_stats = sizeof stats / sizeof stats[0];
   fputs("model,model_size,model_n_params,backend,test,kind,pp,tg,depth,concurrency,depth_mode,runs_completed,"
         "requests,errors", f);
