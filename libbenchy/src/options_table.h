@@ -91,17 +91,19 @@
     "min_tokens, n_predict, as bench always does). Random and prefix datasets send ignore_eos "  \
     "anyway.", 0, NULL)                                                                            \
   /* ---- bench matrix ---- */                                                                     \
-  X("pp", BENCHY_OPT_INT_LIST, B_, "512", 1, 1e9, NULL, "N[,N...]", "bench",                       \
-    "Prompt lengths in tokens to time (pp tests).", 0, NULL)                                       \
-  X("prompt-length", BENCHY_OPT_INT_LIST, B_, NULL, 1, 1e9, NULL, "N[,N...]", "bench",             \
+  X("pp", BENCHY_OPT_INT_LIST, B_, "512", 0, 1e9, NULL, "N[,N...]", "bench",                       \
+    "Prompt lengths in tokens to time (pp tests); 0: no pp test, tg tests only (llama-bench's "    \
+    "-p 0).", 0, NULL)                                                                             \
+  X("prompt-length", BENCHY_OPT_INT_LIST, B_, NULL, 0, 1e9, NULL, "N[,N...]", "bench",             \
     "Alias of --pp.", BENCHY_OPTF_ALIAS, "pp")                                                     \
-  X("p", BENCHY_OPT_INT_LIST, B_, NULL, 1, 1e9, NULL, "N[,N...]", "bench",                         \
+  X("p", BENCHY_OPT_INT_LIST, B_, NULL, 0, 1e9, NULL, "N[,N...]", "bench",                         \
     "llama-bench's -p: alias of --pp.", BENCHY_OPTF_ALIAS, "pp")                                   \
-  X("tg", BENCHY_OPT_INT_LIST, B_, "128", 1, 1e9, NULL, "N[,N...]", "bench",                       \
-    "Generation lengths in tokens (tg tests).", 0, NULL)                                           \
-  X("output-lengths", BENCHY_OPT_INT_LIST, B_, NULL, 1, 1e9, NULL, "N[,N...]", "bench",            \
+  X("tg", BENCHY_OPT_INT_LIST, B_, "128", 0, 1e9, NULL, "N[,N...]", "bench",                       \
+    "Generation lengths in tokens (tg tests); 0: no tg test, pp tests only (llama-bench's "        \
+    "-n 0).", 0, NULL)                                                                             \
+  X("output-lengths", BENCHY_OPT_INT_LIST, B_, NULL, 0, 1e9, NULL, "N[,N...]", "bench",            \
     "Alias of --tg.", BENCHY_OPTF_ALIAS, "tg")                                                     \
-  X("n", BENCHY_OPT_INT_LIST, B_, NULL, 1, 1e9, NULL, "N[,N...]", "bench",                         \
+  X("n", BENCHY_OPT_INT_LIST, B_, NULL, 0, 1e9, NULL, "N[,N...]", "bench",                         \
     "llama-bench's -n: alias of --tg.", BENCHY_OPTF_ALIAS, "tg")                                   \
   X("depth", BENCHY_OPT_INT_LIST, B_, "0", 0, 1e9, NULL, "N[,N...]", "bench",                      \
     "Context depths in tokens (the @ dN rows).", 0, NULL)                                          \
@@ -210,12 +212,13 @@
   X("raw", BENCHY_OPT_FLAG, CLIENT_, NULL, 1, 0, NULL, NULL, "output",                              \
     "Write every chunk's timestamp with each record: with --jsonl, into the file as each "         \
     "request completes (not held in memory); otherwise in the result's records.", 0, NULL)          \
-  X("format", BENCHY_OPT_CHOICE, CLIENT_, "md", 1, 0, "md|json|csv", "FMT", "output",               \
-    "Format of what is printed to stdout.", 0, NULL)                                               \
+  X("format", BENCHY_OPT_CHOICE, CLIENT_, "md", 1, 0, "md|json|jsonl|csv", "FMT", "output",        \
+    "Format of what is printed to stdout (jsonl: one JSON object per table row, or per load "      \
+    "level, per line).", 0, NULL)                                                                  \
   X("o", BENCHY_OPT_CHOICE, CLIENT_, NULL, 1, 0, NULL, "FMT", "output",                             \
     "llama-bench's -o: alias of --format.", BENCHY_OPTF_ALIAS, "format")                           \
   X("save-result", BENCHY_OPT_STRING, CLIENT_, NULL, 1, 0, NULL, "FILE", "output",                  \
-    "Also write the result to FILE (format from its extension: .md, .json, .csv). Alone (vllm "   \
+    "Also write the result to FILE (format from its extension: .md, .json, .jsonl, .csv). Alone (vllm "   \
     "bench serve's flag), to --result-dir/--result-filename, by default "                         \
     "benchy-COMMAND-MODEL-YYYYMMDD-HHMMSS.json. An existing file is not overwritten without "     \
     "--overwrite-result.", BENCHY_OPTF_OPTIONAL_VALUE, NULL)                                       \

@@ -217,7 +217,7 @@ def test_help_headings_fit_the_command():
 
 
 @pytest.mark.parametrize("command,choices", [
-    ("load", "[choices: md, json, csv"),
+    ("load", "[choices: md, json, jsonl, csv"),
     ("load", "[choices: poisson, gamma, constant]"),
     ("load", "[choices: random, sharegpt, jsonl, prefix]"),
     ("load", "[choices: random, sharegpt, custom, prefix_repetition]"),

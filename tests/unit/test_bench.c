@@ -192,7 +192,7 @@ static void test_rates_and_exact_lengths(void **state) {
     assert_int_equal(benchy_result_status(res), BENCHY_OK);
     assert_string_equal(benchy_result_kind(res), "bench");
     cJSON *doc = doc_of(res);
-    const cJSON *pp = row_of(doc, "pp512 (c1)"), *tg = row_of(doc, "tg32 (c1)");
+    const cJSON *pp = row_of(doc, "pp512"), *tg = row_of(doc, "tg32");
     /* Model: TTFT = 1 ms + 512/4000 s; decode 100 t/s. */
     double pp_req = timing_num(pp, "t_s_req.mean"), tg_req = timing_num(tg, "t_s_req.mean");
     double peak = timing_num(tg, "peak_t_s.mean");
@@ -228,7 +228,7 @@ static void test_tokens_per_chunk(void **state) {
     benchy_result *res = run_bench(base_of(sim), BENCHY_OK, NULL, 0, "pp", "128", "tg", "64", "runs", "2",
                                    "no-warmup", NULL, NULL);
     cJSON *doc = doc_of(res);
-    const cJSON *tg = row_of(doc, "tg64 (c1)");
+    const cJSON *tg = row_of(doc, "tg64");
     /* Counting chunks would give ~17 tokens; (N-1)/span would be 5% high. */
     double tg_req = timing_num(tg, "t_s_req.mean");
     timing_near(tg_req, 100, 0.08, "tg t/s at 4 tokens per chunk");
@@ -244,14 +244,37 @@ static void test_tokens_per_chunk(void **state) {
   }
 }
 
+/* The peak 1-second window cannot hold more than the streams produce: at
+ * 20 t/s, counting both ends of the window read 21 (a fencepost, 5%). */
+static void test_peak_within_stream_rate(void **state) {
+  for (test_timing t = {0}; test_timing_next(&t);) {
+    benchy_sim *sim = test_sim_start("prefill-tps", "4000", "decode-tps", "20", "overhead-ms", "1",
+                                     "batch-slowdown", "0", NULL);
+    benchy_result *res = run_bench(base_of(sim), BENCHY_OK, NULL, 0, "pp", "16", "tg", "30", "concurrency",
+                                   "1,2", "runs", "1", "no-warmup", NULL, NULL);
+    cJSON *doc = doc_of(res);
+    static const char *const rows[] = {"tg30 (c1)", "tg30 (c2)"};
+    for (int c = 1; c <= 2; c++) {
+      double peak = timing_num(row_of(doc, rows[c - 1]), "peak_t_s.max");
+      /* Above the model only by what stalls can squeeze into a window. */
+      if (!(peak <= 20.0 * c * 1.02)) test_timing_miss("%s: peak %.3f t/s above %d x 20", rows[c - 1], peak, c);
+      timing_near(peak, 20.0 * c, 0.1, "peak t/s");
+      print_message("      peak at c%d: %.3f t/s (model %d)\n", c, peak, 20 * c);
+    }
+    cJSON_Delete(doc);
+    benchy_result_free(res);
+    test_sim_stop(sim);
+  }
+}
+
 static void test_depth_cached(void **state) {
   for (test_timing t = {0}; test_timing_next(&t);) {
     benchy_sim *sim = test_sim_start("prefill-tps", "4000", "decode-tps", "1000", "overhead-ms", "1", NULL);
     benchy_result *res = run_bench(base_of(sim), BENCHY_OK, NULL, 0, "pp", "256", "tg", "8", "depth",
                                    "0,1024", "runs", "2", NULL);
     cJSON *doc = doc_of(res);
-    const cJSON *pp = row_of(doc, "pp256 @ d1024 (c1)");
-    row_of(doc, "tg8 @ d1024 (c1)");
+    const cJSON *pp = row_of(doc, "pp256 @ d1024");
+    row_of(doc, "tg8 @ d1024");
     assert_int_equal((int)num(pp, "cache.hit"), 2);
     assert_int_equal((int)num(pp, "cache.miss"), 0);
     assert_int_equal((int)num(pp, "prompt_tokens.mean"), 1280);
@@ -282,7 +305,7 @@ static void test_depth_resend(void **state) {
     benchy_result *res = run_bench(base_of(sim), BENCHY_OK, NULL, 0, "pp", "256", "tg", "8", "depth",
                                    "1024", "depth-mode", "resend", "runs", "2", NULL);
     cJSON *doc = doc_of(res);
-    const cJSON *pp = row_of(doc, "pp256 @ d1024 (c1)");
+    const cJSON *pp = row_of(doc, "pp256 @ d1024");
     assert_null(cJSON_GetObjectItemCaseSensitive(pp, "cache"));
     assert_string_equal(str(pp, "depth_mode"), "resend");
     assert_string_equal(str(doc, "metadata.depth_mode"), "resend");
@@ -342,7 +365,7 @@ static void test_completions_api(void **state) {
                                  "tg", "16", "depth", "0,200", "runs", "2", NULL);
   cJSON *doc = doc_of(res);
   assert_string_equal(str(doc, "metadata.api"), "completions");
-  const cJSON *pp = row_of(doc, "pp300 @ d200 (c1)");
+  const cJSON *pp = row_of(doc, "pp300 @ d200");
   assert_int_equal((int)num(pp, "cache.hit"), 2);
   const cJSON *rec;
   cJSON_ArrayForEach(rec, cJSON_GetObjectItemCaseSensitive(doc, "records")) {
@@ -360,10 +383,10 @@ static void test_short_prompt_flagged(void **state) {
   benchy_result *res = run_bench(base_of(sim), BENCHY_OK, NULL, 0, "pp", "2,37", "tg", "4", "runs", "1",
                                  "no-warmup", NULL, NULL);
   cJSON *doc = doc_of(res);
-  assert_int_equal(count_flags(row_of(doc, "pp2 (c1)"), "prompt length off"), 1);
-  assert_int_equal(count_flags(row_of(doc, "pp37 (c1)"), "prompt length off"), 0);
+  assert_int_equal(count_flags(row_of(doc, "pp2"), "prompt length off"), 1);
+  assert_int_equal(count_flags(row_of(doc, "pp37"), "prompt length off"), 0);
   char *md = render(res, "md");
-  assert_non_null(strstr(md, "flag: pp2 (c1): prompt length off"));
+  assert_non_null(strstr(md, "flag: pp2: prompt length off"));
   free(md);
   cJSON_Delete(doc);
   benchy_result_free(res);
@@ -398,9 +421,10 @@ static void test_markdown_and_csv(void **state) {
                                    "0,4096", "concurrency", "1,2", "runs", "2", "served-model-name",
                                    "openai/gpt-oss-120b", NULL);
     char *md = render(res, "md");
-    /* The header of llama-benchy's table, column for column. */
-    const char *want[] = {"model", "test", "t/s (total)", "t/s (req)", "peak t/s", "ttfr (ms)", "est_ppt (ms)",
-                          "e2e_ttft (ms)"};
+    /* The header of llama-benchy's table, column for column, with
+     * llama-bench's model columns, which the simulator states. */
+    const char *want[] = {"model",     "size",      "params",       "backend",      "test",         "t/s (total)",
+                          "t/s (req)", "peak t/s", "ttfr (ms)",    "est_ppt (ms)", "e2e_ttft (ms)"};
     char *save = NULL;
     char *line = strtok_r(md, "\n", &save);
     assert_non_null(line);
@@ -413,11 +437,11 @@ static void test_markdown_and_csv(void **state) {
       while (*cell == ' ') cell++;
       size_t n = strlen(cell);
       while (n && cell[n - 1] == ' ') cell[--n] = 0;
-      assert_true(col < 8);
+      assert_true(col < 11);
       assert_string_equal(cell, want[col]);
       col++;
     }
-    assert_int_equal(col, 8);
+    assert_int_equal(col, 11);
     size_t width = strlen(line);
     line = strtok_r(NULL, "\n", &save);
     assert_non_null(line);
@@ -430,7 +454,7 @@ static void test_markdown_and_csv(void **state) {
       assert_non_null(line);
       int bars = 0;
       for (const char *p = line; *p; p++) bars += *p == '|';
-      assert_int_equal(bars, 9);
+      assert_int_equal(bars, 12);
       assert_true(!strncmp(line, "| openai/gpt-oss-120b |", 23));
       char label[64];
       snprintf(label, sizeof label, " %s |", labels[r]);
@@ -450,9 +474,9 @@ static void test_markdown_and_csv(void **state) {
       int c = 0;
       for (char *cell = strtok_r(copy, "|", &cs); cell; cell = strtok_r(NULL, "|", &cs), c++) {
         int blank = strspn(cell, " ") == strlen(cell);
-        if (c == 4 && !is_tg) assert_true(blank);
-        if (c >= 5) assert_int_equal(blank, is_tg);
-        if ((c == 2 || c == 3 || (c == 4 && is_tg)) && blank)
+        if (c == 7 && !is_tg) assert_true(blank);
+        if (c >= 8) assert_int_equal(blank, is_tg);
+        if ((c == 5 || c == 6 || (c == 7 && is_tg)) && blank)
           test_timing_miss("%s: rate column %d is blank: %s", labels[r], c, line);
       }
     }
@@ -465,8 +489,10 @@ static void test_markdown_and_csv(void **state) {
     int lines = 0;
     for (const char *p = csv; *p; p++) lines += *p == '\n';
     assert_int_equal(lines, 9);
-    assert_true(!strncmp(csv, "model,test,kind,pp,tg,depth,concurrency,depth_mode", 50));
-    assert_non_null(strstr(csv, "openai/gpt-oss-120b,tg32 @ d4096 (c2),tg,512,32,4096,2,cached"));
+    assert_true(!strncmp(csv, "model,model_size,model_n_params,backend,test,kind,pp,tg,depth,concurrency,depth_mode",
+                         84));
+    /* A tg row pools every pp it was measured with: its pp is empty. */
+    assert_non_null(strstr(csv, "openai/gpt-oss-120b,4920739840,8030261248,benchy-sim,tg32 @ d4096 (c2),tg,,32,4096,2,cached"));
     free(csv);
 
     char *json = render(res, "json");
@@ -508,7 +534,7 @@ static void test_flags_identity_and_secrets(void **state) {
   assert_string_equal(cJSON_GetArrayItem(hdr, 0)->valuestring, "X-Secret-Token");
   assert_int_equal((int)num(doc, "config.timeout"), 30);
   assert_int_equal((int)num(doc, "config.threads"), 2);
-  assert_string_equal(str(row_of(doc, "pp64 (c1)"), "model"), "My/Model");
+  assert_string_equal(str(row_of(doc, "pp64"), "model"), "My/Model");
   const cJSON *rec = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(doc, "records"), 0);
   assert_true(cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(rec, "chunks_raw"))); /* --raw */
   assert_true(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(doc, "metadata"), "repeatable_prompts")));
@@ -538,7 +564,7 @@ static void test_flags_stats_and_latency(void **state) {
                                      "stddev", kinds[k], "percentiles", "50,99", "latency-mode",
                                      k ? "none" : "generation", "warmup", "2", NULL);
       cJSON *doc = doc_of(res);
-      const cJSON *tg = row_of(doc, "tg16 (c1)");
+      const cJSON *tg = row_of(doc, "tg16");
       double v[4];
       int n = 0, rated = 0;
       const cJSON *rec;
@@ -561,7 +587,7 @@ static void test_flags_stats_and_latency(void **state) {
       assert_string_equal(str(doc, "metadata.stddev"), kinds[k]);
       assert_int_equal((int)num(doc, "metadata.warmup"), 2);
       double lat = num(doc, "metadata.latency_ms");
-      const cJSON *pp = row_of(doc, "pp64 (c1)");
+      const cJSON *pp = row_of(doc, "pp64");
       if (k) {
         assert_string_equal(str(doc, "metadata.latency_mode"), "none");
         assert_true(lat == 0);
@@ -593,9 +619,9 @@ static void test_flags_aliases(void **state) {
   benchy_result *res = run_bench(NULL, BENCHY_OK, NULL, 0, "endpoint", root, "prompt-length", "48",
                                  "output-lengths", "4,6", "num-requests", "2", "no-warmup", NULL, NULL);
   cJSON *doc = doc_of(res);
-  assert_int_equal((int)num(row_of(doc, "tg4 (c1)"), "requests"), 2);
-  assert_int_equal((int)num(row_of(doc, "tg6 (c1)"), "requests"), 2);
-  assert_int_equal((int)num(row_of(doc, "pp48 (c1)"), "prompt_tokens.mean"), 48);
+  assert_int_equal((int)num(row_of(doc, "tg4"), "requests"), 2);
+  assert_int_equal((int)num(row_of(doc, "tg6"), "requests"), 2);
+  assert_int_equal((int)num(row_of(doc, "pp48"), "prompt_tokens.mean"), 48);
   assert_non_null(strstr(str(doc, "metadata.base_url"), "/v1"));
   cJSON_Delete(doc);
   benchy_result_free(res);
@@ -631,14 +657,14 @@ static void test_flags_cache_and_seed(void **state) {
     res = run_bench(base_of(sim), BENCHY_OK, NULL, 0, "pp", "256", "tg", "4", "runs", "1", "no-warmup",
                     NULL, pass ? "seed" : NULL, "9", NULL);
     doc = doc_of(res);
-    assert_int_equal(count_flags(row_of(doc, "pp256 (c1)"), "had seen these prompts"), 0);
+    assert_int_equal(count_flags(row_of(doc, "pp256"), "had seen these prompts"), 0);
     cJSON_Delete(doc);
     benchy_result_free(res);
   }
   res = run_bench(base_of(sim), BENCHY_OK, NULL, 0, "pp", "256", "tg", "4", "runs", "1", "no-warmup", NULL,
                   "seed", "9", NULL);
   doc = doc_of(res);
-  assert_int_equal(count_flags(row_of(doc, "pp256 (c1)"), "had seen these prompts"), 1);
+  assert_int_equal(count_flags(row_of(doc, "pp256"), "had seen these prompts"), 1);
   cJSON_Delete(doc);
   benchy_result_free(res);
   test_sim_stop(sim);
@@ -696,7 +722,7 @@ static void test_error_http_midrun(void **state) {
   cJSON *doc = doc_of(res);
   const cJSON *rule = cJSON_GetObjectItemCaseSensitive(doc, "failure_rule");
   assert_true(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(rule, "passed")));
-  const cJSON *pp = row_of(doc, "pp64 (c1)");
+  const cJSON *pp = row_of(doc, "pp64");
   int errors = (int)num(pp, "errors");
   assert_true(errors > 0 && errors < 6);
   assert_int_equal(count_flags(pp, "simulated internal server error"), 1);
@@ -857,7 +883,7 @@ static void test_resume_torn_file(void **state) {
   cJSON *doc = doc_of(res);
   assert_runs_once(doc, 4);
   assert_true(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(doc, "metadata"), "resumed")));
-  assert_int_equal((int)num(row_of(doc, "pp64 (c1)"), "runs_completed"), 4);
+  assert_int_equal((int)num(row_of(doc, "pp64"), "runs_completed"), 4);
   /* Runs 2 and 3 were redone: two streamed requests, nothing more. */
   assert_int_equal(after.streams - before.streams, 2);
   cJSON_Delete(doc);
@@ -975,7 +1001,7 @@ static void test_interrupt_then_resume(void **state) {
   assert_int_equal(st, BENCHY_OK);
   doc = doc_of(res);
   assert_runs_once(doc, 8);
-  assert_int_equal((int)num(row_of(doc, "tg32 (c1)"), "runs_completed"), 8);
+  assert_int_equal((int)num(row_of(doc, "tg32"), "runs_completed"), 8);
   cJSON_Delete(doc);
   benchy_result_free(res);
   benchy_options_free(o);
@@ -990,6 +1016,7 @@ int main(void) {
       cmocka_unit_test(test_depth_cached),
       cmocka_unit_test(test_depth_resend),
       cmocka_unit_test(test_concurrency),
+      cmocka_unit_test(test_peak_within_stream_rate),
       cmocka_unit_test(test_completions_api),
       cmocka_unit_test(test_short_prompt_flagged),
       cmocka_unit_test(test_markdown_and_csv),

@@ -31,9 +31,9 @@ BENCHY_API const char *benchy_result_kind(const benchy_result *r);
 BENCHY_API int benchy_result_status(const benchy_result *r);
 /* The whole document as JSON text; malloc'd, the caller free()s it. */
 BENCHY_API char *benchy_result_to_json(const benchy_result *r, int pretty);
-/* format: "md", "json" or "csv". */
+/* format: "md", "json", "jsonl" (one aggregate row or load level per line) or "csv". */
 BENCHY_API int benchy_result_write(const benchy_result *r, const char *format, FILE *f);
-/* Format from the extension (.md, .json, .csv; anything else: json). */
+/* Format from the extension (.md, .json, .jsonl, .csv; anything else: json). */
 BENCHY_API int benchy_result_save(const benchy_result *r, const char *path, char *err, size_t errlen);
 
 #ifdef __cplusplus

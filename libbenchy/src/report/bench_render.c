@@ -3,7 +3,8 @@
  * columns and row labels (so scripts that read its table read ours), padded
  * and aligned as its pipe table is; what the table cannot say (depth
  * meaning, prompt-length method, latency, flagged rows, server-side rates)
- * goes in plain lines below it.
+ * goes in plain lines below it. llama-bench's size, params and backend
+ * columns appear when the server stated them, and only then.
  */
 #include "csv.h"
 #include "bench_render.h"
@@ -14,11 +15,14 @@
 
 #include "benchy/benchy.h"
 
-#define NCOLS 8
-static const char *const headers[NCOLS] = {"model",     "test",      "t/s (total)",  "t/s (req)",
-                                           "peak t/s",  "ttfr (ms)", "est_ppt (ms)", "e2e_ttft (ms)"};
-static const char *const fields[NCOLS] = {NULL,       NULL,       "t_s_total",   "t_s_req",
-                                          "peak_t_s", "ttfr_ms", "est_ppt_ms", "e2e_ttft_ms"};
+#define NCOLS 11
+enum { COL_MODEL, COL_SIZE, COL_PARAMS, COL_BACKEND, COL_TEST, COL_FIRST_STAT };
+static const char *const headers[NCOLS] = {"model",       "size",      "params",    "backend",
+                                           "test",        "t/s (total)", "t/s (req)", "peak t/s",
+                                           "ttfr (ms)",   "est_ppt (ms)", "e2e_ttft (ms)"};
+static const char *const fields[NCOLS] = {NULL,        "model_size", "model_n_params", "backend", NULL,
+                                          "t_s_total", "t_s_req",    "peak_t_s",       "ttfr_ms", "est_ppt_ms",
+                                          "e2e_ttft_ms"};
 
 static const char *str_of(const cJSON *o, const char *name) {
   const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
@@ -53,9 +57,11 @@ static void pad(FILE *f, size_t n) {
   while (n--) fputc(' ', f);
 }
 
-/* One table line; the first column is left-aligned, the others right. */
-static void put_cells(FILE *f, const char *const *cells, const size_t *w, int n) {
+/* One table line; the first column is left-aligned, the others right.
+ * Columns whose shown[c] is 0 are left out (shown NULL: all shown). */
+static void put_cells(FILE *f, const char *const *cells, const size_t *w, int n, const int *shown) {
   for (int c = 0; c < n; c++) {
+    if (shown && !shown[c]) continue;
     size_t cw = width(cells[c]);
     fputs("| ", f);
     if (c == 0) {
@@ -71,8 +77,9 @@ static void put_cells(FILE *f, const char *const *cells, const size_t *w, int n)
 }
 
 /* The alignment line of a pipe table, as tabulate writes it. */
-static void put_rule(FILE *f, const size_t *w, int n) {
+static void put_rule(FILE *f, const size_t *w, int n, const int *shown) {
   for (int c = 0; c < n; c++) {
+    if (shown && !shown[c]) continue;
     fputs(c == 0 ? "|:" : "|", f);
     for (size_t k = 0; k < w[c] + 1; k++) fputc('-', f);
     if (c != 0) fputc(':', f);
@@ -87,10 +94,34 @@ typedef struct row_cells {
   char stat[NCOLS][64];
 } row_cells;
 
+/* llama-bench's units: MiB below a GiB, else GiB; M below a billion, else B. */
+static void size_cell(double bytes, char *out, size_t len) {
+  out[0] = 0;
+  if (!isfinite(bytes)) return;
+  if (bytes < 1024.0 * 1024 * 1024)
+    snprintf(out, len, "%.2f MiB", bytes / 1024 / 1024);
+  else
+    snprintf(out, len, "%.2f GiB", bytes / 1024 / 1024 / 1024);
+}
+
+static void params_cell(double n, char *out, size_t len) {
+  out[0] = 0;
+  if (!isfinite(n)) return;
+  if (n < 1e9)
+    snprintf(out, len, "%.2f M", n / 1e6);
+  else
+    snprintf(out, len, "%.2f B", n / 1e9);
+}
+
 static void fill_cells(const cJSON *row, row_cells *rc) {
-  rc->text[0] = str_of(row, "model");
-  rc->text[1] = str_of(row, "test");
-  for (int c = 2; c < NCOLS; c++) {
+  rc->text[COL_MODEL] = str_of(row, "model");
+  rc->text[COL_TEST] = str_of(row, "test");
+  rc->text[COL_BACKEND] = str_of(row, "backend");
+  size_cell(num_of(row, "model_size"), rc->stat[COL_SIZE], sizeof rc->stat[COL_SIZE]);
+  rc->text[COL_SIZE] = rc->stat[COL_SIZE];
+  params_cell(num_of(row, "model_n_params"), rc->stat[COL_PARAMS], sizeof rc->stat[COL_PARAMS]);
+  rc->text[COL_PARAMS] = rc->stat[COL_PARAMS];
+  for (int c = COL_FIRST_STAT; c < NCOLS; c++) {
     stat_cell(row, fields[c], rc->stat[c], sizeof rc->stat[c]);
     rc->text[c] = rc->stat[c];
   }
@@ -146,53 +177,66 @@ static void md_notes(const cJSON *doc, FILE *f) {
   }
 }
 
-/* Server-side rates beside ours, when the server reports llama.cpp timings. */
+/* Server-side rates beside ours, when the server reports llama.cpp timings,
+ * and the time to first byte beside prefill: what our prefill holds that
+ * the server's prompt_ms does not. */
 static void md_server_table(const cJSON *doc, FILE *f) {
   const cJSON *aggs = cJSON_GetObjectItemCaseSensitive(doc, "aggregates");
   const cJSON *row;
   int any = 0;
   cJSON_ArrayForEach(row, aggs) any |= cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(row, "server_t_s"));
   if (!any) return;
-  static const char *const h[4] = {"model", "test", "t/s (req, ours)", "t/s (server timings)"};
-  size_t w[4];
-  for (int c = 0; c < 4; c++) w[c] = width(h[c]);
+  enum { N = 5 };
+  static const char *const h[N] = {"model", "test", "t/s (req, ours)", "t/s (server timings)", "ttfb (ms)"};
+  static const char *const stat[N] = {NULL, NULL, "t_s_req", "server_t_s", "ttfb_ms"};
+  size_t w[N];
+  for (int c = 0; c < N; c++) w[c] = width(h[c]);
   cJSON_ArrayForEach(row, aggs) {
-    char a[64], s[64];
-    stat_cell(row, "t_s_req", a, sizeof a);
-    stat_cell(row, "server_t_s", s, sizeof s);
-    size_t cw[4] = {width(str_of(row, "model")), width(str_of(row, "test")), width(a), width(s)};
-    for (int c = 0; c < 4; c++)
-      if (cw[c] > w[c]) w[c] = cw[c];
+    char cell[N][64];
+    const char *p[N] = {str_of(row, "model"), str_of(row, "test"), cell[2], cell[3], cell[4]};
+    for (int c = 2; c < N; c++) stat_cell(row, stat[c], cell[c], sizeof cell[c]);
+    for (int c = 0; c < N; c++)
+      if (width(p[c]) > w[c]) w[c] = width(p[c]);
   }
-  fputs("\nserver-side rates (llama.cpp timings) beside ours; the difference is HTTP and client overhead:\n\n", f);
-  put_cells(f, h, w, 4);
-  put_rule(f, w, 4);
+  fputs("\nserver-side rates (llama.cpp timings) beside ours. The server times only its own prefill and decode;\n"
+        "our pp rate also holds what comes before its prefill: request parsing, tokenization and chat\n"
+        "template, scheduling into a slot (queueing when busy), network and HTTP, and our client.\n"
+        "ttfb: request written to first response byte: the network round trip and all the server does\n"
+        "before it answers (a server that answers with its first token, as llama-server does, adds its prefill).\n\n",
+        f);
+  put_cells(f, h, w, N, NULL);
+  put_rule(f, w, N, NULL);
   cJSON_ArrayForEach(row, aggs) {
-    char ours[64], server[64];
-    stat_cell(row, "t_s_req", ours, sizeof ours);
-    stat_cell(row, "server_t_s", server, sizeof server);
-    const char *p[4] = {str_of(row, "model"), str_of(row, "test"), ours, server};
-    put_cells(f, p, w, 4);
+    char cell[N][64];
+    const char *p[N] = {str_of(row, "model"), str_of(row, "test"), cell[2], cell[3], cell[4]};
+    for (int c = 2; c < N; c++) stat_cell(row, stat[c], cell[c], sizeof cell[c]);
+    put_cells(f, p, w, N, NULL);
   }
 }
 
 int bench_render_md(const cJSON *doc, FILE *f) {
   const cJSON *aggs = cJSON_GetObjectItemCaseSensitive(doc, "aggregates");
   size_t w[NCOLS];
-  for (int c = 0; c < NCOLS; c++) w[c] = width(headers[c]);
+  int shown[NCOLS];
+  for (int c = 0; c < NCOLS; c++) {
+    w[c] = width(headers[c]);
+    shown[c] = c < COL_SIZE || c > COL_BACKEND; /* model facts: only when the server stated them */
+  }
   const cJSON *row;
   cJSON_ArrayForEach(row, aggs) {
     row_cells rc;
     fill_cells(row, &rc);
-    for (int c = 0; c < NCOLS; c++)
+    for (int c = 0; c < NCOLS; c++) {
       if (width(rc.text[c]) > w[c]) w[c] = width(rc.text[c]);
+      if (c >= COL_SIZE && c <= COL_BACKEND && rc.text[c][0]) shown[c] = 1;
+    }
   }
-  put_cells(f, headers, w, NCOLS);
-  put_rule(f, w, NCOLS);
+  put_cells(f, headers, w, NCOLS, shown);
+  put_rule(f, w, NCOLS, shown);
   cJSON_ArrayForEach(row, aggs) {
     row_cells rc;
     fill_cells(row, &rc);
-    put_cells(f, rc.text, w, NCOLS);
+    put_cells(f, rc.text, w, NCOLS, shown);
   }
   md_notes(doc, f);
   md_server_table(doc, f);
@@ -204,17 +248,29 @@ static void csv_num(FILE *f, double v) {
   if (isfinite(v)) fprintf(f, "%.6g", v);
 }
 
+/* Byte and parameter counts in full: %g would round 8030261248 to 8.03026e+09. */
+static void csv_count(FILE *f, double v) {
+  if (isfinite(v)) fprintf(f, "%.0f", v);
+}
+
 int bench_render_csv(const cJSON *doc, FILE *f) {
-  static const char *const stats[] = {"t_s_total", "t_s_req",     "peak_t_s", "ttfr_ms",
-                                      "est_ppt_ms", "e2e_ttft_ms", "e2e_ms",   "server_t_s"};
+  static const char *const stats[] = {"t_s_total",   "t_s_req", "peak_t_s",   "ttfr_ms", "est_ppt_ms",
+                                      "e2e_ttft_ms", "e2e_ms",  "server_t_s", "ttfb_ms"};
   const size_t n_stats = sizeof stats / sizeof stats[0];
-  fputs("model,test,kind,pp,tg,depth,concurrency,depth_mode,runs_completed,requests,errors", f);
+  fputs("model,model_size,model_n_params,backend,test,kind,pp,tg,depth,concurrency,depth_mode,runs_completed,"
+        "requests,errors", f);
   for (size_t i = 0; i < n_stats; i++) fprintf(f, ",%s_mean,%s_stddev,%s_n", stats[i], stats[i], stats[i]);
   fputs(",flags\n", f);
   const cJSON *aggs = cJSON_GetObjectItemCaseSensitive(doc, "aggregates");
   const cJSON *row;
   cJSON_ArrayForEach(row, aggs) {
     csv_field(f, str_of(row, "model"));
+    fputc(',', f);
+    csv_count(f, num_of(row, "model_size"));
+    fputc(',', f);
+    csv_count(f, num_of(row, "model_n_params"));
+    fputc(',', f);
+    csv_field(f, str_of(row, "backend"));
     fputc(',', f);
     csv_field(f, str_of(row, "test"));
     fprintf(f, ",%s,", str_of(row, "kind"));

@@ -41,6 +41,21 @@ char *benchy_result_to_json(const benchy_result *r, int pretty) {
   return text;
 }
 
+/* llama-bench's -o jsonl: one compact object per table row (bench) or per
+ * level (load), so a script reads a line at a time and each line stands
+ * alone. Records stay in the json format (and in --jsonl). */
+static int write_jsonl(const benchy_result *r, FILE *f) {
+  const cJSON *row;
+  cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(r->doc, "aggregates")) {
+    char *line = json_print_exact(row, 0);
+    if (!line) return BENCHY_ERR_NOMEM;
+    int ok = fputs(line, f) >= 0 && fputc('\n', f) != EOF;
+    free(line);
+    if (!ok) return BENCHY_ERR_IO;
+  }
+  return ferror(f) ? BENCHY_ERR_IO : BENCHY_OK;
+}
+
 int benchy_result_write(const benchy_result *r, const char *format, FILE *f) {
   if (!r || !format || !f) return BENCHY_ERR_INVALID;
   if (!strcmp(format, "json")) {
@@ -50,6 +65,7 @@ int benchy_result_write(const benchy_result *r, const char *format, FILE *f) {
     free(text);
     return ok ? BENCHY_OK : BENCHY_ERR_IO;
   }
+  if (!strcmp(format, "jsonl")) return write_jsonl(r, f);
   if (!strcmp(format, "md") && r->render_md) return r->render_md(r->doc, f);
   if (!strcmp(format, "csv") && r->render_csv) return r->render_csv(r->doc, f);
   return BENCHY_ERR_UNSUPPORTED;
@@ -61,6 +77,7 @@ int benchy_result_save(const benchy_result *r, const char *path, char *err, size
   const char *format = "json";
   if (dot && !strcmp(dot, ".md")) format = "md";
   if (dot && !strcmp(dot, ".csv")) format = "csv";
+  if (dot && !strcmp(dot, ".jsonl")) format = "jsonl";
   FILE *f = fopen(path, "w");
   if (!f) {
     if (err) snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));

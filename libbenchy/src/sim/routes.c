@@ -341,8 +341,14 @@ static void handle_models(sim_conn *c) {
   rc |= benchy_buf_printf(&b, "\",\"object\":\"model\",\"created\":%lld,\"owned_by\":\"benchy-sim\",\"root\":\"",
                           (long long)s->created_base);
   rc |= sim_buf_escaped(&b, s->cfg.model, strlen(s->cfg.model));
-  rc |= benchy_buf_printf(&b, "\",\"max_model_len\":%lld,\"meta\":{\"n_ctx\":%lld,\"n_ctx_train\":%lld}}]}",
+  rc |= benchy_buf_printf(&b, "\",\"max_model_len\":%lld,\"meta\":{\"n_ctx\":%lld,\"n_ctx_train\":%lld",
                           (long long)s->cfg.ctx_size, (long long)s->cfg.ctx_size, (long long)s->cfg.ctx_size);
+  /* llama-server states the model's parameter count and file size here (an
+   * 8B model at Q4_K_M, as a plausible fixed pair); vLLM and SGLang do not,
+   * so a client's model columns can be tested both ways. */
+  if (s->cfg.flavour == SIM_FLAVOUR_LLAMA)
+    rc |= benchy_buf_append_str(&b, ",\"n_params\":8030261248,\"size\":4920739840,\"ftype\":\"Q4_K_M\"");
+  rc |= benchy_buf_append_str(&b, "}}]}");
   respond_built(c, 200, rc, &b);
   benchy_buf_free(&b);
 }

@@ -2,10 +2,11 @@
  * bench.c — benchy_bench_run(): the llama-bench-style pp × tg × depth ×
  * concurrency matrix over the OpenAI API (`benchy bench`).
  *
- * Each (pp, tg, depth, concurrency) combination is one request shape that
- * yields two rows, as in llama-benchy: a pp row (prefill rate from the time
- * to first token, latency subtracted) and a tg row (decode rate between the
- * first and the last token). Per run, `concurrency` requests start together.
+ * Each (pp, tg, depth, concurrency) combination is one request shape: its
+ * requests give a prefill rate (from the time to first token, latency
+ * subtracted) and a decode rate (between the first and the last token).
+ * Per run, `concurrency` requests start together. The table has one row
+ * per distinct test, pooling the shapes that measured it (bench_plan.h).
  *
  * Before anything is timed the server is checked (reachable, serves the
  * model, has the context for the largest shape), prompts are sized to exact
@@ -34,9 +35,12 @@
 #include "../report/record_json.h"
 #include "../report/run_metadata.h"
 #include "../report/result_internal.h"
+#include "bench_peak.h"
+#include "bench_plan.h"
 #include "prompt.h"
 #include "request_body.h"
 #include "runner.h"
+#include "server_facts.h"
 
 enum { LAT_API = 0, LAT_GENERATION = 1, LAT_NONE = 2 };
 enum { CACHE_NA = 0, CACHE_HIT, CACHE_PARTIAL, CACHE_MISS, CACHE_UNKNOWN };
@@ -56,6 +60,7 @@ typedef struct req_m {
   int count_method;
   double first_chunk_tokens; /* tokens carried by the first token chunk */
   double ttfr_ms, ttft_ms, est_ppt_ms, e2e_ms, pp_tps, tg_tps, srv_pp_tps, srv_tg_tps;
+  double ttfb_ms; /* request written to first response byte */
   int prompt_exact;   /* 1, 0, -1 not reported */
   int prompt_counted; /* the length was counted by the server before sending */
   int output_exact;   /* 1, 0, -1 not reported */
@@ -102,6 +107,8 @@ typedef struct bench {
   int seed_given;
   test_t *tests;
   size_t n_tests;
+  bench_row_plan *rows; /* the table: one row per distinct test */
+  size_t n_rows;
 
   benchy_loop *loop;
   benchy_session *sess;
@@ -183,14 +190,6 @@ static int read_int_list(const benchy_options *o, const char *name, int64_t **ou
   if (!*out) return BENCHY_ERR_NOMEM;
   for (size_t i = 0; i < *n; i++) (*out)[i] = benchy_options_list_int(o, name, i);
   return BENCHY_OK;
-}
-
-static void test_names(const test_t *t, char *pp_name, char *tg_name, size_t len) {
-  char depth[40] = "", conc[32];
-  if (t->depth > 0) snprintf(depth, sizeof depth, " @ d%lld", (long long)t->depth);
-  snprintf(conc, sizeof conc, " (c%lld)", (long long)t->conc);
-  snprintf(pp_name, len, "pp%lld%s%s", (long long)t->pp, depth, conc);
-  snprintf(tg_name, len, "tg%lld%s%s", (long long)t->tg, depth, conc);
 }
 
 static int parse_options(bench *b, char *err, size_t errlen) {
@@ -284,8 +283,7 @@ static int parse_options(bench *b, char *err, size_t errlen) {
     }
   }
   if (st == BENCHY_OK) {
-    b->n_tests = npp * ntg * nd * nc;
-    b->tests = calloc(b->n_tests, sizeof *b->tests);
+    b->tests = calloc(npp * ntg * nd * nc, sizeof *b->tests);
     if (!b->tests) st = BENCHY_ERR_NOMEM;
   }
   size_t k = 0;
@@ -293,7 +291,9 @@ static int parse_options(bench *b, char *err, size_t errlen) {
     for (size_t pi = 0; pi < npp; pi++)
       for (size_t ti = 0; ti < ntg; ti++)
         for (size_t ci = 0; ci < nc && st == BENCHY_OK; ci++) {
+          if (pp[pi] == 0 && tg[ti] == 0) continue; /* neither test: nothing to send */
           test_t *t = &b->tests[k++];
+          b->n_tests = k;
           t->pp = pp[pi];
           t->tg = tg[ti];
           t->depth = depth[di];
@@ -304,6 +304,20 @@ static int parse_options(bench *b, char *err, size_t errlen) {
           t->runs = calloc((size_t)b->runs, sizeof *t->runs);
           if (!t->reqs || !t->runs) st = BENCHY_ERR_NOMEM;
         }
+  if (st == BENCHY_OK && !b->n_tests) {
+    benchy_set_error(err, errlen, "--pp 0 with --tg 0 leaves nothing to measure: --pp 0 runs tg tests only "
+                     "and --tg 0 pp tests only; give a non-zero length for the tests you want");
+    st = BENCHY_ERR_INVALID;
+  }
+  if (st == BENCHY_OK) {
+    bench_shape *shapes = calloc(b->n_tests, sizeof *shapes);
+    if (!shapes) st = BENCHY_ERR_NOMEM;
+    for (size_t i = 0; shapes && i < b->n_tests; i++)
+      shapes[i] = (bench_shape){b->tests[i].pp, b->tests[i].tg, b->tests[i].depth, b->tests[i].conc};
+    if (shapes)
+      st = bench_plan_rows(shapes, b->n_tests, bench_plan_shows_concurrency(conc, nc), &b->rows, &b->n_rows);
+    free(shapes);
+  }
   if (st == BENCHY_OK) {
     /* What must match for --resume to continue a file (the model is added
      * once the server has named it: see add_model_to_fingerprint). */
@@ -570,6 +584,7 @@ static cJSON *metrics_json(const req_m *m) {
   add_num(o, "e2e_ttft_ms", m->ttft_ms);
   add_num(o, "est_ppt_ms", m->est_ppt_ms);
   add_num(o, "e2e_ms", m->e2e_ms);
+  add_num(o, "ttfb_ms", m->ttfb_ms);
   add_num(o, "pp_tps", m->pp_tps);
   add_num(o, "tg_tps", m->tg_tps);
   add_num(o, "server_pp_tps", m->srv_pp_tps);
@@ -633,6 +648,7 @@ static int req_from_json(req_m *m, const cJSON *rec) {
   m->ttft_ms = get_num(bm, "e2e_ttft_ms");
   m->est_ppt_ms = get_num(bm, "est_ppt_ms");
   m->e2e_ms = get_num(bm, "e2e_ms");
+  m->ttfb_ms = get_num(bm, "ttfb_ms"); /* NaN in journals older than this field */
   m->pp_tps = get_num(bm, "pp_tps");
   m->tg_tps = get_num(bm, "tg_tps");
   m->srv_pp_tps = get_num(bm, "server_pp_tps");
@@ -658,7 +674,7 @@ static void compute_metrics(bench *b, const test_t *t, req_m *m, const benchy_re
   m->finish_reason = rec->finish_reason ? benchy_strdup(rec->finish_reason) : NULL;
   m->prompt_target = pt->target;
   m->context_target = t->depth;
-  m->output_target = t->tg;
+  m->output_target = bench_plan_max_tokens(t->tg);
   m->prompt_counted = pt->verified && pt->exact;
   m->prompt_tokens = rec->usage_prompt_tokens;
   m->cached_tokens = rec->timings.present && rec->timings.cache_n >= 0 ? rec->timings.cache_n
@@ -672,6 +688,7 @@ static void compute_metrics(bench *b, const test_t *t, req_m *m, const benchy_re
   m->ttfr_ms = ns_ms(benchy_record_ttfr_ns(rec));
   m->ttft_ms = ns_ms(benchy_record_ttft_ns(rec));
   m->e2e_ms = ns_ms(benchy_record_e2e_ns(rec));
+  m->ttfb_ms = rec->t_sent > 0 && rec->t_first_byte >= rec->t_sent ? ns_ms(rec->t_first_byte - rec->t_sent) : NAN;
   m->est_ppt_ms = m->ttfr_ms - b->latency_ms;
   m->pp_tps = m->tg_tps = m->srv_pp_tps = m->srv_tg_tps = NAN;
   m->first_chunk_tokens = NAN;
@@ -882,7 +899,7 @@ static int warm_up(bench *b, char *err, size_t errlen) {
   int st = alloc_ctx(&rc, (size_t)b->warmup);
   for (size_t i = 0; st == BENCHY_OK && i < rc.n; i++) {
     st = prompt_make(b->pg, KEY_WARMUP + i, t0->pp, &rc.prompts[i], err, errlen);
-    if (st == BENCHY_OK && !(rc.bodies[i] = make_body(b, &rc.prompts[i], t0->tg < 16 ? t0->tg : 16)))
+    if (st == BENCHY_OK && !(rc.bodies[i] = make_body(b, &rc.prompts[i], t0->tg > 0 && t0->tg < 16 ? t0->tg : 16)))
       st = BENCHY_ERR_NOMEM;
   }
   progress(b, "bench: warm-up (%d requests)", b->warmup);
@@ -904,50 +921,30 @@ static int warm_up(bench *b, char *err, size_t errlen) {
   return st;
 }
 
-/* Peak t/s of a run: the most tokens in any window of 1 s (or of the whole
- * decode span when shorter), over the run's requests together. */
-typedef struct token_event {
-  int64_t t;
-  double tok;
-} token_event;
-
-static int cmp_token_event(const void *a, const void *b) {
-  const token_event *x = a, *y = b;
-  return (x->t > y->t) - (x->t < y->t);
-}
-
+/* Peak t/s of a run, over its requests together (bench_peak.h). */
 static double run_peak(const test_t *t, const req_m *reqs) {
-  size_t total = 0;
-  for (int64_t i = 0; i < t->conc; i++)
-    if (reqs[i].status == BENCHY_OK) total += reqs[i].nc;
-  if (total < 2) return NAN;
-  token_event *evs = malloc(total * sizeof *evs);
-  if (!evs) return NAN;
-  size_t k = 0;
-  for (int64_t i = 0; i < t->conc; i++) {
+  size_t conc = t->conc > 0 ? (size_t)t->conc : 0;
+  peak_stream *ps = calloc(conc + 1, sizeof *ps);
+  double **tok = calloc(conc + 1, sizeof *tok);
+  size_t n = 0;
+  double peak = NAN;
+  if (!ps || !tok) goto out;
+  for (size_t i = 0; i < conc; i++) {
     const req_m *m = &reqs[i];
-    if (m->status != BENCHY_OK) continue;
+    if (m->status != BENCHY_OK || !m->nc) continue;
+    /* A chunk that does not say its tokens carries the request's average. */
     double avg = m->token_chunks > 0 && m->output_tokens > 0 ? (double)m->output_tokens / (double)m->token_chunks : 1.0;
-    for (size_t j = 0; j < m->nc; j++) evs[k++] = (token_event){m->ct[j], m->ctok[j] > 0 ? m->ctok[j] : avg};
+    if (!(tok[n] = malloc(m->nc * sizeof **tok))) goto out;
+    for (size_t j = 0; j < m->nc; j++) tok[n][j] = m->ctok[j] > 0 ? m->ctok[j] : avg;
+    ps[n] = (peak_stream){m->ct, tok[n], m->nc};
+    n++;
   }
-  /* In request order; the window needs them in time order. (An insertion
-   * sort here was quadratic in concurrency x tokens.) */
-  qsort(evs, k, sizeof *evs, cmp_token_event);
-  int64_t w = evs[k - 1].t - evs[0].t;
-  if (w > 1000000000) w = 1000000000;
-  double best = NAN;
-  if (w > 0) {
-    double sum = 0;
-    size_t lo = 0;
-    for (size_t i = 0; i < k; i++) {
-      sum += evs[i].tok;
-      while (evs[lo].t <= evs[i].t - w) sum -= evs[lo++].tok;
-      double rate = sum / ((double)w / 1e9);
-      if (!(rate <= best)) best = rate;
-    }
-  }
-  free(evs);
-  return best;
+  peak = bench_peak_rate(ps, n, 1000000000);
+out:
+  for (size_t i = 0; tok && i < n; i++) free(tok[i]);
+  free(tok);
+  free(ps);
+  return peak;
 }
 
 static void run_totals(const bench *b, const test_t *t, const req_m *reqs, run_m *r) {
@@ -1005,7 +1002,7 @@ static int run_test_once(bench *b, test_t *t, int run, char *err, size_t errlen)
     uint64_t key = base + i;
     st = prompt_make_pair(b->pg, key, t->depth, key, t->pp, &rc.prompts[i], err, errlen);
     if (st != BENCHY_OK) break;
-    if (!(rc.bodies[i] = make_body(b, &rc.prompts[i], t->tg))) st = BENCHY_ERR_NOMEM;
+    if (!(rc.bodies[i] = make_body(b, &rc.prompts[i], bench_plan_max_tokens(t->tg)))) st = BENCHY_ERR_NOMEM;
   }
   if (st == BENCHY_OK && b->cached_mode && t->depth > 0) {
     /* llama-bench's depth: the context goes first, untimed. */
@@ -1204,84 +1201,97 @@ static void add_flag(cJSON *flags, const char *fmt, ...) {
   cJSON_AddItemToArray(flags, cJSON_CreateString(text));
 }
 
-static cJSON *make_row(const bench *b, const test_t *t, int is_pp) {
+/* One table row: every request of the shapes that measured this test. */
+static cJSON *make_row(const bench *b, const bench_row_plan *rp) {
   cJSON *row = cJSON_CreateObject();
   if (!row) return NULL;
-  char pp_name[96], tg_name[96];
-  test_names(t, pp_name, tg_name, sizeof pp_name);
+  int is_pp = rp->is_pp;
   cJSON_AddStringToObject(row, "model", b->served ? b->served : b->model);
-  cJSON_AddStringToObject(row, "test", is_pp ? pp_name : tg_name);
+  server_facts_to_row(b->server, row);
+  cJSON_AddStringToObject(row, "test", rp->name);
   cJSON_AddStringToObject(row, "kind", is_pp ? "pp" : "tg");
-  cJSON_AddStringToObject(row, "key", t->key);
-  cJSON_AddNumberToObject(row, "pp", (double)t->pp);
-  cJSON_AddNumberToObject(row, "tg", (double)t->tg);
-  cJSON_AddNumberToObject(row, "depth", (double)t->depth);
-  cJSON_AddNumberToObject(row, "concurrency", (double)t->conc);
+  /* The other length varies over the pooled shapes: null here, listed in "keys". */
+  if (is_pp) {
+    cJSON_AddNumberToObject(row, "pp", (double)rp->size);
+    cJSON_AddNullToObject(row, "tg");
+  } else {
+    cJSON_AddNullToObject(row, "pp");
+    cJSON_AddNumberToObject(row, "tg", (double)rp->size);
+  }
+  cJSON_AddNumberToObject(row, "depth", (double)rp->depth);
+  cJSON_AddNumberToObject(row, "concurrency", (double)rp->conc);
   cJSON_AddStringToObject(row, "depth_mode", b->cached_mode ? "cached" : "resend");
+  cJSON *keys = cJSON_AddArrayToObject(row, "keys");
+  for (size_t si = 0; keys && si < rp->n_shapes; si++)
+    cJSON_AddItemToArray(keys, cJSON_CreateString(b->tests[rp->shapes[si]].key));
 
   series total = {0}, req = {0}, peak = {0}, ttfr = {0}, ppt = {0}, ttft = {0}, e2e = {0}, srv = {0},
-         ptok = {0}, timed = {0}, otok = {0};
+         ptok = {0}, timed = {0}, otok = {0}, ttfb = {0};
   int runs_done = 0;
   long n = 0, ok = 0, prompt_off = 0, prompt_unknown = 0, short_out = 0, out_unknown = 0;
   long hit = 0, partial = 0, miss = 0, cache_unknown = 0, extra = 0;
   int64_t off_example_got = 0, short_example = 0;
   double cached_min = NAN;
   const char *first_error = NULL, *short_reason = NULL;
-  for (int r = 0; r < b->runs; r++) {
-    const run_m *rm = &t->runs[r];
-    if (rm->done) {
-      runs_done++;
-      series_add(&total, is_pp ? rm->pp_total : rm->tg_total);
-      if (!is_pp) series_add(&peak, rm->peak);
-    }
-    for (int64_t i = 0; i < t->conc; i++) {
-      const req_m *m = &t->reqs[(size_t)r * (size_t)t->conc + (size_t)i];
-      if (!m->filled) continue;
-      n++;
-      if (m->status != BENCHY_OK) {
-        if (!first_error) first_error = m->error ? m->error : benchy_status_message(m->status);
-        continue;
+  for (size_t si = 0; si < rp->n_shapes; si++) {
+    const test_t *t = &b->tests[rp->shapes[si]];
+    for (int r = 0; r < b->runs; r++) {
+      const run_m *rm = &t->runs[r];
+      if (rm->done) {
+        runs_done++;
+        series_add(&total, is_pp ? rm->pp_total : rm->tg_total);
+        if (!is_pp) series_add(&peak, rm->peak);
       }
-      ok++;
-      if (is_pp) {
-        series_add(&req, m->pp_tps);
-        series_add(&ttfr, m->ttfr_ms);
-        series_add(&ppt, m->est_ppt_ms);
-        series_add(&ttft, m->ttft_ms);
-        series_add(&srv, m->srv_pp_tps);
-        series_add(&ptok, m->prompt_tokens >= 0 ? (double)m->prompt_tokens : NAN);
-        series_add(&timed, m->timed_tokens >= 0 ? (double)m->timed_tokens : NAN);
-        if (m->prompt_exact == 0) {
-          if (!prompt_off) off_example_got = m->prompt_tokens;
-          prompt_off++;
-        } else if (m->prompt_exact < 0) {
-          prompt_unknown++;
+      for (int64_t i = 0; i < t->conc; i++) {
+        const req_m *m = &t->reqs[(size_t)r * (size_t)t->conc + (size_t)i];
+        if (!m->filled) continue;
+        n++;
+        if (m->status != BENCHY_OK) {
+          if (!first_error) first_error = m->error ? m->error : benchy_status_message(m->status);
+          continue;
         }
-        extra += m->cache_extra;
-        switch (m->cache) {
-        case CACHE_HIT: hit++; break;
-        case CACHE_PARTIAL: partial++; break;
-        case CACHE_MISS: miss++; break;
-        case CACHE_UNKNOWN: cache_unknown++; break;
-        default: break;
-        }
-        if (m->cache != CACHE_NA && m->cached_tokens >= 0 &&
-            !((double)m->cached_tokens >= cached_min))
-          cached_min = (double)m->cached_tokens;
-      } else {
-        series_add(&req, m->tg_tps);
-        series_add(&srv, m->srv_tg_tps);
-        series_add(&otok, m->output_tokens >= 0 ? (double)m->output_tokens : NAN);
-        if (m->early_stop) {
-          if (!short_out) {
-            short_example = m->output_tokens;
-            short_reason = m->finish_reason;
+        ok++;
+        if (is_pp) {
+          series_add(&req, m->pp_tps);
+          series_add(&ttfr, m->ttfr_ms);
+          series_add(&ppt, m->est_ppt_ms);
+          series_add(&ttft, m->ttft_ms);
+          series_add(&srv, m->srv_pp_tps);
+          series_add(&ttfb, m->ttfb_ms);
+          series_add(&ptok, m->prompt_tokens >= 0 ? (double)m->prompt_tokens : NAN);
+          series_add(&timed, m->timed_tokens >= 0 ? (double)m->timed_tokens : NAN);
+          if (m->prompt_exact == 0) {
+            if (!prompt_off) off_example_got = m->prompt_tokens;
+            prompt_off++;
+          } else if (m->prompt_exact < 0) {
+            prompt_unknown++;
           }
-          short_out++;
+          extra += m->cache_extra;
+          switch (m->cache) {
+          case CACHE_HIT: hit++; break;
+          case CACHE_PARTIAL: partial++; break;
+          case CACHE_MISS: miss++; break;
+          case CACHE_UNKNOWN: cache_unknown++; break;
+          default: break;
+          }
+          if (m->cache != CACHE_NA && m->cached_tokens >= 0 &&
+              !((double)m->cached_tokens >= cached_min))
+            cached_min = (double)m->cached_tokens;
+        } else {
+          series_add(&req, m->tg_tps);
+          series_add(&srv, m->srv_tg_tps);
+          series_add(&otok, m->output_tokens >= 0 ? (double)m->output_tokens : NAN);
+          if (m->early_stop) {
+            if (!short_out) {
+              short_example = m->output_tokens;
+              short_reason = m->finish_reason;
+            }
+            short_out++;
+          }
+          if (m->output_exact < 0) out_unknown++;
         }
-        if (m->output_exact < 0) out_unknown++;
+        series_add(&e2e, m->e2e_ms);
       }
-      series_add(&e2e, m->e2e_ms);
     }
   }
   cJSON_AddNumberToObject(row, "runs_completed", runs_done);
@@ -1295,10 +1305,12 @@ static cJSON *make_row(const bench *b, const test_t *t, int is_pp) {
   add_stat(b, row, "e2e_ttft_ms", &ttft);
   add_stat(b, row, "e2e_ms", &e2e);
   add_stat(b, row, "server_t_s", &srv);
+  if (is_pp) add_stat(b, row, "ttfb_ms", &ttfb);
+  free(ttfb.v);
   if (is_pp) {
     add_stat(b, row, "prompt_tokens", &ptok);
     add_stat(b, row, "timed_prompt_tokens", &timed);
-    if (b->cached_mode && t->depth > 0) {
+    if (b->cached_mode && rp->depth > 0) {
       cJSON *c = cJSON_AddObjectToObject(row, "cache");
       if (c) {
         cJSON_AddNumberToObject(c, "hit", (double)hit);
@@ -1318,17 +1330,18 @@ static cJSON *make_row(const bench *b, const test_t *t, int is_pp) {
   cJSON *flags = cJSON_AddArrayToObject(row, "flags");
   if (!flags) return row;
   if (n - ok > 0) add_flag(flags, "%ld of %ld requests failed: %s", n - ok, n, first_error ? first_error : "");
-  if (runs_done < b->runs)
-    add_flag(flags, "%d of %d runs completed", runs_done, b->runs);
+  int runs_planned = b->runs * (int)rp->n_shapes;
+  if (runs_done < runs_planned)
+    add_flag(flags, "%d of %d runs completed", runs_done, runs_planned);
   if (is_pp) {
     if (prompt_off)
       add_flag(flags, "prompt length off in %ld of %ld requests (the server counted %lld, asked for %lld)",
-               prompt_off, ok, (long long)off_example_got, (long long)(t->depth + t->pp));
+               prompt_off, ok, (long long)off_example_got, (long long)(rp->depth + rp->size));
     if (prompt_unknown)
       add_flag(flags, "prompt length not verified in %ld requests: the server reported no usage", prompt_unknown);
     if (miss || partial)
       add_flag(flags, "depth cache missed in %ld and partly hit in %ld of %ld requests (fewest cached: %.0f of %lld)",
-               miss, partial, ok, cached_min, (long long)t->depth);
+               miss, partial, ok, cached_min, (long long)rp->depth);
     if (extra)
       add_flag(flags, "%ld of %ld requests found more of their prompt in the server's cache than the "
                "depth context: the server had seen these prompts (the same --seed as an earlier run?), "
@@ -1339,7 +1352,7 @@ static cJSON *make_row(const bench *b, const test_t *t, int is_pp) {
   } else {
     if (short_out)
       add_flag(flags, "output stopped early in %ld of %ld requests (%lld of %lld tokens, finish_reason %s)",
-               short_out, ok, (long long)short_example, (long long)t->tg, short_reason ? short_reason : "none");
+               short_out, ok, (long long)short_example, (long long)rp->size, short_reason ? short_reason : "none");
     if (out_unknown)
       add_flag(flags, "output length from chunk counts in %ld requests (no usage): a lower bound", out_unknown);
   }
@@ -1392,10 +1405,7 @@ static cJSON *build_doc(bench *b, int status) {
     }
   }
   cJSON *aggs = cJSON_AddArrayToObject(doc, "aggregates");
-  for (size_t i = 0; aggs && i < b->n_tests; i++) {
-    cJSON_AddItemToArray(aggs, make_row(b, &b->tests[i], 1));
-    cJSON_AddItemToArray(aggs, make_row(b, &b->tests[i], 0));
-  }
+  for (size_t i = 0; aggs && i < b->n_rows; i++) cJSON_AddItemToArray(aggs, make_row(b, &b->rows[i]));
   cJSON *recs = cJSON_AddArrayToObject(doc, "records");
   for (size_t i = 0; recs && i < b->n_tests; i++) {
     test_t *t = &b->tests[i];
@@ -1416,6 +1426,7 @@ static void bench_free(bench *b) {
     free(t->runs);
   }
   free(b->tests);
+  bench_plan_free(b->rows, b->n_rows);
   free(b->pcts);
   free(b->headers);
   free(b->model);

@@ -4,6 +4,7 @@
  * request to be refused.
  */
 #include "server_check.h"
+#include "server_facts.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,14 +53,18 @@ int server_check_model(benchy_session *sess, const char *shown_url, char **model
   benchy_buf names = {0};
   int found = 0;
   const char *first = NULL;
-  const cJSON *item;
+  const cJSON *item, *first_item = NULL, *chosen = NULL;
   cJSON_ArrayForEach(item, data) {
     const cJSON *id = cJSON_GetObjectItemCaseSensitive(item, "id");
     if (!cJSON_IsString(id)) continue;
-    if (!first) first = id->valuestring;
+    if (!first) {
+      first = id->valuestring;
+      first_item = item;
+    }
     benchy_buf_printf(&names, "%s%s", names.len ? ", " : "", id->valuestring);
     if (*model && !strcmp(*model, id->valuestring)) {
       found = 1;
+      chosen = item;
       const cJSON *mml = cJSON_GetObjectItemCaseSensitive(item, "max_model_len");
       if (cJSON_IsNumber(mml) && info) cJSON_AddNumberToObject(info, "max_model_len", mml->valuedouble);
     }
@@ -73,6 +78,7 @@ int server_check_model(benchy_session *sess, const char *shown_url, char **model
     } else if (!(*model = benchy_strdup(first))) {
       st = BENCHY_ERR_NOMEM;
     }
+    chosen = first_item;
   } else if (!found && first) {
     /* A server that lists nothing is trusted with the name given; one that
      * lists other names would refuse every request. */
@@ -80,6 +86,7 @@ int server_check_model(benchy_session *sess, const char *shown_url, char **model
                      "with --model.", shown_url, *model, names.data ? names.data : "");
     st = BENCHY_ERR_NOT_FOUND;
   }
+  if (st == BENCHY_OK && info) server_facts_from_model(info, chosen);
   benchy_buf_free(&names);
   cJSON_Delete(doc);
   return st;
