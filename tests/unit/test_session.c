@@ -669,6 +669,7 @@ typedef struct capture_server {
   int listen_fd;
   int port;
   char request[8192];
+  const char *reply; /* the whole response; NULL: an empty stream */
   pthread_t thread;
 } capture_server;
 
@@ -684,16 +685,18 @@ static void *capture_one(void *arg) {
     got += (size_t)n;
     c->request[got] = '\0';
   }
-  const char reply[] = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n"
-                       "data: [DONE]\n\n";
-  ssize_t sent = send(fd, reply, sizeof reply - 1, MSG_NOSIGNAL);
+  const char *reply = c->reply ? c->reply
+                               : "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n"
+                                 "data: [DONE]\n\n";
+  ssize_t sent = send(fd, reply, strlen(reply), MSG_NOSIGNAL);
   (void)sent;
   close(fd);
   return NULL;
 }
 
-static void capture_start(capture_server *c) {
+static void capture_start_with(capture_server *c, const char *reply) {
   memset(c, 0, sizeof *c);
+  c->reply = reply;
   c->listen_fd = socket(AF_INET, SOCK_STREAM, 0);
   assert_true(c->listen_fd >= 0);
   struct sockaddr_in a = {.sin_family = AF_INET};
@@ -706,6 +709,8 @@ static void capture_start(capture_server *c) {
   assert_int_equal(pthread_create(&c->thread, NULL, capture_one, c), 0);
 }
 
+static void capture_start(capture_server *c) { capture_start_with(c, NULL); }
+
 static void capture_stop(capture_server *c) {
   pthread_join(c->thread, NULL);
   close(c->listen_fd);
@@ -713,7 +718,8 @@ static void capture_stop(capture_server *c) {
 
 /* Headers set after a request was created reach it when it starts (curl
  * keeps a pointer to the list: a stale one would be read after free); a
- * user's own Authorization header survives setting the API key; changing
+ * user's own Authorization header wins over the API key, whatever the order
+ * they were set in, and only one Authorization header is sent; changing
  * headers while a request is in flight is refused. */
 static void test_headers_follow_the_session(void **state) {
   capture_server cap;
@@ -729,6 +735,7 @@ static void test_headers_follow_the_session(void **state) {
   assert_int_equal(benchy_request_new(&r, s, BENCHY_ENDPOINT_CHAT, "{\"model\":\"m\"}"), BENCHY_OK);
   assert_int_equal(benchy_session_set_api_key(s, "sk-first"), BENCHY_OK);
   assert_int_equal(benchy_session_set_api_key(s, "sk-second"), BENCHY_OK);
+  assert_int_equal(benchy_session_key_overridden(s), 1);
   assert_int_equal(benchy_session_add_header(s, "X-Late: yes"), BENCHY_OK);
   assert_int_equal(benchy_request_start(r, 0), BENCHY_OK);
   assert_int_equal(benchy_session_add_header(s, "X-Too-Late: no"), BENCHY_ERR_STATE);
@@ -737,8 +744,11 @@ static void test_headers_follow_the_session(void **state) {
   assert_int_equal(benchy_loop_run(loop, BENCHY_RUN_DEFAULT), BENCHY_OK);
   assert_int_equal(benchy_request_record(r)->status, BENCHY_OK);
   capture_stop(&cap);
-  assert_non_null(strstr(cap.request, "Authorization: Basic dXNlcjpwdw=="));
-  assert_non_null(strstr(cap.request, "Authorization: Bearer sk-second"));
+  const char *auth = strstr(cap.request, "Authorization: Basic dXNlcjpwdw==");
+  assert_non_null(auth);
+  assert_null(strstr(auth + 1, "Authorization:"));
+  assert_null(strstr(cap.request, "Authorization: Bearer"));
+  assert_null(strstr(cap.request, "sk-second"));
   assert_null(strstr(cap.request, "sk-first"));
   assert_null(strstr(cap.request, "sk-third"));
   assert_non_null(strstr(cap.request, "X-Late: yes"));
@@ -746,6 +756,65 @@ static void test_headers_follow_the_session(void **state) {
   benchy_request_free(r);
   benchy_session_free(s);
   benchy_loop_free(loop);
+}
+
+/* A request to a one-shot server that answers `reply`, with the session's
+ * key and one header; the caller inspects and frees what it gets back. */
+typedef struct one_shot {
+  capture_server cap;
+  benchy_loop *loop;
+  benchy_session *session;
+  benchy_request *request;
+} one_shot;
+
+static const benchy_record *one_shot_run(one_shot *o, const char *reply, const char *key,
+                                         const char *header, unsigned flags) {
+  capture_start_with(&o->cap, reply);
+  char url[64];
+  snprintf(url, sizeof url, "http://127.0.0.1:%d/v1", o->cap.port);
+  assert_int_equal(benchy_loop_new(&o->loop), BENCHY_OK);
+  assert_int_equal(benchy_session_new(&o->session, o->loop, url), BENCHY_OK);
+  if (key) assert_int_equal(benchy_session_set_api_key(o->session, key), BENCHY_OK);
+  if (header) assert_int_equal(benchy_session_add_header(o->session, header), BENCHY_OK);
+  assert_int_equal(benchy_request_new(&o->request, o->session, BENCHY_ENDPOINT_CHAT, "{\"model\":\"m\"}"),
+                   BENCHY_OK);
+  assert_int_equal(benchy_request_set_flags(o->request, flags), BENCHY_OK);
+  assert_int_equal(benchy_request_start(o->request, 0), BENCHY_OK);
+  assert_int_equal(benchy_loop_run(o->loop, BENCHY_RUN_DEFAULT), BENCHY_OK);
+  capture_stop(&o->cap);
+  return benchy_request_record(o->request);
+}
+
+static void one_shot_free(one_shot *o) {
+  benchy_request_free(o->request);
+  benchy_session_free(o->session);
+  benchy_loop_free(o->loop);
+}
+
+/* A server that echoes the request's credentials in its error message:
+ * the record's error keeps the message with every secret replaced, and the
+ * session scrubs other text with the same secrets on request. */
+static void test_error_echo_is_scrubbed(void **state) {
+  (void)state;
+  static const char body[] =
+      "{\"error\":{\"message\":\"rejected Authorization: Bearer sk-echo-secret-1; "
+      "X-Trace: trace-secret-2\",\"code\":401}}";
+  char reply[512];
+  snprintf(reply, sizeof reply,
+           "HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n"
+           "Connection: close\r\n\r\n%s",
+           sizeof body - 1, body);
+  one_shot o = {0};
+  const benchy_record *rec = one_shot_run(&o, reply, "sk-echo-secret-1", "X-Trace: trace-secret-2", 0);
+  assert_int_equal(rec->status, BENCHY_ERR_HTTP);
+  assert_non_null(rec->error);
+  assert_non_null(strstr(rec->error, "rejected Authorization: Bearer [redacted]; X-Trace: [redacted]"));
+  assert_null(strstr(rec->error, "sk-echo"));
+  assert_null(strstr(rec->error, "trace-secret"));
+  char text[64] = "key=sk-echo-secret-1 trace=trace-secret-2";
+  assert_int_equal(benchy_session_scrub(o.session, text, sizeof text), BENCHY_OK);
+  assert_string_equal(text, "key=[redacted] trace=[redacted]");
+  one_shot_free(&o);
 }
 
 /* A proxy named in the environment carries the request, as it would for
@@ -837,6 +906,7 @@ int main(void) {
       cmocka_unit_test(test_stop_and_cancel),
       cmocka_unit_test(test_timers),
       cmocka_unit_test(test_api_key_not_recorded),
+      cmocka_unit_test(test_error_echo_is_scrubbed),
       cmocka_unit_test(test_receive_clock),
       cmocka_unit_test(test_headers_follow_the_session),
       cmocka_unit_test(test_fetch),
