@@ -817,6 +817,38 @@ static void test_error_echo_is_scrubbed(void **state) {
   one_shot_free(&o);
 }
 
+/* Events as the WHATWG rules read them, through the whole client: a JSON
+ * chunk split over several data: lines (with and without the space),
+ * comments, event:/id:/retry: fields, an event with a type but empty data
+ * (a keep-alive, not a malformed chunk), CRLF, CR and LF line ends. */
+static void test_event_stream_by_the_spec(void **state) {
+  (void)state;
+  static const char reply[] =
+      "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n"
+      ": keep-alive comment\n"
+      "event: ping\ndata:\n\n"
+      "retry: 3000\r\n"
+      "id: 1\r\n"
+      "data: {\"choices\":[{\"index\":0,\r\n"
+      "data:   \"delta\":{\"content\":\"Hello\"}}]\r\n"
+      "data:}\r\n"
+      "\r\n"
+      "event: message\r"
+      "data: {\"choices\":[{\"delta\":{\"content\":\", world\"},\r"
+      "data: \"finish_reason\":\"stop\"}],\r"
+      "data: \"usage\":{\"prompt_tokens\":3,\"completion_tokens\":2}}\r"
+      "\r"
+      "data: [DONE]\n\n";
+  one_shot o = {0};
+  const benchy_record *rec = one_shot_run(&o, reply, NULL, NULL, BENCHY_KEEP_TEXT);
+  if (rec->status != BENCHY_OK) fail_msg("status %d: %s", rec->status, rec->error ? rec->error : "");
+  assert_string_equal(rec->content, "Hello, world");
+  assert_int_equal(rec->token_chunks, 2);
+  assert_int_equal(rec->usage_completion_tokens, 2);
+  assert_string_equal(rec->finish_reason, "stop");
+  one_shot_free(&o);
+}
+
 /* A proxy named in the environment carries the request, as it would for
  * curl or any Python client: the session then goes through libcurl (the
  * proxy sees the absolute URL) and its records say the clock was "read".
@@ -907,6 +939,7 @@ int main(void) {
       cmocka_unit_test(test_timers),
       cmocka_unit_test(test_api_key_not_recorded),
       cmocka_unit_test(test_error_echo_is_scrubbed),
+      cmocka_unit_test(test_event_stream_by_the_spec),
       cmocka_unit_test(test_receive_clock),
       cmocka_unit_test(test_headers_follow_the_session),
       cmocka_unit_test(test_fetch),

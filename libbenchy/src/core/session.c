@@ -312,9 +312,18 @@ static void record_chunk(benchy_request *r, const oai_chunk_info *info) {
   if (r->on_chunk) r->on_chunk(r, &ev, info->text ? info->text : "", info->text_len, r->on_chunk_ud);
 }
 
+/* WHATWG dispatches an event whose data is empty ("event: ping" then
+ * "data:"); it carries no chunk, whatever its type, so it is a keep-alive
+ * rather than a malformed chunk. */
+static int blank_data(const sse_event *ev) {
+  for (size_t i = 0; i < ev->data_len; i++)
+    if (ev->data[i] != ' ' && ev->data[i] != '\t' && ev->data[i] != '\n' && ev->data[i] != '\r') return 0;
+  return 1;
+}
+
 static int on_sse_event(void *userdata, const sse_event *ev) {
   benchy_request *r = userdata;
-  if (ev->data_len == 0 && ev->event_len == 0) return 0;
+  if (blank_data(ev)) return 0;
   oai_chunk_info info;
   if (oai_stream_feed(&r->oai, ev->data, ev->data_len, &info) != 0) {
     if (!r->malformed) set_error(r, "%s", r->oai.error);
