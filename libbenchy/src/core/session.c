@@ -17,6 +17,8 @@
  * A request that fails on a reused connection before any byte of a response
  * arrived is retried once on a fresh connection: servers such as llama-server
  * close the connection after a stream although they advertised keep-alive.
+ * The transports avoid that (h1.c checks before reuse, curl likewise), so a
+ * retry is the exception the record owns up to.
  * Any other failure is recorded as an error on the request, never dropped.
  *
  * Two transports carry streamed requests: h1.c for http:// (cheaper per
