@@ -51,9 +51,16 @@ static int run_workload(benchy_options *opts, const char *command_name,
   if (cli_result_path(opts, command_name, &save_path) != 0) return 2;
   signal(SIGINT, on_sigint);
   signal(SIGTERM, on_sigint);
+  if (benchy_options_key_overridden(opts))
+    fprintf(stderr, "benchy: --header 'Authorization: ...' is sent instead of the API key from $%s "
+                    "(one Authorization header per request)\n",
+            benchy_options_str(opts, "api-key-env"));
   benchy_result *result = NULL;
   char err[1024] = "";
   int st = fn(opts, &result, err, sizeof err);
+  /* The library's sessions scrub their own text; this catches anything a
+   * run quoted from elsewhere. */
+  benchy_options_scrub(opts, err, sizeof err);
   if (!result) {
     fprintf(stderr, "benchy: %s\n", err[0] ? err : benchy_status_message(st));
     free(save_path);

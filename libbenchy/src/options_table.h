@@ -309,8 +309,9 @@
     "Probability response headers are delayed by --slow-headers-ms.", 0, NULL)                     \
   X("slow-headers-ms", BENCHY_OPT_DOUBLE, S_, "1000", 0, 1e7, NULL, "MS", "faults",                \
     "Delay of slow headers.", 0, NULL)                                                             \
-  X("close-after-stream", BENCHY_OPT_CHOICE, S_, "auto", 1, 0, "auto|yes|no", "WHEN", "faults",     \
+  X("close-after-stream", BENCHY_OPT_CHOICE, S_, "auto", 1, 0, "auto|yes|no|announced", "WHEN",      \
+    "faults",                                                                                      \
     "Close the connection after each streamed response despite keep-alive (auto: as llama-server " \
-    "does, for --flavour llama).", 0, NULL)
+    "does, for --flavour llama; announced: close and say so with Connection: close).", 0, NULL)
 
 #endif

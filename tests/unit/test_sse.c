@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "proto/openai.h"
 #include "proto/sse.h"
 #include "testutil.h"
 
@@ -468,6 +469,64 @@ static void test_null_callback(void **state) {
   sse_parser_free(&p); /* idempotent */
 }
 
+/* A JSON chunk pretty-printed over several data: lines is one event whose
+ * data joins the lines with '\n' (JSON whitespace), so it decodes like the
+ * one-line form: through the parser at every split point and with every
+ * line end, then through the chunk decoder. The recording also has an
+ * event with a type and empty data (dispatched, carrying nothing), data:
+ * with and without the space, comments and retry:. */
+typedef struct decoded {
+  oai_stream oai;
+  size_t chunks, failures;
+} decoded;
+
+static int decode_event(void *ud, const sse_event *ev) {
+  decoded *d = ud;
+  if (ev->data_len == 0) return 0; /* the keep-alive: the client skips it (session.c) */
+  oai_chunk_info info;
+  if (oai_stream_feed(&d->oai, ev->data, ev->data_len, &info) != 0) d->failures++;
+  else d->chunks++;
+  return 0;
+}
+
+static void test_multiline_data_decodes(void **state) {
+  (void)state;
+  size_t len;
+  char *buf = test_read_fixture("chat_stream_multiline.sse", &len);
+  assert_non_null(buf);
+  static const char expect[] =
+      "ping||\x1e"
+      "|chunk-1|{\n  \"choices\": [\n    {\"index\": 0, \"delta\": {\"role\": \"assistant\", \"content\": "
+      "\"Hello\"}}\n  ]\n}\x1e"
+      "message|chunk-2|{\"choices\":[{\"index\":0,\n\"delta\":{\"content\":\", multi-line\"}}]}\x1e"
+      "|chunk-2|{\"choices\": [{\"index\": 0, \"delta\": {\"content\": \" world\"},\n \"finish_reason\": "
+      "\"stop\"}],\n \"usage\": {\"prompt_tokens\": 5, \"completion_tokens\": 3, \"total_tokens\": 8}}\x1e"
+      "|chunk-2|[DONE]\x1e";
+  const char *eols[] = {"\n", "\r\n", "\r"};
+  for (size_t e = 0; e < 3; e++) {
+    size_t rlen;
+    char *re = relined(buf, len, eols[e], &rlen);
+    assert_int_equal(check_all_splits(re, rlen, expect), 5);
+    decoded d = {0};
+    oai_stream_init(&d.oai, OAI_CHAT, 1);
+    sse_parser p;
+    sse_parser_init(&p, 0);
+    assert_int_equal(sse_parser_feed(&p, re, rlen, decode_event, &d), 0);
+    assert_int_equal(sse_parser_finish(&p, decode_event, &d), 0);
+    assert_int_equal(d.failures, 0);
+    assert_int_equal(d.chunks, 4);
+    assert_int_equal(benchy_buf_terminate(&d.oai.content), 0);
+    assert_string_equal(d.oai.content.data, "Hello, multi-line world");
+    assert_string_equal(d.oai.finish_reason, "stop");
+    assert_int_equal(d.oai.usage_completion_tokens, 3);
+    assert_int_equal(d.oai.done, 1);
+    sse_parser_free(&p);
+    oai_stream_free(&d.oai);
+    free(re);
+  }
+  free(buf);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_fixtures_every_split),
@@ -484,6 +543,7 @@ int main(void) {
       cmocka_unit_test(test_callback_stops),
       cmocka_unit_test(test_buffers_reused),
       cmocka_unit_test(test_null_callback),
+      cmocka_unit_test(test_multiline_data_decodes),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

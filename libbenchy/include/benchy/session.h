@@ -57,11 +57,32 @@ BENCHY_API int benchy_session_new_err(benchy_session **out, benchy_loop *loop, c
  * afterwards and must not be freed again. */
 BENCHY_API void benchy_session_free(benchy_session *s);
 BENCHY_API const char *benchy_session_base_url(const benchy_session *s);
-/* Sent as "Authorization: Bearer <key>"; copied, wiped on free. NULL clears. */
+/* Sent as "Authorization: Bearer <key>"; copied, wiped on free. NULL clears.
+ * An Authorization header given to benchy_session_add_header wins: only one
+ * Authorization header is ever sent. */
 BENCHY_API int benchy_session_set_api_key(benchy_session *s, const char *key);
 /* "Name: value"; for headers that carry secrets use the API key instead:
  * header values are never written to results, but names are. */
 BENCHY_API int benchy_session_add_header(benchy_session *s, const char *header_line);
+/* 1 when an API key is set but an added Authorization header replaces it. */
+BENCHY_API int benchy_session_key_overridden(const benchy_session *s);
+
+/* Secrets. The session scrubs every value it knows to be secret (each API
+ * key it was given, every header value of 4 bytes or more, and the
+ * credentials of an Authorization header) from the text it hands out:
+ * record errors, benchy_session_error(), fetched bodies. Each run of secret
+ * bytes becomes "[redacted]". These apply the same rule to other text:
+ * benchy_session_scrub with the session's secrets; benchy_options_scrub
+ * with those that options name (the --api-key-env variable's value and
+ * --header values), for a run's error text. Both work in place on a
+ * NUL-terminated string in cap bytes (cutting it if the marker makes it
+ * longer) and return BENCHY_OK, or BENCHY_ERR_NOMEM (text is then emptied). */
+BENCHY_API int benchy_session_scrub(const benchy_session *s, char *text, size_t cap);
+struct benchy_options;
+BENCHY_API int benchy_options_scrub(const struct benchy_options *o, char *text, size_t cap);
+/* 1 when the options name both an API key (set in the environment) and an
+ * --header 'Authorization: ...': the header is the one sent. */
+BENCHY_API int benchy_options_key_overridden(const struct benchy_options *o);
 /* Whole-request timeout; 0 = none (default). Both timeouts apply to
  * requests created after the call. */
 BENCHY_API int benchy_session_set_timeout_ms(benchy_session *s, int64_t timeout_ms);

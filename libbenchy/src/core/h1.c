@@ -296,6 +296,9 @@ struct h1_conn {
   int fd;
   int state;
   int keep;               /* may be reused once the response is complete */
+  int reused;             /* carries a request after an earlier response */
+  int64_t idle_since;     /* when its last response completed */
+  uint64_t idle_epoch;    /* the pool's response count then */
   int64_t rx_ns;          /* when the bytes being parsed were received */
   h1_parser parser;
 };
@@ -306,8 +309,49 @@ struct h1_pool {
   char *host, *port, *authority;
   struct addrinfo *addrs;
   int resolved;
+  /* The server closes connections right after a response although it
+   * advertised keep-alive (llama-server does): learned once, then no
+   * connection is kept, so no request is sent on one the server is closing
+   * (which would cost a failed send and a retry on a fresh connection). */
+  int closes_after_response;
+  /* A reused connection carried a whole response: the server keeps them. */
+  int reuse_proven;
+  uint64_t responses;     /* completed on any of its connections */
   h1_conn *idle;
 };
+
+/* A close this soon after a response is the server's habit; later ones are
+ * idle timeouts (seconds at least), which a check before reuse catches. */
+#define H1_CLOSE_AFTER_RESPONSE_NS (1000 * 1000000LL)
+/* Until the server has shown that it keeps connections, one is reused only
+ * once the server has had time to close it if that is its habit: it has
+ * finished another response since, or this long has passed. Otherwise the
+ * next request of a sequential run would be written before the server's FIN
+ * arrived, fail, and be retried. The price on a keep-alive server is one
+ * extra connection per session. */
+#define H1_UNPROVEN_IDLE_NS (50 * 1000000LL)
+
+static int old_enough_to_tell(const h1_conn *c) {
+  return c->pool->reuse_proven || c->pool->responses > c->idle_epoch ||
+         benchy_now_ns() - c->idle_since >= H1_UNPROVEN_IDLE_NS;
+}
+
+static void note_server_close(h1_conn *c) {
+  if (benchy_now_ns() - c->idle_since < H1_CLOSE_AFTER_RESPONSE_NS) c->pool->closes_after_response = 1;
+}
+
+/* An idle connection may carry a request only while the server has neither
+ * closed it nor sent anything: peeking costs one syscall and saves a send
+ * on a dead connection, a failure and a retry. */
+static int idle_conn_usable(h1_conn *c) {
+  char byte;
+  ssize_t n;
+  do n = recv(c->fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  while (n < 0 && errno == EINTR);
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return 1;
+  if (n == 0) note_server_close(c);
+  return 0;
+}
 
 static void conn_cb(evutil_socket_t fd, short what, void *arg);
 
@@ -472,8 +516,20 @@ static void transfer_finish(h1_transfer *t, CURLcode result) {
   evtimer_del(t->timer);
   if (c) {
     c->t = NULL;
-    if (result == CURLE_OK && c->keep && h1_parser_keep_alive(&c->parser)) {
+    /* Nothing came back on a connection reused soon after its last
+     * response: the server had closed it. */
+    if (c->reused && t->bytes == 0 &&
+        (result == CURLE_SEND_ERROR || result == CURLE_RECV_ERROR || result == CURLE_GOT_NOTHING))
+      note_server_close(c);
+    if (result == CURLE_OK) {
+      c->pool->responses++;
+      if (c->reused) c->pool->reuse_proven = 1;
+    }
+    if (result == CURLE_OK && c->keep && h1_parser_keep_alive(&c->parser) &&
+        !c->pool->closes_after_response) {
       h1_parser_reset(&c->parser);
+      c->idle_since = benchy_now_ns();
+      c->idle_epoch = c->pool->responses;
       c->state = C_IDLE;
       /* Readable while idle means the server closed it (or misbehaves). */
       conn_set_events(c, EV_READ);
@@ -651,6 +707,7 @@ static void conn_read(h1_conn *c) {
 static void conn_cb(evutil_socket_t fd, short what, void *arg) {
   h1_conn *c = arg;
   if (c->state == C_IDLE) {
+    idle_conn_usable(c); /* learns from a close */
     conn_close(c); /* closed by the server, or bytes nobody asked for */
     return;
   }
@@ -743,12 +800,26 @@ int h1_transfer_start(h1_transfer *t, const char *path, const struct curl_slist 
     transfer_fail_later(t, CURLE_COULDNT_RESOLVE_HOST);
     return BENCHY_OK;
   }
-  h1_conn *c = fresh ? NULL : pool->idle;
+  h1_conn *c = NULL;
+  for (h1_conn *it = fresh ? NULL : pool->idle, *next; it && !pool->closes_after_response; it = next) {
+    next = it->next;
+    if (!old_enough_to_tell(it)) continue;
+    if (idle_conn_usable(it)) {
+      c = it;
+      break;
+    }
+    conn_close(it);
+  }
+  /* Its other connections will have been closed the same way. */
+  if (pool->closes_after_response)
+    while (pool->idle) conn_close(pool->idle);
   if (c) {
-    pool->idle = c->next;
-    if (c->next) c->next->prev = NULL;
+    if (c->prev) c->prev->next = c->next;
+    else pool->idle = c->next;
+    if (c->next) c->next->prev = c->prev;
     c->prev = c->next = NULL;
     c->state = C_ACTIVE;
+    c->reused = 1;
     c->t = t;
     t->conn = c;
     arm_deadline(t);
@@ -757,6 +828,7 @@ int h1_transfer_start(h1_transfer *t, const char *path, const struct curl_slist 
     if (conn_write(c) != 0) {
       t->conn = NULL;
       c->t = NULL;
+      note_server_close(c);
       conn_close(c);
       transfer_fail_later(t, CURLE_SEND_ERROR);
     }

@@ -10,6 +10,12 @@
  * poll() per read) dominated the client's CPU per streamed event. https://
  * and benchy_session_fetch keep using curl. Results are reported as
  * CURLcodes so that session.c classifies both transports with one rule.
+ *
+ * No request is written on a connection the server closed or said it will
+ * close: Connection: close (or HTTP/1.0) ends reuse, an idle connection is
+ * peeked for EOF before reuse, and a server seen closing connections right
+ * after their responses (llama-server, despite keep-alive) gets a fresh
+ * connection per request from then on (see h1.c for when reuse is trusted).
  */
 #ifndef BENCHY_CORE_H1_H
 #define BENCHY_CORE_H1_H

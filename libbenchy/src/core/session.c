@@ -17,6 +17,8 @@
  * A request that fails on a reused connection before any byte of a response
  * arrived is retried once on a fresh connection: servers such as llama-server
  * close the connection after a stream although they advertised keep-alive.
+ * The transports avoid that (h1.c checks before reuse, curl likewise), so a
+ * retry is the exception the record owns up to.
  * Any other failure is recorded as an error on the request, never dropped.
  *
  * Two transports carry streamed requests: h1.c for http:// (cheaper per
@@ -35,6 +37,7 @@
 #include "../proto/openai.h"
 #include "../proto/sse.h"
 #include "base_url.h"
+#include "../scrub.h"
 #include "h1.h"
 #include "loop_internal.h"
 #include "session_internal.h"
@@ -49,6 +52,11 @@ struct benchy_session {
    * last line is the Authorization line built from it. */
   struct curl_slist *headers;
   int key_line;        /* headers ends with the key's line */
+  int explicit_auth;   /* an Authorization header was added: it wins over the key */
+  /* The key and every header value: scrubbed from every text the session
+   * hands out (errors, records, fetched bodies), since servers echo
+   * requests in their error messages. */
+  scrubber secrets;
   int64_t timeout_ms;
   int64_t connect_timeout_ms;
   h1_pool *h1;         /* NULL: streamed requests go through curl */
@@ -154,6 +162,7 @@ void benchy_session_free(benchy_session *s) {
   curl_slist_free_all(s->headers);
   wipe(s->api_key);
   free(s->api_key);
+  scrubber_free(&s->secrets);
   free(s->base_url);
   free(s);
 }
@@ -189,7 +198,9 @@ static int rebuild_headers(benchy_session *s, const char *extra) {
     if (!(h = curl_slist_append(fresh, extra))) goto nomem;
     fresh = h;
   }
-  if (s->api_key) {
+  /* One Authorization header: a server given two may take either (or
+   * refuse), so the one the user spelled out wins over the key. */
+  if (s->api_key && !s->explicit_auth) {
     size_t n = strlen(s->api_key) + 32;
     char *line = malloc(n);
     if (!line) goto nomem;
@@ -204,7 +215,7 @@ static int rebuild_headers(benchy_session *s, const char *extra) {
     if (!strncasecmp(it->data, "Authorization:", 14)) wipe(it->data);
   curl_slist_free_all(s->headers);
   s->headers = fresh;
-  s->key_line = s->api_key != NULL;
+  s->key_line = s->api_key != NULL && !s->explicit_auth;
   return BENCHY_OK;
 nomem:
   curl_slist_free_all(fresh);
@@ -216,6 +227,12 @@ int benchy_session_set_api_key(benchy_session *s, const char *key) {
   if (headers_locked(s)) return BENCHY_ERR_STATE;
   char *copy = NULL;
   if (key && *key && !(copy = benchy_strdup(key))) return BENCHY_ERR_NOMEM;
+  /* A replaced key stays in the scrubber: it is still a secret. */
+  if (copy && scrubber_add(&s->secrets, copy, strlen(copy)) != 0) {
+    wipe(copy);
+    free(copy);
+    return BENCHY_ERR_NOMEM;
+  }
   wipe(s->api_key);
   free(s->api_key);
   s->api_key = copy;
@@ -232,7 +249,22 @@ int benchy_session_add_header(benchy_session *s, const char *header_line) {
     return BENCHY_ERR_INVALID;
   }
   if (headers_locked(s)) return BENCHY_ERR_STATE;
-  return rebuild_headers(s, header_line);
+  if (scrubber_add_header(&s->secrets, header_line) != 0) return BENCHY_ERR_NOMEM;
+  int was_explicit = s->explicit_auth;
+  if ((size_t)(colon - header_line) == 13 && !strncasecmp(header_line, "Authorization", 13))
+    s->explicit_auth = 1;
+  int st = rebuild_headers(s, header_line);
+  if (st != BENCHY_OK) s->explicit_auth = was_explicit;
+  return st;
+}
+
+int benchy_session_key_overridden(const benchy_session *s) {
+  return s && s->api_key && s->explicit_auth;
+}
+
+int benchy_session_scrub(const benchy_session *s, char *text, size_t cap) {
+  if (!s) return 0;
+  return scrub_str(&s->secrets, text, cap) < 0 ? BENCHY_ERR_NOMEM : BENCHY_OK;
 }
 
 int benchy_session_set_timeout_ms(benchy_session *s, int64_t timeout_ms) {
@@ -295,9 +327,18 @@ static void record_chunk(benchy_request *r, const oai_chunk_info *info) {
   if (r->on_chunk) r->on_chunk(r, &ev, info->text ? info->text : "", info->text_len, r->on_chunk_ud);
 }
 
+/* WHATWG dispatches an event whose data is empty ("event: ping" then
+ * "data:"); it carries no chunk, whatever its type, so it is a keep-alive
+ * rather than a malformed chunk. */
+static int blank_data(const sse_event *ev) {
+  for (size_t i = 0; i < ev->data_len; i++)
+    if (ev->data[i] != ' ' && ev->data[i] != '\t' && ev->data[i] != '\n' && ev->data[i] != '\r') return 0;
+  return 1;
+}
+
 static int on_sse_event(void *userdata, const sse_event *ev) {
   benchy_request *r = userdata;
-  if (ev->data_len == 0 && ev->event_len == 0) return 0;
+  if (blank_data(ev)) return 0;
   oai_chunk_info info;
   if (oai_stream_feed(&r->oai, ev->data, ev->data_len, &info) != 0) {
     if (!r->malformed) set_error(r, "%s", r->oai.error);
@@ -794,6 +835,7 @@ static void transfer_done(loop_transfer *t, CURLcode result) {
   }
   rec->status = status;
   benchy_buf_terminate(&r->error);
+  scrub_buf(&r->session->secrets, &r->error);
   rec->error = status == BENCHY_OK ? NULL : r->error.data;
   loop->counters.requests_done++;
   if (r->on_done) r->on_done(r, rec, r->on_done_ud);
@@ -867,6 +909,8 @@ int benchy_session_fetch(benchy_session *s, const char *method, const char *path
     benchy_buf_free(&body);
   } else {
     if (benchy_buf_terminate(&body) != 0) status = BENCHY_ERR_NOMEM;
+    /* Callers quote bodies (an error's message) in what they print. */
+    if (scrub_buf(&s->secrets, &body) < 0) status = BENCHY_ERR_NOMEM;
     if (body_out)
       *body_out = body.data;
     else
@@ -878,6 +922,7 @@ int benchy_session_fetch(benchy_session *s, const char *method, const char *path
   }
   if (http_status) *http_status = (int)code;
   benchy_buf_free(&url);
+  scrub_str(&s->secrets, s->error, sizeof s->error);
   return status;
 }
 

@@ -555,8 +555,10 @@ int sim_render_body(sim_stream *st, sim_out *o, int64_t sched, int malformed) {
 
 const char *sim_stream_headers(const sim_conn *c) {
   /* Advertised keep-alive even when the server will close after the stream
-   * (llama-server does exactly that); clients must cope. */
-  return c->want_close ? "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n"
+   * (llama-server does exactly that; clients must cope), unless told to
+   * announce the close as a well-behaved server does. */
+  int announce = c->want_close || c->sim->cfg.close_after_stream == SIM_CLOSE_ANNOUNCED;
+  return announce ? "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n"
                          "Connection: close\r\nTransfer-Encoding: chunked\r\nServer: benchy-sim\r\n\r\n"
                        : "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n"
                          "Connection: keep-alive\r\nTransfer-Encoding: chunked\r\nServer: benchy-sim\r\n\r\n";

@@ -91,7 +91,11 @@ static int config_from_options(sim_config *cfg, const benchy_options *o, char *e
   const char *cas = benchy_options_str(o, "close-after-stream");
   if (!cas) cas = "auto";
   snprintf(cfg->close_text, sizeof cfg->close_text, "%s", cas);
-  cfg->close_after_stream = !strcmp(cas, "yes") || (!strcmp(cas, "auto") && cfg->flavour == SIM_FLAVOUR_LLAMA);
+  cfg->close_after_stream = SIM_CLOSE_NO;
+  if (!strcmp(cas, "announced"))
+    cfg->close_after_stream = SIM_CLOSE_ANNOUNCED;
+  else if (!strcmp(cas, "yes") || (!strcmp(cas, "auto") && cfg->flavour == SIM_FLAVOUR_LLAMA))
+    cfg->close_after_stream = SIM_CLOSE_SILENT;
   if (cfg->decode_tps <= 0 || cfg->prefill_tps <= 0 || cfg->slots < 1 || cfg->ctx_size < 1 ||
       cfg->max_tokens < 1) {
     benchy_set_error(err, errlen, "--decode-tps, --prefill-tps, --slots, --ctx-size and --max-tokens must be positive");

@@ -37,6 +37,10 @@ enum {
 BENCHY_INTERNAL extern const char *const sim_fault_names[SIM_F_COUNT];
 BENCHY_INTERNAL extern const char *const sim_flavour_names[3]; /* by SIM_FLAVOUR_* */
 
+/* After a stream: keep the connection; close it although the headers said
+ * keep-alive (llama-server); close it and say so (Connection: close). */
+enum { SIM_CLOSE_NO = 0, SIM_CLOSE_SILENT = 1, SIM_CLOSE_ANNOUNCED = 2 };
+
 typedef struct sim_config {
   char host[256];
   int port;
@@ -55,8 +59,8 @@ typedef struct sim_config {
   double stall_ms, slow_headers_ms;
   int64_t spin_ns;        /* poll instead of sleeping when the next chunk is this close */
   int reuse_port;         /* share the port with other simulators (SO_REUSEPORT) */
-  int close_after_stream; /* resolved: 1 close, 0 keep */
-  char close_text[8];     /* as given: auto|yes|no */
+  int close_after_stream; /* resolved: SIM_CLOSE_* */
+  char close_text[12];    /* as given: auto|yes|no|announced */
   char api_key[512];      /* --api-key; empty: no key required */
 } sim_config;
 
