@@ -20,11 +20,25 @@ typedef struct command {
   int (*run)(benchy_options *opts);
 } command;
 
-static void on_sigint(int sig) {
-  /* First Ctrl-C: stop cleanly and write what completed. A second one
-   * kills the process the usual way. */
+static void on_interrupt(int sig) {
+  (void)sig;
   benchy_interrupt();
-  signal(sig, SIG_DFL);
+}
+
+/* First Ctrl-C (or SIGTERM): stop cleanly, in whatever phase, and write what
+ * completed. SA_RESETHAND restores the default action as the handler is
+ * entered, so a second one kills the process the usual way. The library
+ * does not rely on a wait returning EINTR (the interrupt wakes its loops
+ * through their stop descriptor), so SA_RESTART keeps writes of the result
+ * to a pipe from failing half-way. */
+static void catch_interrupts(void) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_interrupt;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = SA_RESETHAND | SA_RESTART;
+  sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGTERM, &sa, NULL);
 }
 
 static int write_result(const benchy_result *result, const benchy_options *opts) {
@@ -45,18 +59,18 @@ static int write_result(const benchy_result *result, const benchy_options *opts)
 
 static int run_workload(benchy_options *opts,
                         int (*fn)(const benchy_options *, benchy_result **, char *, size_t)) {
-  signal(SIGINT, on_sigint);
-  signal(SIGTERM, on_sigint);
+  catch_interrupts();
   benchy_result *result = NULL;
   char err[1024] = "";
   int st = fn(opts, &result, err, sizeof err);
   if (!result) {
     fprintf(stderr, "benchy: %s\n", err[0] ? err : benchy_status_message(st));
-    return 2;
+    return st == BENCHY_ERR_CANCELLED ? 130 : 2;
   }
   int rc = write_result(result, opts);
   if (benchy_result_status(result) == BENCHY_ERR_CANCELLED) {
-    fprintf(stderr, "benchy: interrupted; the results above hold every request that completed\n");
+    fprintf(stderr, "benchy: %s\n",
+            err[0] ? err : "interrupted; the results above hold every request that completed");
     rc = 130;
   } else if (st != BENCHY_OK) {
     /* A failed run exits non-zero even when it left no message. */

@@ -34,6 +34,10 @@
     "Endpoint: /v1/chat/completions or /v1/completions.", 0, NULL)                                \
   X("timeout", BENCHY_OPT_DOUBLE, CLIENT_, "600", 0, 1e7, NULL, "SECONDS", "server",               \
     "Whole-request timeout in seconds (0: none).", 0, NULL)                                        \
+  X("probe-timeout", BENCHY_OPT_DOUBLE, CLIENT_, "10", 0, 1e7, NULL, "SECONDS", "server",         \
+    "Timeout of each auxiliary request that checks the server or sizes prompts (/v1/models, "     \
+    "/tokenize, /apply-template, /props, the latency probe; at most --timeout): one that gets no " \
+    "answer in time stops the run, naming it (0: only --timeout bounds them).", 0, NULL)          \
   /* ---- bench matrix ---- */                                                                     \
   X("pp", BENCHY_OPT_INT_LIST, B_, "512", 1, 1e9, NULL, "N[,N...]", "bench",                       \
     "Prompt lengths in tokens to time (pp tests).", 0, NULL)                                       \

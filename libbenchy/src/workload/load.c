@@ -46,9 +46,11 @@
 #include "../report/result_internal.h"
 #include "arrivals.h"
 #include "dataset.h"
+#include "interrupt.h"
 #include "load_metrics.h"
 #include "prompt.h"
 #include "runner.h"
+#include "startup.h"
 
 /* Requests a --duration schedule may hold; more is a typo, not a test. */
 #define LOAD_MAX_SCHEDULE ((uint64_t)10 * 1000 * 1000)
@@ -103,7 +105,8 @@ typedef struct load_plan {
   const char *jsonl_path;
   int resume;
   benchy_loop *setup_loop;
-  benchy_session *setup_session;
+  benchy_session *setup_session; /* probes and prompt sizing: --probe-timeout */
+  int setup_watch;               /* interrupt_watch slot of setup_loop, -1 none */
   prompt_gen *pgen;
   jsonl_writer *jsonl;
   int64_t run_t0;
@@ -413,6 +416,10 @@ static int discover_model(load_plan *p, char *err, size_t errlen) {
   int http = 0;
   char *body = NULL;
   int st = benchy_session_fetch(p->setup_session, "GET", "models", NULL, &http, &body);
+  if (st == BENCHY_ERR_CANCELLED) {
+    free(body);
+    return st;
+  }
   if (given && *given) {
     /* The server was asked anyway: a run against a dead server should fail
      * here, before any level starts. */
@@ -420,14 +427,16 @@ static int discover_model(load_plan *p, char *err, size_t errlen) {
     if (st == BENCHY_ERR_CONNECT || st == BENCHY_ERR_TIMEOUT || st == BENCHY_ERR_TRANSPORT) {
       benchy_set_error(err, errlen, "cannot reach the server at %s: %s", p->base_url,
               benchy_session_error(p->setup_session));
+      startup_explain_timeout(err, errlen, st, p->opts);
       return st;
     }
     return (p->model = benchy_strdup(given)) ? BENCHY_OK : BENCHY_ERR_NOMEM;
   }
   if (st != BENCHY_OK) {
-    benchy_set_error(err, errlen, "cannot list the server's models (GET %s/models: %s); is the server "
-            "running? Give --model NAME to skip this", p->base_url,
+    benchy_set_error(err, errlen, "cannot list the server's models (%s); is the server "
+            "running? Give --model NAME to skip this",
             benchy_session_error(p->setup_session));
+    startup_explain_timeout(err, errlen, st, p->opts);
     free(body);
     return st;
   }
@@ -449,6 +458,7 @@ static int discover_model(load_plan *p, char *err, size_t errlen) {
 static int setup_server(load_plan *p, char *err, size_t errlen) {
   int st = benchy_loop_new(&p->setup_loop);
   if (st != BENCHY_OK) return st;
+  p->setup_watch = interrupt_watch(p->setup_loop);
   st = benchy_session_new(&p->setup_session, p->setup_loop, p->base_url);
   if (st != BENCHY_OK) {
     benchy_set_error(err, errlen, "invalid --base-url '%s': it must start with http:// or https://",
@@ -462,9 +472,7 @@ static int setup_server(load_plan *p, char *err, size_t errlen) {
       return st;
     }
   }
-  benchy_session_set_timeout_ms(p->setup_session, p->timeout_ms > 0 && p->timeout_ms < 60000
-                                                      ? p->timeout_ms
-                                                      : 60000);
+  benchy_session_set_timeout_ms(p->setup_session, startup_probe_timeout_ms(p->opts));
   return discover_model(p, err, errlen);
 }
 
@@ -496,6 +504,18 @@ static int setup_prompt_gen(load_plan *p, char *err, size_t errlen) {
   prompt_config pc = {p->setup_session, p->model, p->api, p->seed, PROMPT_METHOD_AUTO, 1,
                       p->no_cache};
   int st = prompt_gen_new(&p->pgen, &pc, err, errlen);
+  if (st == BENCHY_ERR_TIMEOUT || st == BENCHY_ERR_CANCELLED) {
+    /* No answer is not a failed generation: without probes the tokenizer
+     * would be asked again, and wait again. */
+    if (st == BENCHY_ERR_TIMEOUT && err && errlen) {
+      char why[512];
+      snprintf(why, sizeof why, "%s", err);
+      benchy_set_error(err, errlen, "a probe request sizing prompts failed, so nothing was measured: %s",
+                       why);
+      startup_explain_timeout(err, errlen, st, p->opts);
+    }
+    return st;
+  }
   if (st != BENCHY_OK && st != BENCHY_ERR_NOMEM) {
     /* A probe generation failed (a server that rate limits or errs under
      * test is what load tests are for): size prompts without probes, and
@@ -1109,6 +1129,7 @@ static int open_jsonl(load_plan *p, const cJSON *config, resume_state *rs, char 
 static void plan_free(load_plan *p) {
   jsonl_close(p->jsonl);
   prompt_gen_free(p->pgen);
+  interrupt_unwatch(p->setup_watch);
   benchy_session_free(p->setup_session);
   benchy_loop_free(p->setup_loop);
   dataset_free(&p->file_data);
@@ -1171,18 +1192,32 @@ int benchy_load_run(const benchy_options *opts, benchy_result **out, char *err, 
     benchy_set_error(err, errlen, "benchy_load_run: the options are not for the load command");
     return BENCHY_ERR_INVALID;
   }
-  benchy_clear_interrupt();
   load_plan p = {0};
   p.opts = opts;
+  p.setup_watch = -1;
   resume_state rs = {0};
   cJSON *config = NULL, *doc = NULL;
+  /* The setup steps block on p.setup_loop, which an interrupt stops; phase
+   * names the step for the message. */
+  const char *phase = "starting";
   int st = plan_options(&p, err, errlen);
   if (st == BENCHY_OK) st = setup_file_dataset(&p, err, errlen);
-  if (st == BENCHY_OK) st = setup_server(&p, err, errlen);
-  if (st == BENCHY_OK) st = setup_prompt_gen(&p, err, errlen);
+  if (st == BENCHY_OK && !interrupt_pending()) {
+    phase = "discovering the model (GET /v1/models)";
+    st = setup_server(&p, err, errlen);
+  }
+  if (st == BENCHY_OK && !interrupt_pending()) {
+    phase = "sizing prompts with the server's tokenizer (/tokenize, /apply-template)";
+    st = setup_prompt_gen(&p, err, errlen);
+  }
   if (st == BENCHY_OK && !(config = config_json(opts))) st = BENCHY_ERR_NOMEM;
   if (st == BENCHY_OK) st = open_jsonl(&p, config, &rs, err, errlen);
-  if (st != BENCHY_OK) {
+  if (st != BENCHY_OK || interrupt_pending()) {
+    if (interrupt_pending() || st == BENCHY_ERR_CANCELLED) {
+      st = BENCHY_ERR_CANCELLED;
+      startup_interrupted(err, errlen, phase, p.jsonl ? p.jsonl_path : NULL);
+      interrupt_clear(); /* consumed: a later run in this process proceeds */
+    }
     cJSON_Delete(config);
     resume_free(&rs);
     plan_free(&p);
@@ -1210,8 +1245,9 @@ int benchy_load_run(const benchy_options *opts, benchy_result **out, char *err, 
   int run_status = BENCHY_OK;
   for (size_t i = 0; i < p.n_levels; i++) {
     const load_level *lv = &p.levels[i];
-    if (runner_interrupted()) {
+    if (interrupt_pending()) {
       run_status = BENCHY_ERR_CANCELLED;
+      benchy_set_error(err, errlen, "interrupted before level %zu/%zu (%s)", i + 1, p.n_levels, lv->label);
       break;
     }
     cJSON *lobj = cJSON_CreateObject();
@@ -1251,10 +1287,15 @@ int benchy_load_run(const benchy_options *opts, benchy_result **out, char *err, 
       cJSON_AddItemToArray(pct, cJSON_CreateNumber(p.percentiles[k]));
     cJSON_AddItemToArray(levels, lobj);
     st = run_level(&p, lv, lobj, records, err, errlen);
+    /* A probe sizing the level's prompts may fail with its own status when
+     * the interrupt cut it short. */
+    if (interrupt_pending()) st = BENCHY_ERR_CANCELLED;
     if (st == BENCHY_ERR_CANCELLED) {
-      /* Interrupted in its warm-up: the level measured nothing. */
-      if (!cJSON_GetObjectItemCaseSensitive(lobj, "completed"))
-        cJSON_Delete(cJSON_DetachItemFromArray(levels, cJSON_GetArraySize(levels) - 1));
+      /* Interrupted before its measured requests: the level measured nothing. */
+      int measured = cJSON_GetObjectItemCaseSensitive(lobj, "completed") != NULL;
+      benchy_set_error(err, errlen, "interrupted in level %zu/%zu (%s), %s", i + 1, p.n_levels, lv->label,
+                       measured ? "during its measured requests" : "before its measured requests");
+      if (!measured) cJSON_Delete(cJSON_DetachItemFromArray(levels, cJSON_GetArraySize(levels) - 1));
       run_status = BENCHY_ERR_CANCELLED;
       break;
     }
@@ -1269,6 +1310,15 @@ int benchy_load_run(const benchy_options *opts, benchy_result **out, char *err, 
   cJSON_AddStringToObject(doc, "status", benchy_status_name(run_status));
   cJSON_AddItemToObject(doc, "aggregates", levels);
   cJSON_AddItemToObject(doc, "records", records);
+  if (run_status == BENCHY_ERR_CANCELLED) {
+    size_t used = err ? strlen(err) : 0;
+    if (err && used + 1 < errlen)
+      snprintf(err + used, errlen - used, ": the result holds every request that completed%s%s%s",
+               p.jsonl ? " (each also in " : "", p.jsonl ? p.jsonl_path : "", p.jsonl ? ")" : "");
+  }
+  /* An interrupt that came during this run was this run's; one that came
+   * after its last step changed nothing. Either way the next run proceeds. */
+  interrupt_clear();
   resume_free(&rs);
   plan_free(&p);
   benchy_result *res = result_new("load", doc, load_render_md, load_render_csv);
