@@ -8,6 +8,7 @@ never a sleep), then signals benchy and times how long it takes to exit."""
 import http.client
 import http.server
 import json
+import os
 import signal
 import socket
 import subprocess
@@ -322,3 +323,33 @@ def test_probe_timeout_in_help():
     assert "--probe-timeout" in r.stdout
     r = subprocess.run([str(CLI), "load", "--help"], capture_output=True, text=True)
     assert "--probe-timeout" in r.stdout
+
+
+# ---- a second Ctrl-C kills the process the usual way
+
+def test_second_ctrl_c_kills(sim_factory, tmp_path):
+    import fcntl
+    import select
+    sim = sim_factory("--decode-tps", "200")
+    jsonl = tmp_path / "run.jsonl"
+    proc = start("load", sim.base_url, "--model", "sim", "--num-prompts", "400", "--input-len", "32",
+                 "--output-len", "20", "--warmup", "0", "--format", "json", "--jsonl", jsonl, "--quiet")
+    # A one-page pipe that this test does not drain: the result (about 3 KB a
+    # record) cannot all be written, so benchy stays alive, writing it.
+    fcntl.fcntl(proc.stdout.fileno(), fcntl.F_SETPIPE_SZ, 4096)
+    wait_for_records(proc, jsonl, 8)
+    proc.send_signal(signal.SIGINT)
+    # The first byte of the result: the first Ctrl-C was handled and the run
+    # returned. benchy cannot finish writing until this test reads more.
+    ready, _, _ = select.select([proc.stdout], [], [], 60)
+    assert ready, "no result after the first Ctrl-C"
+    assert os.read(proc.stdout.fileno(), 1) == b"{"  # exactly one byte: no read-ahead
+    assert proc.poll() is None
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(timeout=EXIT_BOUND_S)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        pytest.fail("the second Ctrl-C did not kill benchy")
+    assert proc.returncode == -signal.SIGINT
