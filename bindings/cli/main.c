@@ -63,6 +63,10 @@ static int run_workload(benchy_options *opts,
   benchy_result *result = NULL;
   char err[1024] = "";
   int st = fn(opts, &result, err, sizeof err);
+  /* The run is over: a Ctrl-C while the result is written ends the process
+   * as in any other program (the library would have nothing to stop). */
+  signal(SIGINT, SIG_DFL);
+  signal(SIGTERM, SIG_DFL);
   if (!result) {
     fprintf(stderr, "benchy: %s\n", err[0] ? err : benchy_status_message(st));
     return st == BENCHY_ERR_CANCELLED ? 130 : 2;

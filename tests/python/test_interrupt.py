@@ -5,10 +5,12 @@ Each test holds one request of the phase under test open without an answer
 (a listening socket that never replies, or a proxy in front of `benchy sim`
 that stalls one path), waits until the server has that request (an Event,
 never a sleep), then signals benchy and times how long it takes to exit."""
+import fcntl
 import http.client
 import http.server
 import json
 import os
+import select
 import signal
 import socket
 import subprocess
@@ -325,31 +327,53 @@ def test_probe_timeout_in_help():
     assert "--probe-timeout" in r.stdout
 
 
-# ---- a second Ctrl-C kills the process the usual way
+# ---- once the run is over, Ctrl-C kills the process the usual way
 
-def test_second_ctrl_c_kills(sim_factory, tmp_path):
-    import fcntl
-    import select
-    sim = sim_factory("--decode-tps", "200")
-    jsonl = tmp_path / "run.jsonl"
-    proc = start("load", sim.base_url, "--model", "sim", "--num-prompts", "400", "--input-len", "32",
-                 "--output-len", "20", "--warmup", "0", "--format", "json", "--jsonl", jsonl, "--quiet")
-    # A one-page pipe that this test does not drain: the result (about 3 KB a
-    # record) cannot all be written, so benchy stays alive, writing it.
-    fcntl.fcntl(proc.stdout.fileno(), fcntl.F_SETPIPE_SZ, 4096)
-    wait_for_records(proc, jsonl, 8)
-    proc.send_signal(signal.SIGINT)
-    # The first byte of the result: the first Ctrl-C was handled and the run
-    # returned. benchy cannot finish writing until this test reads more.
+def blocked_on_result(proc):
+    """Waits for the first byte of the result on a one-page stdout pipe that
+    is never drained: the run has returned, and benchy, whose result is
+    larger than the pipe, stays alive writing it."""
     ready, _, _ = select.select([proc.stdout], [], [], 60)
-    assert ready, "no result after the first Ctrl-C"
+    assert ready, "no result on stdout"
     assert os.read(proc.stdout.fileno(), 1) == b"{"  # exactly one byte: no read-ahead
     assert proc.poll() is None
-    proc.send_signal(signal.SIGINT)
+
+
+def start_with_small_pipe(*args):
+    proc = start(*args)
+    fcntl.fcntl(proc.stdout.fileno(), fcntl.F_SETPIPE_SZ, 4096)
+    return proc
+
+
+def assert_killed_by(proc, sig):
     try:
         proc.wait(timeout=EXIT_BOUND_S)
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
-        pytest.fail("the second Ctrl-C did not kill benchy")
-    assert proc.returncode == -signal.SIGINT
+        pytest.fail(f"signal {sig} did not kill benchy")
+    assert proc.returncode == -sig
+
+
+def test_second_ctrl_c_kills(sim_factory, tmp_path):
+    sim = sim_factory("--decode-tps", "200")
+    jsonl = tmp_path / "run.jsonl"
+    proc = start_with_small_pipe("load", sim.base_url, "--model", "sim", "--num-prompts", "400",
+                                 "--input-len", "32", "--output-len", "20", "--warmup", "0",
+                                 "--format", "json", "--jsonl", jsonl, "--quiet")
+    wait_for_records(proc, jsonl, 8)  # about 3 KB of result each
+    proc.send_signal(signal.SIGINT)
+    blocked_on_result(proc)  # the first Ctrl-C was handled: the run returned
+    proc.send_signal(signal.SIGINT)
+    assert_killed_by(proc, signal.SIGINT)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_signal_after_a_finished_run_kills(sim_factory, sig):
+    sim = sim_factory("--decode-tps", "2000")
+    proc = start_with_small_pipe("load", sim.base_url, "--model", "sim", "--num-prompts", "12",
+                                 "--input-len", "32", "--output-len", "20", "--warmup", "0",
+                                 "--format", "json", "--quiet")
+    blocked_on_result(proc)
+    proc.send_signal(sig)
+    assert_killed_by(proc, sig)
