@@ -377,3 +377,29 @@ def test_signal_after_a_finished_run_kills(sim_factory, sig):
     blocked_on_result(proc)
     proc.send_signal(sig)
     assert_killed_by(proc, sig)
+
+
+# ---- between and within levels: the finished levels are kept
+
+def test_load_signal_in_second_level_keeps_the_first(sim_factory, tmp_path):
+    sim = sim_factory("--decode-tps", "40")
+    jsonl = tmp_path / "run.jsonl"
+    # 40 tokens at 40 t/s: level 2 takes two seconds, far longer than noticing level 1's end.
+    proc = start("load", sim.base_url, "--model", "sim", "--concurrency", "1,2", "--num-prompts", "3",
+                 "--input-len", "32", "--output-len", "40", "--warmup", "0", "--format", "json",
+                 "--jsonl", jsonl)
+    deadline = time.monotonic() + 60
+    while '"type":"level_end"' not in (jsonl.read_text() if jsonl.exists() else ""):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail(f"level 1 never ended: {proc.communicate()[1]}")
+        time.sleep(0.02)  # polling a file's contents, bounded by the deadline
+    t0 = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert time.monotonic() - t0 < EXIT_BOUND_S
+    assert "interrupted in level 2/2" in err, err
+    doc = json.loads(out)
+    first = doc["aggregates"][0]
+    assert first["completed"] == 3 and first["stopped_by"] is None
