@@ -29,11 +29,25 @@ typedef struct command {
   int (*run)(benchy_options *opts);
 } command;
 
-static void on_sigint(int sig) {
-  /* First Ctrl-C: stop cleanly and write what completed. A second one
-   * kills the process the usual way. */
+static void on_interrupt(int sig) {
+  (void)sig;
   benchy_interrupt();
-  signal(sig, SIG_DFL);
+}
+
+/* First Ctrl-C (or SIGTERM): stop cleanly, in whatever phase, and write what
+ * completed. SA_RESETHAND restores the default action as the handler is
+ * entered, so a second one kills the process the usual way. The library
+ * does not rely on a wait returning EINTR (the interrupt wakes its loops
+ * through their stop descriptor), so SA_RESTART keeps writes of the result
+ * to a pipe from failing half-way. */
+static void catch_interrupts(void) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_interrupt;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = SA_RESETHAND | SA_RESTART;
+  sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGTERM, &sa, NULL);
 }
 
 static int write_result(const benchy_result *result, const benchy_options *opts,
@@ -49,8 +63,7 @@ static int run_workload(benchy_options *opts, const char *command_name,
                         int (*fn)(const benchy_options *, benchy_result **, char *, size_t)) {
   char *save_path = NULL;
   if (cli_result_path(opts, command_name, &save_path) != 0) return 2;
-  signal(SIGINT, on_sigint);
-  signal(SIGTERM, on_sigint);
+  catch_interrupts();
   if (benchy_options_key_overridden(opts))
     fprintf(stderr, "benchy: --header 'Authorization: ...' is sent instead of the API key from $%s "
                     "(one Authorization header per request)\n",
@@ -58,18 +71,23 @@ static int run_workload(benchy_options *opts, const char *command_name,
   benchy_result *result = NULL;
   char err[1024] = "";
   int st = fn(opts, &result, err, sizeof err);
+  /* The run is over: a Ctrl-C while the result is written ends the process
+   * as in any other program (the library would have nothing to stop). */
+  signal(SIGINT, SIG_DFL);
+  signal(SIGTERM, SIG_DFL);
   /* The library's sessions scrub their own text; this catches anything a
    * run quoted from elsewhere. */
   benchy_options_scrub(opts, err, sizeof err);
   if (!result) {
     fprintf(stderr, "benchy: %s\n", err[0] ? err : benchy_status_message(st));
     free(save_path);
-    return 2;
+    return st == BENCHY_ERR_CANCELLED ? 130 : 2;
   }
   int rc = write_result(result, opts, save_path);
   free(save_path);
   if (benchy_result_status(result) == BENCHY_ERR_CANCELLED) {
-    fprintf(stderr, "benchy: interrupted; the results above hold every request that completed\n");
+    fprintf(stderr, "benchy: %s\n",
+            err[0] ? err : "interrupted; the results above hold every request that completed");
     rc = 130;
   } else if (st != BENCHY_OK) {
     /* A failed run exits non-zero even when it left no message. */

@@ -67,6 +67,10 @@
     "Endpoint: /v1/chat/completions or /v1/completions.", 0, NULL)                                \
   X("timeout", BENCHY_OPT_DOUBLE, CLIENT_, "600", 0, 1e7, NULL, "SECONDS", "server",               \
     "Whole-request timeout in seconds (0: none).", 0, NULL)                                        \
+  X("probe-timeout", BENCHY_OPT_DOUBLE, CLIENT_, "10", 0, 1e7, NULL, "SECONDS", "server",         \
+    "Timeout of each auxiliary request that checks the server or sizes prompts (/v1/models, "     \
+    "/tokenize, /apply-template, /props, the latency probe; at most --timeout): one that gets no " \
+    "answer in time stops the run, naming it (0: only --timeout bounds them).", 0, NULL)          \
   /* ---- request body (bench and load): unset ones are not sent ---- */                          \
   X("temperature", BENCHY_OPT_DOUBLE, B_ | L_, NULL, 0, 1e3, NULL, "T", "request",                 \
     "Sampling temperature sent in every request (unset: not sent, the server's default applies; " \

@@ -934,6 +934,78 @@ static void test_fetch(void **state) {
   close_all(&f);
 }
 
+/* A loopback socket that accepts and never answers; stops `loop` once it
+ * has the connection, so the stop lands while the fetch waits. */
+typedef struct silent_server {
+  int listen_fd, conn_fd;
+  benchy_loop *stop_on_accept;
+} silent_server;
+
+static void *accept_then_stop(void *arg) {
+  silent_server *s = arg;
+  s->conn_fd = accept(s->listen_fd, NULL, NULL);
+  if (s->stop_on_accept) benchy_loop_stop(s->stop_on_accept);
+  return NULL;
+}
+
+static void silent_url(silent_server *s, char *url, size_t len) {
+  s->listen_fd = socket(AF_INET, SOCK_STREAM, 0);
+  s->conn_fd = -1;
+  assert_true(s->listen_fd >= 0);
+  struct sockaddr_in a = {0};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  assert_int_equal(bind(s->listen_fd, (struct sockaddr *)&a, sizeof a), 0);
+  assert_int_equal(listen(s->listen_fd, 4), 0);
+  socklen_t alen = sizeof a;
+  assert_int_equal(getsockname(s->listen_fd, (struct sockaddr *)&a, &alen), 0);
+  snprintf(url, len, "http://127.0.0.1:%d/v1", ntohs(a.sin_port));
+}
+
+/* A fetch from a server that never answers ends at benchy_loop_stop() (what
+ * benchy_interrupt does on Ctrl-C), not at the session's timeout. */
+static void test_fetch_ends_at_loop_stop(void **state) {
+  silent_server srv = {0};
+  char url[64];
+  silent_url(&srv, url, sizeof url);
+  benchy_loop *loop = NULL;
+  benchy_session *s = NULL;
+  assert_int_equal(benchy_loop_new(&loop), BENCHY_OK);
+  assert_int_equal(benchy_session_new(&s, loop, url), BENCHY_OK);
+  benchy_session_set_timeout_ms(s, 30000);
+  srv.stop_on_accept = loop;
+  pthread_t th;
+  assert_int_equal(pthread_create(&th, NULL, accept_then_stop, &srv), 0);
+  int http = -1;
+  char *body = NULL;
+  int64_t t0 = benchy_now_ns();
+  int st = benchy_session_fetch(s, "GET", "models", NULL, &http, &body);
+  double waited_s = (double)(benchy_now_ns() - t0) / 1e9;
+  pthread_join(th, NULL);
+  assert_int_equal(st, BENCHY_ERR_CANCELLED);
+  assert_null(body);
+  assert_int_equal(http, 0);
+  assert_true(waited_s < 10.0); /* the stop, not the 30 s timeout */
+  assert_non_null(strstr(benchy_session_error(s), "/v1/models"));
+  /* The stop was consumed, as benchy_loop_run consumes one. */
+  assert_false(benchy_loop_stopped(loop));
+
+  /* A stop that came before the fetch is not lost: the fetch ends at once. */
+  benchy_loop_stop(loop);
+  assert_int_equal(benchy_session_fetch(s, "GET", "models", NULL, &http, &body), BENCHY_ERR_CANCELLED);
+  assert_false(benchy_loop_stopped(loop));
+
+  /* Unstopped, the session's timeout ends it, and the error says so. */
+  benchy_session_set_timeout_ms(s, 300);
+  assert_int_equal(benchy_session_fetch(s, "GET", "models", NULL, &http, &body), BENCHY_ERR_TIMEOUT);
+  assert_non_null(strstr(benchy_session_error(s), "no answer within 0.3 s"));
+
+  benchy_session_free(s);
+  benchy_loop_free(loop);
+  if (srv.conn_fd >= 0) close(srv.conn_fd);
+  close(srv.listen_fd);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_version_and_status),
@@ -960,6 +1032,7 @@ int main(void) {
       cmocka_unit_test(test_receive_clock),
       cmocka_unit_test(test_headers_follow_the_session),
       cmocka_unit_test(test_fetch),
+      cmocka_unit_test(test_fetch_ends_at_loop_stop),
       cmocka_unit_test(test_proxy_from_environment),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

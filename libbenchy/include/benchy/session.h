@@ -150,7 +150,11 @@ BENCHY_API const benchy_record *benchy_request_record(const benchy_request *r);
  * /tokenize, ...) on the session's server. path is relative to the server
  * root ("/health") when it starts with '/', else to base_url ("models").
  * On success *body_out is a malloc'd NUL-terminated body (free()). Runs its
- * own transfer; do not call from a loop callback of the same loop. */
+ * own transfer; do not call from a loop callback of the same loop. Bounded
+ * by the session's timeout (default 600 s), and ended early, with
+ * BENCHY_ERR_CANCELLED, by benchy_loop_stop() on the session's loop (from a
+ * signal handler or another thread; benchy_interrupt() does this during a
+ * workload run). Requests in flight on the loop are not driven meanwhile. */
 BENCHY_API int benchy_session_fetch(benchy_session *s, const char *method, const char *path,
                                     const char *body_json, int *http_status, char **body_out);
 

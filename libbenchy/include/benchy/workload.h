@@ -4,9 +4,18 @@
  * them). Options are the BENCHY_CMD_BENCH / BENCHY_CMD_LOAD rows of the
  * option table.
  *
- * Both honour benchy_interrupt() (the CLI calls it on SIGINT and SIGTERM): in-flight
- * requests are cancelled, every completed record is kept (and was already
- * appended to --jsonl), and the result's status is BENCHY_ERR_CANCELLED.
+ * Both honour benchy_interrupt() (the CLI calls it on SIGINT and SIGTERM)
+ * in every phase, within one wake-up of the event loop: in-flight requests
+ * are cancelled, every completed record is kept (and was already appended
+ * to --jsonl), and the result's status is BENCHY_ERR_CANCELLED. Interrupted
+ * before the first measured request (model check, tokenizer probes,
+ * latency, warm-up), the run returns BENCHY_ERR_CANCELLED with *out NULL
+ * and err naming the phase it stopped in.
+ *
+ * The requests that check the server and size prompts (/v1/models, /props,
+ * /tokenize, /apply-template, the latency probe) are bounded by the
+ * probe-timeout option; one that gets no answer in time fails the run with
+ * BENCHY_ERR_TIMEOUT, err naming the request and the option to raise.
  */
 #ifndef BENCHY_WORKLOAD_H
 #define BENCHY_WORKLOAD_H
@@ -31,9 +40,13 @@ BENCHY_API int benchy_bench_run(const benchy_options *opts, benchy_result **out,
 BENCHY_API int benchy_load_run(const benchy_options *opts, benchy_result **out, char *err,
                                size_t errlen);
 
-/* Async-signal-safe: stops whatever workload runs in this process. */
+/* Async-signal-safe and thread-safe: stops whatever workload runs in this
+ * process. One that comes while no run is active stops the next run as it
+ * starts, so a Ctrl-C during a program's own startup is not lost. */
 BENCHY_API void benchy_interrupt(void);
-/* Allows runs again after an interrupt (called at the start of each run too). */
+/* Drops a pending interrupt. Runs clear it as they return (an interrupted
+ * run leaves none behind: the next run proceeds); they no longer clear it as
+ * they start. */
 BENCHY_API void benchy_clear_interrupt(void);
 
 #ifdef __cplusplus

@@ -321,6 +321,19 @@ void benchy_loop_stop(benchy_loop *loop) {
   (void)ignored;
 }
 
+int loop_stop_fd(const benchy_loop *loop) { return loop->wake_fd; }
+
+int loop_take_stop(benchy_loop *loop) {
+  /* Drained first: a stop that lands after the read still finds its flag
+   * set below or wakes the next wait. */
+  uint64_t value;
+  while (read(loop->wake_fd, &value, sizeof value) > 0) {
+  }
+  if (!loop->stop_requested) return 0;
+  loop->stop_requested = 0;
+  return 1;
+}
+
 int benchy_loop_stopped(const benchy_loop *loop) { return loop ? loop->stop_requested != 0 : 0; }
 
 unsigned benchy_loop_in_flight(const benchy_loop *loop) { return loop ? loop->in_flight : 0; }

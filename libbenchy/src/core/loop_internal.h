@@ -63,4 +63,12 @@ BENCHY_INTERNAL void loop_finish_transfer(benchy_loop *loop, loop_transfer *t, C
 /* Detaches a transfer (queued or attached) without completing it. */
 BENCHY_INTERNAL void loop_remove_transfer(benchy_loop *loop, loop_transfer *t);
 
+/* For a blocking call made beside the loop on the loop's thread
+ * (benchy_session_fetch): the descriptor benchy_loop_stop() makes readable,
+ * to wait on with the call's own sockets, and whether a stop was requested.
+ * A stop it reports is consumed, as benchy_loop_run() consumes the one that
+ * ends it. */
+BENCHY_INTERNAL int loop_stop_fd(const benchy_loop *loop);
+BENCHY_INTERNAL int loop_take_stop(benchy_loop *loop);
+
 #endif

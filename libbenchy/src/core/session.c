@@ -864,6 +864,49 @@ static size_t fetch_body(char *data, size_t size, size_t n, void *userdata) {
   return benchy_buf_append(b, data, len) == 0 ? len : 0;
 }
 
+/* curl_easy_perform, but benchy_loop_stop() on the session's loop (a
+ * Ctrl-C, through benchy_interrupt) ends it within one wake-up instead of
+ * at the transfer's timeout: the wait covers the loop's stop descriptor as
+ * well as the transfer's sockets. */
+static CURLcode perform_stoppable(benchy_loop *loop, CURL *e, int *stopped) {
+  *stopped = 0;
+  CURLM *m = curl_multi_init();
+  if (!m) return CURLE_OUT_OF_MEMORY;
+  if (curl_multi_add_handle(m, e) != CURLM_OK) {
+    curl_multi_cleanup(m);
+    return CURLE_OUT_OF_MEMORY;
+  }
+  CURLcode res = CURLE_OK;
+  int running = 1;
+  for (;;) {
+    if (loop_take_stop(loop)) {
+      *stopped = 1;
+      break;
+    }
+    if (curl_multi_perform(m, &running) != CURLM_OK) {
+      res = CURLE_OUT_OF_MEMORY;
+      break;
+    }
+    if (!running) {
+      CURLMsg *msg;
+      int left;
+      while ((msg = curl_multi_info_read(m, &left)))
+        if (msg->msg == CURLMSG_DONE) res = msg->data.result;
+      break;
+    }
+    /* curl shortens the wait to its own timeouts; the bound only caps how
+     * long a lost wake-up could go unnoticed. */
+    struct curl_waitfd stop = {loop_stop_fd(loop), CURL_WAIT_POLLIN, 0};
+    if (curl_multi_poll(m, &stop, 1, 1000, NULL) != CURLM_OK) {
+      res = CURLE_RECV_ERROR;
+      break;
+    }
+  }
+  curl_multi_remove_handle(m, e);
+  curl_multi_cleanup(m);
+  return res;
+}
+
 int benchy_session_fetch(benchy_session *s, const char *method, const char *path,
                          const char *body_json, int *http_status, char **body_out) {
   if (http_status) *http_status = 0;
@@ -894,18 +937,31 @@ int benchy_session_fetch(benchy_session *s, const char *method, const char *path
   curl_easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf);
   curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)s->connect_timeout_ms);
-  curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, s->timeout_ms ? (long)s->timeout_ms : 600000L);
+  int64_t limit_ms = s->timeout_ms ? s->timeout_ms : 600000;
+  curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)limit_ms);
   curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
   if (body_json) curl_easy_setopt(e, CURLOPT_POSTFIELDS, body_json);
-  CURLcode res = curl_easy_perform(e);
+  int stopped = 0;
+  CURLcode res = perform_stoppable(s->loop, e, &stopped);
   long code = 0;
   curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &code);
   curl_easy_cleanup(e);
   int status = BENCHY_OK;
-  if (res != CURLE_OK) {
+  if (stopped) {
+    status = BENCHY_ERR_CANCELLED;
+    code = 0;
+    snprintf(s->error, sizeof s->error, "%s %.160s: stopped before the server answered", method,
+             url.data);
+    benchy_buf_free(&body);
+  } else if (res != CURLE_OK) {
     status = classify_curl_error(res);
-    snprintf(s->error, sizeof s->error, "%s %.160s: %.80s", method, url.data,
-             errbuf[0] ? errbuf : curl_easy_strerror(res));
+    if (res == CURLE_OPERATION_TIMEDOUT && !strncmp(errbuf, "Operation", 9))
+      /* Connected, sent, and nothing (or not all) came back in time. */
+      snprintf(s->error, sizeof s->error, "%s %.160s: no answer within %g s", method, url.data,
+               (double)limit_ms / 1000.0);
+    else
+      snprintf(s->error, sizeof s->error, "%s %.160s: %.80s", method, url.data,
+               errbuf[0] ? errbuf : curl_easy_strerror(res));
     benchy_buf_free(&body);
   } else {
     if (benchy_buf_terminate(&body) != 0) status = BENCHY_ERR_NOMEM;

@@ -37,10 +37,12 @@
 #include "../report/result_internal.h"
 #include "bench_peak.h"
 #include "bench_plan.h"
+#include "interrupt.h"
 #include "prompt.h"
 #include "request_body.h"
 #include "runner.h"
 #include "server_facts.h"
+#include "startup.h"
 
 enum { LAT_API = 0, LAT_GENERATION = 1, LAT_NONE = 2 };
 enum { CACHE_NA = 0, CACHE_HIT, CACHE_PARTIAL, CACHE_MISS, CACHE_UNKNOWN };
@@ -98,6 +100,7 @@ typedef struct bench {
   size_t n_headers;
   benchy_endpoint api;
   int64_t timeout_ms;
+  int64_t probe_timeout_ms; /* requests that check the server or size prompts */
   int cached_mode, mode_implied, no_cache, latency_mode, ddof, raw, threads, runs, warmup, resume;
   int progress;
   double *pcts;
@@ -452,7 +455,16 @@ static int check_context(bench *b, char *err, size_t errlen) {
   int http = 0;
   cJSON *doc = NULL;
   char msg[256];
-  if (fetch_json(b, "/props", &http, &doc, msg, sizeof msg) == BENCHY_OK && doc) {
+  int st = fetch_json(b, "/props", &http, &doc, msg, sizeof msg);
+  if (st == BENCHY_ERR_CANCELLED) return st;
+  if (st == BENCHY_ERR_TIMEOUT) {
+    /* Optional as /props is (vLLM has none), a server that holds it open
+     * would hold every later probe too. */
+    benchy_set_error(err, errlen, "the server did not answer its /props (%s)", msg);
+    startup_explain_timeout(err, errlen, st, b->opts);
+    return st;
+  }
+  if (st == BENCHY_OK && doc) {
     const cJSON *dgs = cJSON_GetObjectItemCaseSensitive(doc, "default_generation_settings");
     const cJSON *nc = cJSON_IsObject(dgs) ? cJSON_GetObjectItemCaseSensitive(dgs, "n_ctx") : NULL;
     if (!cJSON_IsNumber(nc)) nc = cJSON_GetObjectItemCaseSensitive(doc, "n_ctx");
@@ -803,7 +815,8 @@ static int run_requests(bench *b, run_ctx *rc, uint64_t concurrency, char *err, 
   cfg.api_key = b->api_key;
   cfg.headers = b->headers;
   cfg.n_headers = b->n_headers;
-  cfg.timeout_ms = b->timeout_ms;
+  /* The one-token latency probe is auxiliary: a stall must not cost --timeout. */
+  cfg.timeout_ms = rc->phase == PHASE_LATENCY ? b->probe_timeout_ms : b->timeout_ms;
   cfg.threads = b->threads;
   cfg.request_flags = rc->phase == PHASE_TIMED && b->raw ? BENCHY_KEEP_CHUNKS : 0;
   cfg.count = rc->n;
@@ -855,6 +868,7 @@ static int measure_latency(bench *b, char *err, size_t errlen) {
       if (st != BENCHY_OK) {
         benchy_set_error(err, errlen, "measuring latency (GET %s/models): %s", b->shown_url,
                benchy_session_error(b->sess));
+        startup_explain_timeout(err, errlen, st, b->opts);
         return st;
       }
       v[n++] = ns_ms(dt);
@@ -869,8 +883,10 @@ static int measure_latency(bench *b, char *err, size_t errlen) {
     if (st == BENCHY_OK) st = run_requests(b, &rc, 1, err, errlen);
     for (size_t i = 0; st == BENCHY_OK && i < rc.n; i++) {
       if (rc.status[i] != BENCHY_OK) {
-        benchy_set_error(err, errlen, "measuring latency with a one-token request failed: %s", rc.first_err);
         st = rc.status[i];
+        if (st == BENCHY_ERR_CANCELLED) break;
+        benchy_set_error(err, errlen, "measuring latency with a one-token request failed: %s", rc.first_err);
+        startup_explain_timeout(err, errlen, st, b->opts);
         break;
       }
       v[n++] = rc.ttfr_ms[i];
@@ -1515,7 +1531,6 @@ int benchy_bench_run(const benchy_options *opts, benchy_result **out, char *err,
     benchy_set_error(err, errlen, "benchy_bench_run: the options are not those of the bench command");
     return BENCHY_ERR_INVALID;
   }
-  benchy_clear_interrupt();
   bench b;
   memset(&b, 0, sizeof b);
   pthread_mutex_init(&b.mu, NULL);
@@ -1535,8 +1550,12 @@ int benchy_bench_run(const benchy_options *opts, benchy_result **out, char *err,
   b.text_seed = b.seed_given ? b.seed : b.seed ^ fnv1a(b.attempt);
 
   /* Everything that can fail before a request is timed fails here, with
-   * *out left NULL. */
+   * *out left NULL. Each step blocks on b.loop (fetches) or the runner's
+   * loops, which an interrupt stops; phase names the step for the message. */
+  const char *phase = "starting";
+  int watch = -1;
   if (st == BENCHY_OK) st = benchy_loop_new(&b.loop);
+  if (st == BENCHY_OK) watch = interrupt_watch(b.loop);
   char url_problem[512];
   if (st == BENCHY_OK &&
       benchy_session_new_err(&b.sess, b.loop, b.base_url, url_problem, sizeof url_problem) != BENCHY_OK) {
@@ -1548,33 +1567,51 @@ int benchy_bench_run(const benchy_options *opts, benchy_result **out, char *err,
     st = benchy_session_add_header(b.sess, b.headers[i]);
     if (st != BENCHY_OK) benchy_set_error(err, errlen, "%s", benchy_session_error(b.sess));
   }
-  if (st == BENCHY_OK) benchy_session_set_timeout_ms(b.sess, b.timeout_ms);
-  if (st == BENCHY_OK) {
+  /* b.sess only ever fetches probes; measured requests run on the runner's sessions. */
+  b.probe_timeout_ms = startup_probe_timeout_ms(opts);
+  if (st == BENCHY_OK) benchy_session_set_timeout_ms(b.sess, b.probe_timeout_ms);
+  if (st == BENCHY_OK && !interrupt_pending()) {
+    phase = "checking the server (GET /v1/models)";
     progress(&b, "bench: checking %s", b.shown_url);
     st = server_check_model(b.sess, b.shown_url, &b.model, b.server, err, errlen);
+    startup_explain_timeout(err, errlen, st, opts);
   }
-  if (st == BENCHY_OK) st = check_context(&b, err, errlen);
+  if (st == BENCHY_OK && !interrupt_pending()) {
+    phase = "reading the server's context size (GET /props)";
+    st = check_context(&b, err, errlen);
+  }
   if (st == BENCHY_OK) st = add_model_to_fingerprint(&b, err, errlen);
   if (st == BENCHY_OK && b.resume) st = load_resume(&b, err, errlen);
   /* Before any request: a bad --jsonl path must not cost a probe or a warm-up. */
   if (st == BENCHY_OK) st = open_jsonl(&b, err, errlen);
-  if (st == BENCHY_OK) {
+  if (st == BENCHY_OK && !interrupt_pending()) {
+    phase = "sizing prompts with the server's tokenizer (/tokenize, /apply-template)";
     progress(&b, "bench: sizing prompts with the server's tokenizer");
     prompt_config pc = {b.sess, b.model, b.api, b.text_seed, PROMPT_METHOD_AUTO, 1, b.no_cache};
     char why[512] = "";
     st = prompt_gen_new(&b.pg, &pc, why, sizeof why);
-    if (st != BENCHY_OK)
+    if (st != BENCHY_OK) {
       benchy_set_error(err, errlen, "a probe request to %s failed, so nothing was measured: %s", b.shown_url, why);
+      startup_explain_timeout(err, errlen, st, opts);
+    }
   }
-  if (st == BENCHY_OK) st = measure_latency(&b, err, errlen);
-  if (st == BENCHY_OK) st = warm_up(&b, err, errlen);
-  if (st != BENCHY_OK) {
+  if (st == BENCHY_OK && !interrupt_pending()) {
+    phase = "measuring network latency";
+    st = measure_latency(&b, err, errlen);
+  }
+  if (st == BENCHY_OK && !interrupt_pending()) {
+    phase = "warming up";
+    st = warm_up(&b, err, errlen);
+  }
+  if (st != BENCHY_OK || interrupt_pending()) {
     progress_done(&b);
-    if (runner_interrupted() || st == BENCHY_ERR_CANCELLED) {
+    if (interrupt_pending() || st == BENCHY_ERR_CANCELLED) {
       st = BENCHY_ERR_CANCELLED;
-      if (err && errlen && !err[0]) benchy_set_error(err, errlen, "interrupted before anything was measured");
+      startup_interrupted(err, errlen, phase, b.jl ? b.jsonl_path : NULL);
+      interrupt_clear(); /* consumed: a later run in this process proceeds */
     }
     if (err && errlen && !err[0]) benchy_set_error(err, errlen, "%s", benchy_status_message(st));
+    interrupt_unwatch(watch);
     cJSON_Delete(b.server);
     bench_free(&b);
     return st;
@@ -1583,6 +1620,7 @@ int benchy_bench_run(const benchy_options *opts, benchy_result **out, char *err,
   /* The matrix. */
   int run_status = BENCHY_OK;
   size_t total_runs = b.n_tests * (size_t)b.runs, done_runs = 0;
+  char where[64] = "";
   for (size_t i = 0; i < b.n_tests && run_status == BENCHY_OK; i++) {
     test_t *t = &b.tests[i];
     for (int r = 0; r < b.runs && run_status == BENCHY_OK; r++, done_runs++) {
@@ -1590,8 +1628,9 @@ int benchy_bench_run(const benchy_options *opts, benchy_result **out, char *err,
       progress(&b, "bench: %zu/%zu  pp%lld tg%lld%s%.0lld (c%lld)  run %d/%d", done_runs + 1, total_runs,
                (long long)t->pp, (long long)t->tg, t->depth ? " @ d" : "", (long long)t->depth,
                (long long)t->conc, r + 1, b.runs);
+      snprintf(where, sizeof where, "run %zu of %zu", done_runs + 1, total_runs);
       run_status = run_test_once(&b, t, r, err, errlen);
-      if (runner_interrupted()) run_status = BENCHY_ERR_CANCELLED;
+      if (interrupt_pending()) run_status = BENCHY_ERR_CANCELLED;
     }
   }
   progress_done(&b);
@@ -1610,13 +1649,18 @@ int benchy_bench_run(const benchy_options *opts, benchy_result **out, char *err,
     benchy_set_error(err, errlen, "out of memory building the result");
   } else if (run_status == BENCHY_ERR_CANCELLED) {
     ret = BENCHY_ERR_CANCELLED;
-    benchy_set_error(err, errlen, "interrupted: the result holds the requests that completed%s%s",
-           b.jl ? "; continue with --resume --jsonl " : "", b.jl ? b.jsonl_path : "");
+    benchy_set_error(err, errlen, "interrupted while measuring (%s): the result holds every request that "
+           "completed%s%s", where, b.jl ? "; continue with --resume --jsonl " : "", b.jl ? b.jsonl_path : "");
   } else if (run_status != BENCHY_OK) {
     ret = run_status; /* err already says what (a prompt could not be sized, ...) */
+    startup_explain_timeout(err, errlen, run_status, opts);
   } else {
     ret = rule_st; /* BENCHY_OK, or err says which tests failed too many requests */
   }
+  interrupt_unwatch(watch);
+  /* An interrupt that came during this run was this run's; one that came
+   * after its last step changed nothing. Either way the next run proceeds. */
+  interrupt_clear();
   cJSON_Delete(b.server);
   bench_free(&b);
   *out = res;

@@ -54,11 +54,13 @@
 #include "arrivals.h"
 #include "dataset.h"
 #include "load_freshness.h"
+#include "interrupt.h"
 #include "load_metrics.h"
 #include "load_resume.h"
 #include "prompt.h"
 #include "request_body.h"
 #include "runner.h"
+#include "startup.h"
 
 /* Requests a --duration schedule may hold; more is a typo, not a test. */
 #define LOAD_MAX_SCHEDULE ((uint64_t)10 * 1000 * 1000)
@@ -117,7 +119,8 @@ typedef struct load_plan {
   int resume;
   int retry_failed;
   benchy_loop *setup_loop;
-  benchy_session *setup_session;
+  benchy_session *setup_session; /* probes and prompt sizing: --probe-timeout */
+  int setup_watch;               /* interrupt_watch slot of setup_loop, -1 none */
   prompt_gen *pgen;
   request_body *rbody;
   jsonl_writer *jsonl;
@@ -469,6 +472,7 @@ static int setup_server(load_plan *p, char *err, size_t errlen) {
   int st = benchy_loop_new(&p->setup_loop);
   if (st != BENCHY_OK) return st;
   char url_problem[512];
+  p->setup_watch = interrupt_watch(p->setup_loop);
   st = benchy_session_new_err(&p->setup_session, p->setup_loop, p->base_url, url_problem, sizeof url_problem);
   if (st != BENCHY_OK) {
     benchy_set_error(err, errlen, "--base-url: %s", url_problem);
@@ -481,9 +485,7 @@ static int setup_server(load_plan *p, char *err, size_t errlen) {
       return st;
     }
   }
-  benchy_session_set_timeout_ms(p->setup_session, p->timeout_ms > 0 && p->timeout_ms < 60000
-                                                      ? p->timeout_ms
-                                                      : 60000);
+  benchy_session_set_timeout_ms(p->setup_session, startup_probe_timeout_ms(p->opts));
   /* The model is checked against the server's list before anything is
    * sent: a wrong name would otherwise fail every request of the run. */
   const char *given = benchy_options_str(p->opts, "model");
@@ -492,6 +494,7 @@ static int setup_server(load_plan *p, char *err, size_t errlen) {
   if (!shown) return BENCHY_ERR_NOMEM;
   st = server_check_model(p->setup_session, shown, &p->model, NULL, err, errlen);
   free(shown);
+  startup_explain_timeout(err, errlen, st, p->opts);
   return st;
 }
 
@@ -525,6 +528,18 @@ static int setup_prompt_gen(load_plan *p, char *err, size_t errlen) {
   prompt_config pc = {p->setup_session, p->model, p->api, load_text_seed(p->seed, p->nonce),
                       PROMPT_METHOD_AUTO, 1, p->no_cache};
   int st = prompt_gen_new(&p->pgen, &pc, err, errlen);
+  if (st == BENCHY_ERR_TIMEOUT || st == BENCHY_ERR_CANCELLED) {
+    /* No answer is not a failed generation: without probes the tokenizer
+     * would be asked again, and wait again. */
+    if (st == BENCHY_ERR_TIMEOUT && err && errlen) {
+      char why[512];
+      snprintf(why, sizeof why, "%s", err);
+      benchy_set_error(err, errlen, "a probe request sizing prompts failed, so nothing was measured: %s",
+                       why);
+      startup_explain_timeout(err, errlen, st, p->opts);
+    }
+    return st;
+  }
   if (st != BENCHY_OK && st != BENCHY_ERR_NOMEM) {
     /* A probe generation failed (a server that rate limits or errs under
      * test is what load tests are for): size prompts without probes, and
@@ -1257,6 +1272,7 @@ static void plan_free(load_plan *p) {
   jsonl_close(p->jsonl);
   prompt_gen_free(p->pgen);
   request_body_free(p->rbody);
+  interrupt_unwatch(p->setup_watch);
   benchy_session_free(p->setup_session);
   benchy_loop_free(p->setup_loop);
   dataset_free(&p->file_data);
@@ -1384,24 +1400,41 @@ int benchy_load_run(const benchy_options *opts, benchy_result **out, char *err, 
     benchy_set_error(err, errlen, "benchy_load_run: the options are not for the load command");
     return BENCHY_ERR_INVALID;
   }
-  benchy_clear_interrupt();
   load_plan p = {0};
   p.opts = opts;
+  p.setup_watch = -1;
   resume_state rs = {0};
   cJSON *config = NULL, *doc = NULL;
+  /* The setup steps block on p.setup_loop, which an interrupt stops; phase
+   * names the step for the message. */
+  const char *phase = "starting";
   int st = plan_options(&p, err, errlen);
   /* A --jsonl file that would be refused is refused before the server is asked anything. */
   if (st == BENCHY_OK && p.jsonl_path)
     st = jsonl_check(p.jsonl_path, "load", p.resume, NULL, err, errlen);
   if (st == BENCHY_OK) st = setup_file_dataset(&p, err, errlen);
-  if (st == BENCHY_OK) st = setup_server(&p, err, errlen);
-  if (st == BENCHY_OK) request_body_fetch_server_defaults(p.rbody, p.setup_session);
-  if (st == BENCHY_OK) st = setup_prompt_gen(&p, err, errlen);
+  if (st == BENCHY_OK && !interrupt_pending()) {
+    phase = "checking the server (GET /v1/models)";
+    st = setup_server(&p, err, errlen);
+  }
+  if (st == BENCHY_OK && !interrupt_pending()) {
+    phase = "reading the server's default sampler (GET /props)";
+    request_body_fetch_server_defaults(p.rbody, p.setup_session);
+  }
+  if (st == BENCHY_OK && !interrupt_pending()) {
+    phase = "sizing prompts with the server's tokenizer (/tokenize, /apply-template)";
+    st = setup_prompt_gen(&p, err, errlen);
+  }
   if (st == BENCHY_OK && !(config = config_json(opts))) st = BENCHY_ERR_NOMEM;
   if (st == BENCHY_OK && request_body_extra(p.rbody))
     cJSON_ReplaceItemInObject(config, "extra-body", cJSON_Duplicate(request_body_extra(p.rbody), 1));
   if (st == BENCHY_OK) st = open_jsonl(&p, config, &rs, err, errlen);
-  if (st != BENCHY_OK) {
+  if (st != BENCHY_OK || interrupt_pending()) {
+    if (interrupt_pending() || st == BENCHY_ERR_CANCELLED) {
+      st = BENCHY_ERR_CANCELLED;
+      startup_interrupted(err, errlen, phase, p.jsonl ? p.jsonl_path : NULL);
+      interrupt_clear(); /* consumed: a later run in this process proceeds */
+    }
     cJSON_Delete(config);
     resume_free(&rs);
     plan_free(&p);
@@ -1430,8 +1463,9 @@ int benchy_load_run(const benchy_options *opts, benchy_result **out, char *err, 
   size_t n_restored = 0, n_continued = 0, n_retried = 0;
   for (size_t i = 0; i < p.n_levels; i++) {
     const load_level *lv = &p.levels[i];
-    if (runner_interrupted()) {
+    if (interrupt_pending()) {
       run_status = BENCHY_ERR_CANCELLED;
+      benchy_set_error(err, errlen, "interrupted before level %zu/%zu (%s)", i + 1, p.n_levels, lv->label);
       break;
     }
     cJSON *lobj = cJSON_CreateObject();
@@ -1493,10 +1527,15 @@ int benchy_load_run(const benchy_options *opts, benchy_result **out, char *err, 
       cJSON_AddItemToArray(pct, cJSON_CreateNumber(p.percentiles[k]));
     cJSON_AddItemToArray(levels, lobj);
     st = run_level(&p, lv, lobj, records, prior, err, errlen);
+    /* A probe sizing the level's prompts may fail with its own status when
+     * the interrupt cut it short. */
+    if (interrupt_pending()) st = BENCHY_ERR_CANCELLED;
     if (st == BENCHY_ERR_CANCELLED) {
-      /* Interrupted in its warm-up: the level measured nothing. */
-      if (!cJSON_GetObjectItemCaseSensitive(lobj, "completed"))
-        cJSON_Delete(cJSON_DetachItemFromArray(levels, cJSON_GetArraySize(levels) - 1));
+      /* Interrupted before its measured requests: the level measured nothing. */
+      int measured = cJSON_GetObjectItemCaseSensitive(lobj, "completed") != NULL;
+      benchy_set_error(err, errlen, "interrupted in level %zu/%zu (%s), %s", i + 1, p.n_levels, lv->label,
+                       measured ? "during its measured requests" : "before its measured requests");
+      if (!measured) cJSON_Delete(cJSON_DetachItemFromArray(levels, cJSON_GetArraySize(levels) - 1));
       run_status = BENCHY_ERR_CANCELLED;
       break;
     }
@@ -1527,6 +1566,15 @@ int benchy_load_run(const benchy_options *opts, benchy_result **out, char *err, 
   cJSON_AddStringToObject(doc, "status", benchy_status_name(run_status));
   cJSON_AddItemToObject(doc, "aggregates", levels);
   cJSON_AddItemToObject(doc, "records", records);
+  if (run_status == BENCHY_ERR_CANCELLED) {
+    size_t used = err ? strlen(err) : 0;
+    if (err && used + 1 < errlen)
+      snprintf(err + used, errlen - used, ": the result holds every request that completed%s%s%s",
+               p.jsonl ? " (each also in " : "", p.jsonl ? p.jsonl_path : "", p.jsonl ? ")" : "");
+  }
+  /* An interrupt that came during this run was this run's; one that came
+   * after its last step changed nothing. Either way the next run proceeds. */
+  interrupt_clear();
   resume_free(&rs);
   plan_free(&p);
   benchy_result *res = result_new("load", doc, load_render_md, load_render_csv);

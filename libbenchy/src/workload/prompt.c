@@ -687,6 +687,11 @@ static int detect_vllm(prompt_gen *g, char *err, size_t errlen) {
   return st;
 }
 
+/* A probe that timed out or was interrupted says nothing about whether the
+ * server offers the method: trying the next one would only wait again (or
+ * ignore the Ctrl-C), so these end prompt_gen_new. */
+static int no_answer(int st) { return st == BENCHY_ERR_TIMEOUT || st == BENCHY_ERR_CANCELLED; }
+
 int prompt_gen_new(prompt_gen **out, const prompt_config *cfg, char *err, size_t errlen) {
   *out = NULL;
   prompt_gen *g = calloc(1, sizeof *g);
@@ -710,6 +715,7 @@ int prompt_gen_new(prompt_gen **out, const prompt_config *cfg, char *err, size_t
       if (st != BENCHY_OK) goto fail; /* a generation failed: the user must see why */
     }
     if (st == BENCHY_OK) goto done;
+    if (no_answer(st)) goto stalled;
     if (want == PROMPT_METHOD_LLAMA) {
       benchy_set_error(err, errlen, "llama-server tokenizer endpoints unavailable: %s", why);
       goto fail;
@@ -732,6 +738,7 @@ int prompt_gen_new(prompt_gen **out, const prompt_config *cfg, char *err, size_t
                 "context includes the assistant header");
       goto done;
     }
+    if (no_answer(st)) goto stalled;
     if (want == PROMPT_METHOD_VLLM) {
       benchy_set_error(err, errlen, "vLLM /tokenize unavailable: %s", why);
       goto fail;
@@ -766,6 +773,9 @@ done:
   if (err && errlen) err[0] = 0;
   *out = g;
   return BENCHY_OK;
+stalled:
+  benchy_set_error(err, errlen, "%s", why);
+  goto fail;
 fail:
   if (st == BENCHY_OK) st = BENCHY_ERR_UNSUPPORTED;
   prompt_gen_free(g);

@@ -30,7 +30,10 @@
  *      probes): one token per word, overhead 0. Never exact; prompt_text.exact
  *      is 0 and the caller must say so in its output.
  * There is no silent fallback: prompt_gen_method() says which was used and
- * prompt_gen_notes() why the better ones were not.
+ * prompt_gen_notes() why the better ones were not. A probe that gets no
+ * answer in time (BENCHY_ERR_TIMEOUT: the session's timeout) or is
+ * interrupted (BENCHY_ERR_CANCELLED) is no reason to fall back: it ends
+ * prompt_gen_new with that status, err naming the request.
  *
  * Shape of a chat prompt (as llama-benchy sends it): the system message holds
  * the context (depth) text, the user message the new (pp) text. Rendered by
@@ -84,8 +87,9 @@ typedef struct prompt_config {
 typedef struct prompt_gen prompt_gen;
 
 /* Probes the server and calibrates (a few small fetches; with USAGE also
- * two to four max_tokens-1 generations). Fails only when cfg->method forces a
- * method the server does not offer, or out of memory; err says why. */
+ * two to four max_tokens-1 generations). Fails when cfg->method forces a
+ * method the server does not offer, when a probe generation fails, times
+ * out or is interrupted, or out of memory; err says why. */
 BENCHY_INTERNAL int prompt_gen_new(prompt_gen **out, const prompt_config *cfg, char *err,
                                    size_t errlen);
 BENCHY_INTERNAL void prompt_gen_free(prompt_gen *g);

@@ -11,6 +11,7 @@
 #include "runner.h"
 
 #include "../core/session_internal.h"
+#include "interrupt.h"
 
 #include <pthread.h>
 #include <signal.h>
@@ -20,10 +21,6 @@
 #include <string.h>
 
 #define MAX_WORKERS 1024
-
-static volatile sig_atomic_t interrupt_flag;
-/* Loops of running workers, for runner_interrupt from a signal handler. */
-static benchy_loop *volatile active_loops[MAX_WORKERS];
 
 typedef struct waiting {
   uint64_t index;
@@ -57,6 +54,7 @@ typedef struct worker {
   size_t q_head, q_len, q_cap;
   runner_summary sum;
   int status;
+  int watch;               /* interrupt_watch slot of loop */
   char err[256];
 } worker;
 
@@ -66,7 +64,7 @@ typedef struct inflight {
 } inflight;
 
 static int stopping(worker *w) {
-  if (interrupt_flag) return 1;
+  if (interrupt_pending()) return 1;
   if (w->hooks->should_stop && w->hooks->should_stop(w->hooks->userdata)) return 1;
   if (w->cfg->duration_ns > 0 && benchy_now_ns() - w->t_start >= w->cfg->duration_ns) return 1;
   return 0;
@@ -210,7 +208,7 @@ static void pump(worker *w) {
     if (w->timer) benchy_loop_cancel_timer(w->loop, w->timer);
     w->timer = 0;
     drop_prepared(w);
-    if (interrupt_flag) benchy_loop_stop(w->loop);
+    if (interrupt_pending()) benchy_loop_stop(w->loop);
     return;
   }
   while (w->q_len && has_room(w)) {
@@ -257,7 +255,7 @@ static void *worker_main(void *arg) {
   worker *w = arg;
   w->t_start = benchy_now_ns();
   pump(w);
-  while (w->status == BENCHY_OK && !interrupt_flag && (w->in_flight || w->timer || w->q_len)) {
+  while (w->status == BENCHY_OK && !interrupt_pending() && (w->in_flight || w->timer || w->q_len)) {
     benchy_loop_run(w->loop, BENCHY_RUN_DEFAULT);
     if (!w->in_flight && !w->timer && !w->q_len) break;
   }
@@ -328,10 +326,11 @@ int runner_run(const runner_config *cfg, const runner_hooks *hooks, runner_summa
     }
     if (cfg->timeout_ms) benchy_session_set_timeout_ms(w->session, cfg->timeout_ms);
   }
-  int started = 0;
+  int started = 0, watching = 0;
   if (status == BENCHY_OK) {
-    for (int i = 0; i < n; i++) active_loops[i] = workers[i].loop;
-    if (interrupt_flag) {
+    for (int i = 0; i < n; i++) workers[i].watch = interrupt_watch(workers[i].loop);
+    watching = 1;
+    if (interrupt_pending()) {
       status = BENCHY_ERR_CANCELLED;
     } else if (n == 1) {
       worker_main(&workers[0]);
@@ -342,7 +341,7 @@ int runner_run(const runner_config *cfg, const runner_hooks *hooks, runner_summa
       for (int i = 0; i < started; i++) pthread_join(tids[i], NULL);
     }
   }
-  for (int i = 0; i < n; i++) active_loops[i] = NULL;
+  for (int i = 0; watching && i < n; i++) interrupt_unwatch(workers[i].watch);
   runner_summary total = {0};
   for (int i = 0; i < n; i++) {
     worker *w = &workers[i];
@@ -371,7 +370,7 @@ int runner_run(const runner_config *cfg, const runner_hooks *hooks, runner_summa
   }
   total.counters.struct_size = sizeof total.counters;
   total.max_in_flight = atomic_load(&flight.peak);
-  total.interrupted = interrupt_flag != 0;
+  total.interrupted = interrupt_pending();
   if (status == BENCHY_OK && total.interrupted) status = BENCHY_ERR_CANCELLED;
   if (out) *out = total;
   free(workers);
@@ -379,16 +378,9 @@ int runner_run(const runner_config *cfg, const runner_hooks *hooks, runner_summa
   return status;
 }
 
-void runner_interrupt(void) {
-  interrupt_flag = 1;
-  for (int i = 0; i < MAX_WORKERS; i++) {
-    benchy_loop *loop = active_loops[i];
-    if (loop) benchy_loop_stop(loop);
-  }
-}
+void runner_interrupt(void) { interrupt_raise(); }
+void runner_clear_interrupt(void) { interrupt_clear(); }
+int runner_interrupted(void) { return interrupt_pending(); }
 
-void runner_clear_interrupt(void) { interrupt_flag = 0; }
-int runner_interrupted(void) { return interrupt_flag != 0; }
-
-void benchy_interrupt(void) { runner_interrupt(); }
-void benchy_clear_interrupt(void) { runner_clear_interrupt(); }
+void benchy_interrupt(void) { interrupt_raise(); }
+void benchy_clear_interrupt(void) { interrupt_clear(); }

@@ -26,6 +26,17 @@ int server_check_model(benchy_session *sess, const char *shown_url, char **model
   int http = 0;
   char *body = NULL;
   int st = benchy_session_fetch(sess, "GET", "models", NULL, &http, &body);
+  if (st == BENCHY_ERR_CANCELLED) {
+    free(body);
+    return st;
+  }
+  if (st == BENCHY_ERR_TIMEOUT) {
+    /* The caller adds which option bounds the wait (startup_explain_timeout). */
+    free(body);
+    benchy_set_error(err, errlen, "the server at %s accepted the connection but did not answer (%s)",
+                     shown_url, benchy_session_error(sess));
+    return st;
+  }
   if (st != BENCHY_OK && http == 0) {
     free(body);
     benchy_set_error(err, errlen, "cannot reach the server at %s (%s). Is it running? A server that is starting "
