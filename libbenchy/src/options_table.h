@@ -120,8 +120,8 @@
   X("raw", BENCHY_OPT_FLAG, CLIENT_, NULL, 1, 0, NULL, NULL, "output",                              \
     "Write every chunk's timestamp with each record: with --jsonl, into the file as each "         \
     "request completes (not held in memory); otherwise in the result's records.", 0, NULL)          \
-  X("format", BENCHY_OPT_CHOICE, CLIENT_, "md", 1, 0, "md|json|csv", "FMT", "output",               \
-    "Format of what is printed to stdout.", 0, NULL)                                               \
+  X("format", BENCHY_OPT_CHOICE, CLIENT_, "md", 1, 0, "md|json|csv|vllm", "FMT", "output",             \
+    "Format of what is printed to stdout (vllm: load only, vLLM's --save-result keys).", 0, NULL)  \
   X("save-result", BENCHY_OPT_STRING, CLIENT_, NULL, 1, 0, NULL, "FILE", "output",                  \
     "Also write the result to FILE (format from its extension: .md, .json, .csv).", 0, NULL)      \
   X("jsonl", BENCHY_OPT_STRING, CLIENT_, NULL, 1, 0, NULL, "FILE", "output",                        \
