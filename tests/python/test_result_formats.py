@@ -96,3 +96,20 @@ def test_unknown_format_names_the_choices(sim_factory):
     r = run_cli("load", "--base-url", "http://127.0.0.1:9/v1", "--format", "xml")
     assert r.returncode != 0
     assert "vllm" in r.stderr
+
+
+def test_vllm_format_lists_failed_requests_as_vllm_does(sim_factory):
+    sim = sim_factory("--fault-500", "0.4", "--seed", "3")
+    r = run_cli("load", "--base-url", sim.base_url, "--num-prompts", "20", "--input-len", "20",
+                "--output-len", "5", "--raw", "--quiet", "--format", "vllm")
+    assert r.returncode == 0, r.stderr
+    v = json.loads(r.stdout)
+    assert v["failed"] > 0 and v["completed"] > 0
+    assert len(v["errors"]) == v["num_prompts"] == 20
+    failed = [i for i, e in enumerate(v["errors"]) if e]
+    assert len(failed) == v["failed"]
+    for i in failed:
+        assert "500" in v["errors"][i]
+        assert v["ttfts"][i] == 0 and v["output_lens"][i] == 0 and v["itls"][i] == []
+    ok_ttfts = [t * 1e3 for i, t in enumerate(v["ttfts"]) if i not in failed]
+    assert np.isclose(np.mean(ok_ttfts), v["mean_ttft_ms"], rtol=1e-9)
