@@ -217,6 +217,15 @@ static void test_load_refuses_what_is_not_a_result(void **state) {
   write_file(path, "{\"result_version\": 1,\n \"kind\": \"load\",\n \"status\": }\n");
   expect_load_error(path, BENCHY_ERR_MALFORMED, (const char *const[]){"not valid JSON", "line 3", NULL});
 
+  path_in_tmp(path, sizeof path, "trailing.json");
+  write_file(path, "{\"result_version\": 1, \"kind\": \"bench\", \"status\": \"OK\"} x");
+  expect_load_error(path, BENCHY_ERR_MALFORMED, (const char *const[]){"not valid JSON", NULL});
+
+  path_in_tmp(path, sizeof path, "journal.jsonl");
+  write_file(path, "{\"type\": \"config\", \"kind\": \"load\", \"result_version\": 1, \"config\": {}}\n"
+                   "{\"type\": \"level_start\", \"level\": 0, \"label\": \"c1\"}\n");
+  expect_load_error(path, BENCHY_ERR_INVALID, (const char *const[]){"--jsonl journal", NULL});
+
   path_in_tmp(path, sizeof path, "empty.json");
   write_file(path, "");
   expect_load_error(path, BENCHY_ERR_MALFORMED, (const char *const[]){"empty", NULL});

@@ -47,8 +47,8 @@ BENCHY_API char *benchy_result_render(const benchy_result *r, const char *format
  * kind, so it renders as the run's own result did. On success *out is the
  * caller's (benchy_result_free). Errors, each naming the file: unreadable
  * (BENCHY_ERR_NOT_FOUND / BENCHY_ERR_IO), not JSON (BENCHY_ERR_MALFORMED,
- * with line and column), JSON that is not a benchy result
- * (BENCHY_ERR_INVALID), a result_version or record_version newer than this
+ * with line and column), JSON that is not a benchy result, or a --jsonl
+ * journal (BENCHY_ERR_INVALID), a result_version or record_version newer than this
  * library's or an unknown kind (BENCHY_ERR_UNSUPPORTED). */
 BENCHY_API int benchy_result_load(benchy_result **out, const char *path, char *err, size_t errlen);
 /* The same from JSON text (NUL-terminated). */

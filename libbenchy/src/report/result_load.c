@@ -60,6 +60,7 @@ static int check_version(const cJSON *doc, const char *field, int known, const c
   return BENCHY_OK;
 }
 
+/* text[len] must be NUL. */
 static int parse_named(benchy_result **out, const char *text, size_t len, const char *origin, char *err,
                        size_t errlen) {
   size_t blank = strspn(text, " \t\r\n");
@@ -68,8 +69,22 @@ static int parse_named(benchy_result **out, const char *text, size_t len, const 
     return BENCHY_ERR_MALFORMED;
   }
   const char *end = NULL;
-  cJSON *doc = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+  /* The whole text must be one value: a --jsonl journal would otherwise
+   * read as its first line. (cJSON wants the terminator inside the length
+   * to check it; text is NUL-terminated.) */
+  cJSON *doc = cJSON_ParseWithLengthOpts(text, len + 1, &end, 1);
   if (!doc) {
+    cJSON *first = cJSON_ParseWithLengthOpts(text, len, NULL, 0);
+    int journal = cJSON_IsString(cJSON_GetObjectItemCaseSensitive(first, "type"));
+    cJSON_Delete(first);
+    if (journal) {
+      benchy_set_error(err, errlen,
+                       "%s is a --jsonl journal, not a result document; give the file written by "
+                       "--save-result or --format json (or run again with --resume --jsonl to "
+                       "rebuild the result from the journal)",
+                       origin);
+      return BENCHY_ERR_INVALID;
+    }
     long line, col;
     line_and_column(text, end ? end : text, &line, &col);
     benchy_set_error(err, errlen, "%s is not valid JSON (line %ld, column %ld)", origin, line, col);
