@@ -53,7 +53,15 @@ static void catch_interrupts(void) {
 static int write_result(const benchy_result *result, const benchy_options *opts,
                         const char *save_path) {
   const char *format = benchy_options_str(opts, "format");
-  int st = benchy_result_write(result, format ? format : "md", stdout);
+  if (!format) format = "md";
+  const char *refused = benchy_result_format_error(result, format);
+  if (refused) {
+    /* The result is not lost: say how to keep it before giving up. */
+    fprintf(stderr, "benchy: --format %s: %s\n", format, refused);
+    format = "json";
+  }
+  int st = benchy_result_write(result, format, stdout);
+  if (refused) st = BENCHY_ERR_UNSUPPORTED;
   fflush(stdout);
   if (save_path && cli_save_result(result, opts, save_path) != 0) return 1;
   return st == BENCHY_OK ? 0 : 1;

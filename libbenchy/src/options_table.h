@@ -216,9 +216,9 @@
   X("raw", BENCHY_OPT_FLAG, CLIENT_, NULL, 1, 0, NULL, NULL, "output",                              \
     "Write every chunk's timestamp with each record: with --jsonl, into the file as each "         \
     "request completes (not held in memory); otherwise in the result's records.", 0, NULL)          \
-  X("format", BENCHY_OPT_CHOICE, CLIENT_, "md", 1, 0, "md|json|jsonl|csv", "FMT", "output",        \
+  X("format", BENCHY_OPT_CHOICE, CLIENT_, "md", 1, 0, "md|json|jsonl|csv|vllm", "FMT", "output",        \
     "Format of what is printed to stdout (jsonl: one JSON object per table row, or per load "      \
-    "level, per line).", 0, NULL)                                                                  \
+    "level, per line; vllm: load only, vLLM's --save-result keys).", 0, NULL)                                                                  \
   X("o", BENCHY_OPT_CHOICE, CLIENT_, NULL, 1, 0, NULL, "FMT", "output",                             \
     "llama-bench's -o: alias of --format.", BENCHY_OPTF_ALIAS, "format")                           \
   X("save-result", BENCHY_OPT_STRING, CLIENT_, NULL, 1, 0, NULL, "FILE", "output",                  \

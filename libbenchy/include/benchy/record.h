@@ -155,6 +155,16 @@ BENCHY_API int benchy_rx_clock_of(uint64_t data_reads, uint64_t kernel_stamped_r
 /* (t_done - t_first_token) / (output_tokens - 1): vLLM's and SGLang's TPOT */
 BENCHY_API int64_t benchy_record_tpot_ns(const benchy_record *r);
 
+/* The record as JSON text, exactly as benchy's result files and --jsonl
+ * journals write it (docs/results.md, "The per-request record"): times as
+ * ms relative to t0_ns (the run's start, benchy_now_ns() then), numbers
+ * printed so they read back as the same doubles; with with_chunks and a
+ * record that kept its chunks (BENCHY_KEEP_CHUNKS), "chunks_raw" too. The
+ * workloads add their own fields (load: level, index; bench: test, run)
+ * and the journal a "type"; those are not part of the record. malloc'd,
+ * the caller free()s it; NULL when out of memory. Any thread. */
+BENCHY_API char *benchy_record_to_json(const benchy_record *r, int64_t t0_ns, int with_chunks, int pretty);
+
 #ifdef __cplusplus
 }
 #endif

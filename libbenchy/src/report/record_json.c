@@ -4,7 +4,10 @@
  */
 #include "record_json.h"
 
+#include <stdlib.h>
+
 #include "benchy/benchy.h"
+#include "json_print.h"
 
 static void add_ms(cJSON *o, const char *name, int64_t t, int64_t t0) {
   if (t)
@@ -132,4 +135,13 @@ cJSON *record_to_json(const benchy_record *r, int64_t t0_ns, int with_chunks) {
     }
   }
   return o;
+}
+
+char *benchy_record_to_json(const benchy_record *r, int64_t t0_ns, int with_chunks, int pretty) {
+  if (!r) return NULL;
+  cJSON *o = record_to_json(r, t0_ns, with_chunks);
+  if (!o) return NULL;
+  char *text = json_print_exact(o, pretty);
+  cJSON_Delete(o);
+  return text;
 }

@@ -9,6 +9,7 @@
 
 #include "json_print.h"
 #include "result_internal.h"
+#include "result_kinds.h"
 
 benchy_result *result_new(const char *kind, cJSON *doc, result_render_fn md, result_render_fn csv) {
   benchy_result *r = calloc(1, sizeof *r);
@@ -68,8 +69,48 @@ int benchy_result_write(const benchy_result *r, const char *format, FILE *f) {
   if (!strcmp(format, "jsonl")) return write_jsonl(r, f);
   if (!strcmp(format, "md") && r->render_md) return r->render_md(r->doc, f);
   if (!strcmp(format, "csv") && r->render_csv) return r->render_csv(r->doc, f);
+  const result_kind_info *info = result_kind_lookup(r->kind);
+  if (!strcmp(format, "vllm") && info && info->render_vllm) return info->render_vllm(r->doc, f);
   return BENCHY_ERR_UNSUPPORTED;
 }
+
+const char *benchy_result_format_error(const benchy_result *r, const char *format) {
+  if (!r || !format) return "no result or no format given";
+  if (!strcmp(format, "json") || !strcmp(format, "jsonl")) return NULL;
+  if (!strcmp(format, "md")) return r->render_md ? NULL : "this result has no markdown renderer";
+  if (!strcmp(format, "csv")) return r->render_csv ? NULL : "this result has no CSV renderer";
+  if (!strcmp(format, "vllm")) {
+    const result_kind_info *info = result_kind_lookup(r->kind);
+    return info && info->render_vllm
+               ? NULL
+               : "the vllm format exists only for load results (vLLM's --save-result shape); "
+                 "use json, md or csv for this one";
+  }
+  return "unknown format: use md, json, jsonl, csv or vllm";
+}
+
+/* open_memstream (POSIX 2008, in glibc and musl) so that every format has
+ * one writer, the FILE* one, and the string is its bytes exactly. */
+char *benchy_result_render(const benchy_result *r, const char *format) {
+  if (!r || !format) return NULL;
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+  if (!f) return NULL;
+  int st = benchy_result_write(r, format, f);
+  if (fclose(f) != 0 && st == BENCHY_OK) st = BENCHY_ERR_IO;
+  if (st != BENCHY_OK) {
+    free(buf);
+    return NULL;
+  }
+  return buf;
+}
+
+void benchy_result_set_userdata(benchy_result *r, void *userdata) {
+  if (r) r->userdata = userdata;
+}
+
+void *benchy_result_get_userdata(const benchy_result *r) { return r ? r->userdata : NULL; }
 
 int benchy_result_save(const benchy_result *r, const char *path, char *err, size_t errlen) {
   if (!r || !path) return BENCHY_ERR_INVALID;

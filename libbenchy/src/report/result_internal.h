@@ -19,6 +19,7 @@ struct benchy_result {
   cJSON *doc; /* {"result_version", "kind", "config", "metadata", "records", "aggregates", ...} */
   result_render_fn render_md;
   result_render_fn render_csv;
+  void *userdata; /* the caller's, never touched by the library */
 };
 
 /* Takes ownership of doc. */
