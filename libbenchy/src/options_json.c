@@ -6,6 +6,7 @@
 #include "options_json.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -119,8 +120,80 @@ char *benchy_options_to_json(const benchy_options *o, unsigned what) {
   return out;
 }
 
+/* One JSON value as the text the option takes ("true", "50,inf", ...). */
+static char *value_text(const cJSON *item) {
+  if (cJSON_IsBool(item)) return benchy_strdup(cJSON_IsTrue(item) ? "true" : "false");
+  if (cJSON_IsString(item)) return benchy_strdup(item->valuestring);
+  if (cJSON_IsNumber(item)) {
+    char num[40];
+    snprintf(num, sizeof num, "%.17g", item->valuedouble);
+    return benchy_strdup(num);
+  }
+  if (cJSON_IsArray(item)) {
+    benchy_buf b = {0};
+    const cJSON *el;
+    cJSON_ArrayForEach(el, item) {
+      char *t = value_text(el);
+      if (t) benchy_buf_printf(&b, "%s%s", b.len ? "," : "", t);
+      free(t);
+    }
+    if (benchy_buf_terminate(&b) != 0) {
+      benchy_buf_free(&b);
+      return NULL;
+    }
+    return b.data;
+  }
+  char *printed = cJSON_PrintUnformatted(item);
+  char *out = printed ? benchy_strdup(printed) : NULL;
+  cJSON_free(printed);
+  return out;
+}
+
+static int set_from_json(benchy_options *o, const benchy_option_info *info, const cJSON *item) {
+  if (info->type == BENCHY_OPT_STRING_LIST && cJSON_IsArray(item)) {
+    const cJSON *el;
+    cJSON_ArrayForEach(el, item) {
+      if (!cJSON_IsString(el) || benchy_options_set(o, info->name, el->valuestring) != BENCHY_OK)
+        return -1;
+    }
+    return 0;
+  }
+  char *text = value_text(item);
+  int st = text ? benchy_options_set(o, info->name, text) : BENCHY_ERR_NOMEM;
+  free(text);
+  return st == BENCHY_OK ? 0 : -1;
+}
+
+/* A written config block as this version writes it: each value set again
+ * through the table, so a journal written before a value's shape changed
+ * ("request-rate": "50,inf" then, [50, "inf"] now; "stddev": null then, the
+ * command's default now) compares by what it means. Values the table
+ * refuses, and keys that name no option, are kept as written. */
+static cJSON *as_written_now(const cJSON *config, unsigned command) {
+  benchy_options *o = NULL;
+  if (benchy_options_new(&o, command) != BENCHY_OK) return NULL;
+  cJSON *kept = cJSON_CreateObject();
+  for (const cJSON *item = config ? config->child : NULL; kept && item; item = item->next) {
+    const benchy_option_info *info = benchy_option_find_for(item->string, command, NULL);
+    if (info && !(info->flags & BENCHY_OPTF_ALIAS) && cJSON_IsNull(item)) continue;
+    if (info && !(info->flags & BENCHY_OPTF_ALIAS) && set_from_json(o, info, item) == 0) continue;
+    cJSON_AddItemToObject(kept, item->string, cJSON_Duplicate(item, 1));
+  }
+  cJSON *out = kept ? options_config_json(o, BENCHY_OPTIONS_JSON_ALL) : NULL;
+  benchy_options_free(o);
+  for (cJSON *item = out ? kept->child : NULL; item; item = item->next) {
+    cJSON *copy = cJSON_Duplicate(item, 1);
+    if (cJSON_GetObjectItemCaseSensitive(out, item->string))
+      cJSON_ReplaceItemInObjectCaseSensitive(out, item->string, copy);
+    else
+      cJSON_AddItemToObject(out, item->string, copy);
+  }
+  cJSON_Delete(kept);
+  return out;
+}
+
 cJSON *options_identity_of_config(const cJSON *config, unsigned command) {
-  cJSON *d = cJSON_Duplicate(config, 1);
+  cJSON *d = as_written_now(config, command);
   if (!d) return NULL;
   for (cJSON *item = d->child, *next; item; item = next) {
     next = item->next;

@@ -13,7 +13,8 @@
 
 /* what: benchy_options_json_what. NULL when out of memory. */
 BENCHY_INTERNAL cJSON *options_config_json(const benchy_options *o, unsigned what);
-/* A copy of a written config block holding only the keys whose option
+/* A written config block (possibly by an earlier version: each value is
+ * read back through the table) holding only the keys whose option
  * identifies a run of command (keys that name no option are kept: they
  * say something the options did not). NULL when out of memory. */
 BENCHY_INTERNAL cJSON *options_identity_of_config(const cJSON *config, unsigned command);

@@ -102,3 +102,30 @@ def test_bad_request_rate_is_refused_before_any_request(rate, words):
     assert r.returncode == 2
     for w in words:
         assert w in r.stderr, r.stderr
+
+
+def test_resume_reads_a_journal_written_before_the_table_said_it(sim_factory, tmp_path):
+    """Journals from before request-rate was a list and stddev had a default
+    per command ("50,inf" and null in their config) still resume: values are
+    compared by what they mean, read back through the table."""
+    sim = sim_factory("--decode-tps", "2000")
+    journal = tmp_path / "run.jsonl"
+    args = [*small_run("load", sim.base_url), "--request-rate", "50,inf", "--jsonl", journal,
+            "--format", "json"]
+    assert run_cli(*args).returncode == 0
+    lines = journal.read_text().splitlines()
+    head = json.loads(lines[0])
+    assert head["type"] == "config" and head["config"]["request-rate"] == [50, "inf"]
+    head["config"]["request-rate"] = "50,inf"
+    head["config"]["stddev"] = None
+    lines[0] = json.dumps(head)
+    journal.write_text("\n".join(lines) + "\n")
+    r = run_cli(*args, "--resume")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["metadata"]["resume"]["levels_restored"] == 2
+    # Meaning still counts: an old-shaped value that differs is refused, by name.
+    head["config"]["request-rate"] = "50,60"
+    lines[0] = json.dumps(head)
+    journal.write_text("\n".join(lines) + "\n")
+    r = run_cli(*args, "--resume")
+    assert r.returncode == 2 and "--request-rate differs" in r.stderr
