@@ -129,3 +129,12 @@ def test_resume_reads_a_journal_written_before_the_table_said_it(sim_factory, tm
     journal.write_text("\n".join(lines) + "\n")
     r = run_cli(*args, "--resume")
     assert r.returncode == 2 and "--request-rate differs" in r.stderr
+
+
+def test_explicit_authorization_header_names_the_key_it_replaces(sim_factory):
+    sim = sim_factory("--api-key", KEY)
+    r = run_cli(*small_run("load", sim.base_url), "--api-key", "sk-replaced-by-header-99",
+                "--header", f"Authorization: Bearer {KEY}", env={"OPENAI_API_KEY": ""})
+    assert r.returncode == 0, r.stderr
+    assert "is sent instead of the API key given with --api-key" in r.stderr
+    assert "sk-replaced-by-header-99" not in r.stderr and KEY not in r.stderr
