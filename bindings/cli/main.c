@@ -72,10 +72,13 @@ static int run_workload(benchy_options *opts, const char *command_name,
   char *save_path = NULL;
   if (cli_result_path(opts, command_name, &save_path) != 0) return 2;
   catch_interrupts();
-  if (benchy_options_key_overridden(opts))
-    fprintf(stderr, "benchy: --header 'Authorization: ...' is sent instead of the API key from $%s "
+  if (benchy_options_key_overridden(opts)) {
+    const char *env = benchy_options_str(opts, "api-key-env");
+    fprintf(stderr, "benchy: --header 'Authorization: ...' is sent instead of the API key %s%s "
                     "(one Authorization header per request)\n",
-            benchy_options_str(opts, "api-key-env"));
+            benchy_options_is_set(opts, "api-key") ? "given with --api-key" : "from $",
+            benchy_options_is_set(opts, "api-key") ? "" : env ? env : "");
+  }
   benchy_result *result = NULL;
   char err[1024] = "";
   int st = fn(opts, &result, err, sizeof err);

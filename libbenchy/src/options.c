@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "benchy/benchy.h"
 #include "option_suggest.h"
@@ -104,6 +105,44 @@ const benchy_option_info *benchy_option_find_for(const char *name, unsigned comm
   return i < 0 ? NULL : &option_table[i];
 }
 
+int benchy_option_identifies_run(const benchy_option_info *info) {
+  if (!info) return 0;
+  return !(info->flags & (BENCHY_OPTF_OUTPUT_ONLY | BENCHY_OPTF_SECRET | BENCHY_OPTF_ALIAS));
+}
+
+static const char *command_name(unsigned command) {
+  switch (command) {
+  case BENCHY_CMD_SIM: return "sim";
+  case BENCHY_CMD_BENCH: return "bench";
+  case BENCHY_CMD_LOAD: return "load";
+  case BENCHY_CMD_RUN: return "run";
+  default: return "";
+  }
+}
+
+int benchy_option_default_for(const benchy_option_info *info, unsigned command, char *out,
+                              size_t cap) {
+  if (!info || !info->default_value || !out || cap == 0) return 0;
+  if (!(info->flags & BENCHY_OPTF_PER_COMMAND_DEFAULT)) {
+    snprintf(out, cap, "%s", info->default_value);
+    return 1;
+  }
+  /* "bench=sample|load=population": the entry named for this command. */
+  const char *want = command_name(command);
+  size_t want_len = strlen(want);
+  for (const char *p = info->default_value; *p;) {
+    const char *bar = strchr(p, '|');
+    size_t n = bar ? (size_t)(bar - p) : strlen(p);
+    const char *eq = memchr(p, '=', n);
+    if (eq && (size_t)(eq - p) == want_len && !strncmp(p, want, want_len)) {
+      snprintf(out, cap, "%.*s", (int)(n - want_len - 1), eq + 1);
+      return 1;
+    }
+    p = bar ? bar + 1 : p + n;
+  }
+  return 0;
+}
+
 static void value_clear(option_value *v) {
   free(v->text);
   free(v->numbers);
@@ -136,14 +175,30 @@ static int parse_number(const char *s, int integer, double *out) {
   return 0;
 }
 
+static int is_inf_word(const char *s) {
+  while (isspace((unsigned char)*s)) s++;
+  return !strcasecmp(s, "inf") || !strcasecmp(s, "infinity");
+}
+
+/* A number of the row's type; "inf" where the row allows it (BENCHY_OPTF_INF). */
+static int parse_item(const benchy_option_info *info, const char *s, int integer, double *out) {
+  if ((info->flags & BENCHY_OPTF_INF) && is_inf_word(s)) {
+    *out = INFINITY;
+    return 0;
+  }
+  return parse_number(s, integer, out);
+}
+
 static int in_bounds(const benchy_option_info *info, double d) {
+  if (isinf(d) && d > 0 && (info->flags & BENCHY_OPTF_INF)) return 1;
   if (info->min > info->max) return 1;
   return d >= info->min && d <= info->max;
 }
 
 static int bounds_error(benchy_options *o, const benchy_option_info *info, const char *item) {
-  return fail(o, BENCHY_ERR_INVALID, "--%s: %s is out of range; give a value from %g to %g",
-              info->name, item, info->min, info->max);
+  return fail(o, BENCHY_ERR_INVALID, "--%s: %s is out of range; give a value from %g to %g%s",
+              info->name, item, info->min, info->max,
+              (info->flags & BENCHY_OPTF_INF) ? ", or inf" : "");
 }
 
 static int parse_list(benchy_options *o, const benchy_option_info *info, option_value *v,
@@ -157,10 +212,11 @@ static int parse_list(benchy_options *o, const benchy_option_info *info, option_
   char *save = NULL;
   for (char *tok = strtok_r(copy, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
     double d;
-    if (parse_number(tok, integer, &d) != 0) {
-      status = fail(o, BENCHY_ERR_INVALID, "--%s: '%s' is not %s; give a comma-separated list like %s",
-                    info->name, tok, integer ? "an integer" : "a number",
-                    integer ? "512,2048" : "50,90,99");
+    if (parse_item(info, tok, integer, &d) != 0) {
+      int inf = (info->flags & BENCHY_OPTF_INF) != 0;
+      status = fail(o, BENCHY_ERR_INVALID, "--%s: '%s' is not %s%s; give a comma-separated list like %s",
+                    info->name, tok, integer ? "an integer" : "a number", inf ? " or inf" : "",
+                    inf ? "2,8,inf" : integer ? "512,2048" : "50,90,99");
       break;
     }
     if (!in_bounds(info, d)) {
@@ -226,7 +282,7 @@ static int assign_text(benchy_options *o, size_t i, const char *text, int user) 
     break;
   case BENCHY_OPT_INT:
   case BENCHY_OPT_DOUBLE:
-    if (!text || parse_number(text, info->type == BENCHY_OPT_INT, &d) != 0)
+    if (!text || parse_item(info, text, info->type == BENCHY_OPT_INT, &d) != 0)
       return fail(o, BENCHY_ERR_INVALID, "--%s: '%s' is not %s", info->name, text ? text : "",
                   info->type == BENCHY_OPT_INT ? "an integer" : "a number");
     if (!in_bounds(info, d)) return bounds_error(o, info, text);
@@ -418,8 +474,10 @@ int benchy_options_new(benchy_options **out, unsigned command) {
   o->command = command;
   for (size_t i = 0; i < OPTION_COUNT; i++) {
     const benchy_option_info *info = &option_table[i];
-    if (!(info->commands & command) || !info->default_value) continue;
-    int st = assign(o, i, info->default_value, 0);
+    char def[256];
+    if (!(info->commands & command) || !benchy_option_default_for(info, command, def, sizeof def))
+      continue;
+    int st = assign(o, i, def, 0);
     if (st != BENCHY_OK) {
       benchy_options_free(o);
       return st;

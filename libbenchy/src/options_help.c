@@ -106,8 +106,9 @@ void benchy_options_write_help(unsigned command, void *file, int width) {
         choices_text(info->choices, list, sizeof list);
         snprintf(choices, sizeof choices, " [choices: %s]", list);
       }
-      if (info->default_value && info->type != BENCHY_OPT_FLAG)
-        snprintf(text, sizeof text, "%s%s [default: %s]", info->help, choices, info->default_value);
+      char def[256];
+      if (info->type != BENCHY_OPT_FLAG && benchy_option_default_for(info, command, def, sizeof def))
+        snprintf(text, sizeof text, "%s%s [default: %s]", info->help, choices, def);
       else
         snprintf(text, sizeof text, "%s%s", info->help, choices);
       write_wrapped(f, text, indent, width);

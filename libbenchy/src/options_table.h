@@ -13,7 +13,11 @@
  * when the value's shape tells them apart (--endpoint URL vs --endpoint /PATH,
  * BENCHY_OPTF_IF_PATH). The other value-shape rules are flags in options.h.
  * A group named after a command ("bench") is shown, in another command's
- * --help, under that command's own heading.
+ * --help, under that command's own heading. What writers and comparisons do
+ * with a value is a flag too: BENCHY_OPTF_OUTPUT_ONLY (not part of what
+ * identifies a run), BENCHY_OPTF_SECRET / BENCHY_OPTF_HEADER_SECRET (never
+ * written); a default per command is "bench=X|load=Y" with
+ * BENCHY_OPTF_PER_COMMAND_DEFAULT.
  */
 #ifndef BENCHY_OPTIONS_TABLE_H
 #define BENCHY_OPTIONS_TABLE_H
@@ -49,14 +53,20 @@
     BENCHY_OPTF_ALIAS, "model")                                                                    \
   X("tokenizer", BENCHY_OPT_STRING, CLIENT_, NULL, 1, 0, NULL, "NAME", "server",                    \
     "Accepted from vllm bench serve and llama-benchy command lines, and recorded in the result; " \
-    "benchy loads no tokenizer: it counts tokens with the server's own (usage, /tokenize).", 0,   \
+    "benchy loads no tokenizer: it counts tokens with the server's own (usage, /tokenize).", BENCHY_OPTF_OUTPUT_ONLY,   \
     NULL)                                                                                          \
   X("served-model-name", BENCHY_OPT_STRING, CLIENT_, NULL, 1, 0, NULL, "NAME", "server",            \
     "Name shown in results when it differs from --model.", 0, NULL)                                \
   X("api-key-env", BENCHY_OPT_STRING, CLIENT_, "OPENAI_API_KEY", 1, 0, NULL, "VAR", "server",       \
-    "Environment variable holding the API key. The key is never written anywhere.", 0, NULL)     \
+    "Environment variable holding the API key (--api-key, when given, wins). The key is never "   \
+    "written anywhere.", 0, NULL)                                                                  \
+  X("api-key", BENCHY_OPT_STRING, CLIENT_, NULL, 1, 0, NULL, "KEY", "server",                      \
+    "The API key itself, sent as 'Authorization: Bearer KEY'; wins over --api-key-env. Never "    \
+    "written anywhere (results, --jsonl, errors), but visible to other users in the process "     \
+    "list: prefer --api-key-env on a shared machine.", BENCHY_OPTF_SECRET, NULL)                   \
   X("header", BENCHY_OPT_STRING_LIST, CLIENT_, NULL, 1, 0, NULL, "'NAME: VALUE'", "server",         \
-    "Extra HTTP header (repeatable). Values are never written to results.", 0, NULL)               \
+    "Extra HTTP header (repeatable). Values are never written to results.",                       \
+    BENCHY_OPTF_HEADER_SECRET, NULL)                                                               \
   X("host", BENCHY_OPT_STRING, CLIENT_, NULL, 1, 0, NULL, "ADDR", "server",                         \
     "vllm bench serve's --host: the server's address, put into --base-url (whose port and path "  \
     "stay).", BENCHY_OPTF_URL_PART, "base-url")                                                    \
@@ -136,13 +146,14 @@
   X("latency-mode", BENCHY_OPT_CHOICE, B_, "api", 1, 0, "api|generation|none", "MODE", "bench",     \
     "How network latency is measured for est_ppt: api (GET /v1/models round trip), generation "   \
     "(a 1-token request), none.", 0, NULL)                                                         \
-  X("stddev", BENCHY_OPT_CHOICE, B_ | L_, NULL, 1, 0, "sample|population", "KIND", "output",        \
-    "Standard deviation: sample (N-1) or population (N). Default: sample for bench, as "            \
-    "llama-bench; population for load, as vLLM and SGLang.", 0, NULL)                              \
+  X("stddev", BENCHY_OPT_CHOICE, B_ | L_, "bench=sample|load=population", 1, 0,                    \
+    "sample|population", "KIND", "output",                                                         \
+    "Standard deviation: sample (N-1) or population (N); bench's default is sample, as "           \
+    "llama-bench; load's population, as vLLM and SGLang.", BENCHY_OPTF_PER_COMMAND_DEFAULT, NULL)  \
   /* ---- load ---- */                                                                             \
-  X("request-rate", BENCHY_OPT_STRING, L_, "inf", 1, 0, NULL, "RPS|inf[,...]", "load",             \
+  X("request-rate", BENCHY_OPT_DOUBLE_LIST, L_, "inf", 1e-9, 1e12, NULL, "RPS|inf[,...]", "load",  \
     "Requests per second (a list sweeps); inf sends all at once, bounded by --max-concurrency.",  \
-    0, NULL)                                                                                       \
+    BENCHY_OPTF_INF, NULL)                                                                         \
   X("arrival", BENCHY_OPT_CHOICE, L_, "poisson", 1, 0, "poisson|gamma|constant", "KIND", "load",    \
     "Inter-arrival distribution.", 0, NULL)                                                        \
   X("burstiness", BENCHY_OPT_DOUBLE, L_, "1", 1e-6, 1e6, NULL, "K", "load",                        \
@@ -159,7 +170,7 @@
     "the server, in every run.", 0, NULL)                                                          \
   X("prompt-nonce", BENCHY_OPT_INT, L_, NULL, 0, 9007199254740991.0, NULL, "N", "load",             \
     "Make the exact prompt texts of an earlier run again (its metadata.prompts.nonce); default: " \
-    "a new nonce per run, so the server has not seen the texts.", 0, NULL)                        \
+    "a new nonce per run, so the server has not seen the texts.", BENCHY_OPTF_OUTPUT_ONLY, NULL)                        \
   X("ramp-up", BENCHY_OPT_DOUBLE, L_, "0", 0, 1e9, NULL, "SECONDS", "load",                        \
     "Raise the rate linearly from 0 over this long.", 0, NULL)                                     \
   X("dataset", BENCHY_OPT_CHOICE, L_, "random", 1, 0, "random|sharegpt|jsonl|prefix", "KIND",       \
@@ -195,14 +206,14 @@
   X("percentile-metrics", BENCHY_OPT_STRING, L_, "ttft,tpot,itl,e2el", 1, 0, "ttft|tpot|itl|e2el", \
     "M[,M...]", "output",                                                                          \
     "Latency metrics whose mean, median and percentiles the printed table shows (the result "    \
-    "holds all of them either way).", 0, NULL)                                                     \
+    "holds all of them either way).", BENCHY_OPTF_OUTPUT_ONLY, NULL)                                                     \
   X("goodput", BENCHY_OPT_STRING_LIST, L_, NULL, 1, 0, NULL, "METRIC:MS", "load",                   \
     "Service-level objective (ttft, tpot, e2el in ms); goodput counts requests meeting all.", 0,  \
     NULL)                                                                                          \
   X("max-records", BENCHY_OPT_INT, L_, "100000", 0, 1e12, NULL, "N", "output",                   \
     "Per-request records kept in the result document per level; later ones are written to "      \
     "--jsonl only, so a long --duration run does not grow without bound. Statistics use every "  \
-    "request either way.", 0, NULL)                                                                \
+    "request either way.", BENCHY_OPTF_OUTPUT_ONLY, NULL)                                                                \
   X("max-errors", BENCHY_OPT_INT, L_, NULL, 0, 1e9, NULL, "N", "load",                             \
     "Stop a level after this many failed requests (0: no limit).", 0, NULL)                                      \
   /* ---- shared by clients ---- */                                                                \
@@ -210,46 +221,46 @@
     "Random seed: the same seed sends the same requests (sim: the same timing jitter).", 0, NULL)  \
   X("max-failure-rate", BENCHY_OPT_DOUBLE, CLIENT_, "0.05", 0, 1, NULL, "F", "run",                \
     "The run fails (exit status 1) when more than this share of the requests of any load level "  \
-    "or bench test failed; 0 fails on any failed request, 1 never on failed requests.", 0, NULL)  \
+    "or bench test failed; 0 fails on any failed request, 1 never on failed requests.", BENCHY_OPTF_OUTPUT_ONLY, NULL)  \
   X("threads", BENCHY_OPT_INT, CLIENT_, "1", 1, 1024, NULL, "N", "run",                            \
-    "Event-loop threads; streams are spread over them, statistics merged.", 0, NULL)               \
+    "Event-loop threads; streams are spread over them, statistics merged.", BENCHY_OPTF_OUTPUT_ONLY, NULL)               \
   X("raw", BENCHY_OPT_FLAG, CLIENT_, NULL, 1, 0, NULL, NULL, "output",                              \
     "Write every chunk's timestamp with each record: with --jsonl, into the file as each "         \
-    "request completes (not held in memory); otherwise in the result's records.", 0, NULL)          \
+    "request completes (not held in memory); otherwise in the result's records.", BENCHY_OPTF_OUTPUT_ONLY, NULL)          \
   X("format", BENCHY_OPT_CHOICE, CLIENT_, "md", 1, 0, "md|json|jsonl|csv|vllm", "FMT", "output",        \
     "Format of what is printed to stdout (jsonl: one JSON object per table row, or per load "      \
-    "level, per line; vllm: load only, vLLM's --save-result keys).", 0, NULL)                                                                  \
+    "level, per line; vllm: load only, vLLM's --save-result keys).", BENCHY_OPTF_OUTPUT_ONLY, NULL)                                                                  \
   X("o", BENCHY_OPT_CHOICE, CLIENT_, NULL, 1, 0, NULL, "FMT", "output",                             \
     "llama-bench's -o: alias of --format.", BENCHY_OPTF_ALIAS, "format")                           \
   X("save-result", BENCHY_OPT_STRING, CLIENT_, NULL, 1, 0, NULL, "FILE", "output",                  \
     "Also write the result to FILE (format from its extension: .md, .json, .jsonl, .csv). Alone (vllm "   \
     "bench serve's flag), to --result-dir/--result-filename, by default "                         \
     "benchy-COMMAND-MODEL-YYYYMMDD-HHMMSS.json. An existing file is not overwritten without "     \
-    "--overwrite-result.", BENCHY_OPTF_OPTIONAL_VALUE, NULL)                                       \
+    "--overwrite-result.", BENCHY_OPTF_OPTIONAL_VALUE | BENCHY_OPTF_OUTPUT_ONLY, NULL)                                       \
   X("result-dir", BENCHY_OPT_STRING, CLIENT_, NULL, 1, 0, NULL, "DIR", "output",                    \
-    "Directory for the saved result (implies --save-result).", 0, NULL)                           \
+    "Directory for the saved result (implies --save-result).", BENCHY_OPTF_OUTPUT_ONLY, NULL)                           \
   X("result-filename", BENCHY_OPT_STRING, CLIENT_, NULL, 1, 0, NULL, "FILE", "output",              \
-    "File name for the saved result, in --result-dir (implies --save-result).", 0, NULL)          \
+    "File name for the saved result, in --result-dir (implies --save-result).", BENCHY_OPTF_OUTPUT_ONLY, NULL)          \
   X("overwrite-result", BENCHY_OPT_FLAG, CLIENT_, NULL, 1, 0, NULL, NULL, "output",                 \
-    "Let --save-result replace an existing file.", 0, NULL)                                        \
+    "Let --save-result replace an existing file.", BENCHY_OPTF_OUTPUT_ONLY, NULL)                                        \
   X("jsonl", BENCHY_OPT_STRING, CLIENT_, NULL, 1, 0, NULL, "FILE", "output",                        \
-    "Append each record to FILE as it completes (an interrupted run loses nothing).", 0, NULL)    \
+    "Append each record to FILE as it completes (an interrupted run loses nothing).", BENCHY_OPTF_OUTPUT_ONLY, NULL)    \
   X("resume", BENCHY_OPT_FLAG, CLIENT_, NULL, 1, 0, NULL, NULL, "output",                           \
     "Continue the run recorded in --jsonl: skip what it already holds (load: an interrupted "     \
-    "level goes on where it stopped, with fresh prompts).", 0, NULL)                               \
+    "level goes on where it stopped, with fresh prompts).", BENCHY_OPTF_OUTPUT_ONLY, NULL)                               \
   X("retry-failed", BENCHY_OPT_FLAG, L_, NULL, 1, 0, NULL, NULL, "output",                          \
-    "With --resume: send the failed requests of restored levels again, with fresh prompts.", 0,  \
+    "With --resume: send the failed requests of restored levels again, with fresh prompts.", BENCHY_OPTF_OUTPUT_ONLY,  \
     NULL)                                                                                          \
   X("name", BENCHY_OPT_STRING, CLIENT_, NULL, 1, 0, NULL, "LABEL", "output",                        \
-    "A label for this run, written into results.", 0, NULL)                                        \
+    "A label for this run, written into results.", BENCHY_OPTF_OUTPUT_ONLY, NULL)                                        \
   X("label", BENCHY_OPT_STRING, CLIENT_, NULL, 1, 0, NULL, "LABEL", "output",                       \
     "vllm bench serve's name for --name.", BENCHY_OPTF_ALIAS, "name")                              \
   X("metadata", BENCHY_OPT_STRING_LIST, CLIENT_, NULL, 1, 0, NULL, "KEY=VALUE", "output",           \
     "Recorded in the result's metadata.user (repeatable, or several after one flag). Values of "  \
-    "keys naming a KEY, TOKEN, SECRET, PASSWORD or AUTH are redacted.", BENCHY_OPTF_KEY_VALUE,    \
+    "keys naming a KEY, TOKEN, SECRET, PASSWORD or AUTH are redacted.", BENCHY_OPTF_KEY_VALUE | BENCHY_OPTF_OUTPUT_ONLY,    \
     NULL)                                                                                          \
   X("quiet", BENCHY_OPT_FLAG, CLIENT_, NULL, 1, 0, NULL, NULL, "output",                            \
-    "No progress line on stderr.", 0, NULL)                                                        \
+    "No progress line on stderr.", BENCHY_OPTF_OUTPUT_ONLY, NULL)                                                        \
   X("script", BENCHY_OPT_STRING, R_, NULL, 1, 0, NULL, "FILE.lua", "run",                           \
     "Lua workload to run.", 0, NULL)                                                               \
   /* ---- simulator ---- */                                                                        \

@@ -1,6 +1,6 @@
 /*
- * secrets.c — the secret values a set of options names (the API key from
- * the --api-key-env variable, every --header value), for scrubbing text the
+ * secrets.c — the secret values a set of options names (the API key given
+ * by --api-key or in the --api-key-env variable, every --header value), for scrubbing text the
  * library built from them before a front end prints it.
  *
  * Sessions scrub what they hand out themselves (session.c); this covers the
@@ -13,13 +13,17 @@
 
 #include "benchy/benchy.h"
 #include "scrub.h"
+#include "secrets.h"
 
 static int has_option(const benchy_options *o, const char *name) {
-  const benchy_option_info *info = benchy_option_find(name);
-  return info && (info->commands & benchy_options_command(o));
+  return benchy_option_find_for(name, benchy_options_command(o), NULL) != NULL;
 }
 
+/* --api-key wins over --api-key-env (the simulator's --api-key, the key it
+ * requires, is as secret as a client's). */
 static const char *api_key_of(const benchy_options *o) {
+  const char *given = has_option(o, "api-key") ? benchy_options_str(o, "api-key") : NULL;
+  if (given && *given) return given;
   if (!has_option(o, "api-key-env")) return NULL;
   const char *env = benchy_options_str(o, "api-key-env");
   const char *key = env && *env ? getenv(env) : NULL;
@@ -27,6 +31,8 @@ static const char *api_key_of(const benchy_options *o) {
 }
 
 static int is_auth_header(const char *line) { return !strncasecmp(line, "Authorization:", 14); }
+
+const char *options_api_key(const benchy_options *o) { return o ? api_key_of(o) : NULL; }
 
 int benchy_options_scrub(const benchy_options *o, char *text, size_t cap) {
   if (!o || !text || cap == 0) return BENCHY_ERR_INVALID;

@@ -795,7 +795,6 @@ static void test_bad_options(void **state) {
     const char *fragment;
   } cases[] = {
       {(const char *const[]){"concurrency", "2", "max-concurrency", "4", NULL}, "not both"},
-      {(const char *const[]){"request-rate", "fast", NULL}, "--request-rate"},
       {(const char *const[]){"request-rate", "1,2", "concurrency", "1,2", NULL}, "sweep one"},
       {(const char *const[]){"resume", "true", NULL}, "--jsonl"},
       {(const char *const[]){"arrival", "constant", "burstiness", "0.5", NULL}, "--burstiness"},

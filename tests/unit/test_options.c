@@ -49,9 +49,12 @@ static void test_table_is_consistent(void **state) {
     if (!o->default_value) continue;
     for (size_t c = 0; c < sizeof all_commands / sizeof all_commands[0]; c++) {
       if (!(o->commands & all_commands[c])) continue;
+      char def[256];
+      /* A per-command default names each command it is for. */
+      assert_true(benchy_option_default_for(o, all_commands[c], def, sizeof def));
       benchy_options *opts = NULL;
       assert_int_equal(benchy_options_new(&opts, all_commands[c]), BENCHY_OK);
-      if (benchy_options_set(opts, o->name, o->default_value) != BENCHY_OK)
+      if (benchy_options_set(opts, o->name, def) != BENCHY_OK)
         fail_msg("default of --%s rejected: %s", o->name, benchy_options_error(opts));
       benchy_options_free(opts);
     }
@@ -368,6 +371,179 @@ static void test_help_headings_and_choices(void **state) {
   free(bench);
 }
 
+/* What identifies a run is the table's word: output-only, secret and alias
+ * rows do not; what is measured does. */
+static void test_identifying_options(void **state) {
+  (void)state;
+  const char *const output_only[] = {"jsonl", "format", "save-result", "result-dir", "quiet",
+                                     "threads", "max-failure-rate", "metadata", "resume", "raw"};
+  for (size_t i = 0; i < sizeof output_only / sizeof output_only[0]; i++) {
+    const benchy_option_info *info = benchy_option_find_for(output_only[i], BENCHY_CMD_LOAD, NULL);
+    assert_non_null(info);
+    if (benchy_option_identifies_run(info)) fail_msg("--%s identifies a run", output_only[i]);
+  }
+  assert_false(benchy_option_identifies_run(benchy_option_find_for("prompt-nonce", BENCHY_CMD_LOAD, NULL)));
+  assert_false(benchy_option_identifies_run(benchy_option_find_for("api-key", BENCHY_CMD_LOAD, NULL)));
+  assert_false(benchy_option_identifies_run(benchy_option_find_for("p", BENCHY_CMD_BENCH, NULL)));
+  const char *const identifying[] = {"pp", "tg", "runs", "seed", "api", "request-rate", "num-prompts",
+                                     "stddev", "base-url"};
+  for (size_t i = 0; i < sizeof identifying / sizeof identifying[0]; i++) {
+    const benchy_option_info *info = benchy_option_find(identifying[i]);
+    assert_non_null(info);
+    if (!benchy_option_identifies_run(info)) fail_msg("--%s does not identify a run", identifying[i]);
+  }
+  assert_false(benchy_option_identifies_run(NULL));
+
+  /* The identifying JSON holds exactly the identifying options. */
+  benchy_options *o = NULL;
+  assert_int_equal(benchy_options_new(&o, BENCHY_CMD_LOAD), BENCHY_OK);
+  assert_int_equal(benchy_options_set(o, "jsonl", "/tmp/x.jsonl"), BENCHY_OK);
+  char *all = benchy_options_to_json(o, BENCHY_OPTIONS_JSON_ALL);
+  char *ident = benchy_options_to_json(o, BENCHY_OPTIONS_JSON_IDENTIFYING);
+  assert_non_null(all);
+  assert_non_null(ident);
+  assert_non_null(strstr(all, "\"jsonl\":\"/tmp/x.jsonl\""));
+  assert_null(strstr(ident, "\"jsonl\""));
+  assert_null(strstr(ident, "\"format\""));
+  assert_non_null(strstr(ident, "\"num-prompts\":100"));
+  free(all);
+  free(ident);
+  benchy_options_free(o);
+}
+
+/* Secrets never reach the JSON: the API key not at all, header values
+ * dropped (names kept), a URL's user:password@ dropped, secret-looking
+ * --metadata values redacted. */
+static void test_to_json_leaves_secrets_out(void **state) {
+  (void)state;
+  const unsigned commands[] = {BENCHY_CMD_BENCH, BENCHY_CMD_LOAD};
+  for (size_t c = 0; c < 2; c++) {
+    benchy_options *o = NULL;
+    assert_int_equal(benchy_options_new(&o, commands[c]), BENCHY_OK);
+    assert_int_equal(benchy_options_set(o, "api-key", "sk-verysecret1"), BENCHY_OK);
+    assert_int_equal(benchy_options_set(o, "header", "X-Token: hdrsecret2"), BENCHY_OK);
+    assert_int_equal(benchy_options_set(o, "base-url", "http://user:pwsecret3@h:1/v1"), BENCHY_OK);
+    assert_int_equal(benchy_options_set(o, "metadata", "hf_token=mdsecret4"), BENCHY_OK);
+    assert_int_equal(benchy_options_set(o, "metadata", "gpu=H200"), BENCHY_OK);
+    /* The key is held, for the session that sends it. */
+    assert_string_equal(benchy_options_str(o, "api-key"), "sk-verysecret1");
+    for (unsigned what = 0; what < 2; what++) {
+      char *json = benchy_options_to_json(o, what);
+      assert_non_null(json);
+      const char *const secrets[] = {"verysecret1", "hdrsecret2", "pwsecret3", "mdsecret4", "\"api-key\""};
+      for (size_t s = 0; s < sizeof secrets / sizeof secrets[0]; s++)
+        if (strstr(json, secrets[s])) fail_msg("%s in %s", secrets[s], json);
+      assert_non_null(strstr(json, "\"header\":[\"X-Token\"]"));
+      assert_non_null(strstr(json, "\"base-url\":\"http://h:1/v1\""));
+      if (what == BENCHY_OPTIONS_JSON_ALL) assert_non_null(strstr(json, "gpu=H200"));
+      free(json);
+    }
+    benchy_options_free(o);
+  }
+  assert_null(benchy_options_to_json(NULL, BENCHY_OPTIONS_JSON_ALL));
+}
+
+/* --api-key wins over --api-key-env, and the scrubber knows both, for the
+ * simulator's --api-key as for a client's. */
+static void test_api_key_given_directly(void **state) {
+  (void)state;
+  const benchy_option_info *client = benchy_option_find_for("api-key", BENCHY_CMD_BENCH, NULL);
+  const benchy_option_info *sim = benchy_option_find_for("api-key", BENCHY_CMD_SIM, NULL);
+  assert_non_null(client);
+  assert_non_null(sim);
+  assert_ptr_not_equal(client, sim);
+  assert_true(client->flags & BENCHY_OPTF_SECRET);
+  assert_true(sim->flags & BENCHY_OPTF_SECRET);
+  setenv("BENCHY_TEST_KEY_ENV", "sk-fromenv5678", 1);
+  const unsigned commands[] = {BENCHY_CMD_BENCH, BENCHY_CMD_LOAD, BENCHY_CMD_SIM};
+  for (size_t c = 0; c < 3; c++) {
+    benchy_options *o = NULL;
+    assert_int_equal(benchy_options_new(&o, commands[c]), BENCHY_OK);
+    if (commands[c] != BENCHY_CMD_SIM)
+      assert_int_equal(benchy_options_set(o, "api-key-env", "BENCHY_TEST_KEY_ENV"), BENCHY_OK);
+    assert_int_equal(benchy_options_set(o, "api-key", "sk-given1234"), BENCHY_OK);
+    char text[256] = "server said: bad key sk-given1234 (env sk-fromenv5678)";
+    assert_int_equal(benchy_options_scrub(o, text, sizeof text), BENCHY_OK);
+    assert_null(strstr(text, "sk-given1234"));
+    if (commands[c] != BENCHY_CMD_SIM) {
+      /* The variable's key is not the one sent when --api-key is given. */
+      assert_non_null(strstr(text, "sk-fromenv5678"));
+    }
+    benchy_options_free(o);
+  }
+  unsetenv("BENCHY_TEST_KEY_ENV");
+}
+
+/* One row, a default per command: bench's sample stddev, load's population. */
+static void test_per_command_default(void **state) {
+  (void)state;
+  const benchy_option_info *sd = benchy_option_find("stddev");
+  char def[64];
+  assert_true(benchy_option_default_for(sd, BENCHY_CMD_BENCH, def, sizeof def));
+  assert_string_equal(def, "sample");
+  assert_true(benchy_option_default_for(sd, BENCHY_CMD_LOAD, def, sizeof def));
+  assert_string_equal(def, "population");
+  assert_false(benchy_option_default_for(sd, BENCHY_CMD_SIM, def, sizeof def));
+  /* A plain default is the same for every command. */
+  assert_true(benchy_option_default_for(benchy_option_find("seed"), BENCHY_CMD_SIM, def, sizeof def));
+  assert_string_equal(def, "1");
+  benchy_options *b = NULL, *l = NULL;
+  assert_int_equal(benchy_options_new(&b, BENCHY_CMD_BENCH), BENCHY_OK);
+  assert_int_equal(benchy_options_new(&l, BENCHY_CMD_LOAD), BENCHY_OK);
+  assert_string_equal(benchy_options_str(b, "stddev"), "sample");
+  assert_string_equal(benchy_options_str(l, "stddev"), "population");
+  assert_false(benchy_options_is_set(b, "stddev"));
+  assert_int_equal(benchy_options_set(l, "stddev", "sample"), BENCHY_OK);
+  assert_string_equal(benchy_options_str(l, "stddev"), "sample");
+  benchy_options_free(b);
+  benchy_options_free(l);
+  /* --help says each command's own default. */
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+  benchy_options_write_help(BENCHY_CMD_LOAD, f, 4000);
+  fclose(f);
+  const char *at = strstr(buf, "--stddev");
+  assert_non_null(at);
+  const char *eol = strchr(at, '\n');
+  assert_non_null(eol);
+  char line[2048];
+  snprintf(line, sizeof line, "%.*s", (int)(eol - at), at);
+  assert_non_null(strstr(line, "[default: population]"));
+  free(buf);
+}
+
+/* A list of doubles that takes inf: numbers for every front end, inf as
+ * INFINITY, bounds kept for the finite ones. */
+static void test_inf_lists(void **state) {
+  (void)state;
+  const benchy_option_info *rr = benchy_option_find("request-rate");
+  assert_int_equal(rr->type, BENCHY_OPT_DOUBLE_LIST);
+  assert_true(rr->flags & BENCHY_OPTF_INF);
+  benchy_options *o = NULL;
+  assert_int_equal(benchy_options_new(&o, BENCHY_CMD_LOAD), BENCHY_OK);
+  assert_int_equal(benchy_options_list_len(o, "request-rate"), 1);
+  assert_true(isinf(benchy_options_list_double(o, "request-rate", 0)));
+  assert_int_equal(benchy_options_set(o, "request_rate", "2, 0.5,inf"), BENCHY_OK);
+  assert_int_equal(benchy_options_list_len(o, "request-rate"), 3);
+  assert_true(benchy_options_list_double(o, "request-rate", 0) == 2.0);
+  assert_true(benchy_options_list_double(o, "request-rate", 1) == 0.5);
+  assert_true(isinf(benchy_options_list_double(o, "request-rate", 2)));
+  char *json = benchy_options_to_json(o, BENCHY_OPTIONS_JSON_ALL);
+  assert_non_null(strstr(json, "\"request-rate\":[2,0.5,\"inf\"]"));
+  free(json);
+  assert_int_equal(benchy_options_set(o, "request-rate", "fast"), BENCHY_ERR_INVALID);
+  assert_non_null(strstr(benchy_options_error(o), "--request-rate"));
+  assert_non_null(strstr(benchy_options_error(o), "inf"));
+  assert_int_equal(benchy_options_set(o, "request-rate", "0"), BENCHY_ERR_INVALID);
+  assert_int_equal(benchy_options_set(o, "request-rate", "-inf"), BENCHY_ERR_INVALID);
+  /* The value before a refused one stays. */
+  assert_int_equal(benchy_options_list_len(o, "request-rate"), 3);
+  /* A list without the flag still refuses inf. */
+  assert_int_equal(benchy_options_set(o, "percentiles", "50,inf"), BENCHY_ERR_INVALID);
+  benchy_options_free(o);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_table_is_consistent),
@@ -381,6 +557,11 @@ int main(void) {
       cmocka_unit_test(test_value_shapes),
       cmocka_unit_test(test_unknown_option_suggests_nearest),
       cmocka_unit_test(test_help_headings_and_choices),
+      cmocka_unit_test(test_identifying_options),
+      cmocka_unit_test(test_to_json_leaves_secrets_out),
+      cmocka_unit_test(test_api_key_given_directly),
+      cmocka_unit_test(test_per_command_default),
+      cmocka_unit_test(test_inf_lists),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -40,7 +40,8 @@ typedef enum benchy_opt_type {
 } benchy_opt_type;
 
 typedef enum benchy_opt_flag {
-  BENCHY_OPTF_SECRET = 1u << 0, /* never written anywhere (none today: keys come from env) */
+  BENCHY_OPTF_SECRET = 1u << 0, /* never written anywhere: not in results, JSONL, logs, stderr
+                                   (benchy_options_to_json leaves it out; the scrubber knows it) */
   BENCHY_OPTF_ALIAS = 1u << 1,  /* another name for info->alias_of */
   BENCHY_OPTF_HIDDEN = 1u << 2, /* accepted, left out of --help */
   /* Value-shape rules, so that a flag spelled the same way in another tool
@@ -54,8 +55,16 @@ typedef enum benchy_opt_flag {
   BENCHY_OPTF_KEY_VALUE = 1u << 6,      /* each value is KEY=VALUE; values of secret-looking keys
                                            (KEY, TOKEN, SECRET, PASSWORD, AUTH in the name) are
                                            stored redacted, so nothing can write them */
-  BENCHY_OPTF_URL_PART = 1u << 7        /* the row's name ("host", "port") is the part of the URL
+  BENCHY_OPTF_URL_PART = 1u << 7,       /* the row's name ("host", "port") is the part of the URL
                                            option alias_of that its value replaces */
+  BENCHY_OPTF_OUTPUT_ONLY = 1u << 8,    /* changes where or how results are shown, not what is
+                                           measured: not part of what identifies a run (--resume
+                                           continues, compare compares, across a change of it) */
+  BENCHY_OPTF_INF = 1u << 9,            /* numbers (and list items) may be "inf", above max */
+  BENCHY_OPTF_HEADER_SECRET = 1u << 10, /* each value is "Name: value": writers keep the name
+                                           and never the value; the scrubber knows the value */
+  BENCHY_OPTF_PER_COMMAND_DEFAULT = 1u << 11 /* default_value is "bench=X|load=Y": one default
+                                                per command name (benchy_option_default_for) */
 } benchy_opt_flag;
 
 typedef struct benchy_option_info {
@@ -86,6 +95,17 @@ BENCHY_API const benchy_option_info *benchy_option_find(const char *name);
 BENCHY_API const benchy_option_info *benchy_option_find_for(const char *name, unsigned command,
                                                             const char *value);
 
+/* 1 when the option is part of what identifies a run: two runs whose
+ * identifying options differ measured different things (--resume refuses to
+ * continue such a file; compare refuses to compare them). Output-only,
+ * secret and alias rows do not identify a run. */
+BENCHY_API int benchy_option_identifies_run(const benchy_option_info *info);
+/* The default value of info for command (one BENCHY_CMD_* bit), resolving
+ * BENCHY_OPTF_PER_COMMAND_DEFAULT; writes it to out (cap bytes) and returns
+ * 1, or returns 0 when the option has no default for that command. */
+BENCHY_API int benchy_option_default_for(const benchy_option_info *info, unsigned command,
+                                         char *out, size_t cap);
+
 typedef struct benchy_options benchy_options;
 
 /* Options for one command (BENCHY_CMD_*), defaults applied. */
@@ -113,6 +133,21 @@ BENCHY_API size_t benchy_options_list_len(const benchy_options *o, const char *n
 BENCHY_API int64_t benchy_options_list_int(const benchy_options *o, const char *name, size_t i);
 BENCHY_API double benchy_options_list_double(const benchy_options *o, const char *name, size_t i);
 BENCHY_API const char *benchy_options_list_str(const benchy_options *o, const char *name, size_t i);
+
+/* What benchy_options_to_json writes. */
+typedef enum benchy_options_json_what {
+  BENCHY_OPTIONS_JSON_ALL = 0,        /* every option of the command (the result's "config") */
+  BENCHY_OPTIONS_JSON_IDENTIFYING = 1 /* only those that identify a run */
+} benchy_options_json_what;
+
+/* The options as a JSON object keyed by option name (aliases resolved, so
+ * each value once): the result's "config" block. Numbers as numbers (an
+ * unset one null), lists as arrays ("inf" items as the string "inf"),
+ * flags as booleans. Nothing secret: BENCHY_OPTF_SECRET rows are absent,
+ * BENCHY_OPTF_HEADER_SECRET items keep only the name, a URL's
+ * user:password@ is dropped. Malloc'd text the caller frees with free();
+ * NULL when out of memory or o is NULL. */
+BENCHY_API char *benchy_options_to_json(const benchy_options *o, unsigned what);
 
 /* Writes "--name value" help for a command, grouped, wrapped to width. A
  * one-letter name is written "-x" (llama-bench's short flags). A row whose

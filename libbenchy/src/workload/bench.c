@@ -27,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../options_json.h"
 #include "../proto/openai.h"
 #include "../report/bench_render.h"
 #include "../report/jsonl.h"
@@ -35,6 +36,7 @@
 #include "../report/record_json.h"
 #include "../report/run_metadata.h"
 #include "../report/result_internal.h"
+#include "../secrets.h"
 #include "bench_peak.h"
 #include "bench_plan.h"
 #include "interrupt.h"
@@ -217,9 +219,8 @@ static int parse_options(bench *b, char *err, size_t errlen) {
     benchy_set_error(err, errlen, "--resume needs --jsonl FILE: the file of the run to continue");
     return BENCHY_ERR_INVALID;
   }
-  const char *env = benchy_options_str(o, "api-key-env");
-  const char *key = env && env[0] ? getenv(env) : NULL;
-  if (key && key[0] && !(b->api_key = benchy_strdup(key))) return BENCHY_ERR_NOMEM;
+  const char *key = options_api_key(o);
+  if (key && !(b->api_key = benchy_strdup(key))) return BENCHY_ERR_NOMEM;
   b->n_headers = benchy_options_list_len(o, "header");
   if (b->n_headers) {
     b->headers = calloc(b->n_headers, sizeof *b->headers);
@@ -246,7 +247,7 @@ static int parse_options(bench *b, char *err, size_t errlen) {
                     : lat && !strcmp(lat, "none")     ? LAT_NONE
                                                        : LAT_API;
   const char *sd = benchy_options_str(o, "stddev");
-  b->ddof = sd && !strcmp(sd, "population") ? 0 : 1;
+  b->ddof = sd && !strcmp(sd, "sample") ? 1 : 0;
   b->raw = benchy_options_flag(o, "raw");
   b->threads = (int)benchy_options_int(o, "threads");
   if (b->threads < 1) b->threads = 1;
@@ -352,67 +353,11 @@ static int parse_options(bench *b, char *err, size_t errlen) {
   return st;
 }
 
-/* The configuration as written into results: every bench option, header
- * names without their values, no API key (only the variable's name). */
+/* The configuration as written into results (options_config_json: nothing
+ * secret), with the values bench resolved in place of those given. */
 static cJSON *config_json(const bench *b) {
-  cJSON *c = cJSON_CreateObject();
+  cJSON *c = options_config_json(b->opts, BENCHY_OPTIONS_JSON_ALL);
   if (!c) return NULL;
-  for (size_t i = 0; i < benchy_option_count(); i++) {
-    const benchy_option_info *info = benchy_option_at(i);
-    if (!(info->commands & BENCHY_CMD_BENCH) || (info->flags & (BENCHY_OPTF_ALIAS | BENCHY_OPTF_SECRET)))
-      continue;
-    const char *name = info->name;
-    if (!strcmp(name, "base-url")) {
-      cJSON_AddStringToObject(c, name, b->shown_url);
-      continue;
-    }
-    if (!strcmp(name, "header")) {
-      cJSON *arr = cJSON_AddArrayToObject(c, name);
-      for (size_t h = 0; arr && h < b->n_headers; h++) {
-        const char *colon = strchr(b->headers[h], ':');
-        char hn[128];
-        snprintf(hn, sizeof hn, "%.*s", (int)(colon - b->headers[h]), b->headers[h]);
-        cJSON_AddItemToArray(arr, cJSON_CreateString(hn));
-      }
-      continue;
-    }
-    switch (info->type) {
-    case BENCHY_OPT_FLAG:
-      cJSON_AddBoolToObject(c, name, benchy_options_flag(b->opts, name));
-      break;
-    case BENCHY_OPT_INT:
-    case BENCHY_OPT_DOUBLE:
-      /* Unset (a sampling option left to the server) is not 0. */
-      if (!benchy_options_str(b->opts, name))
-        cJSON_AddNullToObject(c, name);
-      else if (info->type == BENCHY_OPT_INT)
-        cJSON_AddNumberToObject(c, name, (double)benchy_options_int(b->opts, name));
-      else
-        cJSON_AddNumberToObject(c, name, benchy_options_double(b->opts, name));
-      break;
-    case BENCHY_OPT_INT_LIST:
-    case BENCHY_OPT_DOUBLE_LIST:
-    case BENCHY_OPT_STRING_LIST: {
-      cJSON *arr = cJSON_AddArrayToObject(c, name);
-      size_t n = benchy_options_list_len(b->opts, name);
-      for (size_t k = 0; arr && k < n; k++) {
-        if (info->type == BENCHY_OPT_STRING_LIST)
-          cJSON_AddItemToArray(arr, cJSON_CreateString(benchy_options_list_str(b->opts, name, k)));
-        else
-          cJSON_AddItemToArray(arr, cJSON_CreateNumber(benchy_options_list_double(b->opts, name, k)));
-      }
-      break;
-    }
-    default: {
-      const char *v = benchy_options_str(b->opts, name);
-      if (v)
-        cJSON_AddStringToObject(c, name, v);
-      else
-        cJSON_AddNullToObject(c, name);
-    }
-    }
-  }
-  /* Resolved values (the model asked of the server, the depth mode --no-cache implied). */
   cJSON_ReplaceItemInObject(c, "model", b->model ? cJSON_CreateString(b->model) : cJSON_CreateNull());
   cJSON_ReplaceItemInObject(c, "depth-mode", cJSON_CreateString(b->cached_mode ? "cached" : "resend"));
   const cJSON *extra = request_body_extra(b->rbody);

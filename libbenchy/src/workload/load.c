@@ -44,7 +44,9 @@
 #include <time.h>
 
 #include "benchy/benchy.h"
+#include "../options_json.h"
 #include "../report/jsonl.h"
+#include "../secrets.h"
 #include "failure_rule.h"
 #include "server_check.h"
 #include "../report/load_render.h"
@@ -221,94 +223,12 @@ static char *redact_url(const char *url) {
   return b.data;
 }
 
-/* The options as given, for the result: every load option, header values
- * left out (names only), nothing secret. */
-static cJSON *config_json(const benchy_options *opts) {
-  cJSON *c = cJSON_CreateObject();
-  if (!c) return NULL;
-  for (size_t i = 0; i < benchy_option_count(); i++) {
-    const benchy_option_info *info = benchy_option_at(i);
-    if (!(info->commands & BENCHY_CMD_LOAD)) continue;
-    if (info->flags & (BENCHY_OPTF_ALIAS | BENCHY_OPTF_SECRET)) continue;
-    const char *name = info->name;
-    const char *text = benchy_options_str(opts, name);
-    switch (info->type) {
-    case BENCHY_OPT_FLAG:
-      cJSON_AddBoolToObject(c, name, benchy_options_flag(opts, name));
-      break;
-    case BENCHY_OPT_INT:
-    case BENCHY_OPT_DOUBLE:
-      if (text)
-        cJSON_AddNumberToObject(c, name, benchy_options_double(opts, name));
-      else
-        cJSON_AddNullToObject(c, name);
-      break;
-    case BENCHY_OPT_INT_LIST:
-    case BENCHY_OPT_DOUBLE_LIST: {
-      cJSON *arr = cJSON_AddArrayToObject(c, name);
-      for (size_t k = 0; arr && k < benchy_options_list_len(opts, name); k++)
-        cJSON_AddItemToArray(arr, cJSON_CreateNumber(benchy_options_list_double(opts, name, k)));
-      break;
-    }
-    case BENCHY_OPT_STRING_LIST: {
-      cJSON *arr = cJSON_AddArrayToObject(c, name);
-      int header = !strcmp(name, "header");
-      for (size_t k = 0; arr && k < benchy_options_list_len(opts, name); k++) {
-        const char *s = benchy_options_list_str(opts, name, k);
-        if (!s) continue;
-        if (header) {
-          const char *colon = strchr(s, ':');
-          size_t n = colon ? (size_t)(colon - s) : strlen(s);
-          char *hn = benchy_strndup(s, n);
-          if (hn) cJSON_AddItemToArray(arr, cJSON_CreateString(hn));
-          free(hn);
-        } else {
-          cJSON_AddItemToArray(arr, cJSON_CreateString(s));
-        }
-      }
-      break;
-    }
-    default:
-      if (!text) {
-        cJSON_AddNullToObject(c, name);
-      } else if (!strcmp(name, "base-url")) {
-        char *r = redact_url(text);
-        cJSON_AddStringToObject(c, name, r ? r : "");
-        free(r);
-      } else {
-        cJSON_AddStringToObject(c, name, text);
-      }
-      break;
-    }
-  }
-  return c;
-}
-
 /* ------------------------------------------------------------ plan */
 
 static int parse_levels(load_plan *p, char *err, size_t errlen) {
   const benchy_options *o = p->opts;
-  const char *rate_text = benchy_options_str(o, "request-rate");
-  double rates[256];
-  size_t n_rates = 0;
-  char *copy = benchy_strdup(rate_text ? rate_text : "inf");
-  if (!copy) return BENCHY_ERR_NOMEM;
-  char *save = NULL;
-  for (char *tok = strtok_r(copy, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
-    if (n_rates == sizeof rates / sizeof rates[0]) {
-      free(copy);
-      benchy_set_error(err, errlen, "--request-rate: more than %zu levels", sizeof rates / sizeof rates[0]);
-      return BENCHY_ERR_INVALID;
-    }
-    if (arrivals_parse_rate(tok, &rates[n_rates]) != 0) {
-      benchy_set_error(err, errlen, "--request-rate: '%s' is not a rate; give requests per second (> 0) "
-              "or inf, or a comma-separated list of them", tok);
-      free(copy);
-      return BENCHY_ERR_INVALID;
-    }
-    n_rates++;
-  }
-  free(copy);
+  /* The table checks each rate (> 0, or inf: BENCHY_OPTF_INF). */
+  size_t n_rates = benchy_options_list_len(o, "request-rate");
   if (!n_rates) {
     benchy_set_error(err, errlen, "--request-rate is empty; give requests per second or inf");
     return BENCHY_ERR_INVALID;
@@ -335,7 +255,7 @@ static int parse_levels(load_plan *p, char *err, size_t errlen) {
   for (size_t i = 0; i < n; i++) {
     load_level *lv = &p->levels[i];
     lv->number = i;
-    lv->rate = rates[n_rates > 1 ? i : 0];
+    lv->rate = benchy_options_list_double(o, "request-rate", n_rates > 1 ? i : 0);
     lv->max_concurrency =
         conc_set ? (uint64_t)benchy_options_list_int(o, "concurrency", n_conc > 1 ? i : 0) : max_conc;
     int inf = isinf(lv->rate);
@@ -374,8 +294,7 @@ static int plan_options(load_plan *p, char *err, size_t errlen) {
   if (!(p->base_url = benchy_strndup(url, ulen))) return BENCHY_ERR_NOMEM;
   const char *api = benchy_options_str(o, "api");
   p->api = api && !strcmp(api, "completions") ? BENCHY_ENDPOINT_COMPLETIONS : BENCHY_ENDPOINT_CHAT;
-  const char *key_env = benchy_options_str(o, "api-key-env");
-  p->api_key = key_env && *key_env ? getenv(key_env) : NULL;
+  p->api_key = options_api_key(o);
   size_t nh = benchy_options_list_len(o, "header");
   if (nh) {
     p->headers = calloc(nh, sizeof *p->headers);
@@ -441,7 +360,6 @@ static int plan_options(load_plan *p, char *err, size_t errlen) {
   for (size_t i = 0; i < np; i++) p->percentiles[i] = benchy_options_list_double(o, "percentiles", i);
   p->n_percentiles = np;
   const char *sd = benchy_options_str(o, "stddev");
-  /* vLLM and SGLang report population stddev; load follows them unless asked. */
   p->ddof = sd && !strcmp(sd, "sample") ? 1 : 0;
   size_t ng = benchy_options_list_len(o, "goodput");
   if (ng) {
@@ -1198,20 +1116,6 @@ static void resume_line(void *ud, const cJSON *obj) {
   }
 }
 
-/* Options that change only where output goes, not what is measured. */
-static const char *const output_only[] = {"resume", "jsonl",   "save-result", "format",     "quiet",
-                                          "name",   "threads", "raw",         "max-records",
-                                          "result-dir", "result-filename", "overwrite-result",
-                                          "metadata", "tokenizer", "percentile-metrics", "max-failure-rate",
-                                          "prompt-nonce", "retry-failed"};
-
-static cJSON *comparable_config(const cJSON *c) {
-  cJSON *d = cJSON_Duplicate(c, 1);
-  for (size_t i = 0; d && i < sizeof output_only / sizeof output_only[0]; i++)
-    cJSON_DeleteItemFromObjectCaseSensitive(d, output_only[i]);
-  return d;
-}
-
 /* Names the first option whose value differs, for the error message. */
 static const char *first_difference(const cJSON *a, const cJSON *b) {
   const cJSON *item;
@@ -1240,7 +1144,8 @@ static int open_jsonl(load_plan *p, const cJSON *config, resume_state *rs, char 
     }
     for (size_t i = 0; i < rs->n_levels; i++) resumed_level_settle(&rs->levels[i]);
     if (rs->config) {
-      cJSON *a = comparable_config(rs->config), *b = comparable_config(config);
+      cJSON *a = options_identity_of_config(rs->config, BENCHY_CMD_LOAD);
+      cJSON *b = options_identity_of_config(config, BENCHY_CMD_LOAD);
       const char *diff = a && b ? first_difference(a, b) : NULL;
       int same = a && b && !diff;
       char name[96] = "";
@@ -1425,7 +1330,7 @@ int benchy_load_run(const benchy_options *opts, benchy_result **out, char *err, 
     phase = "sizing prompts with the server's tokenizer (/tokenize, /apply-template)";
     st = setup_prompt_gen(&p, err, errlen);
   }
-  if (st == BENCHY_OK && !(config = config_json(opts))) st = BENCHY_ERR_NOMEM;
+  if (st == BENCHY_OK && !(config = options_config_json(opts, BENCHY_OPTIONS_JSON_ALL))) st = BENCHY_ERR_NOMEM;
   if (st == BENCHY_OK && request_body_extra(p.rbody))
     cJSON_ReplaceItemInObject(config, "extra-body", cJSON_Duplicate(request_body_extra(p.rbody), 1));
   if (st == BENCHY_OK) st = open_jsonl(&p, config, &rs, err, errlen);

@@ -50,7 +50,7 @@ int server_check_model(benchy_session *sess, const char *shown_url, char **model
     const char *hint = "";
     if (http == 401 || http == 403)
       hint = " The server wants an API key: put it in the variable named by --api-key-env (default "
-             "OPENAI_API_KEY).";
+             "OPENAI_API_KEY), or give --api-key KEY.";
     else if (http == 503)
       hint = " The server is still loading: wait until GET /health answers 200.";
     else if (http == 404)
