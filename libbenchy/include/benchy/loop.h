@@ -8,9 +8,10 @@
  *
  * Threading: a loop and everything attached to it (sessions, requests,
  * timers) belong to the thread that runs it; callbacks run on that thread,
- * inside benchy_loop_run() (benchy_request_cancel() calls on_done itself).
- * Only benchy_loop_stop() may be called from another thread or a signal
- * handler.
+ * inside benchy_loop_run() - or, for what is cancelled while the loop is not
+ * running, inside the call that cancelled it (benchy_request_cancel,
+ * benchy_session_free, benchy_loop_free). Only benchy_loop_stop() may be
+ * called from another thread or a signal handler.
  */
 #ifndef BENCHY_LOOP_H
 #define BENCHY_LOOP_H
@@ -27,17 +28,25 @@ extern "C" {
 typedef struct benchy_loop benchy_loop;
 
 BENCHY_API int benchy_loop_new(benchy_loop **out);
-/* Frees the loop, its timers and its transfer machinery.
- * NOT YET AS PROMISED: the intended contract is that it cancels what is
- * still in flight (each request completing with BENCHY_ERR_CANCELLED, its
- * on_done called). Today it cancels nothing and calls no on_done, and the
- * sessions and requests still alive keep a pointer to the freed loop: free
- * (or cancel) every request and session before their loop. */
+/* Frees the loop, its timers and its transfer machinery. What is still in
+ * flight is cancelled, not refused: every request of every session still
+ * on the loop completes with BENCHY_ERR_CANCELLED, its on_done called
+ * before this returns (and every fetch's callback likewise), because a
+ * refusal from a void free would leak, and bindings' garbage collectors
+ * free loops and sessions in whatever order they like. Timers are dropped
+ * without firing. The sessions and requests stay valid objects, detached:
+ * free them afterwards as usual; starting anything on them is
+ * BENCHY_ERR_STATE. Those on_done calls may free their request, but must
+ * not free its session. Not from one of the loop's own callbacks. */
 BENCHY_API void benchy_loop_free(benchy_loop *loop);
+/* A pointer of the caller's, kept with the loop (NULL until set). */
+BENCHY_API void benchy_loop_set_userdata(benchy_loop *loop, void *userdata);
+BENCHY_API void *benchy_loop_userdata(const benchy_loop *loop);
 
 typedef enum benchy_run_mode {
-  /* Until no request is in flight or queued and no timer is pending, or
-   * until benchy_loop_stop(). */
+  /* Until no request or fetch is in flight or queued, no cancelled
+   * request's on_done is waiting and no timer is pending, or until
+   * benchy_loop_stop(). */
   BENCHY_RUN_DEFAULT = 0,
   /* Block for one round of events, then return. */
   BENCHY_RUN_ONCE = 1,
@@ -51,12 +60,14 @@ typedef enum benchy_run_mode {
  * on_done or a timer the re-entry is not detected. */
 BENCHY_API int benchy_loop_run(benchy_loop *loop, benchy_run_mode mode);
 /* Async-signal-safe and thread-safe: makes benchy_loop_run() return soon.
- * Requests in flight are left in flight: cancel them, or run the loop
- * again to let them finish (benchy_loop_free does not cancel them yet). */
+ * Requests in flight are left in flight: cancel them, run the loop again
+ * to let them finish, or free the loop (which cancels them). */
 BENCHY_API void benchy_loop_stop(benchy_loop *loop);
 BENCHY_API int benchy_loop_stopped(const benchy_loop *loop);
 
-/* Number of requests started on this loop and not yet completed. */
+/* Number of requests and fetches started on this loop whose on_done (or
+ * fetch callback) has not run yet; a request cancelled from a callback
+ * counts until its on_done ran. */
 BENCHY_API unsigned benchy_loop_in_flight(const benchy_loop *loop);
 
 typedef void (*benchy_timer_fn)(benchy_loop *loop, void *userdata);

@@ -29,6 +29,10 @@ BENCHY_API int benchy_sim_start(benchy_sim **out, const benchy_options *opts, ch
                                 size_t errbuf_len);
 /* Stops serving, joins the thread, frees. NULL is a no-op. */
 BENCHY_API void benchy_sim_stop(benchy_sim *sim);
+/* A pointer of the caller's, kept with the simulator (NULL until set);
+ * read and set on the thread that started it. */
+BENCHY_API void benchy_sim_set_userdata(benchy_sim *sim, void *userdata);
+BENCHY_API void *benchy_sim_userdata(const benchy_sim *sim);
 BENCHY_API int benchy_sim_port(const benchy_sim *sim);
 /* "http://127.0.0.1:PORT/v1" */
 BENCHY_API const char *benchy_sim_base_url(const benchy_sim *sim);

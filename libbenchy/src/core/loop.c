@@ -16,6 +16,12 @@
  * events a transfer decodes within one action arrived together, and the
  * record counts such reads so that coalescing is visible. Receive times are
  * taken by session.c when curl hands bytes over (see on_body there).
+ *
+ * Two more lists serve the lifetime contracts of loop.h: deferred work
+ * (loop_defer: a request cancelled from a callback gets its on_done from a
+ * libevent callback of its own, with no transport frame below it), and
+ * clients (the sessions, which benchy_loop_free closes - cancelling what
+ * they have in flight - before it frees anything they point into).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -118,6 +124,63 @@ static void on_kick(evutil_socket_t fd, short what, void *arg) {
   if (flush_pending(loop)) socket_action(loop, CURL_SOCKET_TIMEOUT, 0);
 }
 
+static void on_deferred(evutil_socket_t fd, short what, void *arg) {
+  benchy_loop *loop = arg;
+  /* One at a time: each run may queue or withdraw others. */
+  while (loop->deferred_head) {
+    loop_deferred *d = loop->deferred_head;
+    loop->deferred_head = d->next;
+    if (!loop->deferred_head) loop->deferred_tail = NULL;
+    d->next = NULL;
+    d->queued = 0;
+    d->run(d);
+  }
+}
+
+void loop_defer(benchy_loop *loop, loop_deferred *d) {
+  if (d->queued) return;
+  d->queued = 1;
+  d->next = NULL;
+  if (loop->deferred_tail)
+    loop->deferred_tail->next = d;
+  else
+    loop->deferred_head = d;
+  loop->deferred_tail = d;
+  event_active(loop->deferred_ev, 0, 0);
+}
+
+void loop_undefer(benchy_loop *loop, loop_deferred *d) {
+  if (!d->queued) return;
+  loop_deferred *prev = NULL;
+  for (loop_deferred **p = &loop->deferred_head; *p; prev = *p, p = &(*p)->next) {
+    if (*p == d) {
+      *p = d->next;
+      if (loop->deferred_tail == d) loop->deferred_tail = prev;
+      break;
+    }
+  }
+  d->next = NULL;
+  d->queued = 0;
+}
+
+int loop_running(const benchy_loop *loop) { return loop->running > 0; }
+
+void loop_add_client(benchy_loop *loop, loop_client *c) {
+  c->prev = NULL;
+  c->next = loop->clients;
+  if (loop->clients) loop->clients->prev = c;
+  loop->clients = c;
+}
+
+void loop_remove_client(benchy_loop *loop, loop_client *c) {
+  if (c->prev)
+    c->prev->next = c->next;
+  else if (loop->clients == c)
+    loop->clients = c->next;
+  if (c->next) c->next->prev = c->prev;
+  c->prev = c->next = NULL;
+}
+
 static void on_wake(evutil_socket_t fd, short what, void *arg) {
   benchy_loop *loop = arg;
   uint64_t value;
@@ -196,6 +259,8 @@ int benchy_loop_new(benchy_loop **out) {
   curl_multi_setopt(loop->multi, CURLMOPT_MAXCONNECTS, 65536L);
   loop->curl_timer = evtimer_new(loop->base, on_curl_timer, loop);
   loop->kick = event_new(loop->base, -1, 0, on_kick, loop);
+  loop->deferred_ev = event_new(loop->base, -1, 0, on_deferred, loop);
+  if (!loop->deferred_ev) goto nomem;
   loop->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (!loop->curl_timer || !loop->kick || loop->wake_fd < 0) goto nomem;
   loop->wake = event_new(loop->base, loop->wake_fd, EV_READ | EV_PERSIST, on_wake, loop);
@@ -223,10 +288,23 @@ static void timer_unlink(benchy_loop *loop, loop_timer *t) {
 
 void benchy_loop_free(benchy_loop *loop) {
   if (!loop) return;
+  /* Sessions still alive cancel what they have in flight, each on_done
+   * delivered here, and let go of the loop: the caller's objects stay
+   * valid to free afterwards, in any order (bindings' collectors free in
+   * whatever order they like). */
+  loop->closing = 1;
+  while (loop->clients) {
+    loop_client *c = loop->clients;
+    c->close(c);
+    if (loop->clients == c) loop_remove_client(loop, c);
+  }
+  /* Anything still deferred belonged to those sessions and ran above. */
+  on_deferred(-1, 0, loop);
   while (loop->timers) timer_unlink(loop, loop->timers);
   if (loop->multi) curl_multi_cleanup(loop->multi);
   if (loop->curl_timer) event_free(loop->curl_timer);
   if (loop->kick) event_free(loop->kick);
+  if (loop->deferred_ev) event_free(loop->deferred_ev);
   if (loop->wake) event_free(loop->wake);
   if (loop->wake_fd >= 0) close(loop->wake_fd);
   if (loop->timer_ev) event_free(loop->timer_ev);
@@ -293,6 +371,7 @@ void loop_remove_transfer(benchy_loop *loop, loop_transfer *t) {
 int benchy_loop_run(benchy_loop *loop, benchy_run_mode mode) {
   if (!loop) return BENCHY_ERR_INVALID;
   if (loop->in_curl) return BENCHY_ERR_STATE; /* no re-entry from callbacks */
+  loop->running++;
   switch (mode) {
   case BENCHY_RUN_ONCE:
     event_base_loop(loop->base, EVLOOP_ONCE);
@@ -301,10 +380,11 @@ int benchy_loop_run(benchy_loop *loop, benchy_run_mode mode) {
     event_base_loop(loop->base, EVLOOP_NONBLOCK);
     break;
   default:
-    while (!loop->stop_requested && (loop->in_flight || loop->timers))
+    while (!loop->stop_requested && (loop->in_flight || loop->timers || loop->deferred_head))
       event_base_loop(loop->base, EVLOOP_ONCE);
     break;
   }
+  loop->running--;
   if (loop->stop_requested) {
     loop->stop_requested = 0;
     return BENCHY_ERR_CANCELLED;
@@ -333,6 +413,11 @@ int loop_take_stop(benchy_loop *loop) {
   loop->stop_requested = 0;
   return 1;
 }
+
+void benchy_loop_set_userdata(benchy_loop *loop, void *userdata) {
+  if (loop) loop->userdata = userdata;
+}
+void *benchy_loop_userdata(const benchy_loop *loop) { return loop ? loop->userdata : NULL; }
 
 int benchy_loop_stopped(const benchy_loop *loop) { return loop ? loop->stop_requested != 0 : 0; }
 

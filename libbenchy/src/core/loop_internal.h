@@ -20,6 +20,22 @@
 
 typedef struct loop_timer loop_timer;
 
+/* Work the loop runs from its top (outside every transport callback, with
+ * no library frame below it): a cancelled request's on_done. */
+typedef struct loop_deferred {
+  struct loop_deferred *next;
+  void (*run)(struct loop_deferred *d);
+  int queued;
+} loop_deferred;
+
+/* What lives on a loop and must be closed before the loop goes (sessions):
+ * close cancels what it has in flight, delivering on_done, and detaches
+ * itself with loop_remove_client. */
+typedef struct loop_client {
+  struct loop_client *prev, *next;
+  void (*close)(struct loop_client *c);
+} loop_client;
+
 /* Every transfer on the multi handle starts with this header (it is what
  * CURLOPT_PRIVATE points at), so the loop can hand completions back. */
 typedef struct loop_transfer {
@@ -53,6 +69,12 @@ struct benchy_loop {
   uint64_t next_request_id;
   benchy_loop_counters counters;
   char *h1_rbuf;            /* h1.c's receive buffer, shared by its connections */
+  int running;              /* >0 inside benchy_loop_run */
+  int closing;              /* benchy_loop_free is closing its clients */
+  loop_deferred *deferred_head, *deferred_tail;
+  struct event *deferred_ev;
+  loop_client *clients;
+  void *userdata;
 };
 
 /* Hands the transfer to curl now, or from the top of the loop when called
@@ -62,6 +84,15 @@ BENCHY_INTERNAL int loop_add_transfer(benchy_loop *loop, loop_transfer *t);
 BENCHY_INTERNAL void loop_finish_transfer(benchy_loop *loop, loop_transfer *t, CURLcode result);
 /* Detaches a transfer (queued or attached) without completing it. */
 BENCHY_INTERNAL void loop_remove_transfer(benchy_loop *loop, loop_transfer *t);
+
+/* Runs d->run from the top of the loop (in this run, or the next one). */
+BENCHY_INTERNAL void loop_defer(benchy_loop *loop, loop_deferred *d);
+/* Takes d off the queue without running it. */
+BENCHY_INTERNAL void loop_undefer(benchy_loop *loop, loop_deferred *d);
+/* Whether benchy_loop_run is on the stack (callbacks are running). */
+BENCHY_INTERNAL int loop_running(const benchy_loop *loop);
+BENCHY_INTERNAL void loop_add_client(benchy_loop *loop, loop_client *c);
+BENCHY_INTERNAL void loop_remove_client(benchy_loop *loop, loop_client *c);
 
 /* For a blocking call made beside the loop on the loop's thread
  * (benchy_session_fetch): the descriptor benchy_loop_stop() makes readable,

@@ -12,7 +12,11 @@
  * reads - curl reads a socket repeatedly while it stays readable - before
  * they arrived.) User code runs from on_done after
  * curl has returned; on_chunk runs inline but may only start other requests
- * (those are queued by the loop) or stop the loop.
+ * (those are queued by the loop), stop the loop, or cancel: a cancel made
+ * inside the loop only marks the request and queues its on_done for the
+ * loop's top (loop_defer), since removing a transfer from within its own
+ * read is not allowed (curl) or frees the connection being read (h1).
+ * benchy_session_fetch_start lives in fetch.c.
  *
  * A request that fails on a reused connection before any byte of a response
  * arrived is retried once on a fresh connection: servers such as llama-server
@@ -29,6 +33,7 @@
  * environment keeps curl for http:// too (to compare the two).
  */
 #include <cJSON.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +66,10 @@ struct benchy_session {
   int64_t connect_timeout_ms;
   h1_pool *h1;         /* NULL: streamed requests go through curl */
   benchy_request *requests;
+  loop_client client;  /* the loop closes the session when freed first */
+  session_fetch *fetches; /* fetch.c's transfers in flight */
+  void *userdata;
+  int closing;         /* being freed: nothing new may start */
   char error[256];
 };
 
@@ -69,6 +78,7 @@ typedef struct transport_ops transport_ops;
 struct benchy_request {
   loop_transfer xfer; /* first: CURLOPT_PRIVATE points here */
   benchy_session *session;
+  loop_deferred cancel; /* a cancel waiting for the top of the loop */
   const transport_ops *ops;
   h1_transfer h1;     /* when the session uses h1 */
   int fresh;          /* h1: the next attempt must open a new connection */
@@ -98,6 +108,7 @@ struct benchy_request {
   int64_t t_attempt;      /* this attempt handed to the transport (a retry's own) */
   int malformed;          /* a chunk could not be decoded */
   int in_flight;
+  int cancel_pending;     /* cancelled from a callback: on_done comes from the top */
   char curl_error[CURL_ERROR_SIZE];
 };
 
@@ -107,6 +118,8 @@ static void set_error(benchy_request *r, const char *fmt, const char *detail) {
 }
 
 /* ------------------------------------------------------------ session */
+
+static void session_close(loop_client *c);
 
 int benchy_session_new(benchy_session **out, benchy_loop *loop, const char *base_url) {
   return benchy_session_new_err(out, loop, base_url, NULL, 0);
@@ -145,6 +158,8 @@ int benchy_session_new_err(benchy_session **out, benchy_loop *loop, const char *
   /* NULL (https://, a URL h1 does not handle, a proxy from the
    * environment): curl carries everything. */
   if (!transport || strcmp(transport, "curl")) s->h1 = h1_pool_new(loop, s->base_url);
+  s->client.close = session_close;
+  loop_add_client(loop, &s->client);
   *out = s;
   return BENCHY_OK;
 }
@@ -155,10 +170,35 @@ static void wipe(char *secret) {
   while (*p) *p++ = 0;
 }
 
+static void request_cancel_now(benchy_request *r);
+
+/* Cancels everything in flight, on_done delivered before it returns, and
+ * lets go of the loop: from benchy_loop_free (through the loop's client
+ * list) or benchy_session_free. The session may be freed afterwards. */
+static void session_close(loop_client *c) {
+  benchy_session *s = (benchy_session *)((char *)c - offsetof(benchy_session, client));
+  if (!s->loop) return;
+  s->closing = 1;
+  fetch_cancel_all(s, s->loop);
+  /* on_done may free requests (any of them): search afresh each time. */
+  for (;;) {
+    benchy_request *r = s->requests;
+    while (r && !r->in_flight) r = r->next;
+    if (!r) break;
+    request_cancel_now(r);
+  }
+  /* h1's timers and connections are events on the loop's base. */
+  for (benchy_request *r = s->requests; r; r = r->next) h1_transfer_cleanup(&r->h1);
+  h1_pool_free(s->h1);
+  s->h1 = NULL;
+  loop_remove_client(s->loop, &s->client);
+  s->loop = NULL;
+}
+
 void benchy_session_free(benchy_session *s) {
   if (!s) return;
+  session_close(&s->client);
   while (s->requests) benchy_request_free(s->requests);
-  h1_pool_free(s->h1);
   curl_slist_free_all(s->headers);
   wipe(s->api_key);
   free(s->api_key);
@@ -168,6 +208,11 @@ void benchy_session_free(benchy_session *s) {
 }
 
 const char *benchy_session_base_url(const benchy_session *s) { return s ? s->base_url : NULL; }
+void benchy_session_set_userdata(benchy_session *s, void *userdata) {
+  if (s) s->userdata = userdata;
+}
+void *benchy_session_userdata(const benchy_session *s) { return s ? s->userdata : NULL; }
+benchy_loop *benchy_session_loop(const benchy_session *s) { return s ? s->loop : NULL; }
 const char *benchy_session_error(const benchy_session *s) { return s ? s->error : ""; }
 
 /* Requests in flight on curl read the header list in place, so it may
@@ -338,7 +383,7 @@ static int blank_data(const sse_event *ev) {
 
 static int on_sse_event(void *userdata, const sse_event *ev) {
   benchy_request *r = userdata;
-  if (blank_data(ev)) return 0;
+  if (blank_data(ev) || r->cancel_pending) return 0; /* cancelled: no more on_chunk */
   oai_chunk_info info;
   if (oai_stream_feed(&r->oai, ev->data, ev->data_len, &info) != 0) {
     if (!r->malformed) set_error(r, "%s", r->oai.error);
@@ -521,6 +566,7 @@ static int prepare_body(const char *json, unsigned flags, char **out, char *err,
 }
 
 static void transfer_done(loop_transfer *t, CURLcode result);
+static void request_cancel_deferred(loop_deferred *d);
 
 static int configure_easy(benchy_request *r) {
   benchy_session *s = r->session;
@@ -551,10 +597,15 @@ int benchy_request_new(benchy_request **out, benchy_session *s, benchy_endpoint 
   *out = NULL;
   if (!s || !body_json || (endpoint != BENCHY_ENDPOINT_CHAT && endpoint != BENCHY_ENDPOINT_COMPLETIONS))
     return BENCHY_ERR_INVALID;
+  if (!s->loop) {
+    snprintf(s->error, sizeof s->error, "the session's loop was freed; create a new loop and session");
+    return BENCHY_ERR_STATE;
+  }
   benchy_request *r = calloc(1, sizeof *r);
   if (!r) return BENCHY_ERR_NOMEM;
   r->session = s;
   r->xfer.on_done = transfer_done;
+  r->cancel.run = request_cancel_deferred;
   r->ops = &curl_ops;
   r->timeout_ms = s->timeout_ms;
   r->connect_timeout_ms = s->connect_timeout_ms;
@@ -600,10 +651,12 @@ int benchy_request_new(benchy_request **out, benchy_session *s, benchy_endpoint 
 void benchy_request_free(benchy_request *r) {
   if (!r) return;
   benchy_session *s = r->session;
-  if (r->in_flight) {
+  if (r->in_flight && s->loop) {
+    loop_undefer(s->loop, &r->cancel);
     loop_remove_transfer(s->loop, &r->xfer);
-    r->in_flight = 0;
   }
+  r->in_flight = 0;
+  r->cancel_pending = 0;
   if (r->prev)
     r->prev->next = r->next;
   else
@@ -683,12 +736,16 @@ int benchy_request_start(benchy_request *r, int64_t scheduled_ns) {
   if (!r) return BENCHY_ERR_INVALID;
   if (r->in_flight) return BENCHY_ERR_STATE;
   benchy_loop *loop = r->session->loop;
+  if (!loop || loop->closing || r->session->closing) return BENCHY_ERR_STATE; /* being freed */
   request_reset_attempt(r, 0);
   r->ops->set_fresh(r, 0);
   int64_t now = benchy_now_ns();
   r->rec.id = ++loop->next_request_id;
   /* The session's list as it is now (it may have changed since creation). */
-  if (r->xfer.easy) curl_easy_setopt(r->xfer.easy, CURLOPT_HTTPHEADER, r->session->headers);
+  if (r->xfer.easy) {
+    curl_easy_setopt(r->xfer.easy, CURLOPT_HTTPHEADER, r->session->headers);
+    curl_easy_setopt(r->xfer.easy, CURLOPT_TIMEOUT_MS, (long)r->timeout_ms);
+  }
   r->rec.t_scheduled = scheduled_ns ? scheduled_ns : now;
   r->rec.t_dispatched = r->t_attempt = now;
   int st = loop_add_transfer(loop, &r->xfer);
@@ -778,6 +835,12 @@ static void transfer_done(loop_transfer *t, CURLcode result) {
   benchy_record *rec = &r->rec;
   long connects = r->ops->connects(r);
   if (connects > 0) loop->counters.connections += (uint64_t)connects;
+  if (r->cancel_pending) {
+    /* Ended on its own (or would retry) before the top of the loop came:
+     * still cancelled, as the caller was told. */
+    request_cancel_now(r);
+    return;
+  }
   if (result != CURLE_OK && should_retry(r, result, connects)) {
     request_reset_attempt(r, 1); /* keeps the schedule and the retry count */
     rec->retries++;
@@ -841,9 +904,14 @@ static void transfer_done(loop_transfer *t, CURLcode result) {
   if (r->on_done) r->on_done(r, rec, r->on_done_ud);
 }
 
-void benchy_request_cancel(benchy_request *r) {
-  if (!r || !r->in_flight) return;
-  loop_remove_transfer(r->session->loop, &r->xfer);
+/* Ends the request as cancelled and calls on_done; only where user code
+ * may run (the loop's top, or outside the loop). */
+static void request_cancel_now(benchy_request *r) {
+  benchy_loop *loop = r->session->loop;
+  r->cancel_pending = 0;
+  loop_undefer(loop, &r->cancel);
+  /* Already detached when the transport finished it (transfer_done). */
+  loop_remove_transfer(loop, &r->xfer);
   r->in_flight = 0;
   r->rec.t_done = benchy_now_ns();
   r->rec.rx_clock = r->ops->rx_clock(r);
@@ -853,6 +921,33 @@ void benchy_request_cancel(benchy_request *r) {
   benchy_buf_terminate(&r->error);
   r->rec.error = r->error.data;
   if (r->on_done) r->on_done(r, &r->rec, r->on_done_ud);
+}
+
+static void request_cancel_deferred(loop_deferred *d) {
+  benchy_request *r = (benchy_request *)((char *)d - offsetof(benchy_request, cancel));
+  if (r->cancel_pending) request_cancel_now(r);
+}
+
+void benchy_request_cancel(benchy_request *r) {
+  if (!r || !r->in_flight || r->cancel_pending) return;
+  benchy_loop *loop = r->session->loop;
+  /* Inside the loop the caller is some callback - maybe this request's own
+   * on_chunk, deep in a transport read: on_done waits for the top of the
+   * loop, where no transport frame is below it. Outside the loop the caller
+   * is already at the top, and a next run may never come. */
+  if (loop_running(loop)) {
+    r->cancel_pending = 1;
+    loop_defer(loop, &r->cancel);
+    return;
+  }
+  request_cancel_now(r);
+}
+
+int benchy_request_set_timeout_ms(benchy_request *r, int64_t timeout_ms) {
+  if (!r || timeout_ms < 0) return BENCHY_ERR_INVALID;
+  if (r->in_flight) return BENCHY_ERR_STATE;
+  r->timeout_ms = timeout_ms;
+  return BENCHY_OK;
 }
 
 /* ------------------------------------------------------------ fetch */
@@ -907,79 +1002,114 @@ static CURLcode perform_stoppable(benchy_loop *loop, CURL *e, int *stopped) {
   return res;
 }
 
-int benchy_session_fetch(benchy_session *s, const char *method, const char *path,
-                         const char *body_json, int *http_status, char **body_out) {
-  if (http_status) *http_status = 0;
-  if (body_out) *body_out = NULL;
-  if (!s || !path || !method) return BENCHY_ERR_INVALID;
-  benchy_buf url = {0}, body = {0};
+int session_fetch_url(const benchy_session *s, const char *path, benchy_buf *url) {
   if (path[0] == '/') {
     /* Relative to the server root: strip the path of base_url. */
     const char *scheme_end = strstr(s->base_url, "://");
     const char *root_end = scheme_end ? strchr(scheme_end + 3, '/') : NULL;
     size_t root_len = root_end ? (size_t)(root_end - s->base_url) : strlen(s->base_url);
-    benchy_buf_append(&url, s->base_url, root_len);
-    benchy_buf_append_str(&url, path);
+    benchy_buf_append(url, s->base_url, root_len);
+    benchy_buf_append_str(url, path);
   } else {
-    benchy_buf_printf(&url, "%s/%s", s->base_url, path);
+    benchy_buf_printf(url, "%s/%s", s->base_url, path);
   }
+  return url->data ? BENCHY_OK : BENCHY_ERR_NOMEM;
+}
+
+static int64_t session_fetch_limit_ms(const benchy_session *s) {
+  return s->timeout_ms ? s->timeout_ms : 600000;
+}
+
+CURL *session_fetch_easy(const benchy_session *s, const char *method, const char *url,
+                         const char *body_json, benchy_buf *body, char *errbuf) {
   CURL *e = curl_easy_init();
-  if (!e || !url.data) {
-    benchy_buf_free(&url);
-    if (e) curl_easy_cleanup(e);
-    return BENCHY_ERR_NOMEM;
-  }
-  char errbuf[CURL_ERROR_SIZE] = "";
-  curl_easy_setopt(e, CURLOPT_URL, url.data);
+  if (!e) return NULL;
+  errbuf[0] = '\0';
+  curl_easy_setopt(e, CURLOPT_URL, url);
   curl_easy_setopt(e, CURLOPT_HTTPHEADER, s->headers);
   curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, fetch_body);
-  curl_easy_setopt(e, CURLOPT_WRITEDATA, &body);
+  curl_easy_setopt(e, CURLOPT_WRITEDATA, body);
   curl_easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf);
   curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)s->connect_timeout_ms);
-  int64_t limit_ms = s->timeout_ms ? s->timeout_ms : 600000;
-  curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)limit_ms);
+  curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)session_fetch_limit_ms(s));
   curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
   if (body_json) curl_easy_setopt(e, CURLOPT_POSTFIELDS, body_json);
+  return e;
+}
+
+int session_fetch_outcome(const benchy_session *s, const char *method, const char *url, CURLcode res,
+                          long code, const char *errbuf, benchy_buf *body, char *err, size_t errlen) {
+  int status = BENCHY_OK;
+  err[0] = '\0';
+  if (res != CURLE_OK) {
+    status = classify_curl_error(res);
+    if (res == CURLE_OPERATION_TIMEDOUT && !strncmp(errbuf, "Operation", 9))
+      /* Connected, sent, and nothing (or not all) came back in time. */
+      snprintf(err, errlen, "%s %.160s: no answer within %g s", method, url,
+               (double)session_fetch_limit_ms(s) / 1000.0);
+    else
+      snprintf(err, errlen, "%s %.160s: %.80s", method, url,
+               errbuf[0] ? errbuf : curl_easy_strerror(res));
+    benchy_buf_free(body);
+  } else {
+    if (benchy_buf_terminate(body) != 0) status = BENCHY_ERR_NOMEM;
+    /* Callers quote bodies (an error's message) in what they print. */
+    if (scrub_buf(&s->secrets, body) < 0) status = BENCHY_ERR_NOMEM;
+    if (code >= 400) {
+      status = code == 429 ? BENCHY_ERR_RATE_LIMITED : BENCHY_ERR_HTTP;
+      snprintf(err, errlen, "%s %s: HTTP %ld", method, url, code);
+    }
+  }
+  scrub_str(&s->secrets, err, errlen);
+  return status;
+}
+
+int benchy_session_fetch(benchy_session *s, const char *method, const char *path,
+                         const char *body_json, int *http_status, char **body_out) {
+  if (http_status) *http_status = 0;
+  if (body_out) *body_out = NULL;
+  if (!s || !path || !method) return BENCHY_ERR_INVALID;
+  if (!s->loop) {
+    snprintf(s->error, sizeof s->error, "the session's loop was freed; create a new loop and session");
+    return BENCHY_ERR_STATE;
+  }
+  benchy_buf url = {0}, body = {0};
+  char errbuf[CURL_ERROR_SIZE];
+  CURL *e = NULL;
+  if (session_fetch_url(s, path, &url) != BENCHY_OK ||
+      !(e = session_fetch_easy(s, method, url.data, body_json, &body, errbuf))) {
+    benchy_buf_free(&url);
+    return BENCHY_ERR_NOMEM;
+  }
   int stopped = 0;
   CURLcode res = perform_stoppable(s->loop, e, &stopped);
   long code = 0;
   curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &code);
   curl_easy_cleanup(e);
-  int status = BENCHY_OK;
+  int status;
   if (stopped) {
     status = BENCHY_ERR_CANCELLED;
     code = 0;
     snprintf(s->error, sizeof s->error, "%s %.160s: stopped before the server answered", method,
              url.data);
-    benchy_buf_free(&body);
-  } else if (res != CURLE_OK) {
-    status = classify_curl_error(res);
-    if (res == CURLE_OPERATION_TIMEDOUT && !strncmp(errbuf, "Operation", 9))
-      /* Connected, sent, and nothing (or not all) came back in time. */
-      snprintf(s->error, sizeof s->error, "%s %.160s: no answer within %g s", method, url.data,
-               (double)limit_ms / 1000.0);
-    else
-      snprintf(s->error, sizeof s->error, "%s %.160s: %.80s", method, url.data,
-               errbuf[0] ? errbuf : curl_easy_strerror(res));
+    scrub_str(&s->secrets, s->error, sizeof s->error);
     benchy_buf_free(&body);
   } else {
-    if (benchy_buf_terminate(&body) != 0) status = BENCHY_ERR_NOMEM;
-    /* Callers quote bodies (an error's message) in what they print. */
-    if (scrub_buf(&s->secrets, &body) < 0) status = BENCHY_ERR_NOMEM;
+    char err[sizeof s->error];
+    status = session_fetch_outcome(s, method, url.data, res, code, errbuf, &body, err, sizeof err);
+    if (err[0]) memcpy(s->error, err, sizeof err);
     if (body_out)
       *body_out = body.data;
     else
       benchy_buf_free(&body);
-    if (code >= 400) {
-      status = code == 429 ? BENCHY_ERR_RATE_LIMITED : BENCHY_ERR_HTTP;
-      snprintf(s->error, sizeof s->error, "%s %s: HTTP %ld", method, url.data, code);
-    }
   }
   if (http_status) *http_status = (int)code;
   benchy_buf_free(&url);
-  scrub_str(&s->secrets, s->error, sizeof s->error);
   return status;
 }
+
+session_fetch **session_fetch_list(benchy_session *s) { return &s->fetches; }
+benchy_loop *session_loop_of(const benchy_session *s) { return s->closing ? NULL : s->loop; }
 
 benchy_request *session_first_request(benchy_session *s) { return s ? s->requests : NULL; }

@@ -2,11 +2,33 @@
 #ifndef BENCHY_CORE_SESSION_INTERNAL_H
 #define BENCHY_CORE_SESSION_INTERNAL_H
 
+#include <curl/curl.h>
+
 #include "benchy/benchy.h"
 #include "../util.h"
+#include "loop_internal.h"
 
 /* Any request still attached to the session, or NULL: lets a runner cancel
  * what is left in flight without tracking requests twice. */
 BENCHY_INTERNAL benchy_request *session_first_request(benchy_session *s);
+
+/* fetch.c's transfers, listed on their session so that freeing the
+ * session (or its loop) ends them with their callback. */
+typedef struct session_fetch session_fetch;
+BENCHY_INTERNAL session_fetch **session_fetch_list(benchy_session *s);
+BENCHY_INTERNAL benchy_loop *session_loop_of(const benchy_session *s);
+/* Ends every fetch of the session in flight (BENCHY_ERR_CANCELLED). */
+BENCHY_INTERNAL void fetch_cancel_all(benchy_session *s, benchy_loop *loop);
+
+/* What the blocking and the loop-driven fetch share: the URL of path (see
+ * benchy_session_fetch), an easy handle with the session's headers and
+ * timeouts writing into body, and the status and error text of a finished
+ * transfer (body scrubbed and terminated, or freed on failure). */
+BENCHY_INTERNAL int session_fetch_url(const benchy_session *s, const char *path, benchy_buf *url);
+BENCHY_INTERNAL CURL *session_fetch_easy(const benchy_session *s, const char *method, const char *url,
+                                         const char *body_json, benchy_buf *body, char *errbuf);
+BENCHY_INTERNAL int session_fetch_outcome(const benchy_session *s, const char *method, const char *url,
+                                          CURLcode res, long code, const char *errbuf, benchy_buf *body,
+                                          char *err, size_t errlen);
 
 #endif

@@ -223,6 +223,10 @@ void benchy_sim_stop(benchy_sim *sim) {
 }
 
 int benchy_sim_port(const benchy_sim *sim) { return sim ? sim->port : 0; }
+void benchy_sim_set_userdata(benchy_sim *sim, void *userdata) {
+  if (sim) sim->userdata = userdata;
+}
+void *benchy_sim_userdata(const benchy_sim *sim) { return sim ? sim->userdata : NULL; }
 
 const char *benchy_sim_base_url(const benchy_sim *sim) { return sim ? sim->base_url : NULL; }
 

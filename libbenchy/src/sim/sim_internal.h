@@ -199,6 +199,7 @@ struct benchy_sim {
   int port;
   char base_url[300];
   int64_t started_ns;
+  void *userdata;             /* the embedder's (benchy_sim_set_userdata) */
   sim_conn *conns;
   size_t n_conns;
 
