@@ -30,7 +30,7 @@
 #include <unistd.h>
 
 #include "benchy/benchy.h"
-#include "workload/load_metrics.h"
+#include "stats/collector_internal.h"
 
 static char tmpdir[256];
 
@@ -891,9 +891,9 @@ static void test_percentiles_hand_computed(void **state) {
   cJSON_Delete(o);
 
   char key[64];
-  load_percentile_key(key, sizeof key, 99.9, "itl");
+  benchy_percentile_key(key, sizeof key, 99.9, "itl");
   assert_string_equal(key, "p99.9_itl_ms");
-  load_percentile_key(key, sizeof key, 50, "e2el");
+  benchy_percentile_key(key, sizeof key, 50, "e2el");
   assert_string_equal(key, "p50_e2el_ms");
 }
 
