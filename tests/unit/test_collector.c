@@ -12,10 +12,12 @@
 
 #include <cJSON.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "benchy/benchy.h"
+#include "benchy/collector.h"
 #include "testutil.h"
 
 #define MS(x) ((int64_t)((x) * 1e6))
@@ -380,6 +382,83 @@ static void test_two_saved_load_results_merge(void **state) {
   free(r2);
 }
 
+/* 600 requests of every kind (failures by kind and HTTP status,
+ * cancellations, missing usage, spread chunk counts, cached tokens), built
+ * exactly as a one-off program fed them to the old load_metrics.c at
+ * the branch point (5eec5d7) to write the two fixtures. */
+static benchy_chunk_event old_evs[600][5];
+static benchy_record old_path_record(int i) {
+  benchy_record r;
+  memset(&r, 0, sizeof r);
+  r.struct_size = sizeof r;
+  double sched = 1000 + 13.0 * i, sent = sched + (i % 9), first = sent + 20 + (i * 7919 % 300);
+  double gap = 1 + (i * 104729 % 40);
+  benchy_chunk_event *e = old_evs[i];
+  for (int k = 0; k < 5; k++)
+    e[k] = (benchy_chunk_event){MS(first + k * gap), 0, (i % 4 == 0) ? -1 : 1 + (k == 3),
+                                BENCHY_CHUNK_CONTENT, (uint32_t)(4 + k), 0};
+  r.status = (i % 11 == 5)   ? BENCHY_ERR_HTTP
+             : (i % 17 == 3) ? BENCHY_ERR_TIMEOUT
+             : (i % 23 == 1) ? BENCHY_ERR_CANCELLED
+                             : BENCHY_OK;
+  r.http_status = r.status == BENCHY_ERR_HTTP ? (i % 2 ? 429 : 503) : 200;
+  r.t_scheduled = MS(sched);
+  r.t_dispatched = MS(sent);
+  r.t_first_chunk = MS(first - 1);
+  r.t_first_token = MS(first);
+  r.t_done = MS(first + 4 * gap + 2);
+  r.output_tokens = r.usage_completion_tokens = 6 + (i % 3 == 0);
+  r.server_chunk_tokens = 6;
+  if (i % 5 == 0) r.usage_completion_tokens = -1;
+  r.usage_prompt_tokens = i % 7 ? 20 + i % 13 : -1;
+  r.usage_cached_tokens = i % 3 ? 8 : -1;
+  r.token_chunks = 5;
+  r.chunk_events = e;
+  r.n_chunk_events = 5;
+  return r;
+}
+
+static char *read_fixture(const char *name) {
+  char path[512];
+  snprintf(path, sizeof path, "%s/%s", BENCHY_FIXTURES, name);
+  FILE *f = fopen(path, "rb");
+  if (!f) fail_msg("cannot open %s", path);
+  char *buf = calloc(1, 1 << 16);
+  size_t n = fread(buf, 1, (1 << 16) - 1, f);
+  fclose(f);
+  while (n > 0 && (buf[n - 1] == '\n')) buf[--n] = 0;
+  return buf;
+}
+
+/* The aggregate, byte for byte, that load_metrics.c gave before it became
+ * the collector: with every value kept, and past a budget of 100 (so
+ * percentiles from the histograms), over two per-thread collectors merged
+ * as load merges its threads'. */
+static void test_aggregate_same_as_before(void **state) {
+  (void)state;
+  const char *fixtures[] = {"collector_load_metrics_exact.json",
+                            "collector_load_metrics_histogram.json"};
+  const size_t budgets[] = {0, 100};
+  for (int f = 0; f < 2; f++) {
+    const double ps[] = {50, 90, 99, 99.9};
+    benchy_collector_config cfg = {ps, 4, 150, 10, 0, 1, budgets[f], budgets[f], MS(1000)};
+    benchy_collector *a, *b;
+    assert_int_equal(benchy_collector_new(&a, &cfg), BENCHY_OK);
+    assert_int_equal(benchy_collector_new(&b, &cfg), BENCHY_OK);
+    for (int i = 0; i < 600; i++) {
+      benchy_record r = old_path_record(i);
+      benchy_collector_add_expected(i % 3 ? a : b, &r, 25);
+    }
+    assert_int_equal(benchy_collector_merge(a, b), BENCHY_OK);
+    char *got = benchy_collector_aggregate(a, 0), *want = read_fixture(fixtures[f]);
+    assert_string_equal(got, want);
+    free(got);
+    free(want);
+    benchy_collector_free(a);
+    benchy_collector_free(b);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_known_answers),
@@ -388,6 +467,7 @@ int main(void) {
       cmocka_unit_test(test_json_round_trip_and_merge),
       cmocka_unit_test(test_percentile_key_shape),
       cmocka_unit_test(test_two_saved_load_results_merge),
+      cmocka_unit_test(test_aggregate_same_as_before),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -88,6 +88,5 @@ BENCHY_API int64_t benchy_now_ns(void);
 #include "benchy/sim.h"
 #include "benchy/result.h"
 #include "benchy/workload.h"
-#include "benchy/collector.h"
 
 #endif

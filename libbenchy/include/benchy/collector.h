@@ -13,6 +13,9 @@
  * after. Means, standard deviations, minima, maxima and counts are always
  * exact.
  *
+ * Include it by name: benchy.h does not, so that the library's lower
+ * modules, which all include benchy.h, do not depend on the statistics.
+ *
  * Threading: a collector is not synchronised. Use one per thread and merge
  * them into one after the threads are done (merge is exact); two threads
  * may read (aggregate excepted: it sorts kept values) only if nobody adds.

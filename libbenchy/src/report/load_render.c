@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "benchy/benchy.h"
+#include "benchy/collector.h" /* the key names the writer uses */
 
 #define RULE_WIDTH 50
 
