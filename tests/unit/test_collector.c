@@ -220,7 +220,7 @@ static void assert_percentiles_close(const cJSON *exact, const cJSON *hist, cons
   const double ps[] = {50, 90, 95, 99};
   for (int i = 0; i < 4; i++) {
     char key[64];
-    benchy_percentile_key(key, sizeof key, ps[i], metric);
+    benchy_percentile_key(key, sizeof key, ps[i], metric, "ms");
     double want = num(exact, key), got = num(hist, key);
     /* Linear interpolation and nearest rank differ by at most one gap
      * between neighbours; the data here are dense enough that 2% covers it. */
@@ -286,10 +286,12 @@ static void test_json_round_trip_and_merge(void **state) {
 static void test_percentile_key_shape(void **state) {
   (void)state;
   char key[64];
-  benchy_percentile_key(key, sizeof key, 99, "ttft");
+  benchy_percentile_key(key, sizeof key, 99, "ttft", "ms");
   assert_string_equal(key, "p99_ttft_ms");
-  benchy_percentile_key(key, sizeof key, 99.9, "itl");
+  benchy_percentile_key(key, sizeof key, 99.9, "itl", "ms");
   assert_string_equal(key, "p99.9_itl_ms");
+  benchy_percentile_key(key, sizeof key, 50, "t_s_total", NULL);
+  assert_string_equal(key, "p50_t_s_total");
 }
 
 /* One saved `benchy load` result against the in-process simulator. */
@@ -364,7 +366,7 @@ static void test_two_saved_load_results_merge(void **state) {
     for (int i = 0; i < 3; i++) {
       size_t rank = (size_t)ceil(ps[i] / 100 * (double)n);
       char key[64];
-      benchy_percentile_key(key, sizeof key, ps[i], keys[k]);
+      benchy_percentile_key(key, sizeof key, ps[i], keys[k], "ms");
       /* The record's ms value is rounded to the µs it prints. */
       assert_near(num(m, key), v[rank - 1], BENCHY_COLLECTOR_RELATIVE_ERROR * v[rank - 1] + 1e-3, key);
     }

@@ -891,9 +891,9 @@ static void test_percentiles_hand_computed(void **state) {
   cJSON_Delete(o);
 
   char key[64];
-  benchy_percentile_key(key, sizeof key, 99.9, "itl");
+  benchy_percentile_key(key, sizeof key, 99.9, "itl", "ms");
   assert_string_equal(key, "p99.9_itl_ms");
-  benchy_percentile_key(key, sizeof key, 50, "e2el");
+  benchy_percentile_key(key, sizeof key, 50, "e2el", "ms");
   assert_string_equal(key, "p50_e2el_ms");
 }
 

@@ -101,9 +101,11 @@ BENCHY_API int benchy_collector_from_result(benchy_collector **out, const char *
                                             size_t level, char *err, size_t errlen);
 
 /* The one place that names a percentile key in every result:
- * "p<percentile>_<metric>_ms", vLLM's shape ("p99_ttft_ms",
- * "p99.9_itl_ms"). */
-BENCHY_API void benchy_percentile_key(char *buf, size_t len, double p, const char *metric);
+ * "p<percentile>_<metric>_<unit>", vLLM's flat shape ("p99_ttft_ms",
+ * "p99.9_itl_ms"); unit NULL or "" when the metric's name already says it
+ * ("p50_t_s_total"). Whole percentiles print without a point. */
+BENCHY_API void benchy_percentile_key(char *buf, size_t len, double p, const char *metric,
+                                      const char *unit);
 
 #ifdef __cplusplus
 }

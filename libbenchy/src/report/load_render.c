@@ -89,7 +89,7 @@ static void metric_rows(FILE *f, const cJSON *lv, const cJSON *pcts, const char 
     char pl[32];
     pct_label(pl, sizeof pl, p->valuedouble);
     snprintf(label, sizeof label, "%s %s (ms):", pl, shown);
-    benchy_percentile_key(key, sizeof key, p->valuedouble, name);
+    benchy_percentile_key(key, sizeof key, p->valuedouble, name, "ms");
     row_num(f, label, num(lv, key));
   }
 }
@@ -115,7 +115,7 @@ static void short_rows(FILE *f, const cJSON *lv, const cJSON *pcts, const char *
   char pl[32];
   pct_label(pl, sizeof pl, top);
   snprintf(label, sizeof label, "%s %s (ms):", pl, shown);
-  benchy_percentile_key(key, sizeof key, top, name);
+  benchy_percentile_key(key, sizeof key, top, name, "ms");
   row_num(f, label, num(lv, key));
 }
 
@@ -306,11 +306,11 @@ static void sweep_table(FILE *f, const cJSON *doc, const cJSON *levels) {
       char key[96];
       snprintf(key, sizeof key, "median_%s_ms", names[i]);
       cell(f, num(lv, key), 2);
-      benchy_percentile_key(key, sizeof key, top, names[i]);
+      benchy_percentile_key(key, sizeof key, top, names[i], "ms");
       cell(f, num(lv, key), 2);
     }
     char key[96];
-    benchy_percentile_key(key, sizeof key, top, "ttft_from_schedule");
+    benchy_percentile_key(key, sizeof key, top, "ttft_from_schedule", "ms");
     cell(f, num(lv, key), 2);
     /* A "!" marks a level served from cache unexpectedly (its warning
      * is in the level's block above). */

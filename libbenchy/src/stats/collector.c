@@ -558,11 +558,14 @@ static int failure_kind_index(int status) {
   return LOAD_FAILURE_KINDS - 1;
 }
 
-void benchy_percentile_key(char *buf, size_t len, double p, const char *name) {
+void benchy_percentile_key(char *buf, size_t len, double p, const char *metric,
+                           const char *unit) {
+  const char *sep = unit && *unit ? "_" : "";
+  if (!unit) unit = "";
   if (p == floor(p))
-    snprintf(buf, len, "p%lld_%s_ms", (long long)p, name);
+    snprintf(buf, len, "p%lld_%s%s%s", (long long)p, metric, sep, unit);
   else
-    snprintf(buf, len, "p%g_%s_ms", p, name);
+    snprintf(buf, len, "p%g_%s%s%s", p, metric, sep, unit);
 }
 
 static void add_num_or_null(cJSON *o, const char *key, double v) {
@@ -606,7 +609,7 @@ static void summarize_dist(cJSON *obj, const char *name, load_dist *d, int exact
     else if (n)
       v = (double)benchy_hist_percentile(d->hist, p) / 1e6;
     char key[96];
-    benchy_percentile_key(key, sizeof key, p, name);
+    benchy_percentile_key(key, sizeof key, p, name, "ms");
     add_num_or_null(obj, key, v);
   }
 }
