@@ -163,6 +163,14 @@ static void test_bad_config(void **state) {
   assert_non_null(strstr(err, "collector_version"));
   assert_int_equal(benchy_collector_from_json(&c, "nope", err, sizeof err), BENCHY_ERR_INVALID);
   assert_non_null(strstr(err, "not JSON"));
+  /* Goodput against different objectives does not add up. */
+  benchy_collector *x, *y;
+  benchy_collector_config sx = {.slo_ttft_ms = 100}, sy = {.slo_ttft_ms = 200};
+  assert_int_equal(benchy_collector_new(&x, &sx), BENCHY_OK);
+  assert_int_equal(benchy_collector_new(&y, &sy), BENCHY_OK);
+  assert_int_equal(benchy_collector_merge(x, y), BENCHY_ERR_INVALID);
+  benchy_collector_free(x);
+  benchy_collector_free(y);
 }
 
 /* n requests with spread-out latencies, deterministic. */

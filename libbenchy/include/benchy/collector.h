@@ -72,10 +72,11 @@ BENCHY_API int benchy_collector_add(benchy_collector *c, const benchy_record *re
  * reports no usage (-1: unknown). */
 BENCHY_API int benchy_collector_add_expected(benchy_collector *c, const benchy_record *rec,
                                              int64_t expected_input_tokens);
-/* dst += src, exactly as if src's records had been added to dst. The two
- * must share a timeline origin for the timeline to line up. src unchanged.
- * Percentiles stay exact only if dst can keep src's values within its
- * budgets. */
+/* dst += src, exactly as if src's records had been added to dst. src
+ * unchanged. Timelines add second by second, each from its own origin.
+ * dst's percentiles and ddof are reported. Percentiles stay exact only if
+ * dst can keep src's values within its budgets. BENCHY_ERR_INVALID when
+ * their goodput objectives differ (the counts would not add up to one). */
 BENCHY_API int benchy_collector_merge(benchy_collector *dst, const benchy_collector *src);
 /* The aggregate object `benchy load` writes for a level, as JSON text
  * (malloc'd, the caller frees it with free()); NULL out of memory. Sorts

@@ -821,6 +821,9 @@ int benchy_collector_add(benchy_collector *c, const benchy_record *rec) {
 
 int benchy_collector_merge(benchy_collector *dst, const benchy_collector *src) {
   if (!dst || !src) return BENCHY_ERR_INVALID;
+  /* Goodput was counted against each one's objectives as records came:
+   * sums over different objectives would mean nothing. */
+  if (memcmp(&dst->acc.slo, &src->acc.slo, sizeof dst->acc.slo) != 0) return BENCHY_ERR_INVALID;
   if (dst->t0_pending && !src->t0_pending) {
     dst->acc.t0 = src->acc.t0;
     dst->t0_pending = 0;

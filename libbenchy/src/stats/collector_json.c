@@ -173,8 +173,11 @@ static int acc_from_json(const cJSON *o, load_acc *a, char *err, size_t errlen) 
     return fail(err, errlen, "slo_ms incomplete");
   const cJSON *kinds = cJSON_GetObjectItemCaseSensitive(o, "failed_by_kind");
   if (cJSON_GetArraySize(kinds) != LOAD_FAILURE_KINDS) return fail(err, errlen, "failed_by_kind");
-  for (int k = 0; k < LOAD_FAILURE_KINDS; k++)
-    a->kind_counts[k] = (int64_t)cJSON_GetArrayItem(kinds, k)->valuedouble;
+  for (int k = 0; k < LOAD_FAILURE_KINDS; k++) {
+    const cJSON *n = cJSON_GetArrayItem(kinds, k);
+    if (!cJSON_IsNumber(n)) return fail(err, errlen, "failed_by_kind holds a non-number");
+    a->kind_counts[k] = (int64_t)n->valuedouble;
+  }
   const cJSON *http = cJSON_GetObjectItemCaseSensitive(o, "failed_by_http_status"), *h;
   cJSON_ArrayForEach(h, http) {
     int code = atoi(h->string);
@@ -235,6 +238,8 @@ static int collector_from_cjson(benchy_collector **out, const cJSON *o, char *er
     st = fail(err, errlen, "precision_bits is not 8");
   else if (num(o, "ddof", &ddof) || !cJSON_IsArray(ps) || cJSON_GetArraySize(ps) < 1)
     st = fail(err, errlen, "ddof or percentiles missing");
+  else if (cJSON_GetArraySize(ps) > 64)
+    st = fail(err, errlen, "more than 64 percentiles");
   double pv[64];
   size_t np = 0;
   const cJSON *p;
