@@ -30,7 +30,7 @@
 #include <unistd.h>
 
 #include "benchy/benchy.h"
-#include "workload/load_metrics.h"
+#include "stats/collector_internal.h"
 
 static char tmpdir[256];
 
@@ -890,9 +890,9 @@ static void test_percentiles_hand_computed(void **state) {
   cJSON_Delete(o);
 
   char key[64];
-  load_percentile_key(key, sizeof key, 99.9, "itl");
+  benchy_percentile_key(key, sizeof key, 99.9, "itl", "ms");
   assert_string_equal(key, "p99.9_itl_ms");
-  load_percentile_key(key, sizeof key, 50, "e2el");
+  benchy_percentile_key(key, sizeof key, 50, "e2el", "ms");
   assert_string_equal(key, "p50_e2el_ms");
 }
 

@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "benchy/benchy.h"
-#include "../workload/load_metrics.h" /* the key names the writer uses */
+#include "benchy/collector.h" /* the key names the writer uses */
 
 #define RULE_WIDTH 50
 
@@ -89,7 +89,7 @@ static void metric_rows(FILE *f, const cJSON *lv, const cJSON *pcts, const char 
     char pl[32];
     pct_label(pl, sizeof pl, p->valuedouble);
     snprintf(label, sizeof label, "%s %s (ms):", pl, shown);
-    load_percentile_key(key, sizeof key, p->valuedouble, name);
+    benchy_percentile_key(key, sizeof key, p->valuedouble, name, "ms");
     row_num(f, label, num(lv, key));
   }
 }
@@ -115,7 +115,7 @@ static void short_rows(FILE *f, const cJSON *lv, const cJSON *pcts, const char *
   char pl[32];
   pct_label(pl, sizeof pl, top);
   snprintf(label, sizeof label, "%s %s (ms):", pl, shown);
-  load_percentile_key(key, sizeof key, top, name);
+  benchy_percentile_key(key, sizeof key, top, name, "ms");
   row_num(f, label, num(lv, key));
 }
 
@@ -306,11 +306,11 @@ static void sweep_table(FILE *f, const cJSON *doc, const cJSON *levels) {
       char key[96];
       snprintf(key, sizeof key, "median_%s_ms", names[i]);
       cell(f, num(lv, key), 2);
-      load_percentile_key(key, sizeof key, top, names[i]);
+      benchy_percentile_key(key, sizeof key, top, names[i], "ms");
       cell(f, num(lv, key), 2);
     }
     char key[96];
-    load_percentile_key(key, sizeof key, top, "ttft_from_schedule");
+    benchy_percentile_key(key, sizeof key, top, "ttft_from_schedule", "ms");
     cell(f, num(lv, key), 2);
     /* A "!" marks a level served from cache unexpectedly (its warning
      * is in the level's block above). */
@@ -371,11 +371,12 @@ static int add_column(columns *cols, const char *name) {
 }
 
 /* Scalars become columns; objects one level deep become "parent.child";
- * arrays (timeline, percentiles) stay in the JSON. */
+ * arrays (timeline, percentiles) and the collector (histograms, kept for
+ * merging results, not for reading) stay in the JSON. */
 static int collect_columns(columns *cols, const cJSON *lv) {
   const cJSON *item;
   cJSON_ArrayForEach(item, lv) {
-    if (cJSON_IsArray(item)) continue;
+    if (cJSON_IsArray(item) || !strcmp(item->string, "collector")) continue;
     if (cJSON_IsObject(item)) {
       const cJSON *sub;
       cJSON_ArrayForEach(sub, item) {

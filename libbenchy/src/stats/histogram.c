@@ -17,6 +17,7 @@
  * is 128 bits wide so even 2^64 values of INT64_MAX cannot wrap it.
  */
 #include "benchy/benchy.h"
+#include "hist_internal.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -256,4 +257,19 @@ int benchy_hist_next_bucket(const benchy_hist *h, size_t *it, int64_t *low, int6
   if (count) *count = h->counts[i];
   *it = i + 1;
   return 1;
+}
+
+/* For collector_json.c: the exact state beside the buckets, so a histogram
+ * read back from its buckets is identical to the one written. */
+void hist_exact_state(const benchy_hist *h, uint64_t *sum_lo, uint64_t *sum_hi) {
+  *sum_lo = h->sum_lo;
+  *sum_hi = h->sum_hi;
+}
+
+void hist_restore_exact(benchy_hist *h, int64_t min, int64_t max, uint64_t sum_lo,
+                        uint64_t sum_hi) {
+  h->min = min;
+  h->max = max;
+  h->sum_lo = sum_lo;
+  h->sum_hi = sum_hi;
 }

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "load_metrics.h"
+#include "../stats/collector_internal.h"
 
 int failure_rule_init(failure_rule *r, double max_rate) {
   memset(r, 0, sizeof *r);

@@ -4,7 +4,7 @@
  * Provides: benchy_load_run (workload.h).
  * Uses: arrivals.h (intended send times), dataset.h (prompts and output
  * lengths; prompt.h makes synthetic prompts of exact length), runner.h
- * (sends them on N loop threads), load_metrics.h (per-request figures and
+ * (sends them on N loop threads), benchy/collector.h (per-request figures and
  * per-level aggregates), record_json.h / jsonl.h (records, --jsonl),
  * load_render.h (md and csv of the result).
  *
@@ -57,7 +57,7 @@
 #include "dataset.h"
 #include "load_freshness.h"
 #include "interrupt.h"
-#include "load_metrics.h"
+#include "../stats/collector_internal.h"
 #include "load_resume.h"
 #include "prompt.h"
 #include "request_body.h"
@@ -136,7 +136,7 @@ typedef struct kept_record {
 } kept_record;
 
 typedef struct thread_state {
-  load_acc acc;
+  benchy_collector *coll;
   load_cache_tally cache;
   kept_record *records; /* at most --max-records over all threads */
   size_t n, cap;
@@ -554,7 +554,7 @@ static void level_run_free(level_run *r, dataset *synth) {
   if (r->ts) {
     for (int t = 0; t < r->n_threads; t++) {
       thread_state *s = &r->ts[t];
-      load_acc_free(&s->acc);
+      benchy_collector_free(s->coll);
       for (size_t i = 0; i < s->n; i++) cJSON_Delete(s->records[i].rec);
       free(s->records);
     }
@@ -653,7 +653,7 @@ static void hook_on_record(void *ud, int thread, uint64_t j, const benchy_record
   if (failed) atomic_fetch_add(&r->failures, 1);
   if (r->warmup) return;
   const dataset_item *it = r->items[index % r->n_bodies];
-  load_ingest(&s->acc, rec, it->input_tokens, NULL);
+  benchy_collector_add_expected(s->coll, rec, it->input_tokens);
   if (rec->status == BENCHY_OK)
     load_cache_count(&s->cache, load_record_cached_tokens(rec),
                      rec->usage_prompt_tokens >= 0 ? rec->usage_prompt_tokens : it->input_tokens,
@@ -767,7 +767,7 @@ static int restore_prior(load_plan *p, level_run *r, resumed_level *prior, const
     }
     benchy_record rec;
     resumed_request_rebase(q, r->t0_level, &rec, ev);
-    load_ingest(&r->ts[0].acc, &rec, q->input_expected, NULL);
+    benchy_collector_add_expected(r->ts[0].coll, &rec, q->input_expected);
     if (rec.status == BENCHY_OK)
       load_cache_count(cache, load_record_cached_tokens(&rec),
                        rec.usage_prompt_tokens >= 0 ? rec.usage_prompt_tokens : q->input_expected,
@@ -892,13 +892,14 @@ static int run_level(load_plan *p, const load_level *lv, cJSON *level_obj, cJSON
   if (threads < 1) threads = 1;
   size_t itl_budget = LOAD_RAW_ITL_BUDGET / threads;
   for (int t = 0; t < p->threads && st == BENCHY_OK; t++) {
-    if (load_acc_init(&r.ts[t].acc, r.t0_level, itl_budget) != 0) {
+    benchy_collector_config cc = {p->percentiles, p->n_percentiles,   p->slo.ttft_ms,
+                                  p->slo.tpot_ms, p->slo.e2el_ms,     p->ddof,
+                                  LOAD_RAW_REQUEST_BUDGET, itl_budget, r.t0_level};
+    if (benchy_collector_new(&r.ts[t].coll, &cc) != BENCHY_OK) {
       st = BENCHY_ERR_NOMEM;
       break;
     }
-    load_acc_set_slo(&r.ts[t].acc, &p->slo);
-    load_acc_limit_requests(&r.ts[t].acc, LOAD_RAW_REQUEST_BUDGET);
-    load_acc_share_request_budget(&r.ts[t].acc, &r.request_claims);
+    collector_share_request_budget(r.ts[t].coll, &r.request_claims);
   }
   if (st != BENCHY_OK) {
     resume_plan_free(&rp);
@@ -949,23 +950,25 @@ static int run_level(load_plan *p, const load_level *lv, cJSON *level_obj, cJSON
   }
   size_t k = 0;
   load_cache_tally cache = {0};
-  r.ts[0].acc.itl_budget = LOAD_RAW_ITL_BUDGET;
+  collector_set_itl_budget(r.ts[0].coll, LOAD_RAW_ITL_BUDGET);
   for (int t = 0; t < p->threads; t++) {
     thread_state *s = &r.ts[t];
     load_cache_merge(&cache, &s->cache);
     for (size_t i = 0; i < s->n; i++) all[k++] = s->records[i];
     s->n = 0; /* the records move to all[] */
     mismatches += s->input_mismatches;
-    if (t > 0) load_acc_merge(&r.ts[0].acc, &s->acc);
+    if (t > 0) benchy_collector_merge(r.ts[0].coll, s->coll);
   }
   qsort(all, total, sizeof *all, cmp_kept_record);
   if (prior && restore_prior(p, &r, prior, &rp, &cache, records) != 0) st = BENCHY_ERR_NOMEM;
   for (size_t i = 0; i < total; i++) cJSON_AddItemToArray(records, all[i].rec);
   free(all);
 
-  load_agg_config ac = {p->percentiles, p->n_percentiles, p->ddof};
-  r.ts[0].acc.max_in_flight = (int64_t)sum.max_in_flight;
-  if (load_aggregate(&r.ts[0].acc, &ac, level_obj) != 0) st = BENCHY_ERR_NOMEM;
+  collector_set_max_in_flight(r.ts[0].coll, (int64_t)sum.max_in_flight);
+  if (collector_aggregate_into(r.ts[0].coll, level_obj) != 0) st = BENCHY_ERR_NOMEM;
+  /* The histograms and exact moments, so that saved results merge exactly. */
+  cJSON *coll_obj = collector_to_cjson(r.ts[0].coll);
+  if (!coll_obj || !cJSON_AddItemToObject(level_obj, "collector", coll_obj)) st = BENCHY_ERR_NOMEM;
   cJSON_AddNumberToObject(level_obj, "input_length_mismatches", (double)mismatches);
   cJSON_AddNumberToObject(level_obj, "records_omitted", (double)atomic_load(&r.records_omitted));
   if (r.count != LOAD_UNBOUNDED) {

@@ -1,6 +1,6 @@
 /*
  * load_resume.c — see load_resume.h. The inverse of record_to_json for the
- * fields load_metrics.h reads.
+ * fields stats/collector_internal.h reads.
  */
 #include "load_resume.h"
 

@@ -7,7 +7,7 @@
  * written from, rebuilt from its JSON (times in ns from the level's t0 of
  * the run that sent it; per-chunk times only when that run had --raw), so
  * that the level's aggregates can be computed over the requests of both
- * runs with the code that computes them for one (load_metrics.h). A later
+ * runs with the code that computes them for one (stats/collector_internal.h). A later
  * line for the same index (a retry) supersedes an earlier one.
  */
 #ifndef BENCHY_WORKLOAD_LOAD_RESUME_H

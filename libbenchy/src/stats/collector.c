@@ -1,8 +1,9 @@
 /*
- * load_metrics.c — see load_metrics.h. Uses benchy/stats.h for moments,
- * histograms and numpy-linear percentiles; writes cJSON.
+ * collector.c — see benchy/collector.h and collector_internal.h. Uses
+ * benchy/stats.h for moments, histograms and numpy-linear percentiles;
+ * writes cJSON. Serialisation is in collector_json.c.
  */
-#include "load_metrics.h"
+#include "collector_internal.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -557,11 +558,14 @@ static int failure_kind_index(int status) {
   return LOAD_FAILURE_KINDS - 1;
 }
 
-void load_percentile_key(char *buf, size_t len, double p, const char *name) {
+void benchy_percentile_key(char *buf, size_t len, double p, const char *metric,
+                           const char *unit) {
+  const char *sep = unit && *unit ? "_" : "";
+  if (!unit) unit = "";
   if (p == floor(p))
-    snprintf(buf, len, "p%lld_%s_ms", (long long)p, name);
+    snprintf(buf, len, "p%lld_%s%s%s", (long long)p, metric, sep, unit);
   else
-    snprintf(buf, len, "p%g_%s_ms", p, name);
+    snprintf(buf, len, "p%g_%s%s%s", p, metric, sep, unit);
 }
 
 static void add_num_or_null(cJSON *o, const char *key, double v) {
@@ -605,10 +609,12 @@ static void summarize_dist(cJSON *obj, const char *name, load_dist *d, int exact
     else if (n)
       v = (double)benchy_hist_percentile(d->hist, p) / 1e6;
     char key[96];
-    load_percentile_key(key, sizeof key, p, name);
+    benchy_percentile_key(key, sizeof key, p, name, "ms");
     add_num_or_null(obj, key, v);
   }
 }
+
+const char *const *collector_failure_kinds(void) { return failure_kinds; }
 
 typedef struct conc_event {
   int64_t t;
@@ -637,6 +643,10 @@ static int64_t max_concurrency_of(const load_span *spans, size_t n) {
   }
   free(ev);
   return best;
+}
+
+int64_t collector_max_concurrency(const load_acc *a) {
+  return a->req_overflow ? a->max_in_flight : max_concurrency_of(a->spans, a->n_spans);
 }
 
 int load_aggregate(load_acc *acc, const load_agg_config *cfg, cJSON *obj) {
@@ -696,7 +706,7 @@ int load_aggregate(load_acc *acc, const load_agg_config *cfg, cJSON *obj) {
   cJSON_AddNumberToObject(obj, "max_output_tokens_per_s", (double)peak);
   /* Exact from every request's dispatch..done while they were kept, else
    * the runner's own peak of requests in flight. */
-  int64_t conc = acc->req_overflow ? acc->max_in_flight : max_concurrency_of(acc->spans, acc->n_spans);
+  int64_t conc = collector_max_concurrency(acc);
   add_num_or_null(obj, "max_concurrent_requests", conc >= 0 ? (double)conc : NAN);
   cJSON_AddStringToObject(obj, "max_concurrent_requests_from", acc->req_overflow ? "runner" : "requests");
   cJSON_AddStringToObject(obj, "request_percentiles_from", acc->req_overflow ? "histogram" : "samples");
@@ -747,3 +757,101 @@ int load_aggregate(load_acc *acc, const load_agg_config *cfg, cJSON *obj) {
   }
   return 0;
 }
+
+/* ------------------------------------------------------------ public collector */
+
+static const double default_percentiles[] = {50, 90, 95, 99};
+
+int benchy_collector_new(benchy_collector **out, const benchy_collector_config *cfg) {
+  if (!out) return BENCHY_ERR_INVALID;
+  *out = NULL;
+  benchy_collector_config none = {0};
+  if (!cfg) cfg = &none;
+  const double *ps = cfg->percentiles;
+  size_t np = cfg->n_percentiles;
+  if (!ps || !np) {
+    ps = default_percentiles;
+    np = sizeof default_percentiles / sizeof default_percentiles[0];
+  }
+  for (size_t i = 0; i < np; i++)
+    if (!(ps[i] >= 0 && ps[i] <= 100)) return BENCHY_ERR_INVALID;
+  if (cfg->ddof != 0 && cfg->ddof != 1) return BENCHY_ERR_INVALID;
+  benchy_collector *c = calloc(1, sizeof *c);
+  if (!c) return BENCHY_ERR_NOMEM;
+  c->percentiles = malloc(np * sizeof *c->percentiles);
+  if (!c->percentiles || load_acc_init(&c->acc, cfg->t0_ns, cfg->itl_budget) != 0) {
+    free(c->percentiles);
+    free(c);
+    return BENCHY_ERR_NOMEM;
+  }
+  memcpy(c->percentiles, ps, np * sizeof *ps);
+  c->agg = (load_agg_config){c->percentiles, np, cfg->ddof};
+  c->t0_pending = cfg->t0_ns == 0;
+  load_slo slo = {cfg->slo_ttft_ms, cfg->slo_tpot_ms, cfg->slo_e2el_ms};
+  load_acc_set_slo(&c->acc, &slo);
+  load_acc_limit_requests(&c->acc, cfg->request_budget);
+  *out = c;
+  return BENCHY_OK;
+}
+
+void benchy_collector_free(benchy_collector *c) {
+  if (!c) return;
+  load_acc_free(&c->acc);
+  free(c->percentiles);
+  free(c);
+}
+
+int benchy_collector_add_expected(benchy_collector *c, const benchy_record *rec,
+                                  int64_t expected_input_tokens) {
+  if (!c || !rec) return BENCHY_ERR_INVALID;
+  if (c->t0_pending) {
+    int64_t t0 = rec->t_scheduled ? rec->t_scheduled : rec->t_dispatched;
+    if (t0) {
+      c->acc.t0 = t0;
+      c->t0_pending = 0;
+    }
+  }
+  return load_ingest(&c->acc, rec, expected_input_tokens, NULL) == 0 ? BENCHY_OK
+                                                                    : BENCHY_ERR_NOMEM;
+}
+
+int benchy_collector_add(benchy_collector *c, const benchy_record *rec) {
+  return benchy_collector_add_expected(c, rec, -1);
+}
+
+int benchy_collector_merge(benchy_collector *dst, const benchy_collector *src) {
+  if (!dst || !src) return BENCHY_ERR_INVALID;
+  /* Goodput was counted against each one's objectives as records came:
+   * sums over different objectives would mean nothing. */
+  if (memcmp(&dst->acc.slo, &src->acc.slo, sizeof dst->acc.slo) != 0) return BENCHY_ERR_INVALID;
+  if (dst->t0_pending && !src->t0_pending) {
+    dst->acc.t0 = src->acc.t0;
+    dst->t0_pending = 0;
+  }
+  /* Without spans the exact peak is gone; the larger runner peak is the
+   * best bound that stays true for runs that did not overlap. */
+  if (src->acc.max_in_flight > dst->acc.max_in_flight) dst->acc.max_in_flight = src->acc.max_in_flight;
+  return load_acc_merge(&dst->acc, &src->acc) == 0 ? BENCHY_OK : BENCHY_ERR_NOMEM;
+}
+
+int collector_aggregate_into(benchy_collector *c, cJSON *obj) {
+  return load_aggregate(&c->acc, &c->agg, obj);
+}
+
+char *benchy_collector_aggregate(benchy_collector *c, int pretty) {
+  if (!c) return NULL;
+  cJSON *obj = cJSON_CreateObject();
+  if (!obj) return NULL;
+  char *text = NULL;
+  if (collector_aggregate_into(c, obj) == 0) text = pretty ? cJSON_Print(obj) : cJSON_PrintUnformatted(obj);
+  cJSON_Delete(obj);
+  return text;
+}
+
+void collector_share_request_budget(benchy_collector *c, atomic_size_t *claims) {
+  load_acc_share_request_budget(&c->acc, claims);
+}
+
+void collector_set_max_in_flight(benchy_collector *c, int64_t n) { c->acc.max_in_flight = n; }
+
+void collector_set_itl_budget(benchy_collector *c, size_t budget) { c->acc.itl_budget = budget; }

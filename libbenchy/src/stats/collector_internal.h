@@ -1,6 +1,8 @@
 /*
- * load_metrics.h — the figures of `benchy load`, from per-request records
- * to per-level aggregates (docs/load.md defines each one).
+ * collector_internal.h — the figures of `benchy load`, from per-request
+ * records to per-level aggregates (docs/load.md defines each one), behind
+ * the public benchy/collector.h: a benchy_collector is one load_acc with
+ * its aggregate configuration.
  *
  * Kept apart from load.c so that they can be tested with synthetic records:
  * nothing here talks to a server.
@@ -26,8 +28,8 @@
  * unknown chunks in proportion to their text bytes, each at least one,
  * rounded cumulatively so the counts add up exactly.
  */
-#ifndef BENCHY_WORKLOAD_LOAD_METRICS_H
-#define BENCHY_WORKLOAD_LOAD_METRICS_H
+#ifndef BENCHY_STATS_COLLECTOR_INTERNAL_H
+#define BENCHY_STATS_COLLECTOR_INTERNAL_H
 
 #include <cJSON.h>
 #include <stdatomic.h>
@@ -36,6 +38,7 @@
 
 #include "benchy/benchy.h"
 #include "../util.h"
+#include "benchy/collector.h"
 
 /* What one request contributes to the per-request statistics. Times are
  * monotonic ns (0: did not happen); spans are ns, -1 when not defined. */
@@ -200,8 +203,25 @@ typedef struct load_agg_config {
  * merged or aggregated again with the same figures. */
 BENCHY_INTERNAL int load_aggregate(load_acc *acc, const load_agg_config *cfg, cJSON *obj);
 
-/* "p99", "p99.9": the key prefix vLLM uses for a percentile. */
-BENCHY_INTERNAL void load_percentile_key(char *buf, size_t len, double p, const char *name);
+struct benchy_collector {
+  load_acc acc;
+  load_agg_config agg;
+  double *percentiles; /* agg.percentiles points here */
+  int t0_pending;      /* the timeline origin is the first request's time */
+};
+
+/* Adds the aggregate keys to obj (load.c writes them into its level). */
+BENCHY_INTERNAL int collector_aggregate_into(benchy_collector *c, cJSON *obj);
+/* Claims requests against a request budget shared by a level's
+ * collectors, one per thread (see load_acc_share_request_budget). */
+BENCHY_INTERNAL void collector_share_request_budget(benchy_collector *c, atomic_size_t *claims);
+/* The runner's peak of requests in flight, used once spans are dropped. */
+BENCHY_INTERNAL void collector_set_max_in_flight(benchy_collector *c, int64_t n);
+BENCHY_INTERNAL void collector_set_itl_budget(benchy_collector *c, size_t budget);
+BENCHY_INTERNAL const char *const *collector_failure_kinds(void);
+BENCHY_INTERNAL int64_t collector_max_concurrency(const load_acc *a);
+/* benchy_collector_to_json's object, for a result document to hold. */
+BENCHY_INTERNAL cJSON *collector_to_cjson(const benchy_collector *c);
 
 /* The failure kind of a status, as written in "failed_by_kind":
  * rate_limited, http_error, timeout, disconnect, malformed, server_error,
