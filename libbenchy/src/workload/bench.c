@@ -17,7 +17,7 @@
  * Records go to --jsonl as they complete, with a "run" line once every
  * request of a run is in; --resume reloads complete runs and redoes the rest.
  * Uses runner.h (requests on threads), prompt.h and the report/ writers;
- * bench_internal.h says which file does what.
+ * bench_state.h says which file does what.
  */
 #include <math.h>
 #include <pthread.h>
@@ -32,7 +32,7 @@
 #include "../report/jsonl.h"
 #include "../report/record_json.h"
 #include "../report/result_internal.h"
-#include "bench_internal.h"
+#include "bench_state.h"
 #include "failure_rule.h"
 #include "interrupt.h"
 #include "runner.h"

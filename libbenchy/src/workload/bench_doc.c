@@ -1,5 +1,5 @@
 /*
- * bench_doc.c — the result of `benchy bench` (bench_internal.h): one table
+ * bench_doc.c — the result of `benchy bench` (bench_state.h): one table
  * row per distinct test, pooling every request and run of the shapes that
  * measured it (bench_plan.h), with the run's metadata and its records.
  */
@@ -11,15 +11,8 @@
 
 #include "../report/result_internal.h"
 #include "../report/run_metadata.h"
-#include "bench_internal.h"
+#include "bench_state.h"
 #include "server_facts.h"
-
-static void add_num(cJSON *o, const char *name, double v) {
-  if (isfinite(v))
-    cJSON_AddNumberToObject(o, name, v);
-  else
-    cJSON_AddNullToObject(o, name);
-}
 
 typedef struct series {
   double *v;
@@ -48,7 +41,7 @@ static void add_stat(const bench *b, cJSON *row, const char *name, series *s) {
   cJSON *o = cJSON_AddObjectToObject(row, name);
   if (o) {
     cJSON_AddNumberToObject(o, "mean", benchy_moments_mean(&m));
-    add_num(o, "stddev", benchy_moments_stddev(&m, b->ddof));
+    bench_add_num(o, "stddev", benchy_moments_stddev(&m, b->ddof));
     cJSON_AddNumberToObject(o, "n", (double)m.n);
     cJSON_AddNumberToObject(o, "min", m.min);
     cJSON_AddNumberToObject(o, "max", m.max);
@@ -59,7 +52,7 @@ static void add_stat(const bench *b, cJSON *row, const char *name, series *s) {
       for (size_t i = 0; p && i < b->n_pcts; i++) {
         char key[32];
         snprintf(key, sizeof key, "p%g", b->pcts[i]);
-        add_num(p, key, out[i]);
+        bench_add_num(p, key, out[i]);
       }
       free(out);
     }
@@ -208,7 +201,7 @@ static void row_stats(const bench *b, const bench_row_plan *rp, row_tally *y, cJ
         cJSON_AddNumberToObject(c, "partial", (double)y->partial);
         cJSON_AddNumberToObject(c, "miss", (double)y->miss);
         cJSON_AddNumberToObject(c, "unknown", (double)y->cache_unknown);
-        add_num(c, "cached_tokens_min", y->cached_min);
+        bench_add_num(c, "cached_tokens_min", y->cached_min);
       }
     }
   } else {

@@ -1,5 +1,5 @@
 /*
- * bench_journal.c — bench's --jsonl journal (bench_internal.h): a header
+ * bench_journal.c — bench's --jsonl journal (bench_state.h): a header
  * line with the fingerprint of the run and its configuration, a "record"
  * line per completed request and a "run" line once every request of a run
  * is in. --resume reloads the runs a "run" line vouches for, with the
@@ -12,18 +12,11 @@
 
 #include "../report/jsonl.h"
 #include "../report/result_internal.h"
-#include "bench_internal.h"
+#include "bench_state.h"
 
 static double get_num(const cJSON *o, const char *name) {
   const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
   return cJSON_IsNumber(v) ? v->valuedouble : NAN;
-}
-
-static void add_num(cJSON *o, const char *name, double v) {
-  if (isfinite(v))
-    cJSON_AddNumberToObject(o, name, v);
-  else
-    cJSON_AddNullToObject(o, name);
 }
 
 static void list_append(benchy_buf *fp, const char *name, const int64_t *v, size_t n) {
@@ -77,9 +70,9 @@ void bench_journal_run(bench *b, const test_t *t, int run, const run_m *r) {
   cJSON_AddStringToObject(line, "key", key);
   cJSON_AddStringToObject(line, "test", t->key);
   cJSON_AddNumberToObject(line, "run", run);
-  add_num(line, "pp_total_tps", r->pp_total);
-  add_num(line, "tg_total_tps", r->tg_total);
-  add_num(line, "peak_tps", r->peak);
+  bench_add_num(line, "pp_total_tps", r->pp_total);
+  bench_add_num(line, "tg_total_tps", r->tg_total);
+  bench_add_num(line, "peak_tps", r->peak);
   jsonl_append(b->jl, line);
 }
 

@@ -10,6 +10,13 @@
 #include "bench_peak.h"
 #include "bench_plan.h"
 
+void bench_add_num(cJSON *o, const char *name, double v) {
+  if (isfinite(v))
+    cJSON_AddNumberToObject(o, name, v);
+  else
+    cJSON_AddNullToObject(o, name);
+}
+
 double bench_ns_ms(int64_t ns) { return ns < 0 ? NAN : (double)ns / 1e6; }
 
 void bench_metrics_add_chunk(req_m *m, int64_t t_ns, int32_t tokens) {
@@ -116,10 +123,7 @@ static void add_field(cJSON *o, const field *f, const req_m *m) {
       cJSON_AddNullToObject(o, f->name);
     return;
   }
-  if (isfinite(num))
-    cJSON_AddNumberToObject(o, f->name, num);
-  else
-    cJSON_AddNullToObject(o, f->name);
+  bench_add_num(o, f->name, num);
 }
 
 static void read_field(const cJSON *o, const field *f, req_m *m) {

@@ -59,6 +59,9 @@ typedef struct bench_req_shape {
   double latency_ms; /* network latency, subtracted from prefill */
 } bench_req_shape;
 
+/* A figure into o: a number, or null when unknown (not finite). */
+BENCHY_INTERNAL void bench_add_num(cJSON *o, const char *name, double v);
+
 /* ns to ms; NaN for a negative (absent) duration. */
 BENCHY_INTERNAL double bench_ns_ms(int64_t ns);
 

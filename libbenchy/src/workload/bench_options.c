@@ -1,5 +1,5 @@
 /*
- * bench_options.c — `benchy bench`'s options decoded (bench_internal.h):
+ * bench_options.c — `benchy bench`'s options decoded (bench_state.h):
  * the server (target.h), how requests are built and timed, and the
  * pp × tg × depth × concurrency matrix into tests and table rows.
  */
@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "bench_internal.h"
+#include "bench_state.h"
 
 static int read_int_list(const benchy_options *o, const char *name, int64_t **out, size_t *n) {
   *n = benchy_options_list_len(o, name);

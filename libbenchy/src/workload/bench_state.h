@@ -1,5 +1,5 @@
 /*
- * bench_internal.h — the state of one `benchy bench` run, shared by the
+ * bench_state.h — the state of one `benchy bench` run, shared by the
  * files that carry it out:
  *   bench.c          the run: startup steps, requests, the matrix, the result
  *   bench_options.c  the options decoded into the matrix of tests
@@ -8,8 +8,8 @@
  * with bench_metrics.h (per request and per run figures), bench_plan.h (the
  * rows) and target.h (the server).
  */
-#ifndef BENCHY_WORKLOAD_BENCH_INTERNAL_H
-#define BENCHY_WORKLOAD_BENCH_INTERNAL_H
+#ifndef BENCHY_WORKLOAD_BENCH_STATE_H
+#define BENCHY_WORKLOAD_BENCH_STATE_H
 
 #include <cJSON.h>
 #include <pthread.h>
