@@ -48,7 +48,7 @@
 #include "../report/jsonl.h"
 #include "../secrets.h"
 #include "failure_rule.h"
-#include "server_check.h"
+#include "target.h"
 #include "../report/load_render.h"
 #include "../report/record_json.h"
 #include "../report/run_metadata.h"
@@ -206,23 +206,6 @@ static void level_warn(const load_plan *p, const load_level *lv, cJSON *level_ob
   if (list) cJSON_AddItemToArray(list, cJSON_CreateString(msg));
 }
 
-/* The base URL without any user:password@ part: results never carry secrets. */
-static char *redact_url(const char *url) {
-  const char *scheme = strstr(url, "://");
-  const char *host = scheme ? scheme + 3 : url;
-  const char *slash = strchr(host, '/');
-  const char *at = strchr(host, '@');
-  if (!at || (slash && at > slash)) return benchy_strdup(url);
-  benchy_buf b = {0};
-  benchy_buf_append(&b, url, (size_t)(host - url));
-  benchy_buf_append_str(&b, at + 1);
-  if (benchy_buf_terminate(&b) != 0) {
-    benchy_buf_free(&b);
-    return NULL;
-  }
-  return b.data;
-}
-
 /* ------------------------------------------------------------ plan */
 
 static int parse_levels(load_plan *p, char *err, size_t errlen) {
@@ -294,7 +277,7 @@ static int plan_options(load_plan *p, char *err, size_t errlen) {
   if (!(p->base_url = benchy_strndup(url, ulen))) return BENCHY_ERR_NOMEM;
   const char *api = benchy_options_str(o, "api");
   p->api = api && !strcmp(api, "completions") ? BENCHY_ENDPOINT_COMPLETIONS : BENCHY_ENDPOINT_CHAT;
-  p->api_key = options_api_key(o);
+  p->api_key = target_api_key(o);
   size_t nh = benchy_options_list_len(o, "header");
   if (nh) {
     p->headers = calloc(nh, sizeof *p->headers);
@@ -386,33 +369,24 @@ static int plan_options(load_plan *p, char *err, size_t errlen) {
   return parse_levels(p, err, errlen);
 }
 
+/* The server through target.h; the plan keeps its probe session (and the
+ * loop it blocks on, watched for interrupts) for the later setup steps. */
 static int setup_server(load_plan *p, char *err, size_t errlen) {
-  int st = benchy_loop_new(&p->setup_loop);
-  if (st != BENCHY_OK) return st;
-  char url_problem[512];
-  p->setup_watch = interrupt_watch(p->setup_loop);
-  st = benchy_session_new_err(&p->setup_session, p->setup_loop, p->base_url, url_problem, sizeof url_problem);
-  if (st != BENCHY_OK) {
-    benchy_set_error(err, errlen, "--base-url: %s", url_problem);
-    return st;
-  }
-  if (p->api_key) benchy_session_set_api_key(p->setup_session, p->api_key);
-  for (size_t i = 0; i < p->n_headers; i++) {
-    if ((st = benchy_session_add_header(p->setup_session, p->headers[i])) != BENCHY_OK) {
-      benchy_set_error(err, errlen, "--header: %s", benchy_session_error(p->setup_session));
-      return st;
-    }
-  }
-  benchy_session_set_timeout_ms(p->setup_session, startup_probe_timeout_ms(p->opts));
+  target t;
+  int st = target_init(&t, p->opts, err, errlen);
+  if (st == BENCHY_OK) st = target_connect(&t, err, errlen);
   /* The model is checked against the server's list before anything is
    * sent: a wrong name would otherwise fail every request of the run. */
   const char *given = benchy_options_str(p->opts, "model");
-  if (given && *given && !(p->model = benchy_strdup(given))) return BENCHY_ERR_NOMEM;
-  char *shown = redact_url(p->base_url);
-  if (!shown) return BENCHY_ERR_NOMEM;
-  st = server_check_model(p->setup_session, shown, &p->model, NULL, err, errlen);
-  free(shown);
-  startup_explain_timeout(err, errlen, st, p->opts);
+  if (st == BENCHY_OK && given && *given && !(p->model = benchy_strdup(given))) st = BENCHY_ERR_NOMEM;
+  if (st == BENCHY_OK) st = target_check_model(&t, p->opts, &p->model, NULL, err, errlen);
+  p->setup_loop = t.loop;
+  p->setup_session = t.sess;
+  p->setup_watch = t.watch;
+  t.loop = NULL;
+  t.sess = NULL;
+  t.watch = -1;
+  target_free(&t);
   return st;
 }
 
@@ -1208,7 +1182,7 @@ static cJSON *metadata_json(const load_plan *p) {
   cJSON_AddStringToObject(m, "model", p->model ? p->model : "");
   const char *served = benchy_options_str(p->opts, "served-model-name");
   if (served) cJSON_AddStringToObject(m, "served_model_name", served);
-  char *url = redact_url(p->base_url);
+  char *url = target_redact_url(p->base_url);
   cJSON_AddStringToObject(m, "base_url", url ? url : "");
   free(url);
   cJSON_AddStringToObject(m, "api", p->api == BENCHY_ENDPOINT_CHAT ? "chat" : "completions");
