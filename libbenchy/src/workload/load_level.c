@@ -50,10 +50,7 @@ static void level_warn(const load_plan *p, const load_level *lv, cJSON *level_ob
 }
 
 static void level_run_free(level_run *r, dataset *synth) {
-  if (r->bodies)
-    for (size_t i = 0; i < r->n_bodies; i++) cJSON_free(r->bodies[i]);
-  free(r->bodies);
-  free(r->items);
+  load_requests_free(&r->rq);
   free(r->offsets);
   free(r->index_map);
   if (r->ts) {
@@ -84,13 +81,13 @@ static int hook_next(void *ud, uint64_t j, runner_request *out) {
   level_run *r = ud;
   if (j >= (r->index_map ? r->n_map : r->count)) return 1;
   uint64_t index = level_index(r, j);
-  if (index >= r->n_bodies && !r->cycle) {
+  if (index >= r->rq.n_bodies && !r->cycle) {
     /* Sending a prompt twice would measure the server's cache. */
     atomic_store(&r->ran_out, 1);
     return 1;
   }
   out->endpoint = r->plan->api;
-  out->body = r->bodies[index % r->n_bodies];
+  out->body = r->rq.bodies[index % r->rq.n_bodies];
   out->tag = NULL;
   if (r->offsets)
     out->send_at_ns = r->t0_level + r->offsets[index];
@@ -127,13 +124,13 @@ static void hook_on_record(void *ud, int thread, uint64_t j, const benchy_record
   int failed = rec->status != BENCHY_OK && rec->status != BENCHY_ERR_CANCELLED;
   if (failed) atomic_fetch_add(&r->failures, 1);
   if (r->warmup) return;
-  const dataset_item *it = r->items[index % r->n_bodies];
+  const dataset_item *it = r->rq.items[index % r->rq.n_bodies];
   load_ingest(&s->acc, rec, it->input_tokens, NULL);
   if (rec->status == BENCHY_OK)
     load_cache_count(&s->cache, load_record_cached_tokens(rec),
                      rec->usage_prompt_tokens >= 0 ? rec->usage_prompt_tokens : it->input_tokens,
                      expected_cached(r->plan));
-  if (r->synthetic && rec->status == BENCHY_OK && rec->usage_prompt_tokens >= 0 &&
+  if (r->rq.synthetic && rec->status == BENCHY_OK && rec->usage_prompt_tokens >= 0 &&
       rec->usage_prompt_tokens != it->input_tokens)
     s->input_mismatches++;
   /* Cancelled requests are not results: a resumed run sends them again. */
@@ -201,7 +198,7 @@ static int run_warmup(load_plan *p, const load_level *lv, cJSON *level_obj, char
   r.count = (uint64_t)p->warmup;
   r.n_threads = p->threads;
   r.ts = calloc((size_t)p->threads, sizeof *r.ts);
-  int st = r.ts ? load_prepare_requests(p, &r, (size_t)p->warmup, 1, &synth, err, errlen)
+  int st = r.ts ? load_prepare_requests(p, lv->number, (size_t)p->warmup, 1, &synth, &r.rq, err, errlen)
                 : BENCHY_ERR_NOMEM;
   runner_summary sum = {0};
   if (st == BENCHY_OK) st = runner_for(p, &r, 0, &sum, err, errlen);
@@ -447,7 +444,7 @@ static const char *add_stopped_by(const load_plan *p, const load_level *lv, leve
              "there rather than send one twice (a repeated prompt measures the server's cache); "
              "give a larger --num-prompts (a --duration level's prompts are made before it "
              "starts), or --repeat-prompts to cycle them",
-             r->n_bodies, p->duration_s);
+             r->rq.n_bodies, p->duration_s);
     level_warn(p, lv, level_obj, msg);
   }
   return stopped;
@@ -508,10 +505,10 @@ int load_run_level(load_plan *p, const load_level *lv, cJSON *level_obj, cJSON *
   size_t pool = 1;
   st = plan_schedule(p, lv, &r, duration_ns, &pool, err, errlen);
   if (st == BENCHY_OK && !(r.ts = calloc((size_t)p->threads, sizeof *r.ts))) st = BENCHY_ERR_NOMEM;
-  if (st == BENCHY_OK) st = load_prepare_requests(p, &r, pool, 0, &synth, err, errlen);
+  if (st == BENCHY_OK) st = load_prepare_requests(p, lv->number, pool, 0, &synth, &r.rq, err, errlen);
   /* Only a closed --duration level can want more requests than its pool; a
    * file's entries and --repeat-prompts may come round again. */
-  r.cycle = p->repeat_prompts || !r.synthetic;
+  r.cycle = p->repeat_prompts || !r.rq.synthetic;
   atomic_init(&r.ran_out, 0);
   resume_plan rp = {0};
   if (st == BENCHY_OK && prior && continue_from_prior(p, &r, prior, &rp) != 0) st = BENCHY_ERR_NOMEM;

@@ -1,8 +1,7 @@
 /*
- * load_level.h — one level of a `benchy load` run: what it sends
- * (load_requests.c builds every body before the level's clock starts) and
- * how it runs (load_level.c: warm-up, the runner's hooks, merging the
- * threads' figures, the level's part of the result).
+ * load_level.h — running one level of a `benchy load` run (load_level.c):
+ * warm-up, the runner's hooks, merging the threads' figures, the level's
+ * part of the result. What it sends comes from load_requests.h.
  */
 #ifndef BENCHY_WORKLOAD_LOAD_LEVEL_H
 #define BENCHY_WORKLOAD_LOAD_LEVEL_H
@@ -13,6 +12,7 @@
 #include <stdint.h>
 
 #include "load_plan.h"
+#include "load_requests.h"
 #include "load_resume.h"
 
 /* A record kept for the result document, and where it goes in it. */
@@ -33,9 +33,7 @@ typedef struct level_run {
   load_plan *plan;
   const load_level *lv;
   int warmup;               /* warm-up pass: nothing is recorded */
-  char **bodies;            /* pool; request i sends bodies[i % n_bodies] */
-  const dataset_item **items;
-  size_t n_bodies;
+  level_requests rq;        /* what it sends, built before its clock starts */
   int64_t *offsets;         /* open loop with a rate: intended offsets; else NULL */
   uint64_t count;
   int64_t t0;
@@ -51,19 +49,13 @@ typedef struct level_run {
   int n_threads;
   atomic_llong failures;
   atomic_int stopped_by_errors;
-  int synthetic;
-  int cycle;                /* request i may reuse bodies[i % n_bodies] */
+  int cycle;                /* request i may reuse rq.bodies[i % rq.n_bodies] */
   atomic_int ran_out;       /* a --duration level used every prompt it had */
   atomic_llong records_kept;    /* in memory for the result document */
   atomic_size_t request_claims; /* against LOAD_RAW_REQUEST_BUDGET, by every thread */
   atomic_llong records_omitted; /* past LOAD_RECORDS_IN_MEMORY: in --jsonl only */
   atomic_llong jsonl_errors;    /* record lines that could not be written */
 } level_run;
-
-/* Prompts and bodies for n requests of a level (or of its warm-up, when
- * warmup): r->items and r->bodies, their texts in synth when synthetic. */
-BENCHY_INTERNAL int load_prepare_requests(load_plan *p, level_run *r, size_t n, int warmup,
-                                          dataset *synth, char *err, size_t errlen);
 
 /* Runs one level: warm-up, measured requests, aggregates into level_obj,
  * records appended to records (in index order). prior: what --resume found

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "load_level.h"
+#include "load_requests.h"
 
 /* dataset_textgen over prompt.h. */
 static int make_text(void *ud, uint64_t context_key, int64_t context_tokens, uint64_t key,
@@ -80,10 +80,9 @@ static char *build_body(const load_plan *p, const dataset_item *it, int syntheti
   return text;
 }
 
-/* Prompts and bodies for n requests of a level (or of its warm-up). */
-int load_prepare_requests(load_plan *p, level_run *r, size_t n, int warmup, dataset *synth, char *err,
-                          size_t errlen) {
-  uint64_t lvl = (uint64_t)r->lv->number;
+int load_prepare_requests(load_plan *p, size_t level, size_t n, int warmup, dataset *synth,
+                          level_requests *r, char *err, size_t errlen) {
+  uint64_t lvl = (uint64_t)level;
   r->items = calloc(n ? n : 1, sizeof *r->items);
   r->bodies = calloc(n ? n : 1, sizeof *r->bodies);
   if (!r->items || !r->bodies) return BENCHY_ERR_NOMEM;
@@ -108,4 +107,11 @@ int load_prepare_requests(load_plan *p, level_run *r, size_t n, int warmup, data
     if (!(r->bodies[i] = build_body(p, r->items[i], r->synthetic))) return BENCHY_ERR_NOMEM;
   }
   return BENCHY_OK;
+}
+
+void load_requests_free(level_requests *r) {
+  if (r->bodies)
+    for (size_t i = 0; i < r->n_bodies; i++) cJSON_free(r->bodies[i]);
+  free(r->bodies);
+  free(r->items);
 }

@@ -1,296 +1,343 @@
 /*
- * prompt.c — see prompt.h. The search that sizes generated text
- * (prompt_words.c) to an exact token count, using whatever the server
- * offers to count with (prompt_calibrate.c chose it, prompt_server.c makes
- * the calls), and the prompts made from it.
- *
- * A count in units is a good first guess of a count in tokens, so the
- * search converges in two or three calls.
+ * prompt.c — see prompt.h. A prompt_gen made ("Length" there): the best
+ * counting method the server offers, found by probing, and the figures the
+ * sizing search (prompt_fit.c) starts from (tokens per unit, template
+ * overheads, the offset between /tokenize and usage), measured with it.
  */
-#include "prompt_internal.h"
-
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- counting a candidate ---- */
+#include "prompt_internal.h"
 
-/* What is being sized: the text of `units` units for one part, with the
- * other part (if any) fixed. */
-typedef struct fit_ctx {
-  int chat;
-  int part;          /* FIT_CONTEXT or FIT_TOTAL */
-  uint64_t key;      /* of the part being sized */
-  uint64_t domain;
-  const char *fixed; /* the other part's text: system for FIT_TOTAL (chat), context text otherwise */
-  benchy_buf text;   /* the candidate */
-  const char *filler;/* appended after the units, repeated n_filler times */
-  int n_filler;
-} fit_ctx;
+/* Probe texts use keys no caller uses, so they never pre-fill a real
+ * prompt's prefix into the server's cache. */
+#define PROBE_KEY ((uint64_t)1 << 63)
 
-/* One-token words that close the gap when no whole number of units fits
- * (the unit at the boundary is two tokens in this vocabulary). */
-static const char *const fillers[] = {" the", " and", " a", " so", "."};
+static void note(prompt_gen *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void note(prompt_gen *g, const char *fmt, ...) {
+  size_t len = strlen(g->notes);
+  if (len + 3 >= sizeof g->notes) return;
+  if (len) {
+    memcpy(g->notes + len, "; ", 3);
+    len += 2;
+  }
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(g->notes + len, sizeof g->notes - len, fmt, ap);
+  va_end(ap);
+}
 
-enum { FIT_CONTEXT = 1, FIT_TOTAL = 2 };
-
-/* Server's count of the candidate of `units` units (for counting methods),
- * or the prediction (for the others). */
-static int count_candidate(prompt_gen *g, fit_ctx *fc, int64_t units, const char *context_fixed,
-                           int64_t fixed_units, int64_t *count, char *err, size_t errlen) {
-  benchy_buf_clear(&fc->text);
-  if (fc->part == FIT_TOTAL && !fc->chat && context_fixed) {
-    if (benchy_buf_append_str(&fc->text, context_fixed)) return BENCHY_ERR_NOMEM;
-  }
-  if (prompt_gen_text(g->cfg.seed, fc->domain, fc->key, units, &fc->text)) return BENCHY_ERR_NOMEM;
-  for (int i = 0; i < fc->n_filler; i++)
-    if (benchy_buf_append_str(&fc->text, fc->filler)) return BENCHY_ERR_NOMEM;
-  if (fc->part == FIT_CONTEXT && !fc->chat) {
-    if (benchy_buf_append(&fc->text, "\n", 1) || benchy_buf_terminate(&fc->text)) return BENCHY_ERR_NOMEM;
-  }
-  const char *t = fc->text.data;
-  int st = BENCHY_OK;
-  int64_t c = 0;
-  switch (g->method) {
-  case PROMPT_METHOD_LLAMA:
-    if (!fc->chat) {
-      st = prompt_llama_tokenize(g, t, fc->text.len, 1, &c, err, errlen);
-    } else {
-      char *rendered = NULL;
-      const char *sys = fc->part == FIT_CONTEXT ? t : context_fixed;
-      const char *usr = fc->part == FIT_CONTEXT ? fill_user : t;
-      st = prompt_llama_render(g, sys, usr, &rendered, err, errlen);
-      if (st == BENCHY_OK) {
-        size_t len = strlen(rendered);
-        if (fc->part == FIT_CONTEXT) {
-          /* The context is the rendered text up to where the user's words
-           * begin: the last occurrence, as the system text comes first. */
-          const char *at = NULL;
-          for (const char *p = strstr(rendered, fill_user); p; p = strstr(p + 1, fill_user)) at = p;
-          len = at ? (size_t)(at - rendered) : len;
-        }
-        st = prompt_llama_tokenize(g, rendered, len, 1, &c, err, errlen);
-        free(rendered);
-      }
-    }
-    if (st == BENCHY_OK) c += g->adjust;
-    break;
-  case PROMPT_METHOD_VLLM:
-    if (!fc->chat) {
-      st = prompt_vllm_tokenize(g, NULL, t, 0, 1, &c, err, errlen);
-    } else if (fc->part == FIT_CONTEXT) {
-      st = prompt_vllm_tokenize(g, t, fill_user, 1, 1, &c, err, errlen);
-      c -= g->fill_plain;
-    } else {
-      st = prompt_vllm_tokenize(g, context_fixed, t, 1, 1, &c, err, errlen);
-    }
-    if (st == BENCHY_OK) c += g->adjust;
-    break;
-  default: {
-    /* Predicted: the template overhead sits with the context when there
-     * is one (tail assumed 0), else with the prompt. */
-    int with_system = fc->chat && (fc->part == FIT_CONTEXT || context_fixed);
-    int64_t ov = fc->chat ? (with_system ? g->ov_system : g->ov_user) : g->ov_user;
-    if (fc->part == FIT_CONTEXT)
-      c = ov + prompt_predict(g, units) + (fc->chat ? 0 : prompt_predict(g, 1));
-    else
-      c = ov + prompt_predict(g, units) + prompt_predict(g, fixed_units) + (!fc->chat && context_fixed ? prompt_predict(g, 1) : 0);
-    break;
-  }
-  }
-  *count = c;
+static int count_plain_units(prompt_gen *g, uint64_t key, int64_t units, int64_t *count, char *err,
+                             size_t errlen) {
+  benchy_buf b = {0};
+  if (prompt_gen_text(g->cfg.seed, DOMAIN_NEW, key, units, &b)) return BENCHY_ERR_NOMEM;
+  int st = g->method == PROMPT_METHOD_LLAMA
+               ? prompt_llama_tokenize(&g->srv, b.data, b.len, 0, count, err, errlen)
+               : prompt_vllm_tokenize(&g->srv, NULL, b.data, 0, 0, count, err, errlen);
+  benchy_buf_free(&b);
   return st;
 }
 
-/* Finds units so that the count is target: Newton steps on the tokens-per-
- * unit slope, narrowed to the bracket seen so far. *exact says whether it
- * was hit; otherwise the closest candidate is left in fc->text. */
-static int fit(prompt_gen *g, fit_ctx *fc, int64_t target, int64_t base, const char *context_fixed,
-               int64_t fixed_units, int64_t *units_out, int64_t *count_out, int *exact, int *attempts,
-               char *err, size_t errlen) {
-  double slope = g->tpw > 0.05 ? g->tpw : 1.0;
-  int64_t m = (int64_t)llround((double)(target - base) / slope);
-  if (m < 1) m = 1;
-  int64_t lo = 0, hi = INT64_MAX; /* counts below target at lo, above at hi */
-  int64_t best_m = -1, best_c = 0;
-  *exact = 0;
-  for (int iter = 0; iter < 24; iter++) {
-    int64_t c;
-    int st = count_candidate(g, fc, m, context_fixed, fixed_units, &c, err, errlen);
-    (*attempts)++;
-    if (st != BENCHY_OK) return st;
-    if (best_m < 0 || llabs(c - target) < llabs(best_c - target) ||
-        (llabs(c - target) == llabs(best_c - target) && c < best_c)) {
-      best_m = m;
-      best_c = c;
-    }
-    if (c == target) {
-      *exact = 1;
-      break;
-    }
-    if (c < target) {
-      if (m > lo) lo = m;
-    } else if (m < hi) {
-      hi = m;
-    }
-    int64_t step = (int64_t)llround((double)(target - c) / slope);
-    if (step == 0) step = c < target ? 1 : -1;
-    int64_t next = m + step;
-    if (next <= lo) next = lo + 1;
-    if (next >= hi) next = hi - 1;
-    if (next < 1 || next <= lo || next >= hi || next == m) break; /* bracketed: no unit count fits */
-    m = next;
-  }
-  if (!*exact && lo > 0 && hi == lo + 1 && g->method != PROMPT_METHOD_USAGE &&
-      g->method != PROMPT_METHOD_ESTIMATE) {
-    /* count(lo) < target < count(lo + 1): pad the shorter text with one-
-     * token words. Counted methods only: a prediction cannot see the gap. */
-    int64_t c_lo;
-    int st = count_candidate(g, fc, lo, context_fixed, fixed_units, &c_lo, err, errlen);
-    (*attempts)++;
-    if (st != BENCHY_OK) return st;
-    int64_t gap = target - c_lo;
-    for (size_t f = 0; gap > 0 && gap <= 4 && f < sizeof fillers / sizeof fillers[0] && !*exact; f++) {
-      fc->filler = fillers[f];
-      fc->n_filler = (int)gap;
-      int64_t c;
-      st = count_candidate(g, fc, lo, context_fixed, fixed_units, &c, err, errlen);
-      (*attempts)++;
-      if (st != BENCHY_OK) return st;
-      if (c == target) {
-        *exact = 1;
-        m = lo;
-        best_c = c;
-      }
-    }
-    if (!*exact) {
-      fc->filler = NULL;
-      fc->n_filler = 0;
-      m = -1; /* the text in fc is not the best one: rebuild it below */
-    }
-  }
-  if (!*exact && best_m != m) {
-    int64_t c;
-    int st = count_candidate(g, fc, best_m, context_fixed, fixed_units, &c, err, errlen);
-    (*attempts)++;
-    if (st != BENCHY_OK) return st;
-    best_c = c;
-  }
-  *units_out = *exact ? m : best_m;
-  *count_out = *exact ? target : best_c;
-  return BENCHY_OK;
-}
-
-/* ---- making prompts ---- */
-
-void prompt_text_free(prompt_text *t) {
-  if (!t) return;
-  free(t->system);
-  free(t->user);
-  memset(t, 0, sizeof *t);
-}
-
-static char *take_text(fit_ctx *fc) {
-  char *s = fc->text.data ? fc->text.data : benchy_strdup("");
-  fc->text = (benchy_buf){0};
-  return s;
-}
-
-int prompt_make_pair(prompt_gen *g, uint64_t context_key, int64_t depth, uint64_t key, int64_t n,
-                     prompt_text *out, char *err, size_t errlen) {
-  memset(out, 0, sizeof *out);
+/* Whole-prompt count by the current counting method (adjust not applied). */
+static int count_whole(prompt_gen *g, const char *system, const char *user, int64_t *count, char *err,
+                       size_t errlen) {
   int chat = g->cfg.api == BENCHY_ENDPOINT_CHAT;
-  int verifies = prompt_gen_verifies(g);
-  out->target = depth + n;
-  out->context_target = depth;
-  int st = BENCHY_OK;
-  int exact_ctx = 1, exact_all = 0;
-  char *context = NULL;
-  int64_t ctx_units = 0;
-
-  if (depth > 0) {
-    fit_ctx fc = {chat, FIT_CONTEXT, context_key, DOMAIN_CONTEXT, NULL, {0}, NULL, 0};
-    int64_t base = chat ? g->ov_system : g->ov_user;
-    st = fit(g, &fc, depth, base, NULL, 0, &ctx_units, &out->context_tokens, &exact_ctx,
-             &out->attempts, err, errlen);
-    if (st != BENCHY_OK) {
-      benchy_buf_free(&fc.text);
-      return st;
-    }
-    context = take_text(&fc);
-    if (!context) return BENCHY_ERR_NOMEM;
-  }
-
-  fit_ctx fc = {chat, FIT_TOTAL, key, DOMAIN_NEW, context, {0}, NULL, 0};
-  int64_t units = 0, total = 0;
-  int64_t base = depth > 0 ? out->context_tokens + (chat && g->tail > 0 ? g->tail : 0)
-                           : g->ov_user;
-  st = fit(g, &fc, depth + n, base, context, ctx_units, &units, &total, &exact_all, &out->attempts,
-           err, errlen);
-  if (st != BENCHY_OK) {
-    benchy_buf_free(&fc.text);
-    free(context);
+  if (g->method == PROMPT_METHOD_LLAMA) {
+    if (!chat) return prompt_llama_tokenize(&g->srv, user, strlen(user), 1, count, err, errlen);
+    char *rendered = NULL;
+    int st = prompt_llama_render(&g->srv, system, user, &rendered, err, errlen);
+    if (st != BENCHY_OK) return st;
+    st = prompt_llama_tokenize(&g->srv, rendered, strlen(rendered), 1, count, err, errlen);
+    free(rendered);
     return st;
   }
-  out->tokens = total;
-  out->user = take_text(&fc);
-  if (!out->user) {
-    free(context);
+  return prompt_vllm_tokenize(&g->srv, system, user, chat, 1, count, err, errlen);
+}
+
+/* Measures slope and overheads with the counting method. */
+static int calibrate_counted(prompt_gen *g, char *err, size_t errlen) {
+  int chat = g->cfg.api == BENCHY_ENDPOINT_CHAT;
+  int64_t c1, c2, w1 = 32, w2 = 160;
+  int st = count_plain_units(g, PROBE_KEY | 1, w1, &c1, err, errlen);
+  if (st == BENCHY_OK) st = count_plain_units(g, PROBE_KEY | 2, w2, &c2, err, errlen);
+  if (st != BENCHY_OK) return st;
+  g->tpw = (double)(c2 + c1) / (double)(w1 + w2);
+  benchy_buf u = {0}, s = {0};
+  if (prompt_gen_text(g->cfg.seed, DOMAIN_NEW, PROBE_KEY | 1, w1, &u) ||
+      prompt_gen_text(g->cfg.seed, DOMAIN_NEW, PROBE_KEY | 3, w1, &s)) {
+    benchy_buf_free(&u);
+    benchy_buf_free(&s);
     return BENCHY_ERR_NOMEM;
   }
-  if (chat) {
-    out->system = context;
-  } else {
-    out->context_len = context ? strlen(context) : 0;
-    free(context);
+  int64_t cu = 0, cs = 0, c3 = 0;
+  st = count_whole(g, NULL, u.data, &cu, err, errlen);
+  if (st == BENCHY_OK) st = count_plain_units(g, PROBE_KEY | 3, w1, &c3, err, errlen);
+  if (st == BENCHY_OK && chat) st = count_whole(g, s.data, u.data, &cs, err, errlen);
+  if (st == BENCHY_OK) {
+    g->ov_user = cu - c1;
+    g->ov_system = chat ? cs - c1 - c3 : g->ov_user;
   }
-  if (depth == 0) out->context_tokens = 0;
-  out->verified = verifies;
-  out->exact = exact_ctx && exact_all && g->method != PROMPT_METHOD_ESTIMATE;
-  return BENCHY_OK;
-}
-
-int prompt_make(prompt_gen *g, uint64_t key, int64_t n, prompt_text *out, char *err, size_t errlen) {
-  return prompt_make_pair(g, 0, 0, key, n, out, err, errlen);
-}
-
-int prompt_context_only(const prompt_text *pair, benchy_endpoint api, prompt_text *out) {
-  memset(out, 0, sizeof *out);
-  out->target = out->context_target = pair->context_target;
-  out->tokens = out->context_tokens = pair->context_tokens;
-  out->verified = pair->verified;
-  out->exact = pair->exact;
-  if (api == BENCHY_ENDPOINT_CHAT) {
-    out->system = pair->system ? benchy_strdup(pair->system) : NULL;
-    out->user = benchy_strdup(fill_user);
-    if ((pair->system && !out->system) || !out->user) {
-      prompt_text_free(out);
-      return BENCHY_ERR_NOMEM;
+  if (st == BENCHY_OK && chat && g->method == PROMPT_METHOD_LLAMA) {
+    /* The tail: rendered tokens after the user's words. */
+    char *rendered = NULL;
+    st = prompt_llama_render(&g->srv, NULL, u.data, &rendered, err, errlen);
+    if (st == BENCHY_OK) {
+      const char *at = strstr(rendered, u.data);
+      int64_t upto = 0;
+      if (at) st = prompt_llama_tokenize(&g->srv, rendered, (size_t)(at - rendered) + u.len, 1, &upto, err, errlen);
+      if (st == BENCHY_OK && at) g->tail = cu - upto;
+      free(rendered);
     }
-    /* The fill's own length includes its short user message; what matters
-     * is the prefix it leaves cached, context_tokens. */
-    out->target = out->tokens = -1;
-  } else {
-    out->user = benchy_strndup(pair->user ? pair->user : "", pair->context_len);
-    out->context_len = pair->context_len;
-    if (!out->user) return BENCHY_ERR_NOMEM;
+  } else if (st == BENCHY_OK && chat) {
+    int64_t fp = 0;
+    st = prompt_vllm_tokenize(&g->srv, NULL, fill_user, 0, 0, &fp, err, errlen);
+    g->fill_plain = fp;
+  } else if (st == BENCHY_OK) {
+    g->tail = 0;
+  }
+  benchy_buf_free(&u);
+  benchy_buf_free(&s);
+  return st;
+}
+
+/* Fits slope and overheads to usage.prompt_tokens of probe generations. */
+static int calibrate_usage(prompt_gen *g, char *err, size_t errlen) {
+  int chat = g->cfg.api == BENCHY_ENDPOINT_CHAT;
+  int64_t w1 = 24, w2 = 152;
+  benchy_buf a = {0}, b = {0}, s = {0};
+  int st = BENCHY_ERR_NOMEM;
+  if (prompt_gen_text(g->cfg.seed, DOMAIN_NEW, PROBE_KEY | 11, w1, &a) ||
+      prompt_gen_text(g->cfg.seed, DOMAIN_NEW, PROBE_KEY | 12, w2, &b) ||
+      prompt_gen_text(g->cfg.seed, DOMAIN_NEW, PROBE_KEY | 13, w1, &s))
+    goto out;
+  int64_t c1, c2, c3 = -1;
+  st = prompt_probe_usage(&g->srv, NULL, a.data, &c1, err, errlen);
+  if (st == BENCHY_OK) st = prompt_probe_usage(&g->srv, NULL, b.data, &c2, err, errlen);
+  if (st == BENCHY_OK && chat) st = prompt_probe_usage(&g->srv, s.data, a.data, &c3, err, errlen);
+  if (st != BENCHY_OK) goto out;
+  g->probes_ok = 1;
+  if (c1 < 0 || c2 < 0 || (chat && c3 < 0) || c2 <= c1) {
+    benchy_set_error(err, errlen, "the server's answers carry no usable usage.prompt_tokens");
+    st = BENCHY_ERR_UNSUPPORTED;
+    goto out;
+  }
+  g->tpw = (double)(c2 - c1) / (double)(w2 - w1);
+  g->ov_user = c1 - prompt_predict(g, w1);
+  g->ov_system = chat ? c3 - prompt_predict(g, 2 * w1) : g->ov_user;
+  g->tail = chat ? -1 : 0;
+out:
+  benchy_buf_free(&a);
+  benchy_buf_free(&b);
+  benchy_buf_free(&s);
+  return st;
+}
+
+/* Compares our count with the server's usage for one prompt; the
+ * difference (a BOS the template does not show, say) is kept as adjust. */
+static int cross_check(prompt_gen *g, char *err, size_t errlen) {
+  benchy_buf u = {0};
+  if (prompt_gen_text(g->cfg.seed, DOMAIN_NEW, PROBE_KEY | 21, 48, &u)) return BENCHY_ERR_NOMEM;
+  int64_t ours = 0, theirs = -1;
+  int st = count_whole(g, NULL, u.data, &ours, err, errlen);
+  if (st == BENCHY_OK) st = prompt_probe_usage(&g->srv, NULL, u.data, &theirs, err, errlen);
+  benchy_buf_free(&u);
+  if (st != BENCHY_OK) return st;
+  g->probes_ok = 1;
+  if (theirs < 0) {
+    note(g, "the server reports no usage.prompt_tokens: counts not cross-checked");
+  } else if (theirs != ours) {
+    g->adjust = theirs - ours;
+    note(g, "the server's usage counts %lld more tokens than its /tokenize (kept as an offset)",
+         (long long)g->adjust);
   }
   return BENCHY_OK;
 }
 
-int prompt_to_body(const prompt_text *t, benchy_endpoint api, cJSON *body) {
-  if (api == BENCHY_ENDPOINT_CHAT) {
-    cJSON *msgs = prompt_messages_json(t->system, t->user ? t->user : "");
-    if (!msgs) return -1;
-    cJSON_AddItemToObject(body, "messages", msgs);
-    return 0;
+static int detect_llama(prompt_gen *g, char *err, size_t errlen) {
+  char *rendered = NULL;
+  int st = prompt_llama_render(&g->srv, NULL, "Hello there", &rendered, err, errlen);
+  if (st != BENCHY_OK) return st;
+  int64_t c = 0;
+  st = prompt_llama_tokenize(&g->srv, "Hello there", 11, 0, &c, err, errlen);
+  free(rendered);
+  if (st == BENCHY_OK && c <= 0) {
+    benchy_set_error(err, errlen, "/tokenize counted no tokens");
+    st = BENCHY_ERR_UNSUPPORTED;
   }
-  return cJSON_AddStringToObject(body, "prompt", t->user ? t->user : "") ? 0 : -1;
+  return st;
 }
 
-int prompt_check_usage(const prompt_text *t, int64_t usage_prompt_tokens) {
-  if (usage_prompt_tokens < 0) return -1;
-  return usage_prompt_tokens == t->target;
+static int detect_vllm(prompt_gen *g, char *err, size_t errlen) {
+  int64_t c = 0;
+  int chat = g->cfg.api == BENCHY_ENDPOINT_CHAT;
+  int st = prompt_vllm_tokenize(&g->srv, NULL, "Hello there", chat, 1, &c, err, errlen);
+  if (st == BENCHY_OK && c <= 0) {
+    benchy_set_error(err, errlen, "/tokenize counted no tokens");
+    st = BENCHY_ERR_UNSUPPORTED;
+  }
+  return st;
+}
+
+/* A probe that timed out or was interrupted says nothing about whether the
+ * server offers the method: trying the next one would only wait again (or
+ * ignore the Ctrl-C), so these end prompt_gen_new. */
+static int no_answer(int st) { return st == BENCHY_ERR_TIMEOUT || st == BENCHY_ERR_CANCELLED; }
+
+/* A counting method (LLAMA or VLLM): detected, calibrated with it and,
+ * when probes are allowed, cross-checked against a generation's usage.
+ * When the method is not there, why says what was missing; when the
+ * cross-check's generation failed, *failed_generation is set and err says
+ * why (that is the server failing, not a method missing). */
+static int try_counting(prompt_gen *g, int method, char *why, size_t whylen, int *failed_generation,
+                        char *err, size_t errlen) {
+  why[0] = 0;
+  g->method = method;
+  g->tail = -1;
+  int st = method == PROMPT_METHOD_LLAMA ? detect_llama(g, why, whylen) : detect_vllm(g, why, whylen);
+  if (st == BENCHY_OK) st = calibrate_counted(g, why, whylen);
+  if (st == BENCHY_OK && g->cfg.allow_probes) {
+    st = cross_check(g, err, errlen);
+    *failed_generation = st != BENCHY_OK;
+  }
+  return st;
+}
+
+/* Nothing to count with: one token per word, no overhead. */
+static void use_estimate(prompt_gen *g) {
+  g->method = PROMPT_METHOD_ESTIMATE;
+  g->tpw = 1.0;
+  g->ov_user = g->ov_system = 0;
+  g->tail = -1;
+  g->adjust = 0;
+  note(g, "prompt lengths are estimates (one token per word): not exact");
+}
+
+int prompt_gen_new(prompt_gen **out, const prompt_config *cfg, char *err, size_t errlen) {
+  *out = NULL;
+  prompt_gen *g = calloc(1, sizeof *g);
+  if (!g) return BENCHY_ERR_NOMEM;
+  g->cfg = *cfg;
+  g->model = cfg->model ? benchy_strdup(cfg->model) : NULL;
+  g->cfg.model = g->model;
+  g->srv = (prompt_counter){cfg->session, g->model, cfg->api, cfg->no_cache, 0, 0};
+  g->tpw = 1.0;
+  g->tail = -1;
+  int want = cfg->method;
+  int st = BENCHY_OK;
+  char why[256];
+
+  if (cfg->session && (want == PROMPT_METHOD_AUTO || want == PROMPT_METHOD_LLAMA)) {
+    int failed_generation = 0;
+    st = try_counting(g, PROMPT_METHOD_LLAMA, why, sizeof why, &failed_generation, err, errlen);
+    if (failed_generation) goto fail; /* the user must see why */
+    if (st == BENCHY_OK) goto done;
+    if (no_answer(st)) goto stalled;
+    if (want == PROMPT_METHOD_LLAMA) {
+      benchy_set_error(err, errlen, "llama-server tokenizer endpoints unavailable: %s", why);
+      goto fail;
+    }
+    note(g, "no llama-server /apply-template + /tokenize (%s)", why);
+  }
+  if (cfg->session && (want == PROMPT_METHOD_AUTO || want == PROMPT_METHOD_VLLM)) {
+    int failed_generation = 0;
+    st = try_counting(g, PROMPT_METHOD_VLLM, why, sizeof why, &failed_generation, err, errlen);
+    if (failed_generation) goto fail;
+    if (st == BENCHY_OK) {
+      if (cfg->api == BENCHY_ENDPOINT_CHAT)
+        note(g, "vLLM /tokenize cannot split the template around the user text: the depth "
+                "context includes the assistant header");
+      goto done;
+    }
+    if (no_answer(st)) goto stalled;
+    if (want == PROMPT_METHOD_VLLM) {
+      benchy_set_error(err, errlen, "vLLM /tokenize unavailable: %s", why);
+      goto fail;
+    }
+    note(g, "no vLLM /tokenize (%s)", why);
+  }
+  if (cfg->session && cfg->allow_probes && (want == PROMPT_METHOD_AUTO || want == PROMPT_METHOD_USAGE)) {
+    g->method = PROMPT_METHOD_USAGE;
+    g->adjust = 0;
+    st = calibrate_usage(g, err, errlen);
+    if (st == BENCHY_OK) {
+      note(g, "lengths predicted from usage.prompt_tokens of probes; each request's usage is checked");
+      goto done;
+    }
+    if (g->probes_ok == 0 && st != BENCHY_ERR_UNSUPPORTED) goto fail; /* the probe itself failed */
+    if (want == PROMPT_METHOD_USAGE) goto fail;
+    note(g, "usage calibration failed (%s)", err ? err : "");
+  }
+  if (want != PROMPT_METHOD_AUTO && want != PROMPT_METHOD_ESTIMATE) {
+    benchy_set_error(err, errlen, "prompt length method %s needs a server session%s", prompt_method_name(want),
+           want == PROMPT_METHOD_USAGE ? " and probes allowed" : "");
+    st = BENCHY_ERR_UNSUPPORTED;
+    goto fail;
+  }
+  use_estimate(g);
+done:
+  if (err && errlen) err[0] = 0;
+  *out = g;
+  return BENCHY_OK;
+stalled:
+  benchy_set_error(err, errlen, "%s", why);
+  goto fail;
+fail:
+  if (st == BENCHY_OK) st = BENCHY_ERR_UNSUPPORTED;
+  prompt_gen_free(g);
+  return st;
+}
+
+void prompt_gen_free(prompt_gen *g) {
+  if (!g) return;
+  free(g->model);
+  free(g);
+}
+
+int prompt_gen_method(const prompt_gen *g) { return g ? g->method : PROMPT_METHOD_AUTO; }
+
+const char *prompt_method_name(int method) {
+  switch (method) {
+  case PROMPT_METHOD_LLAMA: return "llama-tokenize";
+  case PROMPT_METHOD_VLLM: return "vllm-tokenize";
+  case PROMPT_METHOD_USAGE: return "usage-calibration";
+  case PROMPT_METHOD_ESTIMATE: return "estimate";
+  default: return "auto";
+  }
+}
+
+int prompt_gen_verifies(const prompt_gen *g) {
+  return g && (g->method == PROMPT_METHOD_LLAMA || g->method == PROMPT_METHOD_VLLM);
+}
+
+int64_t prompt_gen_overhead(const prompt_gen *g, int with_system) {
+  return with_system ? g->ov_system : g->ov_user;
+}
+int64_t prompt_gen_tail(const prompt_gen *g) { return g->tail; }
+int prompt_gen_split_known(const prompt_gen *g) {
+  return g->cfg.api == BENCHY_ENDPOINT_COMPLETIONS ? g->method != PROMPT_METHOD_ESTIMATE
+                                                   : g->method == PROMPT_METHOD_LLAMA && g->tail >= 0;
+}
+const char *prompt_gen_notes(const prompt_gen *g) { return g->notes; }
+
+cJSON *prompt_gen_describe(const prompt_gen *g) {
+  cJSON *o = cJSON_CreateObject();
+  if (!o) return NULL;
+  cJSON_AddStringToObject(o, "method", prompt_method_name(g->method));
+  cJSON_AddBoolToObject(o, "verifies", prompt_gen_verifies(g));
+  cJSON_AddStringToObject(o, "api", g->cfg.api == BENCHY_ENDPOINT_CHAT ? "chat" : "completions");
+  cJSON_AddNumberToObject(o, "overhead_user", (double)g->ov_user);
+  cJSON_AddNumberToObject(o, "overhead_system", (double)g->ov_system);
+  if (g->tail >= 0)
+    cJSON_AddNumberToObject(o, "tail", (double)g->tail);
+  else
+    cJSON_AddNullToObject(o, "tail");
+  cJSON_AddBoolToObject(o, "split_known", prompt_gen_split_known(g));
+  cJSON_AddNumberToObject(o, "usage_offset", (double)g->adjust);
+  cJSON_AddNumberToObject(o, "tokens_per_word", g->tpw);
+  cJSON_AddStringToObject(o, "notes", g->notes);
+  cJSON_AddNumberToObject(o, "fetches", (double)g->srv.fetches);
+  cJSON_AddNumberToObject(o, "probes", (double)g->srv.probes);
+  return o;
 }

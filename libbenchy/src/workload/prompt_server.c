@@ -1,27 +1,28 @@
 /*
  * prompt_server.c — the calls that count a prompt's tokens on the server
- * (prompt_internal.h): llama-server's /apply-template and /tokenize, vLLM's
+ * (prompt_server.h): llama-server's /apply-template and /tokenize, vLLM's
  * /tokenize, and max_tokens-1 probe generations read for their usage.
- * Blocking fetches on the generator's session.
+ * Blocking fetches on the counter's session; nothing here knows the
+ * generator that sizes prompts with them.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "prompt_internal.h"
+#include "prompt_server.h"
 #include "../proto/openai.h"
 
 /* POSTs body to path; on HTTP 200 *doc is the parsed answer. Returns the
  * fetch status (HTTP errors included); err says what failed. */
-static int post_json(prompt_gen *g, const char *path, cJSON *body, cJSON **doc, int *http,
+static int post_json(prompt_counter *c, const char *path, cJSON *body, cJSON **doc, int *http,
                      char *err, size_t errlen) {
   *doc = NULL;
   *http = 0;
   char *text = cJSON_PrintUnformatted(body);
   if (!text) return BENCHY_ERR_NOMEM;
   char *answer = NULL;
-  g->fetches++;
-  int st = benchy_session_fetch(g->cfg.session, "POST", path, text, http, &answer);
+  c->fetches++;
+  int st = benchy_session_fetch(c->session, "POST", path, text, http, &answer);
   cJSON_free(text);
   if (st == BENCHY_OK) {
     *doc = cJSON_Parse(answer ? answer : "");
@@ -34,7 +35,7 @@ static int post_json(prompt_gen *g, const char *path, cJSON *body, cJSON **doc, 
     oai_error_message(answer, msg, sizeof msg);
     benchy_set_error(err, errlen, "POST %s: HTTP %d: %s", path, *http, msg);
   } else {
-    benchy_set_error(err, errlen, "%s", benchy_session_error(g->cfg.session));
+    benchy_set_error(err, errlen, "%s", benchy_session_error(c->session));
   }
   free(answer);
   return st;
@@ -61,7 +62,7 @@ oom:
 }
 
 /* llama-server: tokens of text (rendered prompt or plain). */
-int prompt_llama_tokenize(prompt_gen *g, const char *text, size_t len, int add_special, int64_t *count,
+int prompt_llama_tokenize(prompt_counter *c, const char *text, size_t len, int add_special, int64_t *count,
                           char *err, size_t errlen) {
   char *copy = benchy_strndup(text, len);
   cJSON *body = cJSON_CreateObject();
@@ -75,7 +76,7 @@ int prompt_llama_tokenize(prompt_gen *g, const char *text, size_t len, int add_s
   free(copy);
   cJSON *doc;
   int http;
-  int st = post_json(g, "/tokenize", body, &doc, &http, err, errlen);
+  int st = post_json(c, "/tokenize", body, &doc, &http, err, errlen);
   cJSON_Delete(body);
   if (st != BENCHY_OK) return st;
   const cJSON *toks = cJSON_GetObjectItemCaseSensitive(doc, "tokens");
@@ -90,7 +91,7 @@ int prompt_llama_tokenize(prompt_gen *g, const char *text, size_t len, int add_s
 }
 
 /* llama-server: the chat template applied to the messages. */
-int prompt_llama_render(prompt_gen *g, const char *system, const char *user, char **rendered,
+int prompt_llama_render(prompt_counter *c, const char *system, const char *user, char **rendered,
                         char *err, size_t errlen) {
   *rendered = NULL;
   cJSON *body = cJSON_CreateObject();
@@ -103,7 +104,7 @@ int prompt_llama_render(prompt_gen *g, const char *system, const char *user, cha
   cJSON_AddItemToObject(body, "messages", msgs);
   cJSON *doc;
   int http;
-  int st = post_json(g, "/apply-template", body, &doc, &http, err, errlen);
+  int st = post_json(c, "/apply-template", body, &doc, &http, err, errlen);
   cJSON_Delete(body);
   if (st != BENCHY_OK) return st;
   const cJSON *p = cJSON_GetObjectItemCaseSensitive(doc, "prompt");
@@ -119,10 +120,10 @@ int prompt_llama_render(prompt_gen *g, const char *system, const char *user, cha
 
 /* vLLM: /tokenize with messages (chat) or a prompt; "count" or the length
  * of "tokens". */
-int prompt_vllm_tokenize(prompt_gen *g, const char *system, const char *user, int chat,
+int prompt_vllm_tokenize(prompt_counter *c, const char *system, const char *user, int chat,
                          int add_special, int64_t *count, char *err, size_t errlen) {
   cJSON *body = cJSON_CreateObject();
-  if (!body || (g->model && !cJSON_AddStringToObject(body, "model", g->model))) {
+  if (!body || (c->model && !cJSON_AddStringToObject(body, "model", c->model))) {
     cJSON_Delete(body);
     return BENCHY_ERR_NOMEM;
   }
@@ -141,13 +142,13 @@ int prompt_vllm_tokenize(prompt_gen *g, const char *system, const char *user, in
   }
   cJSON *doc;
   int http;
-  int st = post_json(g, "/tokenize", body, &doc, &http, err, errlen);
+  int st = post_json(c, "/tokenize", body, &doc, &http, err, errlen);
   cJSON_Delete(body);
   if (st != BENCHY_OK) return st;
-  const cJSON *c = cJSON_GetObjectItemCaseSensitive(doc, "count");
+  const cJSON *n = cJSON_GetObjectItemCaseSensitive(doc, "count");
   const cJSON *toks = cJSON_GetObjectItemCaseSensitive(doc, "tokens");
-  if (cJSON_IsNumber(c))
-    *count = (int64_t)c->valuedouble;
+  if (cJSON_IsNumber(n))
+    *count = (int64_t)n->valuedouble;
   else if (cJSON_IsArray(toks))
     *count = cJSON_GetArraySize(toks);
   else {
@@ -161,12 +162,12 @@ int prompt_vllm_tokenize(prompt_gen *g, const char *system, const char *user, in
 
 /* A generation of one token; *prompt_tokens from its usage (-1 when the
  * server reported none). Failure carries the server's message. */
-int prompt_probe_usage(prompt_gen *g, const char *system, const char *user, int64_t *prompt_tokens,
+int prompt_probe_usage(prompt_counter *c, const char *system, const char *user, int64_t *prompt_tokens,
                        char *err, size_t errlen) {
   *prompt_tokens = -1;
-  int chat = g->cfg.api == BENCHY_ENDPOINT_CHAT;
+  int chat = c->api == BENCHY_ENDPOINT_CHAT;
   cJSON *body = cJSON_CreateObject();
-  if (!body || (g->model && !cJSON_AddStringToObject(body, "model", g->model)))
+  if (!body || (c->model && !cJSON_AddStringToObject(body, "model", c->model)))
     goto oom;
   if (chat) {
     cJSON *msgs = prompt_messages_json(system, user);
@@ -177,11 +178,11 @@ int prompt_probe_usage(prompt_gen *g, const char *system, const char *user, int6
   }
   if (!cJSON_AddNumberToObject(body, "max_tokens", 1) || !cJSON_AddBoolToObject(body, "stream", 0))
     goto oom;
-  if (g->cfg.no_cache && !cJSON_AddBoolToObject(body, "cache_prompt", 0)) goto oom;
+  if (c->no_cache && !cJSON_AddBoolToObject(body, "cache_prompt", 0)) goto oom;
   cJSON *doc;
   int http;
-  g->probes++;
-  int st = post_json(g, chat ? "chat/completions" : "completions", body, &doc, &http, err, errlen);
+  c->probes++;
+  int st = post_json(c, chat ? "chat/completions" : "completions", body, &doc, &http, err, errlen);
   cJSON_Delete(body);
   if (st != BENCHY_OK) return st;
   const cJSON *usage = cJSON_GetObjectItemCaseSensitive(doc, "usage");

@@ -7,7 +7,7 @@
  * one token in every common vocabulary, so a count in units is a good first
  * guess of a count in tokens.
  */
-#include "prompt_internal.h"
+#include "prompt_words.h"
 
 /* Short, common words: one token each (with their leading space) in GPT-2,
  * cl100k, Llama 3 and Qwen vocabularies, and in the simulator's tokenizer
