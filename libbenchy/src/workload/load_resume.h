@@ -55,7 +55,6 @@ BENCHY_INTERNAL size_t resumed_level_failed(const resumed_level *lv);
 BENCHY_INTERNAL void resumed_request_rebase(const resumed_request *q, int64_t t0_level,
                                             benchy_record *out, benchy_chunk_event *events);
 
-#endif
 
 /* How a level goes on from what the file holds. */
 typedef struct resume_plan {
@@ -78,3 +77,5 @@ typedef struct resume_plan {
 BENCHY_INTERNAL int resume_plan_make(const resumed_level *prior, uint64_t count,
                                      const int64_t *offsets, int retry_failed, resume_plan *out);
 BENCHY_INTERNAL void resume_plan_free(resume_plan *rp);
+
+#endif

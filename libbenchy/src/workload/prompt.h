@@ -65,6 +65,7 @@
 
 #include "benchy/benchy.h"
 #include "../util.h"
+#include "prompt_words.h"
 
 typedef enum prompt_method {
   PROMPT_METHOD_AUTO = 0,     /* prompt_config.method: pick the best available */
@@ -160,9 +161,5 @@ BENCHY_INTERNAL int prompt_to_body(const prompt_text *t, benchy_endpoint api, cJ
  * prompt's target. Returns 1 when they agree, 0 when not, -1 when the server
  * did not report usage. */
 BENCHY_INTERNAL int prompt_check_usage(const prompt_text *t, int64_t usage_prompt_tokens);
-
-/* The raw generator, no server involved: appends about n_words words of
- * sentences for (seed, key) to b. Deterministic. Returns 0, -1 out of memory. */
-BENCHY_INTERNAL int prompt_words(uint64_t seed, uint64_t key, int64_t n_words, benchy_buf *b);
 
 #endif
