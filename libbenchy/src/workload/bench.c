@@ -38,6 +38,8 @@
 #include "bench_peak.h"
 #include "bench_plan.h"
 #include "interrupt.h"
+#include "run_progress.h"
+#include "workload_entry.h"
 #include "prompt.h"
 #include "request_body.h"
 #include "runner.h"
@@ -102,7 +104,6 @@ typedef struct bench {
   int64_t timeout_ms;
   int64_t probe_timeout_ms; /* requests that check the server or size prompts */
   int cached_mode, mode_implied, no_cache, latency_mode, ddof, raw, threads, runs, warmup, resume;
-  int progress;
   double *pcts;
   size_t n_pcts;
   uint64_t seed;        /* --seed */
@@ -166,24 +167,6 @@ static void redact_url(const char *url, char *out, size_t outlen) {
     snprintf(out, outlen, "%s", url);
 }
 
-
-static void progress(bench *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void progress(bench *b, const char *fmt, ...) {
-  if (!b->progress) return;
-  char line[200];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(line, sizeof line, fmt, ap);
-  va_end(ap);
-  fprintf(stderr, "\r\033[K%s", line);
-  fflush(stderr);
-}
-
-static void progress_done(bench *b) {
-  if (!b->progress) return;
-  fputs("\r\033[K", stderr);
-  fflush(stderr);
-}
 
 /* ---- options ---- */
 
@@ -255,7 +238,6 @@ static int parse_options(bench *b, char *err, size_t errlen) {
   b->warmup = benchy_options_flag(o, "no-warmup") ? 0 : (int)benchy_options_int(o, "warmup");
   b->seed = (uint64_t)benchy_options_int(o, "seed");
   b->seed_given = benchy_options_is_set(o, "seed");
-  b->progress = !benchy_options_flag(o, "quiet") && isatty(STDERR_FILENO);
   b->n_pcts = benchy_options_list_len(o, "percentiles");
   b->pcts = calloc(b->n_pcts ? b->n_pcts : 1, sizeof *b->pcts);
   if (!b->pcts) return BENCHY_ERR_NOMEM;
@@ -918,7 +900,7 @@ static int warm_up(bench *b, char *err, size_t errlen) {
     if (st == BENCHY_OK && !(rc.bodies[i] = make_body(b, &rc.prompts[i], t0->tg > 0 && t0->tg < 16 ? t0->tg : 16)))
       st = BENCHY_ERR_NOMEM;
   }
-  progress(b, "bench: warm-up (%d requests)", b->warmup);
+  run_phase("warmup", 0, 0, "warm-up (%d requests)", b->warmup);
   if (st == BENCHY_OK) st = run_requests(b, &rc, (uint64_t)conc, err, errlen);
   if (st == BENCHY_OK) {
     size_t failed = 0;
@@ -1520,7 +1502,7 @@ static int judge_tests(const bench *b, cJSON *doc, char *err, size_t errlen) {
   return st;
 }
 
-int benchy_bench_run(const benchy_options *opts, benchy_result **out, char *err, size_t errlen) {
+int bench_execute(const benchy_options *opts, benchy_result **out, char *err, size_t errlen) {
   if (out) *out = NULL;
   if (err && errlen) err[0] = 0;
   if (!opts || !out) {
@@ -1572,7 +1554,7 @@ int benchy_bench_run(const benchy_options *opts, benchy_result **out, char *err,
   if (st == BENCHY_OK) benchy_session_set_timeout_ms(b.sess, b.probe_timeout_ms);
   if (st == BENCHY_OK && !interrupt_pending()) {
     phase = "checking the server (GET /v1/models)";
-    progress(&b, "bench: checking %s", b.shown_url);
+    run_phase("check", 0, 0, "checking %s", b.shown_url);
     st = server_check_model(b.sess, b.shown_url, &b.model, b.server, err, errlen);
     startup_explain_timeout(err, errlen, st, opts);
   }
@@ -1586,7 +1568,7 @@ int benchy_bench_run(const benchy_options *opts, benchy_result **out, char *err,
   if (st == BENCHY_OK) st = open_jsonl(&b, err, errlen);
   if (st == BENCHY_OK && !interrupt_pending()) {
     phase = "sizing prompts with the server's tokenizer (/tokenize, /apply-template)";
-    progress(&b, "bench: sizing prompts with the server's tokenizer");
+    run_phase("probe", 0, 0, "sizing prompts with the server's tokenizer");
     prompt_config pc = {b.sess, b.model, b.api, b.text_seed, PROMPT_METHOD_AUTO, 1, b.no_cache};
     char why[512] = "";
     st = prompt_gen_new(&b.pg, &pc, why, sizeof why);
@@ -1604,7 +1586,6 @@ int benchy_bench_run(const benchy_options *opts, benchy_result **out, char *err,
     st = warm_up(&b, err, errlen);
   }
   if (st != BENCHY_OK || interrupt_pending()) {
-    progress_done(&b);
     if (interrupt_pending() || st == BENCHY_ERR_CANCELLED) {
       st = BENCHY_ERR_CANCELLED;
       startup_interrupted(err, errlen, phase, b.jl ? b.jsonl_path : NULL);
@@ -1625,7 +1606,7 @@ int benchy_bench_run(const benchy_options *opts, benchy_result **out, char *err,
     test_t *t = &b.tests[i];
     for (int r = 0; r < b.runs && run_status == BENCHY_OK; r++, done_runs++) {
       if (t->runs[r].done) continue; /* --resume: already in the file */
-      progress(&b, "bench: %zu/%zu  pp%lld tg%lld%s%.0lld (c%lld)  run %d/%d", done_runs + 1, total_runs,
+      run_phase("row", done_runs, total_runs, "%zu/%zu  pp%lld tg%lld%s%.0lld (c%lld)  run %d/%d", done_runs + 1, total_runs,
                (long long)t->pp, (long long)t->tg, t->depth ? " @ d" : "", (long long)t->depth,
                (long long)t->conc, r + 1, b.runs);
       snprintf(where, sizeof where, "run %zu of %zu", done_runs + 1, total_runs);
@@ -1633,7 +1614,6 @@ int benchy_bench_run(const benchy_options *opts, benchy_result **out, char *err,
       if (interrupt_pending()) run_status = BENCHY_ERR_CANCELLED;
     }
   }
-  progress_done(&b);
 
   /* OK: every run done (some requests may have failed, as the rows say);
    * CANCELLED: interrupted; anything else: the matrix stopped on an error. */

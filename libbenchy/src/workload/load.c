@@ -55,6 +55,8 @@
 #include "dataset.h"
 #include "load_freshness.h"
 #include "interrupt.h"
+#include "run_progress.h"
+#include "workload_entry.h"
 #include "load_metrics.h"
 #include "load_resume.h"
 #include "prompt.h"
@@ -183,21 +185,18 @@ typedef struct level_run {
 
 static void progress(const load_plan *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void progress(const load_plan *p, const char *fmt, ...) {
-  if (p->quiet) return;
+  (void)p;
   va_list ap;
   va_start(ap, fmt);
-  fputs("benchy load: ", stderr);
-  vfprintf(stderr, fmt, ap);
-  fputc('\n', stderr);
+  run_vmessage(fmt, ap);
   va_end(ap);
 }
 
-/* A warning goes to stderr even with --quiet (it is not progress), and
- * into the level's "warnings" when level_obj is given. */
+/* A warning reaches the user even with --quiet (it is not progress), and
+ * goes into the level's "warnings" when level_obj is given. */
 static void level_warn(const load_plan *p, const load_level *lv, cJSON *level_obj,
                        const char *msg) {
-  fprintf(stderr, "benchy load: warning: level %zu/%zu (%s): %s\n", lv->number + 1, p->n_levels,
-          lv->label, msg);
+  run_warning("level %zu/%zu (%s): %s", lv->number + 1, p->n_levels, lv->label, msg);
   if (!level_obj) return;
   cJSON *list = cJSON_GetObjectItemCaseSensitive(level_obj, "warnings");
   if (!list) list = cJSON_AddArrayToObject(level_obj, "warnings");
@@ -998,16 +997,16 @@ static int run_level(load_plan *p, const load_level *lv, cJSON *level_obj, cJSON
     }
   }
   if (prior && rp.from_complete)
-    progress(p, "level %zu/%zu (%s): %zu requests restored from %s; retrying its %zu failed "
+    run_phase("level", lv->number, p->n_levels, "level %zu/%zu (%s): %zu requests restored from %s; retrying its %zu failed "
              "requests with fresh prompts", lv->number + 1, p->n_levels, lv->label, rp.restored,
              p->jsonl_path, rp.resent);
   else if (prior)
-    progress(p, "level %zu/%zu (%s): %zu requests restored from %s (%zu failed ones to send "
+    run_phase("level", lv->number, p->n_levels, "level %zu/%zu (%s): %zu requests restored from %s (%zu failed ones to send "
              "again); continuing %s with fresh prompts", lv->number + 1, p->n_levels, lv->label,
              rp.restored, p->jsonl_path, rp.resent,
              r.count == LOAD_UNBOUNDED ? "for the rest of the duration" : "where it stopped");
   else
-    progress(p, "level %zu/%zu (%s): %s requests", lv->number + 1, p->n_levels, lv->label,
+    run_phase("level", lv->number, p->n_levels, "level %zu/%zu (%s): %s requests", lv->number + 1, p->n_levels, lv->label,
              r.count == LOAD_UNBOUNDED ? "closed loop for the duration," : "sending");
   runner_summary sum = {0};
   /* An open-loop schedule already ends at the duration; requests it holds
@@ -1389,7 +1388,7 @@ static int judge_levels(const load_plan *p, const cJSON *levels, cJSON *doc, cha
   return st;
 }
 
-int benchy_load_run(const benchy_options *opts, benchy_result **out, char *err, size_t errlen) {
+int load_execute(const benchy_options *opts, benchy_result **out, char *err, size_t errlen) {
   if (out) *out = NULL;
   if (err && errlen) err[0] = 0;
   if (!opts || !out) {
