@@ -22,6 +22,7 @@
 #include "args.h"
 #include "progress.h"
 #include "result_path.h"
+#include "sim_foreground.h"
 
 typedef struct command {
   const char *name;
@@ -112,7 +113,7 @@ static int run_workload(benchy_options *opts, const char *command_name) {
 static int cmd_bench(benchy_options *opts) { return run_workload(opts, "bench"); }
 static int cmd_load(benchy_options *opts) { return run_workload(opts, "load"); }
 /* The simulator stopped by a signal ends normally; one that cannot listen never started. */
-static int cmd_sim(benchy_options *opts) { return benchy_sim_run(opts) == BENCHY_OK ? 0 : 2; }
+static int cmd_sim(benchy_options *opts) { return cli_sim_foreground(opts) == BENCHY_OK ? 0 : 2; }
 
 static const command commands[] = {
     {"bench", BENCHY_CMD_BENCH, "llama-bench-style pp/tg table over HTTP", cmd_bench},

@@ -80,3 +80,18 @@ def test_load_warning_shows_even_with_quiet(sim_factory):
     assert again.stderr.startswith("benchy load: warning: level 1/1 (c=4): 12 of 12 requests were "
                                    "served from the server's prompt cache"), again.stderr
     assert len(again.stderr.splitlines()) == 1
+
+
+def test_sim_says_where_it_listens_and_what_it_served(sim_factory):
+    # `benchy sim` in the foreground: its signal handling and its lines on
+    # stderr are the CLI's (bindings/cli/sim_foreground.c), the library's
+    # simulator only serves.
+    sim = sim_factory("--flavour", "vllm", "--slots", "3", "--model", "m1")
+    r = run_cli(*LOAD, "--base-url", sim.base_url, "--model", "m1", "--quiet", "--warmup", "0")
+    assert r.returncode == 0, r.stderr
+    sim.stop()
+    lines = sim.proc.stderr.read().splitlines()
+    assert lines[0] == (f"benchy sim listening on http://127.0.0.1:{sim.port}/v1 "
+                        "(model m1, flavour vllm, 3 slots)"), lines
+    assert lines[-1].startswith("benchy sim: stopped (SIGTERM): "), lines
+    assert " 12 streams," in lines[-1], lines
