@@ -56,6 +56,8 @@ typedef struct watcher {
   int final_status;
   uint64_t final_done;
   size_t last_row_index, row_count;
+  benchy_run *observe;  /* when set: is its result readable at DONE? */
+  int result_at_done;
   /* Cancel this run from inside the callback once done reaches this. */
   benchy_run *cancel_self;
   uint64_t cancel_self_at;
@@ -107,6 +109,7 @@ static void on_progress(const benchy_progress *p, void *ud) {
     w->dones++;
     w->final_status = p->status;
     w->final_done = p->requests_done;
+    if (w->observe) w->result_at_done = benchy_run_poll(w->observe) && benchy_run_result(w->observe);
   }
   benchy_run *self = w->cancel_self;
   uint64_t at = w->cancel_self_at;
@@ -235,6 +238,7 @@ static void test_load_progress_on_its_thread(void **state) {
   assert_ptr_equal(benchy_run_userdata(run), &mine);
   watcher w;
   watcher_init(&w);
+  w.observe = run;
   benchy_run_set_progress(run, on_progress, &w);
   assert_int_equal(benchy_run_poll(run), 0);
   assert_int_equal(benchy_run_start(run), BENCHY_OK);
@@ -249,6 +253,7 @@ static void test_load_progress_on_its_thread(void **state) {
   assert_int_equal(w.dones, 1);
   assert_int_equal(w.events_after_done, 0);
   assert_int_equal(w.final_done, 80);
+  assert_true(w.result_at_done);
   assert_true(w.in_flight_max <= 4);
   benchy_result *r = benchy_run_take_result(run);
   assert_non_null(r);

@@ -59,8 +59,10 @@ typedef enum benchy_progress_kind {
   /* Something a user must see even with --quiet (the CLI prints it):
    * e.g. an unexpected prefix-cache hit in a load level. Always delivered. */
   BENCHY_PROGRESS_WARNING = 3,
-  /* The last event of every executed run, after the result is complete:
-   * status holds the run's status. */
+  /* The last event of every executed run, exactly once: status holds the
+   * run's status, and the run has ended (benchy_run_poll() is 1, its
+   * status, error and result can be read from the callback). No callback
+   * comes after benchy_run_wait() or benchy_run_execute() returns. */
   BENCHY_PROGRESS_DONE = 4
 } benchy_progress_kind;
 
@@ -69,9 +71,9 @@ typedef enum benchy_progress_kind {
 typedef struct benchy_progress {
   size_t struct_size;
   benchy_progress_kind kind;
-  /* The current phase: "check" (server and model), "probe" (tokenizer and
-   * prompt sizing), "latency", "warmup", "row" (bench), "level" (load),
-   * "done". Never NULL. */
+  /* The current phase: "check" (server and model), "probe" (bench: prompt
+   * sizing with the server's tokenizer), "warmup", "row" (bench), "level"
+   * (load), "done"; a later version may add phases. Never NULL. */
   const char *phase;
   /* Which row or level of how many, 0-based; 0 and 0 in other phases. */
   size_t index, count;
@@ -96,8 +98,10 @@ typedef void (*benchy_progress_fn)(const benchy_progress *progress, void *userda
 BENCHY_API int benchy_run_new(benchy_run **out, const benchy_options *opts);
 /* Frees the run and its result (unless taken). A run still executing is
  * cancelled and waited for first (it stops promptly, its records are
- * dropped with it); never call it from the run's own progress callback
- * or on a run another thread is waiting for. NULL is a no-op. */
+ * dropped with it; what was appended to --jsonl stays). Never call it
+ * from the run's own progress callback, on a run another thread waits for,
+ * or on one another thread executes with benchy_run_execute(). NULL is a
+ * no-op. */
 BENCHY_API void benchy_run_free(benchy_run *run);
 
 /* Before the run starts; fn NULL turns progress off (the default). */

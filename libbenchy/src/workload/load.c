@@ -799,6 +799,7 @@ static int runner_for(load_plan *p, level_run *r, int64_t duration_ns, runner_su
 static int run_warmup(load_plan *p, const load_level *lv, cJSON *level_obj, char *err,
                       size_t errlen) {
   if (p->warmup <= 0) return BENCHY_OK;
+  run_phase("warmup", lv->number, p->n_levels, NULL);
   level_run r = {0};
   dataset synth = {0};
   r.plan = p;

@@ -165,10 +165,12 @@ static void execute(benchy_run *run) {
   run->status = st;
   run->phase = "done";
   run->in_flight = 0;
+  /* Ended before the last event, so that its callback can read the result.
+   * benchy_run_free() on another thread still joins this thread first. */
+  atomic_store(&run->state, RUN_ENDED);
   emit(run, BENCHY_PROGRESS_DONE, run->error);
   current_run = outer_run;
   cancel_set_current(outer_cancel);
-  atomic_store(&run->state, RUN_ENDED);
 }
 
 int benchy_run_execute(benchy_run *run) {
