@@ -2,19 +2,21 @@
 # Installs a build into a temporary prefix, then builds examples/c against
 # it twice — through pkg-config and through find_package(benchy) — and runs
 # both. Proves that other C tools can link the library as installed.
-# The worked example in docs/c-api.md must be examples/c/stream_one.c
-# verbatim, so that the code a reader copies is the code compiled here.
+# The examples in docs/c-api.md must be examples/c/stream_one.c and
+# run_load.c verbatim, so that the code a reader copies is the code compiled here.
 # Usage: scripts/test-examples.sh BUILD_DIR
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
-doc_example=$(awk '/^<!-- end examples\/c\/stream_one.c -->/ {on = 0}
-                   on && !/^```/ {print}
-                   /^<!-- begin examples\/c\/stream_one.c -->/ {on = 1}' "$src/docs/c-api.md")
-if [ -z "$doc_example" ] || ! diff -u "$src/examples/c/stream_one.c" <(printf '%s\n' "$doc_example") >&2; then
-  echo "docs/c-api.md's worked example (between the begin/end examples/c/stream_one.c markers)" \
-       "differs from examples/c/stream_one.c: make them the same" >&2
-  exit 1
-fi
+for example in stream_one run_load; do
+  doc_example=$(awk -v name="$example" '$0 == "<!-- end examples/c/" name ".c -->" {on = 0}
+                     on && !/^```/ {print}
+                     $0 == "<!-- begin examples/c/" name ".c -->" {on = 1}' "$src/docs/c-api.md")
+  if [ -z "$doc_example" ] || ! diff -u "$src/examples/c/$example.c" <(printf '%s\n' "$doc_example") >&2; then
+    echo "docs/c-api.md's example between the begin/end examples/c/$example.c markers" \
+         "differs from examples/c/$example.c: make them the same" >&2
+    exit 1
+  fi
+done
 build=$(cd "$1" && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -39,3 +41,13 @@ for exe in "$work/stream_one_pc" "$work/cmake-build/stream_one"; do
     *) echo "unexpected output from $exe" >&2; exit 1 ;;
   esac
 done
+# The run-handle example: a load sweep against the in-process simulator,
+# its progress reported through the callback.
+out=$("$work/cmake-build/run_load" 2>"$work/run_load.err")
+echo "cmake-build/run_load: $(tail -n1 <<<"$out")"
+case "$out" in
+  *"progress_events="*" status=OK"*) ;;
+  *) echo "unexpected output from run_load" >&2; cat "$work/run_load.err" >&2; exit 1 ;;
+esac
+grep -q "level 2/2 (c=4): sending requests" "$work/run_load.err" \
+  || { echo "run_load reported no progress for its second level" >&2; exit 1; }

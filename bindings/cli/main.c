@@ -20,7 +20,9 @@
 #include <benchy/benchy.h>
 
 #include "args.h"
+#include "progress.h"
 #include "result_path.h"
+#include "sim_foreground.h"
 
 typedef struct command {
   const char *name;
@@ -67,10 +69,18 @@ static int write_result(const benchy_result *result, const benchy_options *opts,
   return st == BENCHY_OK ? 0 : 1;
 }
 
-static int run_workload(benchy_options *opts, const char *command_name,
-                        int (*fn)(const benchy_options *, benchy_result **, char *, size_t)) {
+static int run_workload(benchy_options *opts, const char *command_name) {
   char *save_path = NULL;
   if (cli_result_path(opts, command_name, &save_path) != 0) return 2;
+  benchy_run *run = NULL;
+  if (benchy_run_new(&run, opts) != BENCHY_OK) {
+    fprintf(stderr, "benchy: out of memory\n");
+    free(save_path);
+    return 2;
+  }
+  cli_progress progress;
+  cli_progress_init(&progress, command_name, opts, stderr);
+  benchy_run_set_progress(run, cli_progress_event, &progress);
   catch_interrupts();
   if (benchy_options_key_overridden(opts)) {
     const char *env = benchy_options_str(opts, "api-key-env");
@@ -79,19 +89,21 @@ static int run_workload(benchy_options *opts, const char *command_name,
             benchy_options_is_set(opts, "api-key") ? "given with --api-key" : "from $",
             benchy_options_is_set(opts, "api-key") ? "" : env ? env : "");
   }
-  benchy_result *result = NULL;
-  char err[1024] = "";
-  int st = fn(opts, &result, err, sizeof err);
+  int st = benchy_run_execute(run);
   /* The run is over: a Ctrl-C while the result is written ends the process
    * as in any other program (the library would have nothing to stop). */
   signal(SIGINT, SIG_DFL);
   signal(SIGTERM, SIG_DFL);
+  char err[1024];
+  snprintf(err, sizeof err, "%s", benchy_run_error(run));
   /* The library's sessions scrub their own text; this catches anything a
    * run quoted from elsewhere. */
   benchy_options_scrub(opts, err, sizeof err);
+  const benchy_result *result = benchy_run_result(run);
   if (!result) {
     fprintf(stderr, "benchy: %s\n", err[0] ? err : benchy_status_message(st));
     free(save_path);
+    benchy_run_free(run);
     return st == BENCHY_ERR_CANCELLED ? 130 : 2;
   }
   int rc = write_result(result, opts, save_path);
@@ -105,14 +117,14 @@ static int run_workload(benchy_options *opts, const char *command_name,
     fprintf(stderr, "benchy: %s\n", err[0] ? err : benchy_status_message(st));
     rc = rc ? rc : 1;
   }
-  benchy_result_free(result);
+  benchy_run_free(run);
   return rc;
 }
 
-static int cmd_bench(benchy_options *opts) { return run_workload(opts, "bench", benchy_bench_run); }
-static int cmd_load(benchy_options *opts) { return run_workload(opts, "load", benchy_load_run); }
+static int cmd_bench(benchy_options *opts) { return run_workload(opts, "bench"); }
+static int cmd_load(benchy_options *opts) { return run_workload(opts, "load"); }
 /* The simulator stopped by a signal ends normally; one that cannot listen never started. */
-static int cmd_sim(benchy_options *opts) { return benchy_sim_run(opts) == BENCHY_OK ? 0 : 2; }
+static int cmd_sim(benchy_options *opts) { return cli_sim_foreground(opts) == BENCHY_OK ? 0 : 2; }
 
 static const command commands[] = {
     {"bench", BENCHY_CMD_BENCH, "llama-bench-style pp/tg table over HTTP", cmd_bench},

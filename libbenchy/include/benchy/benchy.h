@@ -88,5 +88,6 @@ BENCHY_API int64_t benchy_now_ns(void);
 #include "benchy/sim.h"
 #include "benchy/result.h"
 #include "benchy/workload.h"
+#include "benchy/run.h"
 
 #endif

@@ -12,6 +12,7 @@
 
 #include "benchy/export.h"
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "benchy/options.h"
@@ -52,9 +53,9 @@ BENCHY_API void benchy_sim_get_stats(benchy_sim *sim, benchy_sim_stats *out);
 /* The timing model, as documented for `benchy sim --help` (static text). */
 BENCHY_API const char *benchy_sim_model_text(void);
 
-/* Foreground server for the CLI: serves until SIGINT/SIGTERM. Prints the
- * listening address to stderr. */
-BENCHY_API int benchy_sim_run(const benchy_options *opts);
+/* "URL (model M, flavour F, N slots)": what a person running the simulator
+ * wants to know, as `benchy sim` prints it. */
+BENCHY_API int benchy_sim_describe(const benchy_sim *sim, char *buf, size_t len);
 
 #ifdef __cplusplus
 }

@@ -1,8 +1,9 @@
 /*
  * The blocking "run this workload" calls behind `benchy bench` and
- * `benchy load` (and the Python binding, which releases the GIL around
- * them). Options are the BENCHY_CMD_BENCH / BENCHY_CMD_LOAD rows of the
- * option table.
+ * `benchy load`. Options are the BENCHY_CMD_BENCH / BENCHY_CMD_LOAD rows
+ * of the option table. Each is a thin wrapper over a run handle (run.h:
+ * new, execute, take the result, free) with no progress callback; use the
+ * handle for progress, a run on a thread of its own, or a per-run cancel.
  *
  * Both honour benchy_interrupt() (the CLI calls it on SIGINT and SIGTERM)
  * in every phase, within one wake-up of the event loop: in-flight requests
@@ -40,13 +41,14 @@ BENCHY_API int benchy_bench_run(const benchy_options *opts, benchy_result **out,
 BENCHY_API int benchy_load_run(const benchy_options *opts, benchy_result **out, char *err,
                                size_t errlen);
 
-/* Async-signal-safe and thread-safe: stops whatever workload runs in this
- * process. One that comes while no run is active stops the next run as it
- * starts, so a Ctrl-C during a program's own startup is not lost. */
+/* Async-signal-safe and thread-safe: cancels every run live in this
+ * process (benchy_run_cancel() cancels one). One that comes while no run
+ * is live stops the next run as it starts, so a Ctrl-C during a program's
+ * own startup is not lost. */
 BENCHY_API void benchy_interrupt(void);
-/* Drops a pending interrupt. Runs clear it as they return (an interrupted
- * run leaves none behind: the next run proceeds); they no longer clear it as
- * they start. */
+/* Drops a pending interrupt. A run it cancelled clears it as it returns
+ * (an interrupted run leaves none behind: the next run proceeds); runs do
+ * not clear it as they start. */
 BENCHY_API void benchy_clear_interrupt(void);
 
 #ifdef __cplusplus

@@ -14,6 +14,7 @@
 #include <curl/curl.h>
 #include <event2/event.h>
 #include <signal.h>
+#include <stdatomic.h>
 
 #include "benchy/benchy.h"
 #include "../util.h"
@@ -56,7 +57,9 @@ struct benchy_loop {
   struct event *kick;       /* runs queued work from the top of the loop */
   struct event *wake;       /* stop requests from other threads / signals */
   int wake_fd;              /* eventfd */
-  volatile sig_atomic_t stop_requested;
+  /* Set from other threads (a run's cancel) and signal handlers: atomic
+   * (lock-free, so still async-signal-safe), not just volatile. */
+  atomic_int stop_requested;
   int in_curl;              /* >0 while inside curl_multi_socket_action */
   uint32_t read_seq;        /* increments with every curl_multi_socket_action */
   unsigned in_flight;       /* transfers attached or queued */

@@ -10,7 +10,6 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/prctl.h>
-#include <sys/resource.h>
 #include <time.h>
 
 #include <event2/event.h>
@@ -230,6 +229,13 @@ void *benchy_sim_userdata(const benchy_sim *sim) { return sim ? sim->userdata : 
 
 const char *benchy_sim_base_url(const benchy_sim *sim) { return sim ? sim->base_url : NULL; }
 
+int benchy_sim_describe(const benchy_sim *sim, char *buf, size_t len) {
+  if (!sim || !buf || !len) return BENCHY_ERR_INVALID;
+  snprintf(buf, len, "%s (model %s, flavour %s, %lld slots)", sim->base_url, sim->cfg.model,
+           sim_flavour_names[sim->cfg.flavour], (long long)sim->cfg.slots);
+  return BENCHY_OK;
+}
+
 void benchy_sim_get_stats(benchy_sim *sim, benchy_sim_stats *out) {
   if (!out) return;
   uint32_t size = out->struct_size && out->struct_size < sizeof *out ? out->struct_size : sizeof *out;
@@ -329,45 +335,4 @@ const char *benchy_sim_model_text(void) {
          "Every chunk carries \"x_benchy\":{\"send_ns\",\"sched_ns\",\"tokens\"} unless --no-stamp:\n"
          "  send_ns is read right before the write, sched_ns the model time; the difference is the\n"
          "  server's lateness (GET /sim/stats).\n";
-}
-
-int benchy_sim_run(const benchy_options *opts) {
-  /* Every stream is a socket: thousands of them need more than the usual
-   * soft limit of 1024 descriptors; take what the hard limit allows. */
-  struct rlimit rl;
-  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-    rl.rlim_cur = rl.rlim_max;
-    setrlimit(RLIMIT_NOFILE, &rl);
-  }
-  sigset_t set, old;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  /* Blocked before the loop thread exists, so it inherits the mask and the
-   * signals wait for sigwait() here, outside any handler. */
-  pthread_sigmask(SIG_BLOCK, &set, &old);
-  benchy_sim *sim = NULL;
-  char err[512] = "";
-  int rc = benchy_sim_start(&sim, opts, err, sizeof err);
-  if (rc != BENCHY_OK) {
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    fprintf(stderr, "benchy sim: %s\n", err[0] ? err : benchy_status_message(rc));
-    return rc;
-  }
-  fprintf(stderr, "benchy sim listening on %s (model %s, flavour %s, %lld slots)\n", sim->base_url,
-          sim->cfg.model, sim_flavour_names[sim->cfg.flavour], (long long)sim->cfg.slots);
-  int sig = 0;
-  while (sigwait(&set, &sig) != 0) {
-  }
-  benchy_sim_stats st = {.struct_size = sizeof st};
-  benchy_sim_get_stats(sim, &st);
-  benchy_sim_stop(sim);
-  pthread_sigmask(SIG_SETMASK, &old, NULL);
-  fprintf(stderr,
-          "benchy sim: stopped (%s): %llu requests, %llu streams, %llu chunks, %llu faults; "
-          "lateness p50 %.3f ms, p99 %.3f ms, max %.3f ms\n",
-          sig == SIGINT ? "SIGINT" : "SIGTERM", (unsigned long long)st.requests,
-          (unsigned long long)st.streams, (unsigned long long)st.chunks, (unsigned long long)st.faults,
-          (double)st.lateness_p50_ns / 1e6, (double)st.lateness_p99_ns / 1e6, (double)st.lateness_max_ns / 1e6);
-  return BENCHY_OK;
 }

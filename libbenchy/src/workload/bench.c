@@ -1,5 +1,5 @@
 /*
- * bench.c — benchy_bench_run(): the llama-bench-style pp × tg × depth ×
+ * bench.c — bench_execute() (benchy_bench_run, through a run handle): the llama-bench-style pp × tg × depth ×
  * concurrency matrix over the OpenAI API (`benchy bench`).
  *
  * Each (pp, tg, depth, concurrency) combination is one request shape: its
@@ -34,6 +34,8 @@
 #include "../report/record_json.h"
 #include "../report/result_internal.h"
 #include "bench_state.h"
+#include "run_progress.h"
+#include "workload_entry.h"
 #include "failure_rule.h"
 #include "interrupt.h"
 #include "runner.h"
@@ -65,24 +67,6 @@ static uint64_t fnv1a(const char *s) {
   uint64_t h = 0xcbf29ce484222325ull;
   for (; *s; s++) h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
   return h;
-}
-
-static void progress(bench *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void progress(bench *b, const char *fmt, ...) {
-  if (!b->progress) return;
-  char line[200];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(line, sizeof line, fmt, ap);
-  va_end(ap);
-  fprintf(stderr, "\r\033[K%s", line);
-  fflush(stderr);
-}
-
-static void progress_done(bench *b) {
-  if (!b->progress) return;
-  fputs("\r\033[K", stderr);
-  fflush(stderr);
 }
 
 /* The configuration as written into results (options_config_json: nothing
@@ -308,7 +292,7 @@ static int warm_up(bench *b, char *err, size_t errlen) {
     if (st == BENCHY_OK && !(rc.bodies[i] = make_body(b, &rc.prompts[i], t0->tg > 0 && t0->tg < 16 ? t0->tg : 16)))
       st = BENCHY_ERR_NOMEM;
   }
-  progress(b, "bench: warm-up (%d requests)", b->warmup);
+  run_phase("warmup", 0, 0, "warm-up (%d requests)", b->warmup);
   if (st == BENCHY_OK) st = run_requests(b, &rc, (uint64_t)conc, err, errlen);
   if (st == BENCHY_OK) {
     size_t failed = 0;
@@ -435,7 +419,7 @@ static int start(bench *b, const char **phase, char *err, size_t errlen) {
   int st = target_connect(&b->tgt, err, errlen);
   if (st == BENCHY_OK && !interrupt_pending()) {
     *phase = "checking the server (GET /v1/models)";
-    progress(b, "bench: checking %s", b->tgt.shown_url);
+    run_phase("check", 0, 0, "checking %s", b->tgt.shown_url);
     st = target_check_model(&b->tgt, opts, &b->model, b->server, err, errlen);
   }
   if (st == BENCHY_OK && !interrupt_pending()) {
@@ -452,7 +436,7 @@ static int start(bench *b, const char **phase, char *err, size_t errlen) {
   }
   if (st == BENCHY_OK && !interrupt_pending()) {
     *phase = "sizing prompts with the server's tokenizer (/tokenize, /apply-template)";
-    progress(b, "bench: sizing prompts with the server's tokenizer");
+    run_phase("probe", 0, 0, "sizing prompts with the server's tokenizer");
     prompt_config pc = {b->tgt.sess, b->model, b->api, b->text_seed, PROMPT_METHOD_AUTO, 1, b->no_cache};
     char why[512] = "";
     st = prompt_gen_new(&b->pg, &pc, why, sizeof why);
@@ -482,7 +466,7 @@ static int run_matrix(bench *b, char *where, size_t wherelen, char *err, size_t 
     test_t *t = &b->tests[i];
     for (int r = 0; r < b->runs && run_status == BENCHY_OK; r++, done_runs++) {
       if (t->runs[r].done) continue; /* --resume: already in the file */
-      progress(b, "bench: %zu/%zu  pp%lld tg%lld%s%.0lld (c%lld)  run %d/%d", done_runs + 1, total_runs,
+      run_phase("row", done_runs, total_runs, "%zu/%zu  pp%lld tg%lld%s%.0lld (c%lld)  run %d/%d", done_runs + 1, total_runs,
                (long long)t->pp, (long long)t->tg, t->depth ? " @ d" : "", (long long)t->depth,
                (long long)t->conc, r + 1, b->runs);
       snprintf(where, wherelen, "run %zu of %zu", done_runs + 1, total_runs);
@@ -490,7 +474,6 @@ static int run_matrix(bench *b, char *where, size_t wherelen, char *err, size_t 
       if (interrupt_pending()) run_status = BENCHY_ERR_CANCELLED;
     }
   }
-  progress_done(b);
   return run_status;
 }
 
@@ -522,7 +505,7 @@ static int finish(bench *b, int run_status, const char *where, benchy_result **o
   return ret;
 }
 
-int benchy_bench_run(const benchy_options *opts, benchy_result **out, char *err, size_t errlen) {
+int bench_execute(const benchy_options *opts, benchy_result **out, char *err, size_t errlen) {
   if (out) *out = NULL;
   if (err && errlen) err[0] = 0;
   if (!opts || !out) {
@@ -557,7 +540,6 @@ int benchy_bench_run(const benchy_options *opts, benchy_result **out, char *err,
   const char *phase = "starting";
   if (st == BENCHY_OK) st = start(&b, &phase, err, errlen);
   if (st != BENCHY_OK || interrupt_pending()) {
-    progress_done(&b);
     if (interrupt_pending() || st == BENCHY_ERR_CANCELLED) {
       st = BENCHY_ERR_CANCELLED;
       startup_interrupted(err, errlen, phase, b.jl ? b.jsonl_path : NULL);

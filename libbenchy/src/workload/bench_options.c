@@ -55,7 +55,6 @@ static int parse_run_options(bench *b, char *err, size_t errlen) {
   b->warmup = benchy_options_flag(o, "no-warmup") ? 0 : (int)benchy_options_int(o, "warmup");
   b->seed = (uint64_t)benchy_options_int(o, "seed");
   b->seed_given = benchy_options_is_set(o, "seed");
-  b->progress = !benchy_options_flag(o, "quiet") && isatty(STDERR_FILENO);
   b->n_pcts = benchy_options_list_len(o, "percentiles");
   b->pcts = calloc(b->n_pcts ? b->n_pcts : 1, sizeof *b->pcts);
   if (!b->pcts) return BENCHY_ERR_NOMEM;

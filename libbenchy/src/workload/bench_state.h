@@ -49,7 +49,6 @@ typedef struct bench {
   benchy_endpoint api;
   int64_t timeout_ms;
   int cached_mode, mode_implied, no_cache, latency_mode, ddof, raw, threads, runs, warmup, resume;
-  int progress;
   double *pcts;
   size_t n_pcts;
   uint64_t seed;        /* --seed */

@@ -1,7 +1,7 @@
 /*
- * load.c — benchy_load_run(): `benchy load`, a serving load test.
+ * load.c — load_execute() (benchy_load_run, through a run handle): `benchy load`, a serving load test.
  *
- * Provides: benchy_load_run (workload.h): the setup against the server
+ * Provides: load_execute (workload_entry.h): the setup against the server
  * (model check, server defaults, prompt sizing), the loop over levels and
  * the result document (config, metadata, --max-failure-rate).
  * Uses: load_plan.c (options into a plan of levels), load_requests.c (what
@@ -53,6 +53,7 @@
 #include "load_journal.h"
 #include "load_level.h"
 #include "startup.h"
+#include "workload_entry.h"
 
 /* ------------------------------------------------------------ setup */
 
@@ -397,7 +398,7 @@ static void report_resume(const load_plan *p, const resume_counts *n, cJSON *met
            n->continued, n->continued == 1 ? "it" : "they", n->retried);
 }
 
-int benchy_load_run(const benchy_options *opts, benchy_result **out, char *err, size_t errlen) {
+int load_execute(const benchy_options *opts, benchy_result **out, char *err, size_t errlen) {
   if (out) *out = NULL;
   if (err && errlen) err[0] = 0;
   if (!opts || !out) {

@@ -37,12 +37,11 @@
  * many. The per-request figures behind the percentiles (a few doubles each)
  * are always kept, so the statistics stay exact. */
 
-/* A warning goes to stderr even with --quiet (it is not progress), and
- * into the level's "warnings" when level_obj is given. */
+/* A warning reaches the user even with --quiet (it is not progress), and
+ * goes into the level's "warnings" when level_obj is given. */
 static void level_warn(const load_plan *p, const load_level *lv, cJSON *level_obj,
                        const char *msg) {
-  fprintf(stderr, "benchy load: warning: level %zu/%zu (%s): %s\n", lv->number + 1, p->n_levels,
-          lv->label, msg);
+  run_warning("level %zu/%zu (%s): %s", lv->number + 1, p->n_levels, lv->label, msg);
   if (!level_obj) return;
   cJSON *list = cJSON_GetObjectItemCaseSensitive(level_obj, "warnings");
   if (!list) list = cJSON_AddArrayToObject(level_obj, "warnings");
@@ -190,6 +189,7 @@ static int runner_for(load_plan *p, level_run *r, int64_t duration_ns, runner_su
 static int run_warmup(load_plan *p, const load_level *lv, cJSON *level_obj, char *err,
                       size_t errlen) {
   if (p->warmup <= 0) return BENCHY_OK;
+  run_phase("warmup", lv->number, p->n_levels, NULL);
   level_run r = {0};
   dataset synth = {0};
   r.plan = p;
@@ -349,16 +349,16 @@ static size_t level_threads(const load_plan *p, const level_run *r, int64_t run_
 static void announce_level(const load_plan *p, const load_level *lv, const level_run *r,
                            const resumed_level *prior, const resume_plan *rp) {
   if (prior && rp->from_complete)
-    progress(p, "level %zu/%zu (%s): %zu requests restored from %s; retrying its %zu failed "
+    run_phase("level", lv->number, p->n_levels, "level %zu/%zu (%s): %zu requests restored from %s; retrying its %zu failed "
              "requests with fresh prompts", lv->number + 1, p->n_levels, lv->label, rp->restored,
              p->jsonl_path, rp->resent);
   else if (prior)
-    progress(p, "level %zu/%zu (%s): %zu requests restored from %s (%zu failed ones to send "
+    run_phase("level", lv->number, p->n_levels, "level %zu/%zu (%s): %zu requests restored from %s (%zu failed ones to send "
              "again); continuing %s with fresh prompts", lv->number + 1, p->n_levels, lv->label,
              rp->restored, p->jsonl_path, rp->resent,
              r->count == LOAD_UNBOUNDED ? "for the rest of the duration" : "where it stopped");
   else
-    progress(p, "level %zu/%zu (%s): %s requests", lv->number + 1, p->n_levels, lv->label,
+    run_phase("level", lv->number, p->n_levels, "level %zu/%zu (%s): %s requests", lv->number + 1, p->n_levels, lv->label,
              r->count == LOAD_UNBOUNDED ? "closed loop for the duration," : "sending");
 }
 

@@ -23,6 +23,7 @@
 #include "../stats/collector_internal.h"
 #include "prompt.h"
 #include "request_body.h"
+#include "run_progress.h"
 
 typedef struct load_level {
   size_t number;
@@ -84,17 +85,16 @@ BENCHY_INTERNAL void load_plan_free(load_plan *p);
  * rate inf), or the arrival process of a finite rate. */
 BENCHY_INTERNAL const char *load_level_arrival(const load_plan *p, const load_level *lv);
 
-/* Progress lines on stderr, unless --quiet. Static inline so that each file
- * of `benchy load` keeps its progress() calls as they were; it goes when
- * the run handle's progress callback replaces it (issue 10). */
+/* What `benchy load` says as it goes, as run messages (run_progress.h): the
+ * caller's progress callback decides whether a person sees it (the CLI
+ * prints it unless --quiet). Static inline so that each file of load keeps
+ * its progress() calls. */
 static inline void progress(const load_plan *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static inline void progress(const load_plan *p, const char *fmt, ...) {
-  if (p->quiet) return;
+  (void)p;
   va_list ap;
   va_start(ap, fmt);
-  fputs("benchy load: ", stderr);
-  vfprintf(stderr, fmt, ap);
-  fputc('\n', stderr);
+  run_vmessage(fmt, ap);
   va_end(ap);
 }
 

@@ -12,6 +12,7 @@
 
 #include "../core/session_internal.h"
 #include "interrupt.h"
+#include "run_progress.h"
 
 #include <pthread.h>
 #include <signal.h>
@@ -19,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define MAX_WORKERS 1024
 
@@ -27,9 +29,14 @@ typedef struct waiting {
   runner_request req;
 } waiting;
 
-/* Requests in flight over every thread, and their peak. */
+/* Requests in flight over every thread, their peak, and those that ended
+ * (for the run's progress). finished counts worker threads that returned:
+ * the run's thread waits on it, reporting progress while it waits. */
 typedef struct shared_flight {
-  atomic_ullong now, peak;
+  atomic_ullong now, peak, done, failed;
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  int finished;
 } shared_flight;
 
 typedef struct worker {
@@ -37,6 +44,7 @@ typedef struct worker {
   shared_flight *flight;
   const runner_config *cfg;
   const runner_hooks *hooks;
+  run_cancel *cancel;      /* the run's token, current on the worker's thread */
   benchy_loop *loop;
   benchy_session *session;
   uint64_t next_index;     /* next index of this worker to take */
@@ -91,6 +99,15 @@ static void on_done(benchy_request *r, const benchy_record *rec, void *ud) {
   w->hooks->on_record(w->hooks->userdata, w->id, f->index, rec);
   w->in_flight--;
   atomic_fetch_sub(&w->flight->now, 1);
+  if (rec->status != BENCHY_ERR_CANCELLED) {
+    atomic_fetch_add(&w->flight->done, 1);
+    if (rec->status != BENCHY_OK) atomic_fetch_add(&w->flight->failed, 1);
+  }
+  /* One thread: this is the run's thread, where progress is reported.
+   * (With more, the run's thread reports while it waits for them.) */
+  if (w->cfg->threads == 1)
+    run_progress_requests(atomic_load(&w->flight->done), atomic_load(&w->flight->failed),
+                 atomic_load(&w->flight->now), 0);
   free(f);
   benchy_request_free(r);
   pump(w);
@@ -253,6 +270,7 @@ static void pump(worker *w) {
 
 static void *worker_main(void *arg) {
   worker *w = arg;
+  cancel_set_current(w->cancel);
   w->t_start = benchy_now_ns();
   pump(w);
   while (w->status == BENCHY_OK && !interrupt_pending() && (w->in_flight || w->timer || w->q_len)) {
@@ -271,6 +289,42 @@ static void *worker_main(void *arg) {
   }
   benchy_loop_get_counters(w->loop, &w->sum.counters);
   return NULL;
+}
+
+static void *worker_thread(void *arg) {
+  worker *w = arg;
+  worker_main(w);
+  pthread_mutex_lock(&w->flight->mu);
+  w->flight->finished++;
+  pthread_cond_signal(&w->flight->cv);
+  pthread_mutex_unlock(&w->flight->mu);
+  return NULL;
+}
+
+static void report_requests(shared_flight *flight, int batch_over) {
+  run_progress_requests(atomic_load(&flight->done), atomic_load(&flight->failed), atomic_load(&flight->now),
+               batch_over);
+}
+
+/* Waits for the started workers to return, reporting progress on this (the
+ * run's) thread every 100 ms meanwhile; the lock is not held while
+ * reporting, so the callback can do what it likes. */
+static void wait_workers(shared_flight *flight, int started) {
+  pthread_mutex_lock(&flight->mu);
+  while (flight->finished < started) {
+    struct timespec until;
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    until.tv_nsec += 100000000L;
+    if (until.tv_nsec >= 1000000000L) {
+      until.tv_sec++;
+      until.tv_nsec -= 1000000000L;
+    }
+    if (pthread_cond_timedwait(&flight->cv, &flight->mu, &until) == 0) continue;
+    pthread_mutex_unlock(&flight->mu);
+    report_requests(flight, 0);
+    pthread_mutex_lock(&flight->mu);
+  }
+  pthread_mutex_unlock(&flight->mu);
 }
 
 int runner_thread_count(const runner_config *cfg) {
@@ -303,6 +357,16 @@ int runner_run(const runner_config *cfg, const runner_hooks *hooks, runner_summa
   shared_flight flight;
   atomic_init(&flight.now, 0);
   atomic_init(&flight.peak, 0);
+  atomic_init(&flight.done, 0);
+  atomic_init(&flight.failed, 0);
+  flight.finished = 0;
+  pthread_mutex_init(&flight.mu, NULL);
+  pthread_condattr_t cv_attr;
+  pthread_condattr_init(&cv_attr);
+  pthread_condattr_setclock(&cv_attr, CLOCK_MONOTONIC);
+  pthread_cond_init(&flight.cv, &cv_attr);
+  pthread_condattr_destroy(&cv_attr);
+  run_cancel *cancel = cancel_current();
   int status = BENCHY_OK;
   for (int i = 0; i < n && status == BENCHY_OK; i++) {
     worker *w = &workers[i];
@@ -310,6 +374,7 @@ int runner_run(const runner_config *cfg, const runner_hooks *hooks, runner_summa
     w->flight = &flight;
     w->cfg = &local;
     w->hooks = hooks;
+    w->cancel = cancel;
     w->next_index = (uint64_t)i;
     w->status = BENCHY_OK;
     if (cfg->max_concurrency) {
@@ -337,7 +402,8 @@ int runner_run(const runner_config *cfg, const runner_hooks *hooks, runner_summa
       started = 0;
     } else {
       for (; started < n; started++)
-        if (pthread_create(&tids[started], NULL, worker_main, &workers[started]) != 0) break;
+        if (pthread_create(&tids[started], NULL, worker_thread, &workers[started]) != 0) break;
+      wait_workers(&flight, started);
       for (int i = 0; i < started; i++) pthread_join(tids[i], NULL);
     }
   }
@@ -373,14 +439,14 @@ int runner_run(const runner_config *cfg, const runner_hooks *hooks, runner_summa
   total.interrupted = interrupt_pending();
   if (status == BENCHY_OK && total.interrupted) status = BENCHY_ERR_CANCELLED;
   if (out) *out = total;
+  report_requests(&flight, 1);
+  pthread_cond_destroy(&flight.cv);
+  pthread_mutex_destroy(&flight.mu);
   free(workers);
   free(tids);
   return status;
 }
 
 void runner_interrupt(void) { interrupt_raise(); }
-void runner_clear_interrupt(void) { interrupt_clear(); }
+void runner_clear_interrupt(void) { interrupt_clear_all(); }
 int runner_interrupted(void) { return interrupt_pending(); }
-
-void benchy_interrupt(void) { interrupt_raise(); }
-void benchy_clear_interrupt(void) { interrupt_clear(); }
