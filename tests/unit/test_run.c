@@ -61,6 +61,11 @@ typedef struct watcher {
   /* Cancel this run from inside the callback once done reaches this. */
   benchy_run *cancel_self;
   uint64_t cancel_self_at;
+  /* When set: the callback holds its run (its thread is the run's loop)
+   * once done reaches hold_at, until the test sets released, so that the
+   * run is known to be live at a point the test chooses. */
+  uint64_t hold_at;
+  int held, released;
 } watcher;
 
 static void watcher_init(watcher *w) {
@@ -113,6 +118,11 @@ static void on_progress(const benchy_progress *p, void *ud) {
   }
   benchy_run *self = w->cancel_self;
   uint64_t at = w->cancel_self_at;
+  if (w->hold_at && p->requests_done >= w->hold_at && p->kind != BENCHY_PROGRESS_DONE) {
+    w->held = 1;
+    pthread_cond_broadcast(&w->cv);
+    while (!w->released) pthread_cond_wait(&w->cv, &w->mu);
+  }
   pthread_cond_broadcast(&w->cv);
   pthread_mutex_unlock(&w->mu);
   if (self && p->requests_done >= at) benchy_run_cancel(self);
@@ -367,7 +377,9 @@ typedef struct two_runs {
   watcher ws, wq;
 } two_runs;
 
-static void two_runs_start(two_runs *t, const char *quick_prompts) {
+/* hold_quick: the quick run holds in its progress callback at its first
+ * request count (see watcher.hold_at) instead of being waited for here. */
+static void two_runs_start_held(two_runs *t, const char *quick_prompts, int hold_quick) {
   t->sim = test_sim_start("decode-tps", "100", NULL);
   benchy_options *slow = load_options(t->sim, "400", NULL);
   benchy_options *quick = load_options(t->sim, quick_prompts, NULL);
@@ -377,13 +389,18 @@ static void two_runs_start(two_runs *t, const char *quick_prompts) {
   benchy_options_free(quick);
   watcher_init(&t->ws);
   watcher_init(&t->wq);
+  if (hold_quick) t->wq.hold_at = 1;
   benchy_run_set_progress(t->slow, on_progress, &t->ws);
   benchy_run_set_progress(t->quick, on_progress, &t->wq);
   assert_int_equal(benchy_run_start(t->slow), BENCHY_OK);
   assert_int_equal(benchy_run_start(t->quick), BENCHY_OK);
   /* Both are sending. */
   wait_done_at_least(&t->ws, 2);
-  wait_done_at_least(&t->wq, 2);
+  if (!hold_quick) wait_done_at_least(&t->wq, 2);
+}
+
+static void two_runs_start(two_runs *t, const char *quick_prompts) {
+  two_runs_start_held(t, quick_prompts, 0);
 }
 
 static void two_runs_free(two_runs *t) {
@@ -397,10 +414,22 @@ static void two_runs_free(two_runs *t) {
 static void test_two_runs_cancel_one(void **state) {
   (void)state;
   two_runs t;
-  two_runs_start(&t, "24");
+  /* The quick run is held in its own progress callback, so it is certainly
+   * live while the slow one is cancelled and stops, however slow the
+   * machine (valgrind); released, it must end complete. */
+  two_runs_start_held(&t, "24", 1);
+  pthread_mutex_lock(&t.wq.mu);
+  while (!t.wq.held && !t.wq.dones) pthread_cond_wait(&t.wq.cv, &t.wq.mu);
+  int held = t.wq.held;
+  pthread_mutex_unlock(&t.wq.mu);
+  assert_true(held);
   benchy_run_cancel(t.slow);
   assert_int_equal(benchy_run_wait(t.slow), BENCHY_ERR_CANCELLED);
-  assert_int_equal(benchy_run_poll(t.quick), 0); /* still going: 24 take ~1 s */
+  assert_int_equal(benchy_run_poll(t.quick), 0);
+  pthread_mutex_lock(&t.wq.mu);
+  t.wq.released = 1;
+  pthread_cond_broadcast(&t.wq.cv);
+  pthread_mutex_unlock(&t.wq.mu);
   assert_int_equal(benchy_run_wait(t.quick), BENCHY_OK);
   cJSON *doc = result_doc(benchy_run_result(t.quick));
   assert_int_equal((int)level_num(doc, "completed"), 24);
