@@ -312,8 +312,12 @@ static void test_differing_config_refused_unless_ignored(void **state) {
   assert_null(c);
   assert_non_null(strstr(err, "depth"));
   assert_non_null(strstr(err, "--ignore-config"));
-  benchy_options *o = compare_opts("ignore-config", "model, depth");
+  benchy_options *o = compare_opts("ignore-config", "model, depth,dpeth");
   assert_int_equal(benchy_compare(&c, base, fresh, o, err, sizeof err), BENCHY_OK);
+  char *json = benchy_comparison_to_json(c, 0);
+  assert_non_null(strstr(json, "\"ignored_config\":[\"depth\"]"));
+  assert_non_null(strstr(json, "--ignore-config dpeth: neither config has that key"));
+  free(json);
   benchy_comparison_free(c);
   benchy_options_free(o);
   /* Where the servers are reached is not what they measured. */

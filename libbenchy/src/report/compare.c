@@ -178,6 +178,30 @@ static int identity_differences(const cJSON *base_cfg, const cJSON *new_cfg, uns
   return count;
 }
 
+/* A key to ignore that names no option of either config is most likely a
+ * typo: said, so the user does not believe it ignored something. */
+static void unknown_ignored_keys(const char *ignore, const cJSON *base_cfg, const cJSON *new_cfg,
+                                 cJSON *notes) {
+  for (const char *p = ignore ? ignore : ""; *p;) {
+    while (*p == ',' || isspace((unsigned char)*p)) p++;
+    const char *e = p;
+    while (*e && *e != ',') e++;
+    const char *t = e;
+    while (t > p && isspace((unsigned char)t[-1])) t--;
+    char key[96];
+    size_t len = (size_t)(t - p) < sizeof key - 1 ? (size_t)(t - p) : sizeof key - 1;
+    memcpy(key, p, len);
+    key[len] = '\0';
+    if (len && !cJSON_GetObjectItemCaseSensitive(base_cfg, key) &&
+        !cJSON_GetObjectItemCaseSensitive(new_cfg, key)) {
+      char text[160];
+      snprintf(text, sizeof text, "--ignore-config %s: neither config has that key", key);
+      cJSON_AddItemToArray(notes, cJSON_CreateString(text));
+    }
+    p = e;
+  }
+}
+
 int compare_marked_invalid(const cJSON *doc) {
   const cJSON *meta = cJSON_GetObjectItemCaseSensitive(doc, "metadata");
   const cJSON *inv = cJSON_GetObjectItemCaseSensitive(meta, "invalid");
@@ -586,6 +610,8 @@ int benchy_compare(benchy_comparison **out, const benchy_result *base, const ben
   int bench = !strcmp(base->kind, "bench");
   if (bench) bench_rows(base->doc, fresh->doc, &s, rows, regressions);
   else load_rows(base->doc, fresh->doc, &s, rows, regressions);
+  unknown_ignored_keys(s.ignore, cJSON_GetObjectItemCaseSensitive(base->doc, "config"),
+                       cJSON_GetObjectItemCaseSensitive(fresh->doc, "config"), notes);
   unmatched(base->doc, fresh->doc, "BASE", bench, notes);
   unmatched(fresh->doc, base->doc, "NEW", bench, notes);
   if (base->status != BENCHY_OK || fresh->status != BENCHY_OK) {
