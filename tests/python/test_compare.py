@@ -122,3 +122,20 @@ def test_table_over_three_results(sim_factory, tmp_path):
     assert [row["kind"] for row in doc["rows"]] == ["bench", "bench", "load"]
     assert doc["rows"][2]["cells"][2]["value"] > 0
     assert run_cli("table").returncode == 2
+
+
+def test_an_invalid_result_is_never_a_baseline(sim_factory, tmp_path):
+    sim = sim_factory("--decode-tps", "2000", *SIM)
+    good = bench(sim, tmp_path / "good.json")
+    doc = json.loads(good.read_text())
+    # What the server-lifecycle checks write when an expected kernel did not run.
+    doc["metadata"]["invalid"] = {"reason": "--expect-log 'marlin_' matched no line"}
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(doc))
+    r = run_cli("compare", bad, good)
+    assert r.returncode == 2 and "never a baseline" in r.stderr
+    r = run_cli("compare", good, bad)
+    assert r.returncode == 0, r.stderr
+    assert "NEW is marked invalid" in r.stdout
+    r = run_cli("table", good, bad)
+    assert r.stdout.splitlines()[-1].endswith("| INVALID |")
