@@ -7,6 +7,7 @@
  *   0    success;
  *   1    the run happened and failed: more requests failed than
  *        --max-failure-rate allows, or an error stopped it after it started;
+ *        compare: a regression past a --fail-if threshold;
  *   2    usage error, or the run could not start (bad option, server down,
  *        wrong model, a --jsonl file refused): nothing was measured;
  *   130  interrupted by SIGINT/SIGTERM; what completed was still written.
@@ -20,6 +21,7 @@
 #include <benchy/benchy.h>
 
 #include "args.h"
+#include "compare_cmd.h"
 #include "progress.h"
 #include "result_path.h"
 #include "sim_foreground.h"
@@ -137,6 +139,8 @@ static void usage(FILE *f) {
   fprintf(f, "usage: benchy COMMAND [OPTIONS]\n\ncommands:\n");
   for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
     fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+  fprintf(f, "  %-8s %s\n", "compare", "two saved results: differences, significance, regression gates");
+  fprintf(f, "  %-8s %s\n", "table", "one table across saved results");
   fprintf(f, "  %-8s %s\n", "version", "print the version");
   fprintf(f, "\n'benchy COMMAND --help' lists a command's options.\n");
 }
@@ -156,6 +160,9 @@ int main(int argc, char **argv) {
     printf("benchy %s\n", benchy_version_string());
     return 0;
   }
+  /* Their main arguments are files, not options. */
+  if (!strcmp(argv[1], "compare")) return cli_compare(argc, argv, 2);
+  if (!strcmp(argv[1], "table")) return cli_table(argc, argv, 2);
   for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
     const command *c = &commands[i];
     if (strcmp(argv[1], c->name)) continue;

@@ -27,6 +27,8 @@
 #define L_ BENCHY_CMD_LOAD
 #define R_ BENCHY_CMD_RUN
 #define CLIENT_ (B_ | L_ | R_)
+#define CMP_ BENCHY_CMD_COMPARE
+#define TBL_ BENCHY_CMD_TABLE
 
 #define BENCHY_OPTION_TABLE(X)                                                                     \
   /* ---- server connection (clients) ---- */                                                     \
@@ -263,8 +265,29 @@
     "No progress line on stderr.", BENCHY_OPTF_OUTPUT_ONLY, NULL)                                                        \
   X("script", BENCHY_OPT_STRING, R_, NULL, 1, 0, NULL, "FILE.lua", "run",                           \
     "Lua workload to run.", 0, NULL)                                                               \
+  /* ---- compare and table: saved results read back ---- */                                     \
+  X("fail-if-slower", BENCHY_OPT_STRING, CMP_, NULL, 1, 0, NULL, "PCT", "compare",                 \
+    "Exit 1 when a throughput figure (t/s, req/s, tok/s) is significantly lower in NEW and by "    \
+    "more than PCT percent, e.g. 3%. Unset: throughput never fails the comparison.", 0, NULL)      \
+  X("fail-if-latency-grows", BENCHY_OPT_STRING, CMP_, NULL, 1, 0, NULL, "PCT", "compare",          \
+    "Exit 1 when a latency figure (TTFT, TPOT, ITL, E2EL, est_ppt) is significantly higher in "    \
+    "NEW and by more than PCT percent, e.g. 5%.", 0, NULL)                                         \
+  X("fail-if-memory-grows", BENCHY_OPT_STRING, CMP_, NULL, 1, 0, NULL, "SIZE", "compare",          \
+    "Exit 1 when peak GPU memory grows by more than SIZE (1GB, 512MiB); results without memory "   \
+    "figures are said to have none and never fail.", 0, NULL)                                      \
+  X("ignore-config", BENCHY_OPT_STRING, CMP_, NULL, 1, 0, NULL, "KEYS", "compare",                 \
+    "Compare although these identifying config keys differ (comma-separated, e.g. "                \
+    "model,concurrency); without it such results are refused, naming the keys.", 0, NULL)          \
+  X("alpha", BENCHY_OPT_DOUBLE, CMP_, "0.05", 1e-6, 0.5, NULL, "A", "compare",                     \
+    "Significance level: a difference counts when p < A; intervals are at 1 - A.", 0, NULL)        \
+  X("bootstrap-iterations", BENCHY_OPT_INT, CMP_, "2000", 100, 1e6, NULL, "N", "compare",          \
+    "Resamples of the bootstrap that tests percentiles (p50, p90, p99).", 0, NULL)                 \
+  X("bootstrap-seed", BENCHY_OPT_INT, CMP_, "1", 0, 9.2e18, NULL, "N", "compare",                  \
+    "Seed of the bootstrap, so a comparison prints the same figures every time.", 0, NULL)         \
+  X("format", BENCHY_OPT_CHOICE, CMP_ | TBL_, "md", 1, 0, "md|json", "FMT", "compare",             \
+    "Output format: a markdown table, or the same as JSON.", 0, NULL)                              \
   /* ---- simulator ---- */                                                                        \
-  X("host", BENCHY_OPT_STRING, S_, "127.0.0.1", 1, 0, NULL, "ADDR", "sim",                          \
+  X("host", BENCHY_OPT_STRING, S_, "127.0.0.1", 1, 0, NULL, "ADDR", "sim",                         \
     "Address to listen on.", 0, NULL)                                                              \
   X("port", BENCHY_OPT_INT, S_, "8090", 0, 65535, NULL, "PORT", "sim",                             \
     "Port to listen on (0: any free port).", 0, NULL)                                              \

@@ -25,7 +25,9 @@ typedef enum benchy_command {
   BENCHY_CMD_SIM = 1u << 0,
   BENCHY_CMD_BENCH = 1u << 1,
   BENCHY_CMD_LOAD = 1u << 2,
-  BENCHY_CMD_RUN = 1u << 3 /* Lua scripted workloads */
+  BENCHY_CMD_RUN = 1u << 3, /* Lua scripted workloads */
+  BENCHY_CMD_COMPARE = 1u << 4, /* benchy compare: two saved results, significance and gates */
+  BENCHY_CMD_TABLE = 1u << 5    /* benchy table: one table across saved results */
 } benchy_command;
 
 typedef enum benchy_opt_type {
