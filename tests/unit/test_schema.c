@@ -27,7 +27,7 @@
 #include "testutil.h"
 
 /* Validates value against schema; returns the bucket, keeps the result. */
-static benchy_schema_result last;
+static benchy_schema_result last = {.struct_size = sizeof last};
 static int check(const char *value, const char *schema) {
   assert_int_equal(benchy_schema_validate(value, schema, &last), BENCHY_OK);
   if (last.fail == BENCHY_SCHEMA_OK) assert_string_equal(last.message, "");
@@ -175,7 +175,7 @@ static void test_unknown_keywords_ignored(void **state) {
 
 static void test_bad_input(void **state) {
   (void)state;
-  benchy_schema_result r;
+  benchy_schema_result r = {.struct_size = sizeof r};
   assert_int_equal(check("{\"city\":", WEATHER), BENCHY_SCHEMA_UNPARSED);
   assert_int_equal(check("{} trailing", WEATHER), BENCHY_SCHEMA_UNPARSED);
   assert_int_equal(check("", WEATHER), BENCHY_SCHEMA_UNPARSED);
@@ -203,6 +203,24 @@ static void test_bad_input(void **state) {
   assert_int_equal(check(deep_v, deep_s), BENCHY_SCHEMA_WRONG_TYPE);
   assert_true(strlen(last.path) < sizeof last.path);
   assert_non_null(strstr(last.path, "..."));
+  /* A caller built against a smaller struct gets only its prefix filled. */
+  memset(&r, 'z', sizeof r);
+  r.struct_size = (uint32_t)offsetof(benchy_schema_result, message);
+  assert_int_equal(benchy_schema_validate("1", "{\"type\":\"string\"}", &r), BENCHY_OK);
+  assert_int_equal(r.struct_size, offsetof(benchy_schema_result, message));
+  assert_int_equal(r.fail, BENCHY_SCHEMA_WRONG_TYPE);
+  assert_int_equal(r.message[0], 'z');
+  r.struct_size = 0; /* 0: the whole struct */
+  assert_int_equal(benchy_schema_validate("1", "{\"type\":\"string\"}", &r), BENCHY_OK);
+  assert_int_equal(r.struct_size, sizeof r);
+  assert_string_equal(r.message, "/: expected string, got number");
+  benchy_tool_grade g;
+  memset(&g, 'z', sizeof g);
+  g.struct_size = (uint32_t)offsetof(benchy_tool_grade, message);
+  benchy_record none = {.struct_size = sizeof none};
+  assert_int_equal(benchy_tool_call_grade(&none, "[]", &g), BENCHY_OK);
+  assert_int_equal(g.grade, BENCHY_TOOL_NO_CALL);
+  assert_int_equal(g.message[0], 'z');
   assert_string_equal(benchy_schema_fail_name(BENCHY_SCHEMA_WRONG_TYPE), "wrong_type");
   assert_string_equal(benchy_schema_fail_name(BENCHY_SCHEMA_MISSING_REQUIRED), "missing_required");
   assert_string_equal(benchy_schema_fail_name(BENCHY_SCHEMA_BAD_VALUE), "bad_value");
@@ -307,6 +325,7 @@ static void serve(const char *fixture, const char *tools, served *out, ...) {
   out->last_tool = rec->t_last_tool;
   out->last_token = rec->t_last_token;
   out->n_calls = rec->n_tool_calls;
+  out->grade.struct_size = sizeof out->grade;
   assert_int_equal(benchy_tool_call_grade(rec, tools, &out->grade), BENCHY_OK);
   /* The record's JSON carries the new time, relative to t0 like the others. */
   char *json = benchy_record_to_json(rec, rec->t_dispatched, 0, 0);
@@ -399,7 +418,7 @@ static void test_grade_records_by_hand(void **state) {
                       "{\"type\":\"function\",\"function\":{\"name\":\"b\"}}]";
   benchy_tool_call calls[2] = {{0, "id0", "b", "[1,2]"}, {1, "id1", "a", "{\"y\":1}"}};
   benchy_record rec = {.struct_size = sizeof rec, .n_tool_calls = 2, .tool_calls = calls};
-  benchy_tool_grade g;
+  benchy_tool_grade g = {.struct_size = sizeof g};
   /* A tool without parameters takes any JSON; the second call fails. */
   assert_int_equal(benchy_tool_call_grade(&rec, tools, &g), BENCHY_OK);
   assert_int_equal(g.grade, BENCHY_TOOL_MISSING_REQUIRED);

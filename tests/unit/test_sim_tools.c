@@ -129,7 +129,7 @@ static void test_arguments_follow_the_schema(void **state) {
         const benchy_record *rec = chat(&c, &r, body);
         assert_int_equal(rec->n_tool_calls, 1);
         assert_string_equal(rec->tool_calls[0].name, want);
-        benchy_tool_grade g;
+        benchy_tool_grade g = {.struct_size = sizeof g};
         assert_int_equal(benchy_tool_call_grade(rec, tools, &g), BENCHY_OK);
         if (g.grade != BENCHY_TOOL_OK)
           fail_msg("request %d (max_tokens %d): %s: %s", i, n, benchy_tool_grade_name(g.grade), g.message);
@@ -160,7 +160,7 @@ static void test_arguments_follow_the_schema(void **state) {
             params = cJSON_GetObjectItemCaseSensitive(f, "parameters");
         }
         char *schema = cJSON_PrintUnformatted(params);
-        benchy_schema_result sr;
+        benchy_schema_result sr = {.struct_size = sizeof sr};
         assert_int_equal(benchy_schema_validate(text, schema, &sr), BENCHY_OK);
         if (sr.fail) fail_msg("request %d (max_tokens %d): %s in %s", i, n, sr.message, text);
         args = cJSON_Parse(text);
@@ -223,7 +223,7 @@ static void run_faulty(const char *seed, int n, tally *t, uint64_t *faults) {
     benchy_request *r;
     const benchy_record *rec = chat(&c, &r, body);
     free(body);
-    benchy_tool_grade g;
+    benchy_tool_grade g = {.struct_size = sizeof g};
     assert_int_equal(benchy_tool_call_grade(rec, tools, &g), BENCHY_OK);
     assert_true(g.grade >= 0 && g.grade < 8);
     t->by_grade[g.grade]++;
@@ -285,7 +285,7 @@ static void test_fault_falls_back_to_invalid_json(void **state) {
              "{\"max_tokens\":%d,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"tools\":%s}", 1 + i, bare);
     benchy_request *r;
     const benchy_record *rec = chat(&c, &r, body);
-    benchy_tool_grade g;
+    benchy_tool_grade g = {.struct_size = sizeof g};
     assert_int_equal(benchy_tool_call_grade(rec, bare, &g), BENCHY_OK);
     assert_int_equal(g.grade, BENCHY_TOOL_UNPARSED_ARGUMENTS);
     benchy_request_free(r);

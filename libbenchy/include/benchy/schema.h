@@ -23,6 +23,8 @@
 #include "benchy/export.h"
 #include "benchy/record.h"
 
+#include <stdint.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -38,7 +40,11 @@ typedef enum benchy_schema_fail {
   BENCHY_SCHEMA_UNPARSED = 4          /* the value's text is not JSON */
 } benchy_schema_fail;
 
+/* Both result structs begin with struct_size and only grow at the end: set
+ * it to sizeof before a call (0 also means the whole struct); the library
+ * fills that many bytes and sets it to what it filled. */
 typedef struct benchy_schema_result {
+  uint32_t struct_size;
   int fail;          /* benchy_schema_fail; BENCHY_SCHEMA_OK when valid */
   char path[256];    /* JSON pointer (RFC 6901) of the failing value; "" the root */
   char message[512]; /* "/query: expected string, got number"; "" when valid */
@@ -71,6 +77,7 @@ typedef enum benchy_tool_grade_kind {
 } benchy_tool_grade_kind;
 
 typedef struct benchy_tool_grade {
+  uint32_t struct_size;
   int grade;            /* benchy_tool_grade_kind: the first failing call's, else OK */
   int arguments_parse;  /* 1 when every call's arguments are JSON text */
   size_t n_calls;       /* tool calls in the record */

@@ -283,15 +283,17 @@ static int check(walk *w, const cJSON *v, const cJSON *schema) {
   return 0;
 }
 
-static void clear(benchy_schema_result *out) {
-  out->fail = BENCHY_SCHEMA_OK;
-  out->path[0] = '\0';
-  out->message[0] = '\0';
+/* A caller built against an older, smaller struct gets its prefix. */
+static int deliver(benchy_schema_result *out, const benchy_schema_result *full, int rc) {
+  uint32_t size = out->struct_size && out->struct_size < sizeof *full ? out->struct_size : (uint32_t)sizeof *full;
+  memcpy(out, full, size);
+  out->struct_size = size;
+  return rc;
 }
 
-int benchy_schema_validate_cjson(const cJSON *value, const cJSON *schema, benchy_schema_result *out) {
-  if (!out) return BENCHY_ERR_INVALID;
-  clear(out);
+static int validate_tree(const cJSON *value, const cJSON *schema, benchy_schema_result *out) {
+  memset(out, 0, sizeof *out);
+  out->struct_size = sizeof *out;
   if (!value || !schema) {
     snprintf(out->message, sizeof out->message, "benchy_schema_validate_cjson: value and schema are required");
     return BENCHY_ERR_INVALID;
@@ -301,9 +303,16 @@ int benchy_schema_validate_cjson(const cJSON *value, const cJSON *schema, benchy
   return BENCHY_OK;
 }
 
-int benchy_schema_validate(const char *value_json, const char *schema_json, benchy_schema_result *out) {
+int benchy_schema_validate_cjson(const cJSON *value, const cJSON *schema, benchy_schema_result *out) {
   if (!out) return BENCHY_ERR_INVALID;
-  clear(out);
+  benchy_schema_result full;
+  int rc = validate_tree(value, schema, &full);
+  return deliver(out, &full, rc);
+}
+
+static int validate_text(const char *value_json, const char *schema_json, benchy_schema_result *out) {
+  memset(out, 0, sizeof *out);
+  out->struct_size = sizeof *out;
   if (!value_json || !schema_json) {
     snprintf(out->message, sizeof out->message, "benchy_schema_validate: value and schema text are required");
     return BENCHY_ERR_INVALID;
@@ -320,9 +329,16 @@ int benchy_schema_validate(const char *value_json, const char *schema_json, benc
     out->fail = BENCHY_SCHEMA_UNPARSED;
     snprintf(out->message, sizeof out->message, "/: the value is not JSON text");
   } else {
-    rc = benchy_schema_validate_cjson(value, schema, out);
+    rc = validate_tree(value, schema, out);
   }
   cJSON_Delete(value);
   cJSON_Delete(schema);
   return rc;
+}
+
+int benchy_schema_validate(const char *value_json, const char *schema_json, benchy_schema_result *out) {
+  if (!out) return BENCHY_ERR_INVALID;
+  benchy_schema_result full;
+  int rc = validate_text(value_json, schema_json, &full);
+  return deliver(out, &full, rc);
 }

@@ -54,7 +54,7 @@ static int grade_call(const benchy_tool_call *c, size_t i, const cJSON *tools, b
   int first_failure = out->grade == BENCHY_TOOL_OK;
   const cJSON *fn = offered(tools, name);
   int grade = BENCHY_TOOL_OK;
-  benchy_schema_result sr = {0};
+  benchy_schema_result sr = {.struct_size = sizeof sr};
   if (!fn) {
     grade = BENCHY_TOOL_WRONG_TOOL;
   } else if (!args) {
@@ -84,9 +84,9 @@ static int grade_call(const benchy_tool_call *c, size_t i, const cJSON *tools, b
   return parsed;
 }
 
-int benchy_tool_call_grade(const benchy_record *rec, const char *tools_json, benchy_tool_grade *out) {
-  if (!out) return BENCHY_ERR_INVALID;
+static int grade(const benchy_record *rec, const char *tools_json, benchy_tool_grade *out) {
   memset(out, 0, sizeof *out);
+  out->struct_size = sizeof *out;
   if (!rec || !tools_json) {
     snprintf(out->message, sizeof out->message, "benchy_tool_call_grade: a record and the tools are required");
     return BENCHY_ERR_INVALID;
@@ -111,4 +111,15 @@ int benchy_tool_call_grade(const benchy_record *rec, const char *tools_json, ben
     snprintf(out->tool_name, sizeof out->tool_name, "%s", rec->tool_calls[0].name ? rec->tool_calls[0].name : "");
   cJSON_Delete(tools);
   return BENCHY_OK;
+}
+
+int benchy_tool_call_grade(const benchy_record *rec, const char *tools_json, benchy_tool_grade *out) {
+  if (!out) return BENCHY_ERR_INVALID;
+  benchy_tool_grade full;
+  int rc = grade(rec, tools_json, &full);
+  /* A caller built against an older, smaller struct gets its prefix. */
+  uint32_t size = out->struct_size && out->struct_size < sizeof full ? out->struct_size : (uint32_t)sizeof full;
+  memcpy(out, &full, size);
+  out->struct_size = size;
+  return rc;
 }
