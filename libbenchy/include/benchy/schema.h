@@ -95,7 +95,9 @@ BENCHY_API const char *benchy_tool_grade_name(int grade);
  * array as sent ([{"type":"function","function":{"name","parameters"}}],
  * or {name, parameters} elements). A call is OK when it names an offered
  * tool and its arguments parse and satisfy that tool's parameters schema
- * (no parameters: any JSON). The grade is the first failing call's.
+ * (no parameters: any JSON). The grade is the first failing call's. A
+ * failed request is graded on what arrived (arguments cut short by a
+ * disconnect are unparsed_arguments).
  * BENCHY_OK when graded; BENCHY_ERR_INVALID when an argument is NULL or
  * tools_json is not a JSON array (out->message says so); BENCHY_ERR_NOMEM.
  * Any thread. */
