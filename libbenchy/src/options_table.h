@@ -347,6 +347,9 @@
     "Probability response headers are delayed by --slow-headers-ms.", 0, NULL)                     \
   X("slow-headers-ms", BENCHY_OPT_DOUBLE, S_, "1000", 0, 1e7, NULL, "MS", "faults",                \
     "Delay of slow headers.", 0, NULL)                                                             \
+  X("fault-bad-tool-args", BENCHY_OPT_DOUBLE, S_, "0", 0, 1, NULL, "P", "faults",                  \
+    "Probability a tool call's arguments are wrong: a wrong type, a missing required field or "  \
+    "invalid JSON, one of the three at random (seeded).", 0, NULL)                               \
   X("close-after-stream", BENCHY_OPT_CHOICE, S_, "auto", 1, 0, "auto|yes|no|announced", "WHEN",      \
     "faults",                                                                                      \
     "Close the connection after each streamed response despite keep-alive (auto: as llama-server " \

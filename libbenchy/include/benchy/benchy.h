@@ -83,6 +83,7 @@ BENCHY_API int64_t benchy_now_ns(void);
 #include "benchy/options.h"
 #include "benchy/loop.h"
 #include "benchy/record.h"
+#include "benchy/schema.h"
 #include "benchy/session.h"
 #include "benchy/stats.h"
 #include "benchy/sim.h"

@@ -139,6 +139,10 @@ typedef struct benchy_record {
   int64_t itl_max_ns;
 
   int rx_clock; /* benchy_rx_clock */
+
+  /* The last tool-call fragment: the arguments were complete then (the
+   * first is t_first_tool). 0 without tool calls. */
+  int64_t t_last_tool;
 } benchy_record;
 
 /* Derived figures, in ns, or -1 when the record lacks what they need. */

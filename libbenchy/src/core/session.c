@@ -340,7 +340,10 @@ static void record_chunk(benchy_request *r, const oai_chunk_info *info) {
   }
   if ((kinds & BENCHY_CHUNK_CONTENT) && !rec->t_first_content) rec->t_first_content = now;
   if ((kinds & BENCHY_CHUNK_REASONING) && !rec->t_first_reasoning) rec->t_first_reasoning = now;
-  if ((kinds & BENCHY_CHUNK_TOOL) && !rec->t_first_tool) rec->t_first_tool = now;
+  if (kinds & BENCHY_CHUNK_TOOL) {
+    if (!rec->t_first_tool) rec->t_first_tool = now;
+    rec->t_last_tool = now;
+  }
   if (kinds & BENCHY_CHUNK_TOKENS) {
     rec->token_chunks++;
     if (!rec->t_first_token) {

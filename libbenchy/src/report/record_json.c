@@ -62,6 +62,8 @@ cJSON *record_to_json(const benchy_record *r, int64_t t0_ns, int with_chunks) {
     add_ms(t, "first_reasoning", r->t_first_reasoning, t0_ns);
     add_ms(t, "first_content", r->t_first_content, t0_ns);
     add_ms(t, "first_tool", r->t_first_tool, t0_ns);
+    if (r->struct_size >= offsetof(benchy_record, t_last_tool) + sizeof r->t_last_tool)
+      add_ms(t, "last_tool", r->t_last_tool, t0_ns);
     add_ms(t, "first_token", r->t_first_token, t0_ns);
     add_ms(t, "last_token", r->t_last_token, t0_ns);
     add_ms(t, "done", r->t_done, t0_ns);

@@ -164,23 +164,23 @@ static void out_words(sim_out *o, const sim_stream *st, int64_t from, int64_t to
   }
 }
 
-/* Argument fragments of a tool call, already escaped for a JSON string:
- * '{"key":"', words, '"}' — so the concatenation is always a JSON object,
- * whatever the number m of argument tokens (m == 1: "{}"). */
+/* Where argument token a of m starts in the arguments text: equal byte
+ * shares, moved forward to a UTF-8 character boundary so that no fragment
+ * splits a character. Token m - 1 ends at the text's end, so the fragments
+ * concatenated are the whole text, whatever m (short texts leave some
+ * fragments empty). */
+static size_t arg_cut(const sim_stream *st, int64_t a, int64_t m) {
+  if (a >= m) return st->args_len;
+  size_t at = (size_t)((double)st->args_len * (double)a / (double)m);
+  while (at < st->args_len && ((unsigned char)st->args[at] & 0xC0) == 0x80) at++;
+  return at;
+}
+
+/* Argument fragments [from, to) of a tool call, escaped for a JSON string. */
 static void out_arg_frags(sim_out *o, const sim_stream *st, int64_t from, int64_t to) {
   int64_t first = st->n_reason + 1, m = st->n - first;
-  for (int64_t j = from; j < to; j++) {
-    int64_t a = j - first;
-    if (m == 1) {
-      sim_out_str(o, "{}");
-    } else if (a == 0) {
-      sim_out_escaped(o, st->args_open, strlen(st->args_open));
-    } else if (a == m - 1) {
-      sim_out_str(o, "\\\"}");
-    } else {
-      out_words(o, st, j, j + 1);
-    }
-  }
+  size_t a = arg_cut(st, from - first, m), b = arg_cut(st, to - first, m);
+  sim_out_escaped(o, st->args + a, b - a);
 }
 
 static void out_tool_head(sim_out *o, const sim_stream *st) {
@@ -188,8 +188,10 @@ static void out_tool_head(sim_out *o, const sim_stream *st) {
   sim_out_str(o, st->tool_id);
   sim_out_str(o, "\",\"type\":\"function\",\"function\":{\"name\":\"");
   sim_out_escaped(o, st->tool_name, strlen(st->tool_name));
-  /* With no argument tokens left, the header carries the whole object. */
-  sim_out_str(o, st->n - st->n_reason - 1 == 0 ? "\",\"arguments\":\"{}\"}}]" : "\",\"arguments\":\"\"}}]");
+  /* With no argument tokens left, the header carries the whole text. */
+  sim_out_str(o, "\",\"arguments\":\"");
+  if (st->n - st->n_reason - 1 == 0) sim_out_escaped(o, st->args, st->args_len);
+  sim_out_str(o, "\"}}]");
 }
 
 static void out_tool_args(sim_out *o, const sim_stream *st, int64_t from, int64_t to) {
@@ -492,8 +494,7 @@ static void out_message(sim_out *o, const sim_stream *st) {
     sim_out_str(o, ",\"tool_calls\":[{\"type\":\"function\",\"function\":{\"name\":\"");
     sim_out_escaped(o, st->tool_name, strlen(st->tool_name));
     sim_out_str(o, "\",\"arguments\":\"");
-    if (st->n - r - 1 == 0) sim_out_str(o, "{}");
-    else out_arg_frags(o, st, r + 1, st->n);
+    sim_out_escaped(o, st->args, st->args_len);
     sim_out_str(o, "\"},\"id\":\"");
     sim_out_str(o, st->tool_id);
     sim_out_str(o, "\"}]");

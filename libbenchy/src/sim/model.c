@@ -182,7 +182,7 @@ void sim_stream_free(sim_stream *st) {
   if (!st) return;
   free(st->blocks);
   free(st->tool_name);
-  free(st->args_open);
+  free(st->args);
   benchy_buf_free(&st->head);
   benchy_buf_free(&st->tail);
   benchy_buf_free(&st->meta);

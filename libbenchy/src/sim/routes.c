@@ -137,8 +137,9 @@ static int get_max_tokens(sim_conn *c, const cJSON *req, int64_t *n, int *given)
   return 0;
 }
 
-/* Picks the tool to call and the key of its argument object. */
-static int choose_tool(sim_conn *c, sim_stream *st, const cJSON *tools, const cJSON *choice) {
+/* Picks the tool to call; *params is its parameters schema (may be NULL). */
+static int choose_tool(sim_conn *c, sim_stream *st, const cJSON *tools, const cJSON *choice,
+                       const cJSON **params) {
   const char *name = NULL;
   const cJSON *fn = NULL, *tool;
   if (cJSON_IsObject(choice)) {
@@ -166,23 +167,43 @@ static int choose_tool(sim_conn *c, sim_stream *st, const cJSON *tools, const cJ
     }
     name = tn->valuestring;
   }
-  /* Arguments fill the first declared parameter, so they fit the schema's
-   * shape as far as a string can. */
-  const char *key = "input";
-  const cJSON *props = cJSON_GetObjectItemCaseSensitive(
-      cJSON_GetObjectItemCaseSensitive(fn, "parameters"), "properties");
-  if (cJSON_IsObject(props) && props->child && props->child->string) key = props->child->string;
-  benchy_buf open = {0};
-  int rc = benchy_buf_append_str(&open, "{\"");
-  rc |= sim_buf_escaped(&open, key, strlen(key));
-  rc |= benchy_buf_append_str(&open, "\":\"");
+  *params = cJSON_GetObjectItemCaseSensitive(fn, "parameters");
   st->tool_name = benchy_strdup(name);
-  st->args_open = open.data;
-  if (rc || !st->tool_name || !st->args_open) {
+  if (!st->tool_name) {
     respond_oom(c);
     return -1;
   }
   st->tool = 1;
+  return 0;
+}
+
+/* chat_template_kwargs.enable_thinking: false turns reasoning off, as the
+ * Qwen3-style templates of llama-server, vLLM and SGLang do. */
+static int thinking_enabled(const cJSON *req) {
+  const cJSON *kwargs = cJSON_GetObjectItemCaseSensitive(req, "chat_template_kwargs");
+  return !cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(kwargs, "enable_thinking"));
+}
+
+/* The call's arguments, following the tool's schema, or broken in one of
+ * three ways with --fault-bad-tool-args. Drawn from a generator of their
+ * own, so that tools and this fault leave the request's other draws (fault
+ * fates, words, ids) as they were without them. */
+static int make_tool_args(sim_t *s, sim_stream *st, const cJSON *params, uint64_t index) {
+  uint64_t rng = request_rng(s->cfg.seed ^ 0x746F6F6C61726773ull /* "toolargs" */, index);
+  int bad = SIM_BAD_ARGS_NONE;
+  if (benchy_rand_unit(&rng) < s->cfg.fault_p[SIM_F_BAD_TOOL_ARGS])
+    bad = SIM_BAD_ARGS_WRONG_TYPE + (int)(benchy_rand_next(&rng) % 3);
+  /* The JSON around the words takes a few of the argument tokens. */
+  int64_t m = st->n - st->n_reason - 1, words = m > 5 ? m - 4 : 1;
+  benchy_buf args = {0};
+  int made;
+  if (sim_tool_args(params, benchy_rand_next(&rng), words, bad, &args, &made)) {
+    benchy_buf_free(&args);
+    return -1;
+  }
+  st->args = args.data;
+  st->args_len = args.len;
+  if (bad != SIM_BAD_ARGS_NONE) sim_count_fault(s, SIM_F_BAD_TOOL_ARGS);
   return 0;
 }
 
@@ -231,7 +252,7 @@ static void handle_completion(sim_conn *c, const sim_request *r, int api) {
   /* All fault draws are taken, in a fixed order, whether they fire or not:
    * request k's fate depends on the seed and k only. */
   double u[SIM_F_COUNT];
-  for (int k = 0; k < SIM_F_COUNT; k++) u[k] = benchy_rand_unit(&rng);
+  for (int k = 0; k < SIM_F_DRAWN; k++) u[k] = benchy_rand_unit(&rng);
   if (u[SIM_F_429] < cfg->fault_p[SIM_F_429]) {
     sim_count_fault(s, SIM_F_429);
     sim_conn_error(c, 429, "rate_limit_error", "simulated rate limit (--fault-429); retry later");
@@ -268,13 +289,14 @@ static void handle_completion(sim_conn *c, const sim_request *r, int api) {
       st->streaming && get_bool(cJSON_GetObjectItemCaseSensitive(req, "stream_options"), "include_usage", 0);
   st->use_cache = cfg->prefix_cache && get_bool(req, "cache_prompt", 1);
   int given;
+  const cJSON *tool_params = NULL;
   if (get_max_tokens(c, req, &st->n, &given)) goto out;
   if (api == SIM_API_CHAT) {
     const cJSON *tools = cJSON_GetObjectItemCaseSensitive(req, "tools");
     const cJSON *choice = cJSON_GetObjectItemCaseSensitive(req, "tool_choice");
     int none = cJSON_IsString(choice) && !strcmp(choice->valuestring, "none");
     if (cJSON_IsArray(tools) && cJSON_GetArraySize(tools) > 0 && !none &&
-        choose_tool(c, st, tools, choice))
+        choose_tool(c, st, tools, choice, &tool_params))
       goto out;
   }
   acc.hash = st->use_cache;
@@ -300,11 +322,15 @@ static void handle_completion(sim_conn *c, const sim_request *r, int api) {
   st->n_blocks = acc.n;
   acc.blocks = NULL;
   if (api == SIM_API_CHAT) {
-    st->n_reason = cfg->reasoning_tokens;
+    st->n_reason = thinking_enabled(req) ? cfg->reasoning_tokens : 0;
     int64_t room = st->tool ? st->n - 1 : st->n; /* the tool call needs its header token */
     if (st->n_reason > room) st->n_reason = room;
+    if (st->tool && make_tool_args(s, st, tool_params, index)) {
+      respond_oom(c);
+      goto out;
+    }
   }
-  for (int k = SIM_F_DISCONNECT; k < SIM_F_COUNT; k++)
+  for (int k = SIM_F_DISCONNECT; k < SIM_F_DRAWN; k++)
     if (u[k] < cfg->fault_p[k]) st->faults |= 1u << k;
   st->fault_tok = (st->n - 1) / 2;
   st->word_seed = benchy_rand_next(&rng);

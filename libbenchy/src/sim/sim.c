@@ -18,7 +18,7 @@
 #include "sim/sim_internal.h"
 
 const char *const sim_fault_names[SIM_F_COUNT] = {"429",         "500",   "disconnect",  "malformed",
-                                                  "error_chunk", "stall", "slow_headers"};
+                                                  "error_chunk", "stall", "slow_headers", "bad_tool_args"};
 
 const char *const sim_flavour_names[3] = {"llama", "vllm", "sglang"};
 
@@ -77,7 +77,7 @@ static int config_from_options(sim_config *cfg, const benchy_options *o, char *e
   cfg->stamp = !benchy_options_flag(o, "no-stamp");
   static const char *const fault_opts[SIM_F_COUNT] = {
       "fault-429",         "fault-500",   "fault-disconnect",  "fault-malformed",
-      "fault-error-chunk", "fault-stall", "fault-slow-headers"};
+      "fault-error-chunk", "fault-stall", "fault-slow-headers", "fault-bad-tool-args"};
   for (int k = 0; k < SIM_F_COUNT; k++) cfg->fault_p[k] = benchy_options_double(o, fault_opts[k]);
   cfg->stall_ms = benchy_options_double(o, "stall-ms");
   cfg->slow_headers_ms = benchy_options_double(o, "slow-headers-ms");
@@ -298,14 +298,15 @@ int sim_write_stats_json(sim_t *s, benchy_buf *b) {
       "\"reasoning_tokens\":%lld,\"flavour\":\"%s\",\"ctx_size\":%lld,\"max_tokens\":%lld,"
       "\"prefix_cache\":%s,\"stamp\":%s,\"fault_429\":%.9g,\"fault_500\":%.9g,\"fault_disconnect\":%.9g,"
       "\"fault_malformed\":%.9g,\"fault_error_chunk\":%.9g,\"fault_stall\":%.9g,\"stall_ms\":%.9g,"
-      "\"fault_slow_headers\":%.9g,\"slow_headers_ms\":%.9g,\"close_after_stream\":\"%s\"}}",
+      "\"fault_slow_headers\":%.9g,\"slow_headers_ms\":%.9g,\"fault_bad_tool_args\":%.9g,"
+      "\"close_after_stream\":\"%s\"}}",
       s->port, (unsigned long long)c->seed, c->prefill_tps, c->decode_tps, c->overhead_ms,
       (long long)c->slots, c->batch_slowdown, c->jitter, c->tpc_text, (long long)c->reasoning_tokens,
       sim_flavour_names[c->flavour], (long long)c->ctx_size, (long long)c->max_tokens,
       c->prefix_cache ? "true" : "false", c->stamp ? "true" : "false", c->fault_p[SIM_F_429],
       c->fault_p[SIM_F_500], c->fault_p[SIM_F_DISCONNECT], c->fault_p[SIM_F_MALFORMED],
       c->fault_p[SIM_F_ERROR_CHUNK], c->fault_p[SIM_F_STALL], c->stall_ms, c->fault_p[SIM_F_SLOW_HEADERS],
-      c->slow_headers_ms, c->close_text);
+      c->slow_headers_ms, c->fault_p[SIM_F_BAD_TOOL_ARGS], c->close_text);
   return rc ? -1 : 0;
 }
 
@@ -321,9 +322,11 @@ const char *benchy_sim_model_text(void) {
          "  Exactly max_tokens (else --max-tokens) tokens are generated; the slot frees at the last.\n"
          "Chunks: the first carries 1 token (from prefill), later ones k tokens (--tokens-per-chunk\n"
          "  N or MIN-MAX, seeded), written at their last token's time, never splitting reasoning,\n"
-         "  content or a tool call's parts. The first --reasoning-tokens go to reasoning_content.\n"
+         "  content or a tool call's parts. The first --reasoning-tokens go to reasoning_content\n"
+         "  (none with chat_template_kwargs.enable_thinking false).\n"
          "  With tools (and tool_choice not \"none\") the output is one call of the first or named\n"
-         "  tool: a header token, then argument fragments forming a JSON object.\n"
+         "  tool: a header token, then fragments of arguments that follow the tool's parameters\n"
+         "  schema (seeded; --fault-bad-tool-args breaks some).\n"
          "Prompt tokens: ChatML template (/apply-template), then the sim tokenizer (/tokenize): a\n"
          "  run of up to 8 ASCII letters/digits with one leading space is one token, every other\n"
          "  code point one token, <|im_start|>/<|im_end|> one token each.\n"

@@ -32,8 +32,13 @@ enum {
   SIM_F_ERROR_CHUNK,
   SIM_F_STALL,
   SIM_F_SLOW_HEADERS,
+  /* Drawn from a generator of its own (tool_args_rng), so that adding it
+   * left every other draw of a seed as it was. */
+  SIM_F_BAD_TOOL_ARGS,
   SIM_F_COUNT
 };
+/* The faults drawn from the request's generator, in order. */
+#define SIM_F_DRAWN (SIM_F_SLOW_HEADERS + 1)
 BENCHY_INTERNAL extern const char *const sim_fault_names[SIM_F_COUNT];
 BENCHY_INTERNAL extern const char *const sim_flavour_names[3]; /* by SIM_FLAVOUR_* */
 
@@ -156,7 +161,9 @@ struct sim_stream {
   int64_t n;        /* completion tokens to produce */
   int64_t n_reason; /* of which reasoning (chat) */
   int tool;         /* the output is one tool call */
-  char *tool_name, *args_open; /* args_open: raw '{"key":"' */
+  char *tool_name;
+  char *args;       /* the call's whole arguments text (tool_args.c), not escaped */
+  size_t args_len;
   int64_t prompt_tokens, cached;
   uint64_t *blocks;
   size_t n_blocks;
@@ -288,6 +295,17 @@ BENCHY_INTERNAL int sim_render_finish(sim_stream *st, sim_out *o, int64_t sched)
 BENCHY_INTERNAL int sim_render_error_event(sim_stream *st, sim_out *o);
 BENCHY_INTERNAL int sim_render_body(sim_stream *st, sim_out *o, int64_t sched, int malformed);
 BENCHY_INTERNAL const char *sim_stream_headers(const sim_conn *c);
+
+/* tool_args.c: what --fault-bad-tool-args makes of a call's arguments. */
+enum { SIM_BAD_ARGS_NONE, SIM_BAD_ARGS_WRONG_TYPE, SIM_BAD_ARGS_MISSING, SIM_BAD_ARGS_INVALID_JSON };
+/* Appends to out (NUL-terminated) arguments that follow params, the tool's
+ * parameters schema (NULL: {}), drawn from seed; the first free-text string
+ * gets `words` words, so the text grows with the call's tokens. bad: a
+ * SIM_BAD_ARGS_* to break them that way; *made says what was made (a wrong
+ * type or a missing field falls back to invalid JSON when the schema has no
+ * typed property or no required one). -1 out of memory. */
+BENCHY_INTERNAL int sim_tool_args(const struct cJSON *params, uint64_t seed, int64_t words, int bad,
+                                  benchy_buf *out, int *made);
 
 /* sim.c */
 BENCHY_INTERNAL int sim_write_stats_json(sim_t *s, benchy_buf *b);
