@@ -459,6 +459,13 @@ static void test_vllm_export_carries_the_load_numbers(void **state) {
 
 /* --- one metadata block, one key shape, old versions readable ---------- */
 
+/* A number that must be there: a clear failure, not a crash, when it is not. */
+static int int_at(const cJSON *o, const char *key) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+  if (!cJSON_IsNumber(v)) fail_msg("\"%s\" is missing or not a number", key);
+  return v->valueint;
+}
+
 static cJSON *doc_of(const benchy_result *r) {
   char *text = benchy_result_to_json(r, 0);
   assert_non_null(text);
@@ -498,11 +505,12 @@ static void test_bench_and_load_share_one_metadata_block(void **state) {
   test_sim_stop(sim);
   cJSON *docs[2] = {doc_of(b), doc_of(l)};
   for (int k = 0; k < 2; k++) {
-    assert_int_equal(get(docs[k], "result_version")->valueint, BENCHY_RESULT_VERSION);
-    assert_int_equal(get(docs[k], "record_version")->valueint, BENCHY_RECORD_VERSION);
+    assert_int_equal(int_at(docs[k], "result_version"), BENCHY_RESULT_VERSION);
+    assert_int_equal(int_at(docs[k], "record_version"), BENCHY_RECORD_VERSION);
     const cJSON *md = get(docs[k], "metadata");
     for (const char *const *key = common_metadata; *key; key++)
       if (!cJSON_HasObjectItem(md, *key)) fail_msg("%s metadata lacks \"%s\"", k ? "load" : "bench", *key);
+    if (!cJSON_IsString(get(md, "started_at"))) fail_msg("started_at is not a string");
     time_t started = parse_utc(get(md, "started_at")->valuestring);
     assert_true(started >= before && started <= after);
     assert_true(cJSON_IsBool(get(get(md, "build"), "optimized")));
@@ -604,9 +612,9 @@ static void test_version_1_results_still_load(void **state) {
   free(md);
   free(want);
   cJSON *doc = doc_of(r);
-  assert_int_equal(get(doc, "result_version")->valueint, BENCHY_RESULT_VERSION);
-  assert_int_equal(get(doc, "upgraded_from_result_version")->valueint, 1);
-  assert_int_equal(get(doc, "record_version")->valueint, 1);
+  assert_int_equal(int_at(doc, "result_version"), BENCHY_RESULT_VERSION);
+  assert_int_equal(int_at(doc, "upgraded_from_result_version"), 1);
+  assert_int_equal(int_at(doc, "record_version"), 1);
   char *text = read_fixture("result_v1_bench.json");
   cJSON *old = cJSON_Parse(text);
   free(text);
@@ -620,10 +628,10 @@ static void test_version_1_results_still_load(void **state) {
       char key[96];
       snprintf(key, sizeof key, "n_%s", *s);
       if (cJSON_IsNull(stat)) {
-        assert_int_equal(get(now, key)->valueint, 0);
+        assert_int_equal(int_at(now, key), 0);
         continue;
       }
-      assert_true(get(stat, "n")->valuedouble == get(now, key)->valuedouble);
+      assert_int_equal(int_at(stat, "n"), int_at(now, key));
       snprintf(key, sizeof key, "mean_%s", *s);
       assert_true(get(stat, "mean")->valuedouble == get(now, key)->valuedouble);
       snprintf(key, sizeof key, "std_%s", *s);
