@@ -46,8 +46,10 @@ static void add_percentile_metrics(cJSON *md, const benchy_options *opts) {
 static void add_build(cJSON *md) {
   cJSON *b = cJSON_AddObjectToObject(md, "build");
   if (!b) return;
-#ifdef __VERSION__
-  cJSON_AddStringToObject(b, "compiler", __VERSION__);
+#if defined(__clang__)
+  cJSON_AddStringToObject(b, "compiler", __VERSION__); /* "Clang 15.0.7 (...)" says which */
+#elif defined(__GNUC__)
+  cJSON_AddStringToObject(b, "compiler", "gcc " __VERSION__); /* GCC's is the bare number */
 #else
   cJSON_AddNullToObject(b, "compiler");
 #endif
