@@ -25,13 +25,14 @@ static size_t edit_distance(const char *a, const char *b) {
   return prev[lb];
 }
 
-const char *option_nearest_name(const char *name, unsigned command) {
+const char *option_nearest_name(const char *name, unsigned command, const benchy_option_info *table,
+                                size_t n_options) {
   size_t len = strlen(name);
   size_t limit = len <= 4 ? 1 : len <= 8 ? 2 : 3;
   const char *best = NULL;
   size_t best_d = limit + 1;
-  for (size_t i = 0; i < benchy_option_count(); i++) {
-    const benchy_option_info *info = benchy_option_at(i);
+  for (size_t i = 0; i < n_options; i++) {
+    const benchy_option_info *info = &table[i];
     if (!(info->commands & command)) continue;
     size_t d = edit_distance(name, info->name);
     if (d < best_d && d < len && d < strlen(info->name)) {

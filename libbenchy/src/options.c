@@ -427,7 +427,7 @@ static int assign(benchy_options *o, size_t i, const char *text, int user) {
 
 static int unknown_option(benchy_options *o, const char *name) {
   name = bare_name(name);
-  const char *near = option_nearest_name(name, o->command);
+  const char *near = option_nearest_name(name, o->command, option_table, OPTION_COUNT);
   char hint[160] = "";
   if (near) snprintf(hint, sizeof hint, "did you mean %s%s? ", strlen(near) == 1 ? "-" : "--", near);
   return fail(o, BENCHY_ERR_NOT_FOUND, "unknown option '%s%s'%s; %s--help lists the options it takes",

@@ -19,9 +19,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "benchy/benchy.h"
+#include "benchy/collector.h"
 #include "report/jsonl.h"
 #include "report/record_json.h"
 
@@ -455,6 +457,211 @@ static void test_vllm_export_carries_the_load_numbers(void **state) {
   benchy_result_free(sweep);
 }
 
+/* --- one metadata block, one key shape, old versions readable ---------- */
+
+/* A number that must be there: a clear failure, not a crash, when it is not. */
+static int int_at(const cJSON *o, const char *key) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+  if (!cJSON_IsNumber(v)) fail_msg("\"%s\" is missing or not a number", key);
+  return v->valueint;
+}
+
+static cJSON *doc_of(const benchy_result *r) {
+  char *text = benchy_result_to_json(r, 0);
+  assert_non_null(text);
+  cJSON *doc = cJSON_Parse(text);
+  free(text);
+  assert_non_null(doc);
+  return doc;
+}
+
+/* What docs/results.md ("metadata") promises every kind writes. */
+static const char *const common_metadata[] = {
+    "benchy_version", "build", "started_at", "name", "model", "served_model_name", "base_url",
+    "api", "stddev", "percentiles", "request_body", "prompt_lengths", NULL};
+
+/* The same options mean the same values: these must be equal in both. */
+static const char *const common_values[] = {"benchy_version", "build", "name", "model", "served_model_name",
+                                            "base_url", "api", "stddev", "percentiles", NULL};
+
+static time_t parse_utc(const char *stamp) {
+  struct tm tm;
+  memset(&tm, 0, sizeof tm);
+  const char *end = strptime(stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  if (!end || *end) fail_msg("started_at \"%s\" is not ISO 8601 UTC", stamp);
+  return timegm(&tm);
+}
+
+static void test_bench_and_load_share_one_metadata_block(void **state) {
+  (void)state;
+  benchy_sim *sim = start_sim();
+  time_t before = time(NULL);
+  benchy_result *b = run(BENCHY_CMD_BENCH, sim,
+                         (const char *const[]){"pp", "32", "tg", "4", "runs", "1", "percentiles", "50,99",
+                                               "stddev", "sample", "name", "same-run", NULL});
+  benchy_result *l = small_load(sim, (const char *const[]){"percentiles", "50,99", "stddev", "sample", "name",
+                                                           "same-run", NULL});
+  time_t after = time(NULL);
+  test_sim_stop(sim);
+  cJSON *docs[2] = {doc_of(b), doc_of(l)};
+  for (int k = 0; k < 2; k++) {
+    assert_int_equal(int_at(docs[k], "result_version"), BENCHY_RESULT_VERSION);
+    assert_int_equal(int_at(docs[k], "record_version"), BENCHY_RECORD_VERSION);
+    const cJSON *md = get(docs[k], "metadata");
+    for (const char *const *key = common_metadata; *key; key++)
+      if (!cJSON_HasObjectItem(md, *key)) fail_msg("%s metadata lacks \"%s\"", k ? "load" : "bench", *key);
+    if (!cJSON_IsString(get(md, "started_at"))) fail_msg("started_at is not a string");
+    time_t started = parse_utc(get(md, "started_at")->valuestring);
+    assert_true(started >= before && started <= after);
+    assert_true(cJSON_IsBool(get(get(md, "build"), "optimized")));
+  }
+  const cJSON *mb = get(docs[0], "metadata"), *ml = get(docs[1], "metadata");
+  for (const char *const *key = common_values; *key; key++)
+    if (!cJSON_Compare(get(mb, *key), get(ml, *key), 1)) {
+      char *x = cJSON_PrintUnformatted(get(mb, *key)), *y = cJSON_PrintUnformatted(get(ml, *key));
+      fail_msg("metadata \"%s\" differs: bench %s, load %s", *key, x, y);
+    }
+  /* One name for the prompt sizing: bench's own old "prompt" is gone. */
+  assert_false(cJSON_HasObjectItem(mb, "prompt"));
+  cJSON_Delete(docs[0]);
+  cJSON_Delete(docs[1]);
+  benchy_result_free(b);
+  benchy_result_free(l);
+}
+
+static const char *const bench_stats[] = {"t_s_total", "t_s_req", "peak_t_s", "ttfr_ms", "est_ppt_ms",
+                                          "e2e_ttft_ms", "e2e_ms", "server_t_s", NULL};
+
+static void test_bench_keys_follow_benchy_percentile_key(void **state) {
+  (void)state;
+  benchy_sim *sim = start_sim();
+  benchy_result *r = run(BENCHY_CMD_BENCH, sim,
+                         (const char *const[]){"pp", "32", "tg", "4", "runs", "2", "percentiles", "50,99.9", NULL});
+  test_sim_stop(sim);
+  cJSON *doc = doc_of(r);
+  const cJSON *pcts = get(get(doc, "metadata"), "percentiles");
+  assert_int_equal(cJSON_GetArraySize(pcts), 2);
+  const cJSON *row;
+  int rows = 0;
+  cJSON_ArrayForEach(row, get(doc, "aggregates")) {
+    rows++;
+    const cJSON *item;
+    cJSON_ArrayForEach(item, row) {
+      /* Flat: no statistic is an object of its own any more. */
+      if (cJSON_IsObject(item) && strcmp(item->string, "cache"))
+        fail_msg("row %s: \"%s\" is an object", get(row, "test")->valuestring, item->string);
+    }
+    for (const char *const *s = bench_stats; *s; s++) {
+      char key[96];
+      snprintf(key, sizeof key, "n_%s", *s);
+      const cJSON *n = get(row, key);
+      if (!cJSON_IsNumber(n)) fail_msg("row %s lacks %s", get(row, "test")->valuestring, key);
+      const char *figures[] = {"mean", "std", "min", "max"};
+      for (int f = 0; f < 4; f++) {
+        snprintf(key, sizeof key, "%s_%s", figures[f], *s);
+        assert_true(cJSON_HasObjectItem(row, key));
+      }
+      const cJSON *p;
+      cJSON_ArrayForEach(p, pcts) {
+        benchy_percentile_key(key, sizeof key, p->valuedouble, *s, NULL);
+        const cJSON *v = get(row, key);
+        if (!v) fail_msg("row %s lacks %s", get(row, "test")->valuestring, key);
+        /* A statistic with samples has its percentiles; one without, null. */
+        assert_true(n->valuedouble > 0 ? cJSON_IsNumber(v) : cJSON_IsNull(v));
+      }
+    }
+    assert_non_null(get(row, "p99.9_t_s_req"));
+  }
+  assert_int_equal(rows, 2);
+  cJSON_Delete(doc);
+  benchy_result_free(r);
+}
+
+static char *read_fixture(const char *name) {
+  char path[512];
+  snprintf(path, sizeof path, "%s/%s", BENCHY_FIXTURES, name);
+  FILE *f = fopen(path, "rb");
+  if (!f) fail_msg("cannot read %s", path);
+  fseek(f, 0, SEEK_END);
+  long len = ftell(f);
+  rewind(f);
+  char *buf = calloc(1, (size_t)len + 1);
+  assert_non_null(buf);
+  assert_int_equal(fread(buf, 1, (size_t)len, f), (size_t)len);
+  fclose(f);
+  return buf;
+}
+
+static benchy_result *load_fixture(const char *name) {
+  char path[512], err[512] = "";
+  snprintf(path, sizeof path, "%s/%s", BENCHY_FIXTURES, name);
+  benchy_result *r = NULL;
+  if (benchy_result_load(&r, path, err, sizeof err) != BENCHY_OK) fail_msg("%s: %s", name, err);
+  return r;
+}
+
+/* The fixtures were written, and their markdown rendered, by the library
+ * of result_version 1 (commit 40f8b7e); read back now they must render the
+ * same table, and each nested statistic must reappear under its flat keys
+ * with the very same numbers. */
+static void test_version_1_results_still_load(void **state) {
+  (void)state;
+  benchy_result *r = load_fixture("result_v1_bench.json");
+  char *md = benchy_result_render(r, "md"), *want = read_fixture("result_v1_bench.md");
+  assert_string_equal(md, want);
+  free(md);
+  free(want);
+  cJSON *doc = doc_of(r);
+  assert_int_equal(int_at(doc, "result_version"), BENCHY_RESULT_VERSION);
+  assert_int_equal(int_at(doc, "upgraded_from_result_version"), 1);
+  assert_int_equal(int_at(doc, "record_version"), 1);
+  char *text = read_fixture("result_v1_bench.json");
+  cJSON *old = cJSON_Parse(text);
+  free(text);
+  assert_non_null(old);
+  assert_true(cJSON_Compare(get(get(old, "metadata"), "prompt"), get(get(doc, "metadata"), "prompt_lengths"), 1));
+  int checked = 0;
+  for (int i = 0; i < cJSON_GetArraySize(get(old, "aggregates")); i++) {
+    const cJSON *was = cJSON_GetArrayItem(get(old, "aggregates"), i), *now = cJSON_GetArrayItem(get(doc, "aggregates"), i);
+    for (const char *const *s = bench_stats; *s; s++) {
+      const cJSON *stat = get(was, *s);
+      char key[96];
+      snprintf(key, sizeof key, "n_%s", *s);
+      if (cJSON_IsNull(stat)) {
+        assert_int_equal(int_at(now, key), 0);
+        continue;
+      }
+      assert_int_equal(int_at(stat, "n"), int_at(now, key));
+      snprintf(key, sizeof key, "mean_%s", *s);
+      assert_true(get(stat, "mean")->valuedouble == get(now, key)->valuedouble);
+      snprintf(key, sizeof key, "std_%s", *s);
+      assert_true(cJSON_Compare(get(stat, "stddev"), get(now, key), 1));
+      benchy_percentile_key(key, sizeof key, 99.9, *s, NULL);
+      assert_true(get(get(stat, "percentiles"), "p99.9")->valuedouble == get(now, key)->valuedouble);
+      checked++;
+    }
+  }
+  assert_true(checked >= 8);
+  cJSON_Delete(old);
+  cJSON_Delete(doc);
+  benchy_result_free(r);
+
+  r = load_fixture("result_v1_load.json");
+  md = benchy_result_render(r, "md");
+  want = read_fixture("result_v1_load.md");
+  assert_string_equal(md, want);
+  free(md);
+  free(want);
+  doc = doc_of(r);
+  const cJSON *meta = get(doc, "metadata");
+  for (const char *const *key = common_metadata; *key; key++)
+    if (!cJSON_HasObjectItem(meta, *key) && strcmp(*key, "prompt_lengths") && strcmp(*key, "request_body"))
+      fail_msg("upgraded load metadata lacks \"%s\"", *key);
+  assert_string_equal(get(meta, "name")->valuestring, "v1-fixture");
+  cJSON_Delete(doc);
+  benchy_result_free(r);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_bench_saved_and_loaded),
@@ -463,6 +670,9 @@ int main(void) {
       cmocka_unit_test(test_userdata),
       cmocka_unit_test(test_record_json_is_the_journal_line),
       cmocka_unit_test(test_vllm_export_carries_the_load_numbers),
+      cmocka_unit_test(test_bench_and_load_share_one_metadata_block),
+      cmocka_unit_test(test_bench_keys_follow_benchy_percentile_key),
+      cmocka_unit_test(test_version_1_results_still_load),
   };
   return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

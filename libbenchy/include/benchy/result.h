@@ -16,8 +16,10 @@
 extern "C" {
 #endif
 
-
-#define BENCHY_RESULT_VERSION 1
+/* The result document's shape (docs/results.md, "Version rules"). 2: one
+ * metadata block and flat percentile keys for every kind; version 1 files
+ * still load (benchy_result_load upgrades them in memory). */
+#define BENCHY_RESULT_VERSION 2
 
 typedef struct benchy_result benchy_result;
 

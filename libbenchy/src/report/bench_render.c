@@ -8,6 +8,7 @@
  */
 #include "csv.h"
 #include "bench_render.h"
+#include "stat_key.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -34,14 +35,19 @@ static double num_of(const cJSON *o, const char *name) {
   return cJSON_IsNumber(v) ? v->valuedouble : NAN;
 }
 
+/* One summary figure of a row's statistic (stat_key.h), NaN when absent. */
+static double stat_of(const cJSON *row, const char *figure, const char *statistic) {
+  char key[96];
+  stat_key(key, sizeof key, figure, statistic);
+  return num_of(row, key);
+}
+
 /* "mean ± stddev" as llama-bench prints it (a stddev that is undefined, one
  * sample under the sample definition, prints 0.00 as llama-bench does), or
  * "" when the row has no such figure. */
 static void stat_cell(const cJSON *row, const char *field, char *out, size_t len) {
-  const cJSON *s = cJSON_GetObjectItemCaseSensitive(row, field);
   out[0] = 0;
-  if (!cJSON_IsObject(s)) return;
-  double mean = num_of(s, "mean"), sd = num_of(s, "stddev");
+  double mean = stat_of(row, "mean", field), sd = stat_of(row, "std", field);
   if (!isfinite(mean)) return;
   snprintf(out, len, "%.2f ± %.2f", mean, isfinite(sd) ? sd : 0.0);
 }
@@ -129,7 +135,7 @@ static void fill_cells(const cJSON *row, row_cells *rc) {
 
 static void md_notes(const cJSON *doc, FILE *f) {
   const cJSON *md = cJSON_GetObjectItemCaseSensitive(doc, "metadata");
-  const cJSON *prompt = cJSON_GetObjectItemCaseSensitive(md, "prompt");
+  const cJSON *prompt = cJSON_GetObjectItemCaseSensitive(md, "prompt_lengths");
   const char *mode = str_of(md, "depth_mode");
   fputc('\n', f);
   if (!strcmp(mode, "cached"))
@@ -184,7 +190,7 @@ static void md_server_table(const cJSON *doc, FILE *f) {
   const cJSON *aggs = cJSON_GetObjectItemCaseSensitive(doc, "aggregates");
   const cJSON *row;
   int any = 0;
-  cJSON_ArrayForEach(row, aggs) any |= cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(row, "server_t_s"));
+  cJSON_ArrayForEach(row, aggs) any |= isfinite(stat_of(row, "mean", "server_t_s"));
   if (!any) return;
   enum { N = 5 };
   static const char *const h[N] = {"model", "test", "t/s (req, ours)", "t/s (server timings)", "ttfb (ms)"};
@@ -259,7 +265,7 @@ int bench_render_csv(const cJSON *doc, FILE *f) {
   const size_t n_stats = sizeof stats / sizeof stats[0];
   fputs("model,model_size,model_n_params,backend,test,kind,pp,tg,depth,concurrency,depth_mode,runs_completed,"
         "requests,errors", f);
-  for (size_t i = 0; i < n_stats; i++) fprintf(f, ",%s_mean,%s_stddev,%s_n", stats[i], stats[i], stats[i]);
+  for (size_t i = 0; i < n_stats; i++) fprintf(f, ",mean_%s,std_%s,n_%s", stats[i], stats[i], stats[i]);
   fputs(",flags\n", f);
   const cJSON *aggs = cJSON_GetObjectItemCaseSensitive(doc, "aggregates");
   const cJSON *row;
@@ -286,13 +292,14 @@ int bench_render_csv(const cJSON *doc, FILE *f) {
     fputc(',', f);
     csv_num(f, num_of(row, "errors"));
     for (size_t i = 0; i < n_stats; i++) {
-      const cJSON *s = cJSON_GetObjectItemCaseSensitive(row, stats[i]);
       fputc(',', f);
-      csv_num(f, num_of(s, "mean"));
+      csv_num(f, stat_of(row, "mean", stats[i]));
       fputc(',', f);
-      csv_num(f, num_of(s, "stddev"));
+      csv_num(f, stat_of(row, "std", stats[i]));
       fputc(',', f);
-      csv_num(f, num_of(s, "n"));
+      /* A statistic with no samples leaves its cells empty, n included. */
+      double n = stat_of(row, "n", stats[i]);
+      csv_num(f, n > 0 ? n : NAN);
     }
     fputc(',', f);
     benchy_buf flags = {0};

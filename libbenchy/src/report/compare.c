@@ -16,6 +16,7 @@
 #include "../options_json.h"
 #include "../stats/compare_stats.h"
 #include "compare_internal.h"
+#include "stat_key.h"
 #include "result_internal.h"
 
 typedef struct settings {
@@ -349,14 +350,16 @@ static void bench_rows(const cJSON *bd, const cJSON *nd, const settings *s, cJSO
     if (!n) continue; /* listed among the unmatched rows */
     for (size_t i = 0; i < sizeof bench_metrics / sizeof bench_metrics[0]; i++) {
       const metric_def *m = &bench_metrics[i];
-      const cJSON *sb = cJSON_GetObjectItemCaseSensitive(b, m->key);
-      const cJSON *sn = cJSON_GetObjectItemCaseSensitive(n, m->key);
-      if (!cJSON_IsObject(sb) || !cJSON_IsObject(sn)) continue; /* does not apply to the row */
-      double nb = number_of(sb, "n"), nn = number_of(sn, "n");
+      char kn[96], kmean[96], ksd[96];
+      stat_key(kn, sizeof kn, "n", m->key);
+      stat_key(kmean, sizeof kmean, "mean", m->key);
+      stat_key(ksd, sizeof ksd, "std", m->key);
+      double nb = number_of(b, kn), nn = number_of(n, kn);
+      if (!(nb > 0) || !(nn > 0)) continue; /* does not apply to the row */
       /* Totals and peaks are one figure per run; the rest one per request. */
       int per_run = !strcmp(m->key, "t_s_total") || !strcmp(m->key, "peak_t_s");
-      welch_row(rows, label, m, number_of(sb, "mean"), sample_sd(number_of(sb, "stddev"), nb, bpop),
-                nb, number_of(sn, "mean"), sample_sd(number_of(sn, "stddev"), nn, npop), nn,
+      welch_row(rows, label, m, number_of(b, kmean), sample_sd(number_of(b, ksd), nb, bpop),
+                nb, number_of(n, kmean), sample_sd(number_of(n, ksd), nn, npop), nn,
                 per_run ? "per-run values" : "per-request values", "; give --runs >= 2", s,
                 regressions);
     }

@@ -146,8 +146,8 @@ static void cached_row(FILE *f, const cJSON *lv) {
   row_text(f, "Cached prompt tokens:", buf);
 }
 
-static void level_block(FILE *f, const cJSON *doc, const cJSON *lv) {
-  const cJSON *pcts = percentiles_of(doc, lv);
+/* vLLM's counts and throughputs, in its order and wording. */
+static void level_totals(FILE *f, const cJSON *lv) {
   rule(f, " Serving Benchmark Result ", '=');
   const cJSON *label = get(lv, "label");
   if (cJSON_IsString(label)) row_text(f, "Level:", label->valuestring);
@@ -183,6 +183,12 @@ static void level_block(FILE *f, const cJSON *doc, const cJSON *lv) {
   row_num(f, "Peak output token throughput (tok/s):", num(lv, "max_output_tokens_per_s"));
   row_int(f, "Peak concurrent requests:", num(lv, "max_concurrent_requests"));
   row_num(f, "Total Token throughput (tok/s):", num(lv, "total_token_throughput"));
+}
+
+/* The latency sections --percentile-metrics asks for, then the ones from
+ * the intended send time. */
+static void level_latencies(FILE *f, const cJSON *doc, const cJSON *lv) {
+  const cJSON *pcts = percentiles_of(doc, lv);
   if (metric_shown(doc, "ttft")) {
     rule(f, "Time to First Token", '-');
     metric_rows(f, lv, pcts, "ttft", "TTFT");
@@ -206,8 +212,32 @@ static void level_block(FILE *f, const cJSON *doc, const cJSON *lv) {
   short_rows(f, lv, pcts, "ttft_from_schedule", "TTFT from schedule");
   short_rows(f, lv, pcts, "e2el_from_schedule", "E2EL from schedule");
   rule(f, NULL, '=');
+}
 
-  /* Notes: what a reader would otherwise have to dig out of the JSON. */
+/* How a resumed level was put together, and what that means for it. */
+static void resumed_note(FILE *f, const cJSON *lv) {
+  const cJSON *res = get(lv, "resumed");
+  if (!res) return;
+  const cJSON *res_from = get(res, "from");
+  int complete = cJSON_IsString(res_from) && !strcmp(res_from->valuestring, "complete");
+  fprintf(f, "note: resumed from --jsonl: %.0f requests restored from the earlier run, %.0f sent "
+             "now (%s); the pause between the runs is left out of the level's timeline",
+          num(res, "restored_requests"), num(res, "sent_now"),
+          complete ? "its failed requests, retried" : "the rest of the level");
+  const cJSON *mode = get(lv, "mode");
+  if (cJSON_IsString(mode) && !strcmp(mode->valuestring, "open"))
+    fputs(complete ? "; retried requests went at their own schedule times, under a lighter load "
+                     "than the level's"
+                   : "; the schedule went on from its first unsent arrival, so the load around "
+                     "the restart differs from an uninterrupted level's",
+          f);
+  if (!cJSON_IsTrue(get(res, "itl_includes_restored")))
+    fputs("; ITL covers the requests sent now only (the earlier run had no --raw)", f);
+  fputc('\n', f);
+}
+
+/* Notes: what a reader would otherwise have to dig out of the JSON. */
+static void level_notes(FILE *f, const cJSON *lv) {
   double failed = num(lv, "failed");
   if (failed > 0)
     fprintf(f, "note: %.0f failed request%s excluded from the latency and throughput figures\n",
@@ -233,25 +263,7 @@ static void level_block(FILE *f, const cJSON *doc, const cJSON *lv) {
   const cJSON *stopped = get(lv, "stopped_by");
   if (cJSON_IsString(stopped) && strcmp(stopped->valuestring, "duration"))
     fprintf(f, "note: the level was stopped by %s\n", stopped->valuestring);
-  const cJSON *res = get(lv, "resumed");
-  if (res) {
-    const cJSON *res_from = get(res, "from");
-    int complete = cJSON_IsString(res_from) && !strcmp(res_from->valuestring, "complete");
-    fprintf(f, "note: resumed from --jsonl: %.0f requests restored from the earlier run, %.0f sent "
-               "now (%s); the pause between the runs is left out of the level's timeline",
-            num(res, "restored_requests"), num(res, "sent_now"),
-            complete ? "its failed requests, retried" : "the rest of the level");
-    const cJSON *mode = get(lv, "mode");
-    if (cJSON_IsString(mode) && !strcmp(mode->valuestring, "open"))
-      fputs(complete ? "; retried requests went at their own schedule times, under a lighter load "
-                       "than the level's"
-                     : "; the schedule went on from its first unsent arrival, so the load around "
-                       "the restart differs from an uninterrupted level's",
-            f);
-    if (!cJSON_IsTrue(get(res, "itl_includes_restored")))
-      fputs("; ITL covers the requests sent now only (the earlier run had no --raw)", f);
-    fputc('\n', f);
-  }
+  resumed_note(f, lv);
   if (cJSON_IsTrue(get(lv, "restored_from_jsonl")))
     fprintf(f, "note: restored from the --jsonl file of an earlier run\n");
   const cJSON *pc = get(lv, "prompt_cache");
@@ -264,6 +276,12 @@ static void level_block(FILE *f, const cJSON *doc, const cJSON *lv) {
   }
   const cJSON *err = get(lv, "error");
   if (cJSON_IsString(err)) fprintf(f, "error: %s\n", err->valuestring);
+}
+
+static void level_block(FILE *f, const cJSON *doc, const cJSON *lv) {
+  level_totals(f, lv);
+  level_latencies(f, doc, lv);
+  level_notes(f, lv);
 }
 
 static void cell(FILE *f, double v, int decimals) {

@@ -43,6 +43,69 @@ static const char *count_method_name(int m) {
   }
 }
 
+static void add_times(cJSON *o, const benchy_record *r, int64_t t0_ns) {
+  cJSON *t = cJSON_AddObjectToObject(o, "t_ms");
+  if (!t) return;
+  add_ms(t, "scheduled", r->t_scheduled, t0_ns);
+  add_ms(t, "dispatched", r->t_dispatched, t0_ns);
+  add_ms(t, "sent", r->t_sent, t0_ns);
+  add_ms(t, "first_byte", r->t_first_byte, t0_ns);
+  add_ms(t, "first_chunk", r->t_first_chunk, t0_ns);
+  add_ms(t, "first_reasoning", r->t_first_reasoning, t0_ns);
+  add_ms(t, "first_content", r->t_first_content, t0_ns);
+  add_ms(t, "first_tool", r->t_first_tool, t0_ns);
+  if (r->struct_size >= offsetof(benchy_record, t_last_tool) + sizeof r->t_last_tool)
+    add_ms(t, "last_tool", r->t_last_tool, t0_ns);
+  add_ms(t, "first_token", r->t_first_token, t0_ns);
+  add_ms(t, "last_token", r->t_last_token, t0_ns);
+  add_ms(t, "done", r->t_done, t0_ns);
+}
+
+static void add_server_timings(cJSON *o, const benchy_server_timings *timings) {
+  cJSON *tm = cJSON_AddObjectToObject(o, "server_timings");
+  if (!tm) return;
+  add_count(tm, "cache_n", timings->cache_n);
+  add_count(tm, "prompt_n", timings->prompt_n);
+  add_count(tm, "predicted_n", timings->predicted_n);
+  add_count(tm, "draft_n", timings->draft_n);
+  add_count(tm, "draft_n_accepted", timings->draft_n_accepted);
+  cJSON_AddNumberToObject(tm, "prompt_ms", timings->prompt_ms);
+  cJSON_AddNumberToObject(tm, "predicted_ms", timings->predicted_ms);
+  cJSON_AddNumberToObject(tm, "prompt_per_second", timings->prompt_per_second);
+  cJSON_AddNumberToObject(tm, "predicted_per_second", timings->predicted_per_second);
+}
+
+static void add_tool_calls(cJSON *o, const benchy_record *r) {
+  cJSON *calls = cJSON_AddArrayToObject(o, "tool_calls");
+  for (size_t i = 0; calls && i < r->n_tool_calls; i++) {
+    cJSON *c = cJSON_CreateObject();
+    if (!c) break;
+    cJSON_AddNumberToObject(c, "index", r->tool_calls[i].index);
+    cJSON_AddStringToObject(c, "id", r->tool_calls[i].id);
+    cJSON_AddStringToObject(c, "name", r->tool_calls[i].name);
+    cJSON_AddStringToObject(c, "arguments", r->tool_calls[i].arguments);
+    cJSON_AddItemToArray(calls, c);
+  }
+}
+
+static void add_chunks_raw(cJSON *o, const benchy_record *r, int64_t t0_ns) {
+  /* Compact rows: [t_ms, tokens, kinds, server_send_ms or null, read_seq]. */
+  cJSON *rows = cJSON_AddArrayToObject(o, "chunks_raw");
+  for (size_t i = 0; rows && i < r->n_chunk_events; i++) {
+    const benchy_chunk_event *e = &r->chunk_events[i];
+    cJSON *row = cJSON_CreateArray();
+    if (!row) break;
+    cJSON_AddItemToArray(row, cJSON_CreateNumber((double)(e->t_ns - t0_ns) / 1e6));
+    cJSON_AddItemToArray(row, cJSON_CreateNumber(e->tokens));
+    cJSON_AddItemToArray(row, cJSON_CreateNumber(e->kinds));
+    cJSON_AddItemToArray(row, e->server_send_ns
+                                  ? cJSON_CreateNumber((double)(e->server_send_ns - t0_ns) / 1e6)
+                                  : cJSON_CreateNull());
+    cJSON_AddItemToArray(row, cJSON_CreateNumber(e->read_seq));
+    cJSON_AddItemToArray(rows, row);
+  }
+}
+
 cJSON *record_to_json(const benchy_record *r, int64_t t0_ns, int with_chunks) {
   cJSON *o = cJSON_CreateObject();
   if (!o) return NULL;
@@ -52,22 +115,7 @@ cJSON *record_to_json(const benchy_record *r, int64_t t0_ns, int with_chunks) {
   cJSON_AddNumberToObject(o, "http_status", r->http_status);
   if (r->error) cJSON_AddStringToObject(o, "error", r->error);
   cJSON_AddNumberToObject(o, "retries", r->retries);
-  cJSON *t = cJSON_AddObjectToObject(o, "t_ms");
-  if (t) {
-    add_ms(t, "scheduled", r->t_scheduled, t0_ns);
-    add_ms(t, "dispatched", r->t_dispatched, t0_ns);
-    add_ms(t, "sent", r->t_sent, t0_ns);
-    add_ms(t, "first_byte", r->t_first_byte, t0_ns);
-    add_ms(t, "first_chunk", r->t_first_chunk, t0_ns);
-    add_ms(t, "first_reasoning", r->t_first_reasoning, t0_ns);
-    add_ms(t, "first_content", r->t_first_content, t0_ns);
-    add_ms(t, "first_tool", r->t_first_tool, t0_ns);
-    if (r->struct_size >= offsetof(benchy_record, t_last_tool) + sizeof r->t_last_tool)
-      add_ms(t, "last_tool", r->t_last_tool, t0_ns);
-    add_ms(t, "first_token", r->t_first_token, t0_ns);
-    add_ms(t, "last_token", r->t_last_token, t0_ns);
-    add_ms(t, "done", r->t_done, t0_ns);
-  }
+  add_times(o, r, t0_ns);
   add_span_ms(o, "ttft_ms", benchy_record_ttft_ns(r));
   add_span_ms(o, "ttfr_ms", benchy_record_ttfr_ns(r));
   add_span_ms(o, "tpot_ms", benchy_record_tpot_ns(r));
@@ -91,51 +139,11 @@ cJSON *record_to_json(const benchy_record *r, int64_t t0_ns, int with_chunks) {
     cJSON_AddStringToObject(o, "finish_reason", r->finish_reason);
   else
     cJSON_AddNullToObject(o, "finish_reason");
-  if (r->timings.present) {
-    cJSON *tm = cJSON_AddObjectToObject(o, "server_timings");
-    if (tm) {
-      add_count(tm, "cache_n", r->timings.cache_n);
-      add_count(tm, "prompt_n", r->timings.prompt_n);
-      add_count(tm, "predicted_n", r->timings.predicted_n);
-      add_count(tm, "draft_n", r->timings.draft_n);
-      add_count(tm, "draft_n_accepted", r->timings.draft_n_accepted);
-      cJSON_AddNumberToObject(tm, "prompt_ms", r->timings.prompt_ms);
-      cJSON_AddNumberToObject(tm, "predicted_ms", r->timings.predicted_ms);
-      cJSON_AddNumberToObject(tm, "prompt_per_second", r->timings.prompt_per_second);
-      cJSON_AddNumberToObject(tm, "predicted_per_second", r->timings.predicted_per_second);
-    }
-  }
-  if (r->n_tool_calls) {
-    cJSON *calls = cJSON_AddArrayToObject(o, "tool_calls");
-    for (size_t i = 0; calls && i < r->n_tool_calls; i++) {
-      cJSON *c = cJSON_CreateObject();
-      if (!c) break;
-      cJSON_AddNumberToObject(c, "index", r->tool_calls[i].index);
-      cJSON_AddStringToObject(c, "id", r->tool_calls[i].id);
-      cJSON_AddStringToObject(c, "name", r->tool_calls[i].name);
-      cJSON_AddStringToObject(c, "arguments", r->tool_calls[i].arguments);
-      cJSON_AddItemToArray(calls, c);
-    }
-  }
+  if (r->timings.present) add_server_timings(o, &r->timings);
+  if (r->n_tool_calls) add_tool_calls(o, r);
   if (r->content) cJSON_AddStringToObject(o, "content", r->content);
   if (r->reasoning && r->reasoning[0]) cJSON_AddStringToObject(o, "reasoning", r->reasoning);
-  if (with_chunks && r->chunk_events) {
-    /* Compact rows: [t_ms, tokens, kinds, server_send_ms or null, read_seq]. */
-    cJSON *rows = cJSON_AddArrayToObject(o, "chunks_raw");
-    for (size_t i = 0; rows && i < r->n_chunk_events; i++) {
-      const benchy_chunk_event *e = &r->chunk_events[i];
-      cJSON *row = cJSON_CreateArray();
-      if (!row) break;
-      cJSON_AddItemToArray(row, cJSON_CreateNumber((double)(e->t_ns - t0_ns) / 1e6));
-      cJSON_AddItemToArray(row, cJSON_CreateNumber(e->tokens));
-      cJSON_AddItemToArray(row, cJSON_CreateNumber(e->kinds));
-      cJSON_AddItemToArray(row, e->server_send_ns
-                                    ? cJSON_CreateNumber((double)(e->server_send_ns - t0_ns) / 1e6)
-                                    : cJSON_CreateNull());
-      cJSON_AddItemToArray(row, cJSON_CreateNumber(e->read_seq));
-      cJSON_AddItemToArray(rows, row);
-    }
-  }
+  if (with_chunks && r->chunk_events) add_chunks_raw(o, r, t0_ns);
   return o;
 }
 

@@ -10,6 +10,7 @@
 #include "bench_render.h"
 #include "load_render.h"
 #include "result_kinds.h"
+#include "result_upgrade.h"
 #include "vllm_export.h"
 
 static const result_kind_info kinds[] = {
@@ -45,7 +46,7 @@ static void line_and_column(const char *text, const char *at, long *line, long *
 static int check_version(const cJSON *doc, const char *field, int known, const char *origin, char *err,
                          size_t errlen) {
   const cJSON *v = cJSON_GetObjectItemCaseSensitive(doc, field);
-  if (!v) return BENCHY_OK; /* record_version: bench results do not write it yet */
+  if (!v) return BENCHY_OK; /* record_version: version 1 bench results did not write it */
   if (!cJSON_IsNumber(v) || v->valuedouble < 1 || v->valuedouble != (double)(int)v->valuedouble) {
     benchy_set_error(err, errlen, "%s: \"%s\" is not a version number", origin, field);
     return BENCHY_ERR_INVALID;
@@ -113,6 +114,12 @@ static int parse_named(benchy_result **out, const char *text, size_t len, const 
   if (st == BENCHY_OK && code < 0) {
     benchy_set_error(err, errlen, "%s: \"status\" is missing or not a status name", origin);
     st = BENCHY_ERR_INVALID;
+  }
+  /* An older file is brought to the current shape here, so every renderer
+   * and reader past this point knows one shape. */
+  if (st == BENCHY_OK && version->valueint < BENCHY_RESULT_VERSION) {
+    st = result_upgrade(doc, version->valueint);
+    if (st != BENCHY_OK) benchy_set_error(err, errlen, "out of memory reading %s", origin);
   }
   if (st != BENCHY_OK) {
     cJSON_Delete(doc);

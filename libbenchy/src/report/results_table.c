@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "benchy/benchy.h"
+#include "stat_key.h"
 #include "compare_internal.h"
 #include "json_print.h"
 #include "result_internal.h"
@@ -74,15 +75,14 @@ static cJSON *cell(const benchy_result *r, const column *c) {
     if (c->bench) compare_bench_row_label(a, label, sizeof label);
     else compare_load_level_label(a, label, sizeof label);
     if (strcmp(label, c->row)) continue;
-    const cJSON *v = c->bench ? cJSON_GetObjectItemCaseSensitive(
-                                    cJSON_GetObjectItemCaseSensitive(a, "t_s_total"), "mean")
-                              : cJSON_GetObjectItemCaseSensitive(a, c->pct_key);
+    char kmean[64], ksd[64];
+    stat_key(kmean, sizeof kmean, "mean", "t_s_total");
+    stat_key(ksd, sizeof ksd, "std", "t_s_total");
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(a, c->bench ? kmean : c->pct_key);
     if (!cJSON_IsNumber(v)) return NULL;
     cJSON *o = cJSON_CreateObject();
     cJSON_AddNumberToObject(o, "value", v->valuedouble);
-    const cJSON *sd = c->bench ? cJSON_GetObjectItemCaseSensitive(
-                                     cJSON_GetObjectItemCaseSensitive(a, "t_s_total"), "stddev")
-                               : NULL;
+    const cJSON *sd = c->bench ? cJSON_GetObjectItemCaseSensitive(a, ksd) : NULL;
     if (cJSON_IsNumber(sd)) cJSON_AddNumberToObject(o, "stddev", sd->valuedouble);
     return o;
   }

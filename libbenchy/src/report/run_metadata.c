@@ -4,6 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* --metadata KEY=VALUE pairs (secret-looking values already redacted by
+ * the option table), the --tokenizer named on a command line brought from
+ * another tool, and which metrics show percentiles (--percentile-metrics). */
+static void run_metadata_add(cJSON *md, const benchy_options *opts);
+
 static void add_user(cJSON *md, const benchy_options *opts) {
   size_t n = benchy_options_list_len(opts, "metadata");
   if (!n) return;
@@ -36,7 +41,87 @@ static void add_percentile_metrics(cJSON *md, const benchy_options *opts) {
   }
 }
 
-void run_metadata_add(cJSON *md, const benchy_options *opts) {
+/* How this copy of benchy was compiled: figures from a sanitizer or an
+ * unoptimised build are not comparable with a release build's. */
+static void add_build(cJSON *md) {
+  cJSON *b = cJSON_AddObjectToObject(md, "build");
+  if (!b) return;
+#if defined(__clang__)
+  cJSON_AddStringToObject(b, "compiler", __VERSION__); /* "Clang 15.0.7 (...)" says which */
+#elif defined(__GNUC__)
+  cJSON_AddStringToObject(b, "compiler", "gcc " __VERSION__); /* GCC's is the bare number */
+#else
+  cJSON_AddNullToObject(b, "compiler");
+#endif
+#ifdef __OPTIMIZE__
+  cJSON_AddBoolToObject(b, "optimized", 1);
+#else
+  cJSON_AddBoolToObject(b, "optimized", 0);
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+  cJSON_AddBoolToObject(b, "sanitized", 1);
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+  cJSON_AddBoolToObject(b, "sanitized", 1);
+#else
+  cJSON_AddBoolToObject(b, "sanitized", 0);
+#endif
+#else
+  cJSON_AddBoolToObject(b, "sanitized", 0);
+#endif
+}
+
+void result_doc_head(cJSON *doc, const char *kind) {
+  cJSON_AddNumberToObject(doc, "result_version", BENCHY_RESULT_VERSION);
+  cJSON_AddStringToObject(doc, "kind", kind);
+  cJSON_AddNumberToObject(doc, "record_version", BENCHY_RECORD_VERSION);
+}
+
+static void add_started_at(cJSON *md, time_t when) {
+  struct tm tm;
+  char stamp[32];
+  if (when != (time_t)-1 && gmtime_r(&when, &tm) && strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm))
+    cJSON_AddStringToObject(md, "started_at", stamp);
+  else
+    cJSON_AddNullToObject(md, "started_at");
+}
+
+static void add_str_or_null(cJSON *o, const char *key, const char *v) {
+  if (v)
+    cJSON_AddStringToObject(o, key, v);
+  else
+    cJSON_AddNullToObject(o, key);
+}
+
+cJSON *run_metadata_new(const run_metadata_common *c) {
+  cJSON *md = cJSON_CreateObject();
+  if (!md) {
+    cJSON_Delete(c->prompt_lengths);
+    cJSON_Delete(c->request_body);
+    return NULL;
+  }
+  cJSON_AddStringToObject(md, "benchy_version", benchy_version_string());
+  add_build(md);
+  /* meta_collect(md, ...): host, GPU and git facts are added here, for
+   * every kind at once (another change of issue 10/13 fills this in). */
+  add_started_at(md, c->started_at);
+  add_str_or_null(md, "name", benchy_options_str(c->opts, "name"));
+  cJSON_AddStringToObject(md, "model", c->model ? c->model : "");
+  cJSON_AddStringToObject(md, "served_model_name",
+                          c->served_model_name ? c->served_model_name : (c->model ? c->model : ""));
+  cJSON_AddStringToObject(md, "base_url", c->shown_url ? c->shown_url : "");
+  cJSON_AddStringToObject(md, "api", c->chat ? "chat" : "completions");
+  cJSON_AddStringToObject(md, "stddev", c->ddof ? "sample" : "population");
+  cJSON *pct = cJSON_AddArrayToObject(md, "percentiles");
+  for (size_t i = 0; pct && i < c->n_percentiles; i++)
+    cJSON_AddItemToArray(pct, cJSON_CreateNumber(c->percentiles[i]));
+  run_metadata_add(md, c->opts);
+  if (c->prompt_lengths) cJSON_AddItemToObject(md, "prompt_lengths", c->prompt_lengths);
+  if (c->request_body) cJSON_AddItemToObject(md, "request_body", c->request_body);
+  return md;
+}
+
+static void run_metadata_add(cJSON *md, const benchy_options *opts) {
   if (!md || !opts) return;
   add_user(md, opts);
   const char *tokenizer = benchy_options_str(opts, "tokenizer");

@@ -524,6 +524,7 @@ int bench_execute(const benchy_options *opts, benchy_result **out, char *err, si
   b.t0 = benchy_now_ns();
   struct timespec wall;
   clock_gettime(CLOCK_REALTIME, &wall);
+  b.started_at = wall.tv_sec;
   snprintf(b.attempt, sizeof b.attempt, "%lld.%09ld-%d", (long long)wall.tv_sec, wall.tv_nsec, (int)getpid());
   b.server = cJSON_CreateObject();
   int st = b.server ? bench_parse_options(&b, err, errlen) : BENCHY_ERR_NOMEM;

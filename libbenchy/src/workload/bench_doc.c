@@ -9,8 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "benchy/collector.h"
 #include "../report/result_internal.h"
 #include "../report/run_metadata.h"
+#include "../report/stat_key.h"
 #include "bench_state.h"
 #include "server_facts.h"
 
@@ -27,36 +29,33 @@ static void series_add(series *s, double x) {
   s->v[s->n++] = x;
 }
 
-/* {"mean","stddev","n","min","max","p50",...} or null when empty. */
+/* mean_<name>, std_<name>, n_<name>, min_<name>, max_<name> and
+ * p<P>_<name> for each percentile: the flat shape load's levels use
+ * (docs/results.md, "Percentile keys"); every one null but n_ (0) when
+ * the statistic has no samples. */
 static void add_stat(const bench *b, cJSON *row, const char *name, series *s) {
-  if (!s->n) {
-    cJSON_AddNullToObject(row, name);
-    free(s->v);
-    *s = (series){0};
-    return;
-  }
   benchy_moments m;
   benchy_moments_init(&m);
   for (size_t i = 0; i < s->n; i++) benchy_moments_add(&m, s->v[i]);
-  cJSON *o = cJSON_AddObjectToObject(row, name);
-  if (o) {
-    cJSON_AddNumberToObject(o, "mean", benchy_moments_mean(&m));
-    bench_add_num(o, "stddev", benchy_moments_stddev(&m, b->ddof));
-    cJSON_AddNumberToObject(o, "n", (double)m.n);
-    cJSON_AddNumberToObject(o, "min", m.min);
-    cJSON_AddNumberToObject(o, "max", m.max);
-    double *out = calloc(b->n_pcts ? b->n_pcts : 1, sizeof *out);
-    if (out) {
-      benchy_percentiles(s->v, s->n, b->pcts, b->n_pcts, out);
-      cJSON *p = cJSON_AddObjectToObject(o, "percentiles");
-      for (size_t i = 0; p && i < b->n_pcts; i++) {
-        char key[32];
-        snprintf(key, sizeof key, "p%g", b->pcts[i]);
-        bench_add_num(p, key, out[i]);
-      }
-      free(out);
-    }
+  int any = s->n > 0;
+  char key[96];
+  stat_key(key, sizeof key, "mean", name);
+  bench_add_num(row, key, any ? benchy_moments_mean(&m) : NAN);
+  stat_key(key, sizeof key, "std", name);
+  bench_add_num(row, key, any ? benchy_moments_stddev(&m, b->ddof) : NAN);
+  stat_key(key, sizeof key, "n", name);
+  cJSON_AddNumberToObject(row, key, (double)m.n);
+  stat_key(key, sizeof key, "min", name);
+  bench_add_num(row, key, any ? m.min : NAN);
+  stat_key(key, sizeof key, "max", name);
+  bench_add_num(row, key, any ? m.max : NAN);
+  double *out = calloc(b->n_pcts ? b->n_pcts : 1, sizeof *out);
+  if (out && any) benchy_percentiles(s->v, s->n, b->pcts, b->n_pcts, out);
+  for (size_t i = 0; out && i < b->n_pcts; i++) {
+    benchy_percentile_key(key, sizeof key, b->pcts[i], name, NULL);
+    bench_add_num(row, key, any ? out[i] : NAN);
   }
+  free(out);
   free(s->v);
   *s = (series){0};
 }
@@ -259,53 +258,54 @@ static cJSON *make_row(const bench *b, const bench_row_plan *rp) {
   return row;
 }
 
+/* The common block (run_metadata.h) and what only a pp/tg table has. */
+static cJSON *bench_metadata(const bench *b) {
+  run_metadata_common c = {
+      .opts = b->opts,
+      .model = b->model,
+      .served_model_name = b->served,
+      .shown_url = b->tgt.shown_url,
+      .chat = b->api == BENCHY_ENDPOINT_CHAT,
+      .ddof = b->ddof,
+      .percentiles = b->pcts,
+      .n_percentiles = b->n_pcts,
+      .started_at = b->started_at,
+      .prompt_lengths = b->pg ? prompt_gen_describe(b->pg) : NULL,
+      .request_body = request_body_describe(b->rbody),
+  };
+  cJSON *md = run_metadata_new(&c);
+  if (!md) return NULL;
+  cJSON_AddStringToObject(md, "depth_mode", b->cached_mode ? "cached" : "resend");
+  cJSON_AddBoolToObject(md, "depth_mode_implied_by_no_cache", b->mode_implied);
+  cJSON_AddBoolToObject(md, "no_cache", b->no_cache);
+  cJSON_AddStringToObject(md, "latency_mode", b->latency_mode == LAT_API ? "api"
+                                              : b->latency_mode == LAT_GENERATION ? "generation"
+                                                                                   : "none");
+  cJSON_AddNumberToObject(md, "latency_ms", b->latency_ms);
+  cJSON_AddNumberToObject(md, "runs", b->runs);
+  cJSON_AddNumberToObject(md, "warmup", b->warmup);
+  cJSON_AddBoolToObject(md, "resumed", b->resume == 2);
+  cJSON_AddBoolToObject(md, "repeatable_prompts", b->seed_given);
+  if (b->server) cJSON_AddItemToObject(md, "server", cJSON_Duplicate(b->server, 1));
+  if (b->fills_failed) {
+    char text[400];
+    snprintf(text, sizeof text, "%ld depth-fill requests failed: %s", b->fills_failed, b->fill_error);
+    cJSON_AddStringToObject(md, "fill_errors", text);
+  }
+  return md;
+}
+
 cJSON *bench_doc_build(bench *b, int status, cJSON *cfg) {
   cJSON *doc = cJSON_CreateObject();
   if (!doc) {
     cJSON_Delete(cfg);
     return NULL;
   }
-  cJSON_AddNumberToObject(doc, "result_version", BENCHY_RESULT_VERSION);
-  cJSON_AddStringToObject(doc, "kind", "bench");
+  result_doc_head(doc, "bench");
   cJSON_AddStringToObject(doc, "status", benchy_status_name(status));
   if (cfg) cJSON_AddItemToObject(doc, "config", cfg);
-  cJSON *md = cJSON_AddObjectToObject(doc, "metadata");
-  if (md) {
-    cJSON_AddStringToObject(md, "benchy_version", benchy_version_string());
-    if (b->name)
-      cJSON_AddStringToObject(md, "name", b->name);
-    else
-      cJSON_AddNullToObject(md, "name");
-    cJSON_AddStringToObject(md, "model", b->model ? b->model : "");
-    cJSON_AddStringToObject(md, "served_model_name", b->served ? b->served : (b->model ? b->model : ""));
-    cJSON_AddStringToObject(md, "base_url", b->tgt.shown_url);
-    cJSON_AddStringToObject(md, "api", b->api == BENCHY_ENDPOINT_CHAT ? "chat" : "completions");
-    cJSON_AddStringToObject(md, "depth_mode", b->cached_mode ? "cached" : "resend");
-    cJSON_AddBoolToObject(md, "depth_mode_implied_by_no_cache", b->mode_implied);
-    cJSON_AddBoolToObject(md, "no_cache", b->no_cache);
-    cJSON_AddStringToObject(md, "latency_mode", b->latency_mode == LAT_API ? "api"
-                                                : b->latency_mode == LAT_GENERATION ? "generation"
-                                                                                     : "none");
-    cJSON_AddNumberToObject(md, "latency_ms", b->latency_ms);
-    cJSON_AddStringToObject(md, "stddev", b->ddof ? "sample" : "population");
-    cJSON_AddNumberToObject(md, "runs", b->runs);
-    cJSON_AddNumberToObject(md, "warmup", b->warmup);
-    cJSON_AddBoolToObject(md, "resumed", b->resume == 2);
-    cJSON_AddBoolToObject(md, "repeatable_prompts", b->seed_given);
-    run_metadata_add(md, b->opts);
-    if (b->pg) {
-      cJSON *p = prompt_gen_describe(b->pg);
-      if (p) cJSON_AddItemToObject(md, "prompt", p);
-    }
-    if (b->server) cJSON_AddItemToObject(md, "server", cJSON_Duplicate(b->server, 1));
-    cJSON *sent = request_body_describe(b->rbody);
-    if (sent) cJSON_AddItemToObject(md, "request_body", sent);
-    if (b->fills_failed) {
-      char text[400];
-      snprintf(text, sizeof text, "%ld depth-fill requests failed: %s", b->fills_failed, b->fill_error);
-      cJSON_AddStringToObject(md, "fill_errors", text);
-    }
-  }
+  cJSON *md = bench_metadata(b);
+  if (md) cJSON_AddItemToObject(doc, "metadata", md);
   cJSON *aggs = cJSON_AddArrayToObject(doc, "aggregates");
   for (size_t i = 0; aggs && i < b->n_rows; i++) cJSON_AddItemToArray(aggs, make_row(b, &b->rows[i]));
   cJSON *recs = cJSON_AddArrayToObject(doc, "records");

@@ -15,6 +15,7 @@
 #include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "benchy/benchy.h"
 #include "../report/jsonl.h"
@@ -51,6 +52,7 @@ typedef struct bench {
   int cached_mode, mode_implied, no_cache, latency_mode, ddof, raw, threads, runs, warmup, resume;
   double *pcts;
   size_t n_pcts;
+  time_t started_at; /* wall clock at the start: the metadata's started_at */
   uint64_t seed;        /* --seed */
   uint64_t text_seed;   /* what prompt texts are drawn with */
   int seed_given;

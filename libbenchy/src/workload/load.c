@@ -137,24 +137,25 @@ static int setup_prompt_gen(load_plan *p, char *err, size_t errlen) {
 
 /* ------------------------------------------------------------ result */
 
+/* The common block (run_metadata.h) and what only a load test has. */
 static cJSON *metadata_json(const load_plan *p) {
-  cJSON *m = cJSON_CreateObject();
-  if (!m) return NULL;
-  cJSON_AddStringToObject(m, "benchy_version", benchy_version_string());
-  const char *name = benchy_options_str(p->opts, "name");
-  if (name) cJSON_AddStringToObject(m, "name", name);
-  cJSON_AddStringToObject(m, "model", p->model ? p->model : "");
-  const char *served = benchy_options_str(p->opts, "served-model-name");
-  if (served) cJSON_AddStringToObject(m, "served_model_name", served);
   char *url = target_redact_url(p->base_url);
-  cJSON_AddStringToObject(m, "base_url", url ? url : "");
+  run_metadata_common c = {
+      .opts = p->opts,
+      .model = p->model,
+      .served_model_name = benchy_options_str(p->opts, "served-model-name"),
+      .shown_url = url,
+      .chat = p->api == BENCHY_ENDPOINT_CHAT,
+      .ddof = p->ddof,
+      .percentiles = p->percentiles,
+      .n_percentiles = p->n_percentiles,
+      .started_at = time(NULL),
+      .prompt_lengths = p->pgen ? prompt_gen_describe(p->pgen) : NULL,
+      .request_body = request_body_describe(p->rbody),
+  };
+  cJSON *m = run_metadata_new(&c);
   free(url);
-  cJSON_AddStringToObject(m, "api", p->api == BENCHY_ENDPOINT_CHAT ? "chat" : "completions");
-  time_t now = time(NULL);
-  struct tm tm;
-  char stamp[32];
-  if (gmtime_r(&now, &tm) && strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm))
-    cJSON_AddStringToObject(m, "started_at", stamp);
+  if (!m) return NULL;
   /* Only an open-loop level with a finite rate draws arrival times: a
    * closed loop sends when a slot frees, rate inf sends everything at t0. */
   const char *arrival = load_level_arrival(p, &p->levels[0]);
@@ -163,10 +164,6 @@ static cJSON *metadata_json(const load_plan *p) {
   cJSON_AddStringToObject(m, "arrival", arrival);
   if (p->arrival_kind == ARRIVAL_GAMMA && !strcmp(arrival, "gamma"))
     cJSON_AddNumberToObject(m, "burstiness", p->shape);
-  cJSON_AddStringToObject(m, "stddev", p->ddof ? "sample" : "population");
-  cJSON *pct = cJSON_AddArrayToObject(m, "percentiles");
-  for (size_t i = 0; pct && i < p->n_percentiles; i++)
-    cJSON_AddItemToArray(pct, cJSON_CreateNumber(p->percentiles[i]));
   cJSON *ds = cJSON_AddObjectToObject(m, "dataset");
   if (ds) {
     cJSON_AddStringToObject(ds, "kind", dataset_kind_name(p->dataset_kind));
@@ -188,13 +185,6 @@ static cJSON *metadata_json(const load_plan *p) {
     cJSON_AddBoolToObject(pr, "repeat_prompts", p->repeat_prompts);
     cJSON_AddStringToObject(pr, "cache_hits_expected", load_repeats_name(p->repeats));
   }
-  if (p->pgen) {
-    cJSON *d = prompt_gen_describe(p->pgen);
-    if (d) cJSON_AddItemToObject(m, "prompt_lengths", d);
-  }
-  run_metadata_add(m, p->opts);
-  cJSON *sent = request_body_describe(p->rbody);
-  if (sent) cJSON_AddItemToObject(m, "request_body", sent);
   return m;
 }
 
@@ -426,9 +416,7 @@ int load_execute(const benchy_options *opts, benchy_result **out, char *err, siz
     load_plan_free(&p);
     return st;
   }
-  cJSON_AddNumberToObject(doc, "result_version", BENCHY_RESULT_VERSION);
-  cJSON_AddStringToObject(doc, "kind", "load");
-  cJSON_AddNumberToObject(doc, "record_version", BENCHY_RECORD_VERSION);
+  result_doc_head(doc, "load");
   cJSON_AddItemToObject(doc, "config", config);
   cJSON *meta = metadata_json(&p);
   if (meta) cJSON_AddItemToObject(doc, "metadata", meta);

@@ -336,6 +336,98 @@ int runner_thread_count(const runner_config *cfg) {
   return n;
 }
 
+static void flight_init(shared_flight *flight) {
+  atomic_init(&flight->now, 0);
+  atomic_init(&flight->peak, 0);
+  atomic_init(&flight->done, 0);
+  atomic_init(&flight->failed, 0);
+  flight->finished = 0;
+  pthread_mutex_init(&flight->mu, NULL);
+  pthread_condattr_t cv_attr;
+  pthread_condattr_init(&cv_attr);
+  pthread_condattr_setclock(&cv_attr, CLOCK_MONOTONIC);
+  pthread_cond_init(&flight->cv, &cv_attr);
+  pthread_condattr_destroy(&cv_attr);
+}
+
+/* Each worker's loop and session, and its share of the concurrency limit;
+ * stops at the first that cannot be made (the caller frees them all). */
+static int workers_setup(worker *workers, int n, const runner_config *local, const runner_hooks *hooks,
+                         shared_flight *flight, run_cancel *cancel, char *err, size_t errlen) {
+  const runner_config *cfg = local;
+  int status = BENCHY_OK;
+  for (int i = 0; i < n && status == BENCHY_OK; i++) {
+    worker *w = &workers[i];
+    w->id = i;
+    w->flight = flight;
+    w->cfg = local;
+    w->hooks = hooks;
+    w->cancel = cancel;
+    w->next_index = (uint64_t)i;
+    w->status = BENCHY_OK;
+    if (cfg->max_concurrency) {
+      w->limit = cfg->max_concurrency / (uint64_t)n + ((uint64_t)i < cfg->max_concurrency % (uint64_t)n);
+      if (!w->limit) w->limit = 1;
+    }
+    if ((status = benchy_loop_new(&w->loop)) != BENCHY_OK) break;
+    if ((status = benchy_session_new_err(&w->session, w->loop, cfg->base_url, err, errlen)) != BENCHY_OK)
+      break;
+    if (cfg->api_key) benchy_session_set_api_key(w->session, cfg->api_key);
+    for (size_t h = 0; h < cfg->n_headers && status == BENCHY_OK; h++) {
+      status = benchy_session_add_header(w->session, cfg->headers[h]);
+      if (status != BENCHY_OK && err) snprintf(err, errlen, "%s", benchy_session_error(w->session));
+    }
+    if (cfg->timeout_ms) benchy_session_set_timeout_ms(w->session, cfg->timeout_ms);
+  }
+  return status;
+}
+
+/* Runs the workers: on this thread when there is one, else one thread each. */
+static int workers_run(worker *workers, pthread_t *tids, int n, shared_flight *flight) {
+  for (int i = 0; i < n; i++) workers[i].watch = interrupt_watch(workers[i].loop);
+  int status = BENCHY_OK;
+  if (interrupt_pending()) {
+    status = BENCHY_ERR_CANCELLED;
+  } else if (n == 1) {
+    worker_main(&workers[0]);
+  } else {
+    int started = 0;
+    for (; started < n; started++)
+      if (pthread_create(&tids[started], NULL, worker_thread, &workers[started]) != 0) break;
+    wait_workers(flight, started);
+    for (int i = 0; i < started; i++) pthread_join(tids[i], NULL);
+  }
+  for (int i = 0; i < n; i++) interrupt_unwatch(workers[i].watch);
+  return status;
+}
+
+/* Adds one worker's counts to the total, takes its first error, and frees
+ * what it held. */
+static void worker_fold(worker *w, runner_summary *total, int *status, char *err, size_t errlen) {
+  const runner_summary *s = &w->sum;
+  total->started += s->started;
+  total->completed += s->completed;
+  total->failed += s->failed;
+  total->cancelled += s->cancelled;
+  if (s->t_first_dispatch && (!total->t_first_dispatch || s->t_first_dispatch < total->t_first_dispatch))
+    total->t_first_dispatch = s->t_first_dispatch;
+  if (s->t_last_done > total->t_last_done) total->t_last_done = s->t_last_done;
+  total->counters.socket_reads += s->counters.socket_reads;
+  total->counters.sse_events += s->counters.sse_events;
+  total->counters.requests_done += s->counters.requests_done;
+  total->counters.retries += s->counters.retries;
+  total->counters.connections += s->counters.connections;
+  total->counters.data_reads += s->counters.data_reads;
+  total->counters.kernel_stamped_reads += s->counters.kernel_stamped_reads;
+  if (*status == BENCHY_OK && w->status != BENCHY_OK) {
+    *status = w->status;
+    if (err) snprintf(err, errlen, "%s", w->err[0] ? w->err : benchy_status_message(w->status));
+  }
+  benchy_session_free(w->session);
+  benchy_loop_free(w->loop);
+  free(w->queue);
+}
+
 int runner_run(const runner_config *cfg, const runner_hooks *hooks, runner_summary *out, char *err,
                size_t errlen) {
   if (out) memset(out, 0, sizeof *out);
@@ -355,85 +447,11 @@ int runner_run(const runner_config *cfg, const runner_hooks *hooks, runner_summa
     return BENCHY_ERR_NOMEM;
   }
   shared_flight flight;
-  atomic_init(&flight.now, 0);
-  atomic_init(&flight.peak, 0);
-  atomic_init(&flight.done, 0);
-  atomic_init(&flight.failed, 0);
-  flight.finished = 0;
-  pthread_mutex_init(&flight.mu, NULL);
-  pthread_condattr_t cv_attr;
-  pthread_condattr_init(&cv_attr);
-  pthread_condattr_setclock(&cv_attr, CLOCK_MONOTONIC);
-  pthread_cond_init(&flight.cv, &cv_attr);
-  pthread_condattr_destroy(&cv_attr);
-  run_cancel *cancel = cancel_current();
-  int status = BENCHY_OK;
-  for (int i = 0; i < n && status == BENCHY_OK; i++) {
-    worker *w = &workers[i];
-    w->id = i;
-    w->flight = &flight;
-    w->cfg = &local;
-    w->hooks = hooks;
-    w->cancel = cancel;
-    w->next_index = (uint64_t)i;
-    w->status = BENCHY_OK;
-    if (cfg->max_concurrency) {
-      w->limit = cfg->max_concurrency / (uint64_t)n + ((uint64_t)i < cfg->max_concurrency % (uint64_t)n);
-      if (!w->limit) w->limit = 1;
-    }
-    if ((status = benchy_loop_new(&w->loop)) != BENCHY_OK) break;
-    if ((status = benchy_session_new_err(&w->session, w->loop, cfg->base_url, err, errlen)) != BENCHY_OK)
-      break;
-    if (cfg->api_key) benchy_session_set_api_key(w->session, cfg->api_key);
-    for (size_t h = 0; h < cfg->n_headers && status == BENCHY_OK; h++) {
-      status = benchy_session_add_header(w->session, cfg->headers[h]);
-      if (status != BENCHY_OK && err) snprintf(err, errlen, "%s", benchy_session_error(w->session));
-    }
-    if (cfg->timeout_ms) benchy_session_set_timeout_ms(w->session, cfg->timeout_ms);
-  }
-  int started = 0, watching = 0;
-  if (status == BENCHY_OK) {
-    for (int i = 0; i < n; i++) workers[i].watch = interrupt_watch(workers[i].loop);
-    watching = 1;
-    if (interrupt_pending()) {
-      status = BENCHY_ERR_CANCELLED;
-    } else if (n == 1) {
-      worker_main(&workers[0]);
-      started = 0;
-    } else {
-      for (; started < n; started++)
-        if (pthread_create(&tids[started], NULL, worker_thread, &workers[started]) != 0) break;
-      wait_workers(&flight, started);
-      for (int i = 0; i < started; i++) pthread_join(tids[i], NULL);
-    }
-  }
-  for (int i = 0; watching && i < n; i++) interrupt_unwatch(workers[i].watch);
+  flight_init(&flight);
+  int status = workers_setup(workers, n, &local, hooks, &flight, cancel_current(), err, errlen);
+  if (status == BENCHY_OK) status = workers_run(workers, tids, n, &flight);
   runner_summary total = {0};
-  for (int i = 0; i < n; i++) {
-    worker *w = &workers[i];
-    runner_summary *s = &w->sum;
-    total.started += s->started;
-    total.completed += s->completed;
-    total.failed += s->failed;
-    total.cancelled += s->cancelled;
-    if (s->t_first_dispatch && (!total.t_first_dispatch || s->t_first_dispatch < total.t_first_dispatch))
-      total.t_first_dispatch = s->t_first_dispatch;
-    if (s->t_last_done > total.t_last_done) total.t_last_done = s->t_last_done;
-    total.counters.socket_reads += s->counters.socket_reads;
-    total.counters.sse_events += s->counters.sse_events;
-    total.counters.requests_done += s->counters.requests_done;
-    total.counters.retries += s->counters.retries;
-    total.counters.connections += s->counters.connections;
-    total.counters.data_reads += s->counters.data_reads;
-    total.counters.kernel_stamped_reads += s->counters.kernel_stamped_reads;
-    if (status == BENCHY_OK && w->status != BENCHY_OK) {
-      status = w->status;
-      if (err) snprintf(err, errlen, "%s", w->err[0] ? w->err : benchy_status_message(w->status));
-    }
-    benchy_session_free(w->session);
-    benchy_loop_free(w->loop);
-    free(w->queue);
-  }
+  for (int i = 0; i < n; i++) worker_fold(&workers[i], &total, &status, err, errlen);
   total.counters.struct_size = sizeof total.counters;
   total.max_in_flight = atomic_load(&flight.peak);
   total.interrupted = interrupt_pending();
