@@ -35,7 +35,7 @@ echo "== python"
 # No build isolation: scikit-build-core comes from requirements-dev.txt, and
 # build/python-* keeps the CMake build between runs, so this is quick.
 .venv/bin/python -m pip install -q --disable-pip-version-check --no-build-isolation \
-  -C cmake.define.BENCHY_WERROR=ON .
+  --config-settings=cmake.define.BENCHY_WERROR=ON .
 set +e
 .venv/bin/python -m pytest -q tests/python
 rc=$?

@@ -215,6 +215,40 @@ def test_keyboard_interrupt_returns_promptly_with_completed_records():
     assert elapsed < 30, elapsed
 
 
+def test_keyboard_interrupt_while_no_python_code_runs():
+    # Without a callback nothing runs Python code while the run goes: the
+    # interrupt must be seen by the waiting loop itself, GIL released.
+    with benchy.Simulator(decode_tps=50) as s:
+        fired = threading.Event()
+
+        def interrupt_once_two_requests_ended():
+            # warm-up, then two at a time: a 5th stream starts only after
+            # the first two measured requests ended.
+            deadline = time.monotonic() + 60
+            while s.stats()["streams"] < 5:
+                if time.monotonic() > deadline:
+                    return
+                fired.wait(0.02)
+            fired.set()
+            _thread.interrupt_main()
+
+        watcher = threading.Thread(target=interrupt_once_two_requests_ended)
+        start = time.monotonic()
+        watcher.start()
+        try:
+            with pytest.raises(KeyboardInterrupt) as e:
+                benchy.load(base_url=s.base_url, model="sim", num_prompts=200, max_concurrency=2,
+                            random_output_len=64, progress=False)
+        finally:
+            watcher.join(timeout=70)
+        elapsed = time.monotonic() - start
+    assert fired.is_set()
+    partial = e.value.result
+    assert partial.status == "ERR_CANCELLED"
+    assert 2 <= sum(rec["status"] == "OK" for rec in partial.requests) < 200
+    assert elapsed < 30, elapsed
+
+
 def test_two_runs_in_two_threads(sim):
     results, errors = {}, []
 
@@ -282,3 +316,10 @@ def test_options_table_and_docstrings():
     assert "num_prompts" in benchy.load.__doc__ and "KeyboardInterrupt" in benchy.bench.__doc__
     with pytest.raises(ValueError, match="bench"):
         benchy.options("nope")
+
+
+def test_default_progress_stays_quiet_without_a_terminal(sim, capfd):
+    # pytest's captured stderr is no terminal: no bar, nothing written.
+    r = benchy.load(base_url=sim.base_url, model="sim", num_prompts=3)
+    assert r.status == "OK"
+    assert capfd.readouterr().err == ""

@@ -73,3 +73,5 @@ bench.__doc__ = _RUN_DOC.format(
 load.__doc__ = _RUN_DOC.format(
     head="load(**options) -> Result: a vLLM style load test (request rates or concurrency levels).",
     command="load", options=_options_doc("load"))
+
+Simulator.__doc__ = (Simulator.__doc__ or "") + "\n\nOptions:\n" + _options_doc("sim")

@@ -33,13 +33,16 @@ class _TqdmProgress:
 
     def __call__(self, event):
         if self._bar is None:
-            self._bar = self._tqdm(desc=f"benchy {self._command}", unit="req", leave=True)
+            # The total is not known ahead (bench probes, load levels stop
+            # early), so a count and a rate, not a percentage.
+            self._bar = self._tqdm(desc=f"benchy {self._command}", unit="req", leave=True,
+                                   bar_format="{desc}: {n_fmt} requests [{elapsed}, {rate_fmt}{postfix}]")
         kind = event["kind"]
         if kind == "phase":
             where = event["phase"]
             if event["count"]:
                 where += f" {event['index'] + 1}/{event['count']}"
-            self._bar.set_description(f"benchy {self._command}: {where}")
+            self._bar.set_description_str(f"benchy {self._command}: {where}")
         elif kind == "warning":
             self._bar.write(f"benchy {self._command}: {event['message']}")
         self._bar.n = event["requests_done"]
