@@ -307,6 +307,9 @@ def test_python_and_cli_agree_structurally(sim):
         assert [set(row) for row in py.summary] == [set(row) for row in doc["aggregates"]]
         assert set(py.requests[0]) == set(doc["records"][0])
         assert set(py.metadata) == set(doc["metadata"])
+        if py.kind == "bench":  # the same figures, within noise (generous: a busy machine)
+            ours, theirs = py.summary[1]["t_s_req"]["mean"], doc["aggregates"][1]["t_s_req"]["mean"]
+            assert abs(ours - theirs) < 0.25 * theirs, (ours, theirs)
 
 
 def test_options_table_and_docstrings():
