@@ -60,8 +60,16 @@ static const benchy_option_info *nearest_option(const char *name, unsigned comma
 }
 
 static void raise_unknown(const char *function, const char *name, unsigned command) {
+  const benchy_option_info *other = benchy_option_find(name);
   const benchy_option_info *near = nearest_option(name, command);
-  if (near) {
+  if (other && !(other->commands & command)) { /* e.g. prefill_tps given to bench() */
+    PyErr_Format(PyExc_TypeError, "%s() got an unexpected keyword argument '%s': it is an option of %s",
+                 function, name,
+                 other->commands & BENCHY_CMD_SIM   ? "benchy.Simulator()"
+                 : other->commands & BENCHY_CMD_BENCH ? "benchy.bench()"
+                 : other->commands & BENCHY_CMD_LOAD  ? "benchy.load()"
+                                                      : "another command");
+  } else if (near) {
     char spelled[128];
     python_spelling(near->name, spelled, sizeof spelled);
     PyErr_Format(PyExc_TypeError,
