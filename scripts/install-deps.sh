@@ -5,7 +5,8 @@
 #                              default; scripts/test.sh and CI): compilers,
 #                              libraries, CMocka, Lua, clang and valgrind,
 #                              a test locale, and a Python virtual environment
-#                              (.venv) with pytest and numpy.
+#                              (.venv) with pytest, numpy and scikit-build-core
+#                              (which builds the Python extension).
 #   install-deps.sh --runtime  only what building and running the library and
 #                              `benchy` needs (scripts/quickstart.sh).
 #
@@ -63,6 +64,6 @@ fi
 if [ ! -x .venv/bin/python ]; then
   /usr/bin/python3 -m venv .venv
 fi
-if ! .venv/bin/python -c 'import pytest, numpy' 2>/dev/null; then
+if ! .venv/bin/python -c 'import pytest, numpy, scikit_build_core' 2>/dev/null; then
   .venv/bin/python -m pip install -q --disable-pip-version-check -r requirements-dev.txt
 fi

@@ -6,7 +6,9 @@
 #  2. the C tests again under AddressSanitizer + UndefinedBehaviorSanitizer;
 #  3. the C unit tests under valgrind (memcheck, leaks are errors);
 #  4. libFuzzer targets for the SSE parser and OpenAI decoder, bounded;
-#  5. the Python tests (CLI end to end, statistics cross-checked with numpy).
+#  5. the Python extension built and installed into .venv (pip install .),
+#     then the Python tests (CLI end to end, statistics cross-checked with
+#     numpy, `import benchy` against its in-process simulator).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
@@ -30,6 +32,10 @@ echo "== fuzz (bounded)"
 ./scripts/fuzz.sh "${BENCHY_FUZZ_SECONDS:-20}"
 
 echo "== python"
+# No build isolation: scikit-build-core comes from requirements-dev.txt, and
+# build/python-* keeps the CMake build between runs, so this is quick.
+.venv/bin/python -m pip install -q --disable-pip-version-check --no-build-isolation \
+  --config-settings=cmake.define.BENCHY_WERROR=ON .
 set +e
 .venv/bin/python -m pytest -q tests/python
 rc=$?
