@@ -123,12 +123,14 @@ static int run_workload(benchy_options *opts, const char *command_name) {
 
 static int cmd_bench(benchy_options *opts) { return run_workload(opts, "bench"); }
 static int cmd_load(benchy_options *opts) { return run_workload(opts, "load"); }
+static int cmd_run(benchy_options *opts) { return run_workload(opts, "run"); }
 /* The simulator stopped by a signal ends normally; one that cannot listen never started. */
 static int cmd_sim(benchy_options *opts) { return cli_sim_foreground(opts) == BENCHY_OK ? 0 : 2; }
 
 static const command commands[] = {
     {"bench", BENCHY_CMD_BENCH, "llama-bench-style pp/tg table over HTTP", cmd_bench},
     {"load", BENCHY_CMD_LOAD, "serving load test: arrivals, concurrency, latency percentiles", cmd_load},
+    {"run", BENCHY_CMD_RUN, "run a Lua workload script: users, scenarios, checks, thresholds", cmd_run},
     {"sim", BENCHY_CMD_SIM, "simulated OpenAI-compatible server with a known timing model", cmd_sim},
 };
 

@@ -1,0 +1,144 @@
+/*
+ * lua_result.c — what a script run keeps: each finished request into its
+ * scenario's collector, --jsonl (as it completes) and the result's
+ * records, each naming scenario, user, iteration and turn; script errors
+ * with their traceback; and the per-scenario aggregates of the result.
+ */
+#include <lauxlib.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "lua_host.h"
+#include "report/jsonl.h"
+#include "report/record_json.h"
+#include "report/run_metadata.h"
+#include "workload/run_progress.h"
+#include "workload/target.h"
+
+static void name_record(cJSON *o, const lh_user *u) {
+  cJSON_AddStringToObject(o, "scenario", u->sc ? u->sc->name : "");
+  cJSON_AddNumberToObject(o, "user", (double)u->index + 1);
+  cJSON_AddNumberToObject(o, "iteration", (double)u->iteration);
+  cJSON_AddNumberToObject(o, "turn", (double)u->turn);
+}
+
+static void keep(lh_host *h, cJSON *o) {
+  if (h->jsonl) jsonl_write(h->jsonl, o);
+  if (cJSON_GetArraySize(h->records) < LH_MAX_RECORDS) {
+    cJSON_AddItemToArray(h->records, o);
+  } else {
+    h->records_omitted++;
+    cJSON_Delete(o);
+  }
+}
+
+void lh_record(lh_host *h, lh_user *u, const benchy_record *rec) {
+  benchy_collector_add(u->sc->coll, rec);
+  h->done++;
+  if (rec->status != BENCHY_OK) h->failed++;
+  run_progress_requests(h->done, h->failed, benchy_loop_in_flight(h->loop), 0);
+  cJSON *o = record_to_json(rec, h->t0, 0);
+  if (!o) return;
+  name_record(o, u);
+  keep(h, o);
+}
+
+void lh_script_error(lh_host *h, lh_user *u, const char *traceback) {
+  h->script_errors++;
+  if (!h->first_error[0])
+    snprintf(h->first_error, sizeof h->first_error, "user %llu, %s: %s",
+             (unsigned long long)u->index + 1, u->sc ? u->sc->name : "?", traceback);
+  run_warning("script error in user %llu (%s, iteration %llu): %s", (unsigned long long)u->index + 1,
+              u->sc ? u->sc->name : "?", (unsigned long long)u->iteration, traceback);
+  cJSON *o = cJSON_CreateObject();
+  if (!o) return;
+  cJSON_AddStringToObject(o, "type", "script_error");
+  name_record(o, u);
+  cJSON_AddStringToObject(o, "error", traceback);
+  keep(h, o);
+}
+
+static cJSON *scenario_object(lh_host *h, lh_scenario *s) {
+  char *text = benchy_collector_aggregate(s->coll, 0);
+  cJSON *o = text ? cJSON_Parse(text) : NULL;
+  free(text);
+  if (!o) return NULL;
+  cJSON_AddStringToObject(o, "scenario", s->name);
+  cJSON_AddNumberToObject(o, "weight", s->weight);
+  cJSON_AddNumberToObject(o, "iterations", (double)s->iterations);
+  cJSON_AddNumberToObject(o, "script_errors", (double)s->iterations_failed);
+  cJSON *checks = cJSON_AddObjectToObject(o, "checks");
+  uint64_t checks_failed = 0;
+  for (size_t i = 0; checks && i < s->n_checks; i++) {
+    cJSON *c = cJSON_AddObjectToObject(checks, s->checks[i].name);
+    cJSON_AddNumberToObject(c, "passed", (double)s->checks[i].passed);
+    cJSON_AddNumberToObject(c, "failed", (double)s->checks[i].failed);
+    checks_failed += s->checks[i].failed;
+  }
+  cJSON_AddNumberToObject(o, "checks_failed", (double)checks_failed);
+  cJSON *metrics = cJSON_AddObjectToObject(o, "metrics");
+  for (size_t i = 0; metrics && i < s->n_metrics; i++) {
+    const lh_metric *m = &s->metrics[i];
+    cJSON *mo = cJSON_AddObjectToObject(metrics, m->name);
+    cJSON_AddNumberToObject(mo, "count", (double)m->m.n);
+    cJSON_AddNumberToObject(mo, "mean", benchy_moments_mean(&m->m));
+    cJSON_AddNumberToObject(mo, "min", m->m.min);
+    cJSON_AddNumberToObject(mo, "max", m->m.max);
+    for (size_t p = 0; p < h->n_percentiles; p++) {
+      char key[32];
+      snprintf(key, sizeof key, "p%g", h->percentiles[p]);
+      cJSON_AddNumberToObject(mo, key, (double)benchy_hist_percentile(m->hist, h->percentiles[p]) / 1000.0);
+    }
+  }
+  char *coll = benchy_collector_to_json(s->coll);
+  cJSON *cj = coll ? cJSON_Parse(coll) : NULL;
+  free(coll);
+  if (cj) cJSON_AddItemToObject(o, "collector", cj);
+  return o;
+}
+
+cJSON *lh_aggregates(lh_host *h) {
+  cJSON *arr = cJSON_CreateArray();
+  for (size_t i = 0; arr && i < h->n_sc; i++) {
+    cJSON *o = scenario_object(h, &h->sc[i]);
+    if (!o) {
+      cJSON_Delete(arr);
+      return NULL;
+    }
+    cJSON_AddItemToArray(arr, o);
+  }
+  return arr;
+}
+
+cJSON *lh_metadata(lh_host *h) {
+  cJSON *m = cJSON_CreateObject();
+  if (!m) return NULL;
+  cJSON_AddStringToObject(m, "benchy_version", benchy_version_string());
+  const char *name = benchy_options_str(h->opts, "name");
+  if (name) cJSON_AddStringToObject(m, "name", name);
+  cJSON_AddStringToObject(m, "model", h->model ? h->model : "");
+  const char *served = benchy_options_str(h->opts, "served-model-name");
+  if (served) cJSON_AddStringToObject(m, "served_model_name", served);
+  char *url = target_redact_url(benchy_options_str(h->opts, "base-url"));
+  cJSON_AddStringToObject(m, "base_url", url ? url : "");
+  free(url);
+  time_t now = time(NULL);
+  struct tm tm;
+  char stamp[32];
+  if (gmtime_r(&now, &tm) && strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm))
+    cJSON_AddStringToObject(m, "started_at", stamp);
+  cJSON_AddStringToObject(m, "script", h->script);
+  cJSON_AddStringToObject(m, "arrival", h->rate > 0 ? "poisson" : "closed");
+  if (h->rate > 0)
+    cJSON_AddNumberToObject(m, "rate", h->rate);
+  else
+    cJSON_AddNumberToObject(m, "users", (double)h->n_users);
+  cJSON *pct = cJSON_AddArrayToObject(m, "percentiles");
+  for (size_t i = 0; pct && i < h->n_percentiles; i++)
+    cJSON_AddItemToArray(pct, cJSON_CreateNumber(h->percentiles[i]));
+  run_metadata_add(m, h->opts);
+  return m;
+}
