@@ -143,6 +143,16 @@ static void usage(FILE *f) {
   fprintf(f, "\n'benchy COMMAND --help' lists a command's options.\n");
 }
 
+/* What the table says a command's bare word is ("FILE.lua"), or "". */
+static const char *positional_metavar(unsigned option_set) {
+  for (size_t i = 0; i < benchy_option_count(); i++) {
+    const benchy_option_info *info = benchy_option_at(i);
+    if ((info->commands & option_set) && (info->flags & BENCHY_OPTF_POSITIONAL) && info->metavar)
+      return info->metavar;
+  }
+  return "";
+}
+
 static int terminal_width(void) {
   const char *cols = getenv("COLUMNS");
   int w = cols ? atoi(cols) : 0;
@@ -169,7 +179,8 @@ int main(int argc, char **argv) {
     int parsed = cli_parse_options(opts, argc, argv, 2, c->name);
     if (parsed != 0) {
       if (parsed > 0) {
-        printf("usage: benchy %s [OPTIONS]\n\n%s.\n", c->name, c->summary);
+        printf("usage: benchy %s %s%s[OPTIONS]\n\n%s.\n", c->name, positional_metavar(c->option_set),
+               positional_metavar(c->option_set)[0] ? " " : "", c->summary);
         if (c->option_set == BENCHY_CMD_SIM) printf("\n%s", benchy_sim_model_text());
         benchy_options_write_help(c->option_set, stdout, terminal_width());
       }

@@ -125,7 +125,7 @@ int run_render_md(const cJSON *doc, FILE *f) {
 int run_render_csv(const cJSON *doc, FILE *f) {
   const cJSON *aggs = cJSON_GetObjectItemCaseSensitive(doc, "aggregates");
   double top = top_percentile(doc);
-  fprintf(f, "scenario,ok,failed,iterations,errors,ttft_p50_ms,ttft_p%g_ms,tpot_p50_ms,itl_p50_ms,"
+  fprintf(f, "scenario,completed,failed,iterations,errors,ttft_p50_ms,ttft_p%g_ms,tpot_p50_ms,itl_p50_ms,"
              "e2el_p50_ms,e2el_p%g_ms,output_tok_s,checks_failed\n", top, top);
   const cJSON *sc;
   cJSON_ArrayForEach(sc, aggs) {
