@@ -26,7 +26,13 @@ static void name_record(cJSON *o, const lh_user *u) {
 }
 
 static void keep(lh_host *h, cJSON *o) {
-  if (h->jsonl) jsonl_write(h->jsonl, o);
+  if (h->jsonl) {
+    /* Every journal line has a type (docs/results.md); requests are "record". */
+    int typed = cJSON_HasObjectItem(o, "type");
+    if (!typed) cJSON_AddStringToObject(o, "type", "record");
+    jsonl_write(h->jsonl, o);
+    if (!typed) cJSON_DeleteItemFromObjectCaseSensitive(o, "type");
+  }
   if (cJSON_GetArraySize(h->records) < LH_MAX_RECORDS) {
     cJSON_AddItemToArray(h->records, o);
   } else {

@@ -201,6 +201,7 @@ def test_jsonl_is_appended_and_never_overwritten(sim_factory, tmp_path):
     assert lines[0]["kind"] == "run" and lines[0]["type"] == "config"
     assert len(lines) == 1 + 6
     assert all(l["scenario"] == "complete" for l in lines[1:])
+    assert all(l["type"] == "record" and l["status"] == "OK" for l in lines[1:])
     before = journal.read_bytes()
     again = run_script(sim, LUA / "complete.lua", "--jsonl", journal)
     assert again.returncode == 2 and "never overwrites" in again.stderr
@@ -247,3 +248,29 @@ def test_help_lists_the_run_options():
     assert p.returncode == 0
     for opt in ("--users", "--iterations", "--rate", "--duration", "--ramp-up", "--define", "-e"):
         assert opt in p.stdout, opt
+
+
+def test_usage_names_the_script_and_a_terminal_sees_the_live_counter(sim_factory):
+    import pty
+    p = run_cli("run", "--help")
+    assert p.stdout.startswith("usage: benchy run FILE.lua [OPTIONS]")
+    sim = sim_factory(*FAST)
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([str(CLI), "run", str(LUA / "multi_turn.lua"), "--base-url", sim.base_url,
+                             "--users", "20", "--iterations", "2"],
+                            stdout=subprocess.PIPE, stderr=slave, text=True)
+    os.close(slave)
+    out, _ = proc.communicate(timeout=120)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(master)
+    assert proc.returncode == 0
+    assert b"benchy run: 200 done, 0 failed, 0 in flight" in seen
+    assert "| multi_turn |" in out
