@@ -29,6 +29,8 @@
 #define LH_HOOK_STEP 10000
 /* Bytes the script's Lua state may hold, all users together. */
 #define LH_MEMORY_LIMIT ((size_t)512 << 20)
+/* Script errors printed as warnings; later ones are only recorded. */
+#define LH_ERRORS_SHOWN 5
 /* Records kept in the result document; later ones only in --jsonl. */
 #define LH_MAX_RECORDS 100000
 

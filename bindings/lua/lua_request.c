@@ -194,8 +194,11 @@ static int start(lua_State *L, benchy_endpoint endpoint, const char *what) {
   lh_user *u = *(lh_user **)luaL_checkudata(L, 1, "benchy.session");
   luaL_checktype(L, 2, LUA_TTABLE);
   lh_host *h = u->host;
-  if (lh_user_of(L) != u || !u->co)
-    return luaL_error(L, "%s: call it on the session your scenario function was given, inside it", what);
+  /* Only the iteration's own coroutine may wait: a yield from a coroutine
+   * of the script's would go to its resumer, not to benchy. */
+  if (L != u->co)
+    return luaL_error(L, "%s: call it on the session your scenario function was given, from the "
+                         "scenario itself (not from a coroutine of your own)", what);
   cJSON *body = cJSON_CreateObject();
   if (!body) return luaL_error(L, "out of memory");
   char err[300] = "";

@@ -57,8 +57,14 @@ void lh_script_error(lh_host *h, lh_user *u, const char *traceback) {
   if (!h->first_error[0])
     snprintf(h->first_error, sizeof h->first_error, "user %llu, %s: %s",
              (unsigned long long)u->index + 1, u->sc ? u->sc->name : "?", traceback);
-  run_warning("script error in user %llu (%s, iteration %llu): %s", (unsigned long long)u->index + 1,
-              u->sc ? u->sc->name : "?", (unsigned long long)u->iteration, traceback);
+  /* A script that fails at once fails in every iteration of every user:
+   * the first few say what happened, the records keep every one. */
+  if (h->script_errors <= LH_ERRORS_SHOWN)
+    run_warning("script error in user %llu (%s, iteration %llu): %s%s", (unsigned long long)u->index + 1,
+                u->sc ? u->sc->name : "?", (unsigned long long)u->iteration, traceback,
+                h->script_errors == LH_ERRORS_SHOWN
+                    ? "\n(further script errors are counted in the result, not shown here)"
+                    : "");
   cJSON *o = cJSON_CreateObject();
   if (!o) return;
   cJSON_AddStringToObject(o, "type", "script_error");

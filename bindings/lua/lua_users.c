@@ -153,7 +153,9 @@ static void on_sleep_timer(benchy_loop *loop, void *ud) {
 int lh_sleep(lua_State *L) {
   double ms = luaL_checknumber(L, 1);
   lh_user *u = lh_user_of(L);
-  if (!u || !u->co) return luaL_error(L, "benchy.sleep: only inside a scenario, while a user runs it");
+  if (!u || L != u->co)
+    return luaL_error(L, "benchy.sleep: only inside a scenario (not at the top level, nor in a "
+                         "coroutine of your own)");
   if (!(ms >= 0) || !isfinite(ms)) return luaL_error(L, "benchy.sleep: ms must be a number >= 0");
   u->timer = benchy_loop_call_at(u->host->loop, benchy_now_ns() + (int64_t)(ms * 1e6),
                                  on_sleep_timer, u);

@@ -27,7 +27,8 @@ def result_of(proc):
     return json.loads(proc.stdout)
 
 
-@pytest.mark.parametrize("script", ["chat", "complete", "sleep", "conversation", "safety", "multi_turn"])
+@pytest.mark.parametrize("script", ["chat", "complete", "sleep", "conversation", "safety", "nesting",
+                                    "multi_turn"])
 def test_lua_function_group_scripts_pass(sim_factory, script):
     sim = sim_factory(*FAST)
     p = run_script(sim, LUA / f"{script}.lua", "--users", "3", "--iterations", "2", "--format", "json")
@@ -159,6 +160,9 @@ def test_one_users_error_runaway_or_memory_does_not_stop_the_others(sim_factory,
     assert "instruction budget exceeded" in by_user[1][0]
     assert "not enough memory" in by_user[2][0]
     assert "boom" in by_user[3][0] and "stack traceback" in by_user[3][0]
+    # the first errors are shown on stderr, the rest only counted
+    assert p.stderr.count("warning: script error") == 5
+    assert "further script errors are counted" in p.stderr
     # every user sent both its requests; users 4-6 passed their checks
     requests = [r for r in doc["records"] if r.get("type") != "script_error"]
     assert len(requests) == 12 and all(r["status"] == "OK" for r in requests)
