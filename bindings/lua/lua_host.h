@@ -85,6 +85,9 @@ typedef struct lh_user {
   int64_t instructions;/* this resume */
   int64_t arrival_ns;  /* open loop: the iteration's scheduled start; 0 closed */
   benchy_request *req; /* in flight, or NULL */
+  int chunk_ref;       /* the request's on_chunk function, LUA_NOREF */
+  int chunk_failed;    /* on_chunk raised: its message is in chunk_error_ref */
+  int chunk_error_ref;
   uint64_t timer;      /* benchy.sleep pending, or 0 */
   int waiting;         /* yielded to a request or a timer */
   int finished;

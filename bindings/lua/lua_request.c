@@ -143,10 +143,84 @@ static int build_response(lua_State *L) {
   return 1;
 }
 
+typedef struct chunk_ctx {
+  lh_user *u;
+  const benchy_chunk_event *ev;
+  const char *text;
+  size_t len;
+  int64_t t0;
+} chunk_ctx;
+
+/* Protected, on the main state: fn(text, {t_ms, tokens, kinds...}). */
+static int call_chunk(lua_State *L) {
+  const chunk_ctx *c = lua_touserdata(L, 1);
+  lua_rawgeti(L, LUA_REGISTRYINDEX, c->u->chunk_ref);
+  lua_pushlstring(L, c->text ? c->text : "", c->text ? c->len : 0);
+  lua_createtable(L, 0, 6);
+  lua_pushnumber(L, (double)(c->ev->t_ns - c->t0) / 1e6);
+  lua_setfield(L, -2, "t_ms");
+  lua_pushinteger(L, c->ev->tokens);
+  lua_setfield(L, -2, "tokens");
+  lua_pushboolean(L, (c->ev->kinds & BENCHY_CHUNK_CONTENT) != 0);
+  lua_setfield(L, -2, "content");
+  lua_pushboolean(L, (c->ev->kinds & BENCHY_CHUNK_REASONING) != 0);
+  lua_setfield(L, -2, "reasoning");
+  lua_pushboolean(L, (c->ev->kinds & BENCHY_CHUNK_TOOL) != 0);
+  lua_setfield(L, -2, "tool");
+  lua_call(L, 2, 0);
+  return 0;
+}
+
+/* The script's per-chunk callback, run on the main state while the user's
+ * coroutine waits (s:check and s:metric work in it; waiting does not). An
+ * error cancels the request and is raised in the user by its chat call. */
+static void on_chunk(benchy_request *req, const benchy_chunk_event *ev, const char *text, size_t len,
+                     void *ud) {
+  lh_user *u = ud;
+  lh_host *h = u->host;
+  if (u->chunk_failed || h->stopping) return;
+  lua_State *L = h->L;
+  chunk_ctx c = {u, ev, text, len, benchy_request_record(req)->t_dispatched};
+  lh_set_user(L, u);
+  u->instructions = 0;
+  lua_sethook(L, lh_count_hook, LUA_MASKCOUNT, LH_HOOK_STEP);
+  lua_pushcfunction(L, call_chunk);
+  lua_pushlightuserdata(L, &c);
+  int st = lua_pcall(L, 1, 0, 0);
+  lua_sethook(L, NULL, 0, 0);
+  lh_set_user(L, NULL);
+  if (st != LUA_OK) {
+    u->chunk_failed = 1;
+    u->chunk_error_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    benchy_request_cancel(req);
+  }
+}
+
+static void release_chunk_fn(lh_user *u) {
+  if (u->chunk_ref != LUA_NOREF) luaL_unref(u->host->L, LUA_REGISTRYINDEX, u->chunk_ref);
+  u->chunk_ref = LUA_NOREF;
+}
+
 static void on_done(benchy_request *req, const benchy_record *rec, void *ud) {
   lh_user *u = ud;
   lh_host *h = u->host;
   u->req = NULL;
+  if (!h->stopping) release_chunk_fn(u);
+  if (u->chunk_failed && !h->stopping) {
+    /* The callback's error, raised in the user by chat_continue. */
+    u->chunk_failed = 0;
+    benchy_request_free(req);
+    lua_rawgeti(h->L, LUA_REGISTRYINDEX, u->chunk_error_ref);
+    luaL_unref(h->L, LUA_REGISTRYINDEX, u->chunk_error_ref);
+    u->chunk_error_ref = LUA_NOREF;
+    if (lua_type(h->L, -1) != LUA_TSTRING) {
+      lua_pop(h->L, 1);
+      lua_pushstring(h->L, "on_chunk raised an error that is not a string");
+    }
+    lua_xmove(h->L, u->co, 1);
+    lh_resume(u, 1);
+    return;
+  }
   if (h->stopping || rec->status == BENCHY_ERR_CANCELLED) {
     /* Torn down or interrupted: not a measurement, and no user goes on. */
     benchy_request_free(req);
@@ -259,11 +333,20 @@ static int start(lua_State *L, benchy_endpoint endpoint, const char *what) {
   benchy_request_set_tag(req, tag);
   benchy_request_set_flags(req, BENCHY_KEEP_TEXT | BENCHY_KEEP_CHUNKS);
   benchy_request_set_on_done(req, on_done, u);
+  /* Per-chunk calls only when the script asks: nothing is paid otherwise. */
+  lua_getfield(L, 2, "on_chunk");
+  if (lua_isfunction(L, -1)) {
+    u->chunk_ref = luaL_ref(L, LUA_REGISTRYINDEX); /* one registry for every thread */
+    benchy_request_set_on_chunk(req, on_chunk, u);
+  } else {
+    lua_pop(L, 1);
+  }
   /* Open loop: the iteration's first request is timed from its arrival. */
   int64_t scheduled = u->turn == 1 ? u->arrival_ns : 0;
   st = benchy_request_start(req, scheduled);
   if (st != BENCHY_OK) {
     benchy_request_free(req);
+    release_chunk_fn(u);
     return luaL_error(L, "%s: could not start the request (%s)", what, benchy_status_message(st));
   }
   u->req = req;

@@ -188,6 +188,8 @@ static int grow_users(lh_host *h, size_t n, char *err, size_t errlen) {
     u->index = i;
     u->thread_ref = LUA_NOREF;
     u->session_ref = LUA_NOREF;
+    u->chunk_ref = LUA_NOREF;
+    u->chunk_error_ref = LUA_NOREF;
     lua_pushcfunction(h->L, new_session_object);
     lua_pushlightuserdata(h->L, u);
     if (lua_pcall(h->L, 1, 1, 0) != LUA_OK) {
