@@ -32,12 +32,26 @@ static int set_one(benchy_options *opts, const char *name, const char *value, co
   return -1;
 }
 
+/* The option the table says a bare word sets (benchy run SCRIPT.lua), or NULL. */
+static const benchy_option_info *positional_option(unsigned cmd) {
+  for (size_t i = 0; i < benchy_option_count(); i++) {
+    const benchy_option_info *info = benchy_option_at(i);
+    if ((info->commands & cmd) && (info->flags & BENCHY_OPTF_POSITIONAL)) return info;
+  }
+  return NULL;
+}
+
 int cli_parse_options(benchy_options *opts, int argc, char **argv, int first, const char *command) {
   unsigned cmd = benchy_options_command(opts);
   for (int i = first; i < argc; i++) {
     const char *arg = argv[i];
     if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) return 1;
     if (!looks_like_option(arg)) {
+      const benchy_option_info *pos = positional_option(cmd);
+      if (pos && !benchy_options_is_set(opts, pos->name)) {
+        if (set_one(opts, pos->name, arg, command) != 0) return -1;
+        continue;
+      }
       fprintf(stderr, "benchy %s: unexpected argument '%s'; options start with --\n", command, arg);
       return -1;
     }

@@ -125,12 +125,14 @@ static int run_workload(benchy_options *opts, const char *command_name) {
 
 static int cmd_bench(benchy_options *opts) { return run_workload(opts, "bench"); }
 static int cmd_load(benchy_options *opts) { return run_workload(opts, "load"); }
+static int cmd_run(benchy_options *opts) { return run_workload(opts, "run"); }
 /* The simulator stopped by a signal ends normally; one that cannot listen never started. */
 static int cmd_sim(benchy_options *opts) { return cli_sim_foreground(opts) == BENCHY_OK ? 0 : 2; }
 
 static const command commands[] = {
     {"bench", BENCHY_CMD_BENCH, "llama-bench-style pp/tg table over HTTP", cmd_bench},
     {"load", BENCHY_CMD_LOAD, "serving load test: arrivals, concurrency, latency percentiles", cmd_load},
+    {"run", BENCHY_CMD_RUN, "run a Lua workload script: users, scenarios, checks, thresholds", cmd_run},
     {"sim", BENCHY_CMD_SIM, "simulated OpenAI-compatible server with a known timing model", cmd_sim},
 };
 
@@ -143,6 +145,16 @@ static void usage(FILE *f) {
   fprintf(f, "  %-8s %s\n", "table", "one table across saved results");
   fprintf(f, "  %-8s %s\n", "version", "print the version");
   fprintf(f, "\n'benchy COMMAND --help' lists a command's options.\n");
+}
+
+/* What the table says a command's bare word is ("FILE.lua"), or "". */
+static const char *positional_metavar(unsigned option_set) {
+  for (size_t i = 0; i < benchy_option_count(); i++) {
+    const benchy_option_info *info = benchy_option_at(i);
+    if ((info->commands & option_set) && (info->flags & BENCHY_OPTF_POSITIONAL) && info->metavar)
+      return info->metavar;
+  }
+  return "";
 }
 
 static int terminal_width(void) {
@@ -174,7 +186,8 @@ int main(int argc, char **argv) {
     int parsed = cli_parse_options(opts, argc, argv, 2, c->name);
     if (parsed != 0) {
       if (parsed > 0) {
-        printf("usage: benchy %s [OPTIONS]\n\n%s.\n", c->name, c->summary);
+        printf("usage: benchy %s %s%s[OPTIONS]\n\n%s.\n", c->name, positional_metavar(c->option_set),
+               positional_metavar(c->option_set)[0] ? " " : "", c->summary);
         if (c->option_set == BENCHY_CMD_SIM) printf("\n%s", benchy_sim_model_text());
         benchy_options_write_help(c->option_set, stdout, terminal_width());
       }

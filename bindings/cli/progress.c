@@ -39,6 +39,23 @@ static void load_event(cli_progress *p, const benchy_progress *e) {
     fprintf(p->out, "benchy %s: %s\n", p->command, e->message);
 }
 
+/* run: phases as lines, and on a terminal a live request counter, rewritten
+ * in place (a script's run has no levels or rows to announce). */
+static void run_event(cli_progress *p, const benchy_progress *e) {
+  if (p->quiet) return;
+  if (e->kind == BENCHY_PROGRESS_REQUESTS) {
+    if (!p->tty) return;
+    fprintf(p->out, "\r\033[Kbenchy run: %llu done, %llu failed, %llu in flight, %.0f s",
+            (unsigned long long)e->requests_done, (unsigned long long)e->requests_failed,
+            (unsigned long long)e->requests_in_flight, e->elapsed_s);
+    fflush(p->out);
+    p->line_open = 1;
+    return;
+  }
+  clear_line(p);
+  load_event(p, e);
+}
+
 void cli_progress_event(const benchy_progress *e, void *userdata) {
   cli_progress *p = userdata;
   if (e->kind == BENCHY_PROGRESS_DONE) {
@@ -52,6 +69,8 @@ void cli_progress_event(const benchy_progress *e, void *userdata) {
   }
   if (!strcmp(p->command, "bench"))
     bench_event(p, e);
+  else if (!strcmp(p->command, "run"))
+    run_event(p, e);
   else
     load_event(p, e);
 }

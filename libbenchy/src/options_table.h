@@ -164,8 +164,9 @@
     "Most requests in flight; later arrivals wait (and the wait is reported).", 0, NULL)           \
   X("num-prompts", BENCHY_OPT_INT, L_, "100", 1, 1e9, NULL, "N", "load",                           \
     "Requests to send per level.", 0, NULL)                                                        \
-  X("duration", BENCHY_OPT_DOUBLE, L_, NULL, 0, 1e9, NULL, "SECONDS", "load",                      \
-    "Send for this long instead of a fixed --num-prompts.", 0, NULL)                               \
+  X("duration", BENCHY_OPT_DOUBLE, L_ | R_, NULL, 0, 1e9, NULL, "SECONDS", "load",                 \
+    "Send for this long instead of a fixed --num-prompts (run: instead of --iterations).", 0,     \
+    NULL)                               \
   X("repeat-prompts", BENCHY_OPT_FLAG, L_, NULL, 1, 0, NULL, NULL, "load",                          \
     "Send the seed's own prompt texts, the same on every run, cycled when --duration needs "      \
     "more than --num-prompts (measures a warm prompt cache). Default: every prompt is new to "    \
@@ -173,8 +174,9 @@
   X("prompt-nonce", BENCHY_OPT_INT, L_, NULL, 0, 9007199254740991.0, NULL, "N", "load",             \
     "Make the exact prompt texts of an earlier run again (its metadata.prompts.nonce); default: " \
     "a new nonce per run, so the server has not seen the texts.", BENCHY_OPTF_OUTPUT_ONLY, NULL)                        \
-  X("ramp-up", BENCHY_OPT_DOUBLE, L_, "0", 0, 1e9, NULL, "SECONDS", "load",                        \
-    "Raise the rate linearly from 0 over this long.", 0, NULL)                                     \
+  X("ramp-up", BENCHY_OPT_DOUBLE, L_ | R_, "0", 0, 1e9, NULL, "SECONDS", "load",                   \
+    "Raise the rate linearly from 0 over this long (run --users: start the users evenly over "   \
+    "it).", 0, NULL)                                     \
   X("dataset", BENCHY_OPT_CHOICE, L_, "random", 1, 0, "random|sharegpt|jsonl|prefix", "KIND",       \
     "load", "Where prompts come from.", 0, NULL)                                                   \
   X("dataset-name", BENCHY_OPT_CHOICE, L_, NULL, 1, 0,                                              \
@@ -264,7 +266,22 @@
   X("quiet", BENCHY_OPT_FLAG, CLIENT_, NULL, 1, 0, NULL, NULL, "output",                            \
     "No progress line on stderr.", BENCHY_OPTF_OUTPUT_ONLY, NULL)                                                        \
   X("script", BENCHY_OPT_STRING, R_, NULL, 1, 0, NULL, "FILE.lua", "run",                           \
-    "Lua workload to run.", 0, NULL)                                                               \
+    "Lua workload to run (benchy run FILE.lua: the first bare word).", BENCHY_OPTF_POSITIONAL,     \
+    NULL)                                                                                          \
+  X("users", BENCHY_OPT_INT, R_, "1", 1, 1e6, NULL, "N", "run",                                    \
+    "Closed loop: N simulated users, each a coroutine running one scenario iteration after "     \
+    "another, all on one event loop.", 0, NULL)                                                    \
+  X("iterations", BENCHY_OPT_INT, R_, NULL, 1, 1e12, NULL, "N", "run",                             \
+    "Iterations per user (--rate: conversations in all); default 1 when no --duration.", 0,       \
+    NULL)                                                                                          \
+  X("rate", BENCHY_OPT_DOUBLE, R_, NULL, 1e-9, 1e9, NULL, "PER_S", "run",                          \
+    "Open loop: start a new user's iteration at this many per second (Poisson arrivals), "       \
+    "timed from its scheduled start; --users is then ignored.", 0, NULL)                           \
+  X("define", BENCHY_OPT_STRING_LIST, R_, NULL, 1, 0, NULL, "KEY=VALUE", "run",                    \
+    "A script option: benchy.options.KEY is VALUE (a string) in the script (repeatable).",        \
+    BENCHY_OPTF_KEY_VALUE, NULL)                                                                   \
+  X("e", BENCHY_OPT_STRING_LIST, R_, NULL, 1, 0, NULL, "KEY=VALUE", "run",                         \
+    "Short for --define.", BENCHY_OPTF_ALIAS, "define")                                                               \
   /* ---- compare and table: saved results read back ---- */                                     \
   X("fail-if-slower", BENCHY_OPT_STRING, CMP_, NULL, 1, 0, NULL, "PCT", "compare",                 \
     "Exit 1 when a throughput figure (t/s, req/s, tok/s) is significantly lower in NEW and by "    \

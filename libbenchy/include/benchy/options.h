@@ -65,8 +65,10 @@ typedef enum benchy_opt_flag {
   BENCHY_OPTF_INF = 1u << 9,            /* numbers (and list items) may be "inf", above max */
   BENCHY_OPTF_HEADER_SECRET = 1u << 10, /* each value is "Name: value": writers keep the name
                                            and never the value; the scrubber knows the value */
-  BENCHY_OPTF_PER_COMMAND_DEFAULT = 1u << 11 /* default_value is "bench=X|load=Y": one default
+  BENCHY_OPTF_PER_COMMAND_DEFAULT = 1u << 11, /* default_value is "bench=X|load=Y": one default
                                                 per command name (benchy_option_default_for) */
+  BENCHY_OPTF_POSITIONAL = 1u << 12 /* a command line's first bare word is this option's value
+                                       (benchy run SCRIPT.lua) */
 } benchy_opt_flag;
 
 typedef struct benchy_option_info {

@@ -92,8 +92,8 @@ typedef struct benchy_progress {
 
 typedef void (*benchy_progress_fn)(const benchy_progress *progress, void *userdata);
 
-/* A run of the command the options were made for (BENCHY_CMD_BENCH or
- * BENCHY_CMD_LOAD; another is BENCHY_ERR_UNSUPPORTED). The options are
+/* A run of the command the options were made for (BENCHY_CMD_BENCH, BENCHY_CMD_LOAD or
+ * BENCHY_CMD_RUN, a Lua script; another is BENCHY_ERR_UNSUPPORTED). The options are
  * copied: the caller may free its own at once. */
 BENCHY_API int benchy_run_new(benchy_run **out, const benchy_options *opts);
 /* Frees the run and its result (unless taken). A run still executing is

@@ -11,11 +11,13 @@
 #include "load_render.h"
 #include "result_kinds.h"
 #include "result_upgrade.h"
+#include "run_render.h"
 #include "vllm_export.h"
 
 static const result_kind_info kinds[] = {
     {"bench", bench_render_md, bench_render_csv, NULL},
     {"load", load_render_md, load_render_csv, vllm_export_write},
+    {"run", run_render_md, run_render_csv, NULL},
 };
 
 const result_kind_info *result_kind_lookup(const char *kind) {

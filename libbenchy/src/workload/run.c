@@ -126,7 +126,8 @@ int benchy_run_new(benchy_run **out, const benchy_options *opts) {
   if (!out || !opts) return BENCHY_ERR_INVALID;
   *out = NULL;
   unsigned command = benchy_options_command(opts);
-  if (command != BENCHY_CMD_BENCH && command != BENCHY_CMD_LOAD) return BENCHY_ERR_UNSUPPORTED;
+  if (command != BENCHY_CMD_BENCH && command != BENCHY_CMD_LOAD && command != BENCHY_CMD_RUN)
+    return BENCHY_ERR_UNSUPPORTED;
   benchy_run *run = calloc(1, sizeof *run);
   if (!run) return BENCHY_ERR_NOMEM;
   run->command = command;
@@ -156,9 +157,9 @@ static void execute(benchy_run *run) {
              "too many runs at once in this process (256); wait for one to end");
     st = BENCHY_ERR_LIMIT;
   } else {
-    st = run->command == BENCHY_CMD_BENCH
-             ? bench_execute(run->opts, &run->result, run->error, sizeof run->error)
-             : load_execute(run->opts, &run->result, run->error, sizeof run->error);
+    st = run->command == BENCHY_CMD_BENCH  ? bench_execute(run->opts, &run->result, run->error, sizeof run->error)
+         : run->command == BENCHY_CMD_LOAD ? load_execute(run->opts, &run->result, run->error, sizeof run->error)
+                                           : script_execute(run->opts, &run->result, run->error, sizeof run->error);
   }
   cancel_unregister(run->cancel);
   benchy_options_scrub(run->opts, run->error, sizeof run->error);
@@ -263,6 +264,17 @@ void benchy_run_free(benchy_run *run) {
   cancel_free(run->cancel);
   free(run);
 }
+
+/* A library built without Lua (BENCHY_BUILD_LUA=OFF) has no script host. */
+#ifndef BENCHY_HAVE_LUA
+int script_execute(const benchy_options *opts, benchy_result **out, char *err, size_t errlen) {
+  (void)opts;
+  *out = NULL;
+  snprintf(err, errlen, "this benchy was built without Lua (BENCHY_BUILD_LUA=OFF): rebuild with it "
+                        "to run scripts");
+  return BENCHY_ERR_UNSUPPORTED;
+}
+#endif
 
 /* ---- the blocking calls of workload.h, now thin wrappers ---- */
 

@@ -17,4 +17,8 @@ BENCHY_INTERNAL int bench_execute(const benchy_options *opts, benchy_result **ou
 BENCHY_INTERNAL int load_execute(const benchy_options *opts, benchy_result **out, char *err,
                                  size_t errlen);
 
+/* `benchy run SCRIPT.lua`: the Lua host (bindings/lua/lua_host.c). */
+BENCHY_INTERNAL int script_execute(const benchy_options *opts, benchy_result **out, char *err,
+                                   size_t errlen);
+
 #endif

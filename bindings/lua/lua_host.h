@@ -1,0 +1,177 @@
+/*
+ * lua_host.h — the state of one `benchy run SCRIPT.lua`, shared by the
+ * host's files: lua_host.c (load the script, run, tear down), lua_users.c
+ * (users as coroutines: resume, budget, sleep, arrivals), lua_request.c
+ * (session:chat/complete and the response table), lua_scenario.c
+ * (scenarios, checks, metrics, thresholds), lua_result.c (the result
+ * document), lua_module.c (the `benchy` table), lua_json.c (cJSON <-> Lua).
+ *
+ * Everything runs on the run's thread: one Lua state, one event loop. Every
+ * timestamp is taken in C by the engine; Lua only sees finished figures.
+ */
+#ifndef BENCHY_LUA_HOST_H
+#define BENCHY_LUA_HOST_H
+
+#include <cJSON.h>
+#include <lua.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "benchy/benchy.h"
+#include "benchy/collector.h"
+#include "benchy/stats.h"
+#include "util.h"
+
+/* VM instructions one resume of a user may run before it is stopped as a
+ * runaway (a few tenths of a second of CPU): enough for any honest amount
+ * of work between two requests, short enough that the others go on. */
+#define LH_INSTRUCTION_BUDGET 50000000LL
+#define LH_HOOK_STEP 10000
+/* Bytes the script's Lua state may hold, all users together. */
+#define LH_MEMORY_LIMIT ((size_t)512 << 20)
+/* Script errors printed as warnings; later ones are only recorded. */
+#define LH_ERRORS_SHOWN 5
+/* Records kept in the result document; later ones only in --jsonl. */
+#define LH_MAX_RECORDS 100000
+
+typedef struct lh_check {
+  char *name;
+  uint64_t passed, failed;
+} lh_check;
+
+typedef struct lh_metric {
+  char *name;
+  benchy_moments m;
+  benchy_hist *hist; /* value * 1000, clamped at 0: percentiles to 0.001 */
+} lh_metric;
+
+typedef struct lh_scenario {
+  char *name;
+  int fn_ref; /* registry reference of the scenario function */
+  double weight;
+  benchy_collector *coll;
+  uint64_t iterations, iterations_failed;
+  lh_check *checks;
+  size_t n_checks;
+  lh_metric *metrics;
+  size_t n_metrics;
+  char **declared; /* metric names thresholds may name */
+  size_t n_declared;
+} lh_scenario;
+
+typedef struct lh_threshold {
+  char *key;       /* "greeting.ttft.p99" */
+  char *expr;      /* "< 300" */
+  size_t scenario; /* index */
+  char *metric;    /* "ttft" or a declared custom metric */
+  char *stat;      /* "p99", "mean", ... or "" for a count */
+  int op;          /* '<', 'l' (<=), '>', 'g' (>=), '=' */
+  double limit;
+  double value;    /* after the run */
+  int ok;
+} lh_threshold;
+
+struct lh_host;
+
+typedef struct lh_user {
+  struct lh_host *host;
+  uint64_t index;      /* user number, from 0 */
+  int session_ref;     /* the userdata scripts get as `session` / `s` */
+  int thread_ref;      /* the running iteration's coroutine, LUA_NOREF */
+  lua_State *co;
+  lh_scenario *sc;     /* the running iteration's scenario */
+  uint64_t iteration;  /* iterations this user started */
+  uint64_t turn;       /* requests in the running iteration */
+  int64_t instructions;/* this resume */
+  int64_t arrival_ns;  /* open loop: the iteration's scheduled start; 0 closed */
+  benchy_request *req; /* in flight, or NULL */
+  int chunk_ref;       /* the request's on_chunk function, LUA_NOREF */
+  int chunk_failed;    /* on_chunk raised: its message is in chunk_error_ref */
+  int chunk_error_ref;
+  uint64_t timer;      /* benchy.sleep pending, or 0 */
+  int waiting;         /* yielded to a request or a timer */
+  int finished;
+} lh_user;
+
+typedef struct lh_host {
+  const benchy_options *opts;
+  lua_State *L;
+  size_t mem_used, mem_limit;
+  int64_t main_instructions;
+  const char *script;
+  /* target */
+  char *model;
+  benchy_endpoint api;
+  benchy_loop *loop;
+  benchy_session *sess;
+  int watch;
+  /* plan */
+  uint64_t n_users;
+  uint64_t iterations; /* per user (closed) or in all (open); 0: until the deadline */
+  double rate;         /* > 0: open loop */
+  int64_t t0, deadline_ns, ramp_ns;
+  uint64_t rng;
+  uint64_t arrivals;   /* open loop: iterations started */
+  uint64_t arrival_timer;
+  int64_t arrival_next;
+  lh_user *users;
+  size_t n_user_slots;
+  int stopping;
+  /* scenarios */
+  lh_scenario *sc;
+  size_t n_sc;
+  double total_weight;
+  lh_threshold *th;
+  size_t n_th;
+  double *percentiles;
+  size_t n_percentiles;
+  /* output */
+  void *jsonl; /* jsonl_writer */
+  cJSON *records;
+  uint64_t records_omitted;
+  uint64_t done, failed, script_errors;
+  char first_error[512];
+} lh_host;
+
+/* lua_module.c */
+BENCHY_INTERNAL int lh_open_module(lua_State *L);
+BENCHY_INTERNAL lh_host *lh_host_of(lua_State *L);
+BENCHY_INTERNAL lh_user *lh_user_of(lua_State *L);
+BENCHY_INTERNAL void lh_set_user(lua_State *co, lh_user *u);
+
+/* lua_json.c: cJSON from the value at idx (tables with 1..n keys are
+ * arrays; an empty table is an object). NULL and a message in err when a
+ * value cannot be JSON. */
+BENCHY_INTERNAL cJSON *lh_to_json(lua_State *L, int idx, char *err, size_t errlen);
+BENCHY_INTERNAL void lh_push_json(lua_State *L, const cJSON *j);
+BENCHY_INTERNAL int lh_json_encode(lua_State *L);
+BENCHY_INTERNAL int lh_json_decode(lua_State *L);
+
+/* lua_users.c */
+BENCHY_INTERNAL int lh_users_start(lh_host *h, char *err, size_t errlen);
+BENCHY_INTERNAL void lh_resume(lh_user *u, int nargs);
+BENCHY_INTERNAL int lh_sleep(lua_State *L);
+BENCHY_INTERNAL void lh_count_hook(lua_State *L, lua_Debug *ar);
+BENCHY_INTERNAL void lh_users_free(lh_host *h);
+
+/* lua_request.c */
+BENCHY_INTERNAL int lh_chat(lua_State *L);
+BENCHY_INTERNAL int lh_complete(lua_State *L);
+
+/* lua_scenario.c */
+BENCHY_INTERNAL int lh_scenario_add(lua_State *L);
+BENCHY_INTERNAL int lh_check_fn(lua_State *L);
+BENCHY_INTERNAL int lh_metric_add(lua_State *L);
+BENCHY_INTERNAL int lh_thresholds_parse(lh_host *h, char *err, size_t errlen);
+BENCHY_INTERNAL int lh_scenarios_ready(lh_host *h, char *err, size_t errlen);
+BENCHY_INTERNAL int lh_thresholds_judge(lh_host *h, cJSON *aggregates);
+BENCHY_INTERNAL void lh_scenarios_free(lh_host *h);
+BENCHY_INTERNAL lh_scenario *lh_pick_scenario(lh_host *h);
+
+/* lua_result.c */
+BENCHY_INTERNAL void lh_record(lh_host *h, lh_user *u, const benchy_record *rec);
+BENCHY_INTERNAL void lh_script_error(lh_host *h, lh_user *u, const char *traceback);
+BENCHY_INTERNAL cJSON *lh_aggregates(lh_host *h);
+BENCHY_INTERNAL cJSON *lh_metadata(lh_host *h);
+
+#endif
