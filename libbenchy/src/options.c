@@ -116,6 +116,7 @@ static const char *command_name(unsigned command) {
   case BENCHY_CMD_BENCH: return "bench";
   case BENCHY_CMD_LOAD: return "load";
   case BENCHY_CMD_RUN: return "run";
+  case BENCHY_CMD_META: return "meta";
   default: return "";
   }
 }

@@ -38,7 +38,8 @@ static const char *help_group(const benchy_option_info *info, unsigned command) 
   } commands[] = {{BENCHY_CMD_SIM, "sim"},
                   {BENCHY_CMD_BENCH, "bench"},
                   {BENCHY_CMD_LOAD, "load"},
-                  {BENCHY_CMD_RUN, "run"}};
+                  {BENCHY_CMD_RUN, "run"},
+                  {BENCHY_CMD_META, "meta"}};
   const char *own = NULL;
   int names_command = 0;
   for (size_t c = 0; c < sizeof commands / sizeof commands[0]; c++) {

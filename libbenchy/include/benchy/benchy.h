@@ -89,5 +89,6 @@ BENCHY_API int64_t benchy_now_ns(void);
 #include "benchy/result.h"
 #include "benchy/workload.h"
 #include "benchy/run.h"
+#include "benchy/meta.h"
 
 #endif

@@ -25,7 +25,8 @@ typedef enum benchy_command {
   BENCHY_CMD_SIM = 1u << 0,
   BENCHY_CMD_BENCH = 1u << 1,
   BENCHY_CMD_LOAD = 1u << 2,
-  BENCHY_CMD_RUN = 1u << 3 /* Lua scripted workloads */
+  BENCHY_CMD_RUN = 1u << 3, /* Lua scripted workloads */
+  BENCHY_CMD_META = 1u << 4 /* benchy meta: the reproducibility metadata alone */
 } benchy_command;
 
 typedef enum benchy_opt_type {

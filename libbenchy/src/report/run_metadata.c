@@ -1,6 +1,8 @@
 /* run_metadata.c — see run_metadata.h. */
 #include "run_metadata.h"
 
+#include "../meta/meta.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -50,4 +52,5 @@ void run_metadata_add(cJSON *md, const benchy_options *opts) {
     }
   }
   add_percentile_metrics(md, opts);
+  meta_collect(opts, NULL, md); /* issue 13: host, GPUs, git, env, commands, build, argv */
 }
