@@ -268,6 +268,24 @@ static void test_redaction_rules(void **state) {
   assert_false(meta_header_value_safe("X-Auth-Token", 12));
 }
 
+static void test_command_line_redaction(void **state) {
+  (void)state;
+  const char *words[] = {"benchy", "meta", "--api-key=sk-inline-key-000", "--header",
+                         "Cookie: c=1", "Accept: text/plain", "--meta-env", "VLLM_",
+                         "--base-url", "http://u:p4ssw0rd@h:1/v1", NULL};
+  const char *want[] = {"benchy", "meta", "--api-key=[redacted]", "--header",
+                        "Cookie: [redacted]", "Accept: text/plain", "--meta-env", "VLLM_",
+                        "--base-url", "http://[redacted]@h:1/v1", NULL};
+  benchy_options *o = meta_opts(NULL);
+  for (size_t i = 0; words[i]; i++) assert_int_equal(benchy_options_set(o, "meta-argv", words[i]), BENCHY_OK);
+  cJSON *argv = meta_redact_argv(o);
+  assert_non_null(argv);
+  assert_int_equal(cJSON_GetArraySize(argv), 10);
+  for (int i = 0; want[i]; i++) assert_string_equal(cJSON_GetArrayItem(argv, i)->valuestring, want[i]);
+  cJSON_Delete(argv);
+  benchy_options_free(o);
+}
+
 static void test_meta_json_with_server(void **state) {
   (void)state;
   benchy_sim *sim = test_sim_start(NULL);
@@ -311,6 +329,7 @@ int main(void) {
       cmocka_unit_test(test_commands_bounded_in_time_and_size),
       cmocka_unit_test(test_git_sha_and_dirty),
       cmocka_unit_test(test_redaction_rules),
+      cmocka_unit_test(test_command_line_redaction),
       cmocka_unit_test(test_meta_json_with_server),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
