@@ -129,10 +129,25 @@ static int cmd_run(benchy_options *opts) { return run_workload(opts, "run"); }
 /* The simulator stopped by a signal ends normally; one that cannot listen never started. */
 static int cmd_sim(benchy_options *opts) { return cli_sim_foreground(opts) == BENCHY_OK ? 0 : 2; }
 
+/* The metadata every result carries, alone: to check what a run will record. */
+static int cmd_meta(benchy_options *opts) {
+  char err[1024] = "";
+  char *json = benchy_meta_json(opts, err, sizeof err);
+  if (!json) {
+    benchy_options_scrub(opts, err, sizeof err);
+    fprintf(stderr, "benchy meta: %s\n", err);
+    return 2;
+  }
+  printf("%s\n", json);
+  free(json);
+  return fflush(stdout) == 0 ? 0 : 1;
+}
+
 static const command commands[] = {
     {"bench", BENCHY_CMD_BENCH, "llama-bench-style pp/tg table over HTTP", cmd_bench},
     {"load", BENCHY_CMD_LOAD, "serving load test: arrivals, concurrency, latency percentiles", cmd_load},
     {"run", BENCHY_CMD_RUN, "run a Lua workload script: users, scenarios, checks, thresholds", cmd_run},
+    {"meta", BENCHY_CMD_META, "print the reproducibility metadata a result records, as JSON", cmd_meta},
     {"sim", BENCHY_CMD_SIM, "simulated OpenAI-compatible server with a known timing model", cmd_sim},
 };
 
@@ -194,6 +209,13 @@ int main(int argc, char **argv) {
       benchy_options_free(opts);
       return parsed > 0 ? 0 : 2;
     }
+    /* The command line for metadata.command_line (redacted when written). */
+    for (int a = 0; a < argc && benchy_option_find_for("meta-argv", c->option_set, NULL); a++)
+      if (benchy_options_set(opts, "meta-argv", argv[a]) != BENCHY_OK) {
+        fprintf(stderr, "benchy: %s\n", benchy_options_error(opts));
+        benchy_options_free(opts);
+        return 2;
+      }
     int rc = c->run(opts);
     benchy_options_free(opts);
     return rc;

@@ -26,13 +26,14 @@
 #define B_ BENCHY_CMD_BENCH
 #define L_ BENCHY_CMD_LOAD
 #define R_ BENCHY_CMD_RUN
+#define M_ BENCHY_CMD_META
 #define CLIENT_ (B_ | L_ | R_)
 #define CMP_ BENCHY_CMD_COMPARE
 #define TBL_ BENCHY_CMD_TABLE
 
 #define BENCHY_OPTION_TABLE(X)                                                                     \
   /* ---- server connection (clients) ---- */                                                     \
-  X("base-url", BENCHY_OPT_STRING, CLIENT_, "http://127.0.0.1:8090/v1", 1, 0, NULL, "URL",         \
+  X("base-url", BENCHY_OPT_STRING, CLIENT_ | M_, "http://127.0.0.1:8090/v1", 1, 0, NULL, "URL",         \
     "server", "OpenAI API base URL. A server root with no path (http://host:8000, as vllm bench "  \
     "serve takes it) gets /v1.", BENCHY_OPTF_URL_ROOT_PATH, NULL)                                  \
   X("endpoint", BENCHY_OPT_STRING, CLIENT_, NULL, 1, 0, NULL, "URL", "server",                      \
@@ -59,14 +60,14 @@
     NULL)                                                                                          \
   X("served-model-name", BENCHY_OPT_STRING, CLIENT_, NULL, 1, 0, NULL, "NAME", "server",            \
     "Name shown in results when it differs from --model.", 0, NULL)                                \
-  X("api-key-env", BENCHY_OPT_STRING, CLIENT_, "OPENAI_API_KEY", 1, 0, NULL, "VAR", "server",       \
+  X("api-key-env", BENCHY_OPT_STRING, CLIENT_ | M_, "OPENAI_API_KEY", 1, 0, NULL, "VAR", "server",       \
     "Environment variable holding the API key (--api-key, when given, wins). The key is never "   \
     "written anywhere.", 0, NULL)                                                                  \
-  X("api-key", BENCHY_OPT_STRING, CLIENT_, NULL, 1, 0, NULL, "KEY", "server",                      \
+  X("api-key", BENCHY_OPT_STRING, CLIENT_ | M_, NULL, 1, 0, NULL, "KEY", "server",                      \
     "The API key itself, sent as 'Authorization: Bearer KEY'; wins over --api-key-env. Never "    \
     "written anywhere (results, --jsonl, errors), but visible to other users in the process "     \
     "list: prefer --api-key-env on a shared machine.", BENCHY_OPTF_SECRET, NULL)                   \
-  X("header", BENCHY_OPT_STRING_LIST, CLIENT_, NULL, 1, 0, NULL, "'NAME: VALUE'", "server",         \
+  X("header", BENCHY_OPT_STRING_LIST, CLIENT_ | M_, NULL, 1, 0, NULL, "'NAME: VALUE'", "server",         \
     "Extra HTTP header (repeatable). Values are never written to results.",                       \
     BENCHY_OPTF_HEADER_SECRET, NULL)                                                               \
   X("host", BENCHY_OPT_STRING, CLIENT_, NULL, 1, 0, NULL, "ADDR", "server",                         \
@@ -77,9 +78,9 @@
     "base-url")                                                                                    \
   X("api", BENCHY_OPT_CHOICE, CLIENT_, "chat", 1, 0, "chat|completions", "API", "server",           \
     "Endpoint: /v1/chat/completions or /v1/completions.", 0, NULL)                                \
-  X("timeout", BENCHY_OPT_DOUBLE, CLIENT_, "600", 0, 1e7, NULL, "SECONDS", "server",               \
+  X("timeout", BENCHY_OPT_DOUBLE, CLIENT_ | M_, "600", 0, 1e7, NULL, "SECONDS", "server",               \
     "Whole-request timeout in seconds (0: none).", 0, NULL)                                        \
-  X("probe-timeout", BENCHY_OPT_DOUBLE, CLIENT_, "10", 0, 1e7, NULL, "SECONDS", "server",         \
+  X("probe-timeout", BENCHY_OPT_DOUBLE, CLIENT_ | M_, "10", 0, 1e7, NULL, "SECONDS", "server",         \
     "Timeout of each auxiliary request that checks the server or sizes prompts (/v1/models, "     \
     "/tokenize, /apply-template, /props, the latency probe; at most --timeout): one that gets no " \
     "answer in time stops the run, naming it (0: only --timeout bounds them).", 0, NULL)          \
@@ -263,6 +264,29 @@
     "Recorded in the result's metadata.user (repeatable, or several after one flag). Values of "  \
     "keys naming a KEY, TOKEN, SECRET, PASSWORD or AUTH are redacted.", BENCHY_OPTF_KEY_VALUE | BENCHY_OPTF_OUTPUT_ONLY,    \
     NULL)                                                                                          \
+  /* ---- reproducibility metadata (every client result, and benchy meta) ---- */               \
+  X("meta-git", BENCHY_OPT_STRING_LIST, CLIENT_ | M_, NULL, 1, 0, NULL, "NAME=PATH", "metadata",   \
+    "Record the git SHA and dirty flag of the source tree at PATH under metadata.git.NAME "       \
+    "(repeatable), e.g. vllm=/src/vllm.", BENCHY_OPTF_OUTPUT_ONLY, NULL)                           \
+  X("meta-env", BENCHY_OPT_STRING, CLIENT_ | M_, NULL, 1, 0, NULL, "PREFIX[,PREFIX...]",           \
+    "metadata", "Record the environment variables whose names start with one of these prefixes, " \
+    "e.g. VLLM_,CUDA_ (only those; secret-looking names and values are redacted).",               \
+    BENCHY_OPTF_OUTPUT_ONLY, NULL)                                                                 \
+  X("meta-cmd", BENCHY_OPT_STRING_LIST, CLIENT_ | M_, NULL, 1, 0, NULL, "NAME=COMMAND", "metadata", \
+    "Record a shell command's output under metadata.commands.NAME (repeatable), e.g. "            \
+    "pip=\"pip freeze\"; bounded by --meta-timeout and 64 KiB, secrets in it redacted.",         \
+    /* SECRET: a command may hold a credential (curl -H ...); "config" leaves it out and       \
+     * metadata.commands writes it only redacted. */                                               \
+    BENCHY_OPTF_OUTPUT_ONLY | BENCHY_OPTF_SECRET, NULL)                                            \
+  X("meta-timeout", BENCHY_OPT_DOUBLE, CLIENT_ | M_, "10", 0.1, 3600, NULL, "SECONDS", "metadata", \
+    "Longest each --meta-cmd, git and nvidia-smi command may run; one that overruns is killed and " \
+    "recorded as timed out.", BENCHY_OPTF_OUTPUT_ONLY, NULL)                                       \
+  /* The command line as typed, for metadata.command_line: the CLI sets it word by word. SECRET   \
+   * keeps the raw words (an --api-key among them) out of "config"; metadata writes them only    \
+   * redacted (meta/redact.c). */                                                                  \
+  X("meta-argv", BENCHY_OPT_STRING_LIST, CLIENT_ | M_, NULL, 1, 0, NULL, "WORD", "metadata",       \
+    "The command line to record (set by the CLI).",                                                \
+    BENCHY_OPTF_HIDDEN | BENCHY_OPTF_SECRET | BENCHY_OPTF_OUTPUT_ONLY, NULL)                       \
   X("quiet", BENCHY_OPT_FLAG, CLIENT_, NULL, 1, 0, NULL, NULL, "output",                            \
     "No progress line on stderr.", BENCHY_OPTF_OUTPUT_ONLY, NULL)                                                        \
   X("script", BENCHY_OPT_STRING, R_, NULL, 1, 0, NULL, "FILE.lua", "run",                           \

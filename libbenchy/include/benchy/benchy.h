@@ -91,5 +91,6 @@ BENCHY_API int64_t benchy_now_ns(void);
 #include "benchy/workload.h"
 #include "benchy/run.h"
 #include "benchy/compare.h"
+#include "benchy/meta.h"
 
 #endif

@@ -1,6 +1,8 @@
 /* run_metadata.c — see run_metadata.h. */
 #include "run_metadata.h"
 
+#include "../meta/meta.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,34 +45,6 @@ static void add_percentile_metrics(cJSON *md, const benchy_options *opts) {
 
 /* How this copy of benchy was compiled: figures from a sanitizer or an
  * unoptimised build are not comparable with a release build's. */
-static void add_build(cJSON *md) {
-  cJSON *b = cJSON_AddObjectToObject(md, "build");
-  if (!b) return;
-#if defined(__clang__)
-  cJSON_AddStringToObject(b, "compiler", __VERSION__); /* "Clang 15.0.7 (...)" says which */
-#elif defined(__GNUC__)
-  cJSON_AddStringToObject(b, "compiler", "gcc " __VERSION__); /* GCC's is the bare number */
-#else
-  cJSON_AddNullToObject(b, "compiler");
-#endif
-#ifdef __OPTIMIZE__
-  cJSON_AddBoolToObject(b, "optimized", 1);
-#else
-  cJSON_AddBoolToObject(b, "optimized", 0);
-#endif
-#if defined(__SANITIZE_ADDRESS__)
-  cJSON_AddBoolToObject(b, "sanitized", 1);
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-  cJSON_AddBoolToObject(b, "sanitized", 1);
-#else
-  cJSON_AddBoolToObject(b, "sanitized", 0);
-#endif
-#else
-  cJSON_AddBoolToObject(b, "sanitized", 0);
-#endif
-}
-
 void result_doc_head(cJSON *doc, const char *kind) {
   cJSON_AddNumberToObject(doc, "result_version", BENCHY_RESULT_VERSION);
   cJSON_AddStringToObject(doc, "kind", kind);
@@ -101,9 +75,6 @@ cJSON *run_metadata_new(const run_metadata_common *c) {
     return NULL;
   }
   cJSON_AddStringToObject(md, "benchy_version", benchy_version_string());
-  add_build(md);
-  /* meta_collect(md, ...): host, GPU and git facts are added here, for
-   * every kind at once (another change of issue 10/13 fills this in). */
   add_started_at(md, c->started_at);
   add_str_or_null(md, "name", benchy_options_str(c->opts, "name"));
   cJSON_AddStringToObject(md, "model", c->model ? c->model : "");
@@ -135,4 +106,7 @@ static void run_metadata_add(cJSON *md, const benchy_options *opts) {
     }
   }
   add_percentile_metrics(md, opts);
+  /* Host, GPUs, git trees, environment, commands and the command line, for
+   * every kind at once (docs/metadata.md). */
+  meta_collect(opts, NULL, md);
 }
