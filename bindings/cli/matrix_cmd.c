@@ -261,6 +261,11 @@ int cli_matrix(int argc, char **argv, int first) {
                     "'benchy matrix --help'\n");
     goto done;
   }
+  if (benchy_options_is_set(base, "server-log")) {
+    fprintf(stderr, "benchy matrix: --server-log names one file, and each combination has its own "
+                    "log (DIR/<combination>.server.log); leave it out\n");
+    goto done;
+  }
   if (n_vary > MAX_DIMS) {
     fprintf(stderr, "benchy matrix: at most %d --vary\n", MAX_DIMS);
     goto done;

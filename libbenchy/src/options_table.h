@@ -281,7 +281,7 @@
   X("ready-url", BENCHY_OPT_STRING, B_ | L_ | MTX_, "/health", 1, 0, NULL, "PATH|URL",             \
     "lifecycle", "The server is ready when this answers HTTP 200 (a path goes on --base-url's "   \
     "host and port); the run's own model check follows.", BENCHY_OPTF_OUTPUT_ONLY, NULL)          \
-  X("ready-timeout", BENCHY_OPT_DOUBLE, B_ | L_ | MTX_, "600", 0, 1e7, NULL, "SECONDS",            \
+  X("ready-timeout", BENCHY_OPT_DOUBLE, B_ | L_ | MTX_, "600", 0.01, 1e7, NULL, "SECONDS",            \
     "lifecycle", "Give up (exit 2, quoting the end of the server log) when the server is not "   \
     "ready after this long.", BENCHY_OPTF_OUTPUT_ONLY, NULL)                                       \
   X("stop-grace", BENCHY_OPT_DOUBLE, B_ | L_ | MTX_, "10", 0, 3600, NULL, "SECONDS", "lifecycle",  \

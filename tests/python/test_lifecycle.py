@@ -217,3 +217,5 @@ def test_matrix_2x2_end_to_end_and_resumable(tmp_path):
     assert r.stderr.count("done already") == 4
     assert {p: p.stat().st_mtime_ns for p in out.iterdir()} == before
     assert r.stdout.count("INVALID") == 2
+    r = run_cli(*args, "--server-log", tmp_path / "one.log")
+    assert r.returncode == 2 and "each combination has its own log" in r.stderr
