@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -133,11 +134,23 @@ static void test_stop_ends_the_whole_group(void **state) {
   const char *env[] = {"BENCHY_TEST_WORD=hello"};
   /* A background child the leader does not wait for: the group stop must
    * still reach it. */
-  server_spec spec = {"sleep 300 & echo started $BENCHY_TEST_WORD; wait", env, 1, "/tmp", path};
+  /* A descriptor of benchy's without close-on-exec: the server must not see it. */
+  int leaked = open("/dev/null", O_RDONLY);
+  assert_true(leaked > 2);
+  char cmd[256];
+  snprintf(cmd, sizeof cmd,
+           "sleep 300 & [ -e /proc/self/fd/%d ] && echo fd %d leaked; "
+           "echo started $BENCHY_TEST_WORD in $(pwd); wait",
+           leaked, leaked);
+  server_spec spec = {cmd, env, 1, "/tmp", path};
   server_process *p = NULL;
   assert_int_equal(server_process_start(&p, &spec, err, sizeof err), 0);
   pid_t pgid = server_process_pid(p);
-  assert_true(wait_log(path, "started hello"));
+  assert_true(wait_log(path, "started hello in /tmp"));
+  char tail[512];
+  log_tail(path, 10, tail, sizeof tail);
+  assert_null(strstr(tail, "leaked"));
+  close(leaked);
   assert_int_equal(getpgid(pgid), pgid);
   assert_int_not_equal(getpgid(0), pgid);
   server_process_sample(p);

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -121,6 +122,12 @@ int server_process_start(server_process **out, const server_spec *spec, char *er
     if (devnull >= 0) dup2(devnull, 0);
     dup2(log_fd, 1);
     dup2(log_fd, 2);
+    /* Not every descriptor benchy holds is close-on-exec (sockets, --jsonl):
+     * the server must not keep them open. */
+#ifdef SYS_close_range
+    if (syscall(SYS_close_range, 3u, ~0u, 0u) != 0)
+#endif
+      for (int fd = 3; fd < 4096; fd++) close(fd);
     if (spec->cwd && chdir(spec->cwd) != 0) _exit(126);
     execve("/bin/sh", argv, envp);
     _exit(127);
