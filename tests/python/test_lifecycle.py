@@ -90,12 +90,16 @@ def test_secret_flags_in_the_command_are_redacted(tmp_path):
     port = free_port()
     result = tmp_path / "r.json"
     r = run_cli("bench", "--base-url", f"http://127.0.0.1:{port}/v1", "--server-cmd",
-                server_cmd(port, "--api-key", "s3cretvalue42"), "--api-key", "s3cretvalue42",
+                "HF_TOKEN=hf_leakme123 " + server_cmd(port, "--max-tokens", "77", "--api-key",
+                                                      "s3cretvalue42"),
+                "--api-key", "s3cretvalue42",
                 *BENCH, "--save-result", result)
     assert r.returncode == 0, r.stderr
     sp = json.loads(result.read_text())["metadata"]["server_process"]
-    assert sp["command"].endswith("--api-key [redacted]")
-    assert "s3cretvalue42" not in result.read_text() + r.stdout + r.stderr
+    assert sp["command"].startswith("HF_TOKEN=[redacted] ")
+    assert sp["command"].endswith("--max-tokens 77 --api-key [redacted]")
+    for secret in ("s3cretvalue42", "hf_leakme123"):
+        assert secret not in result.read_text() + r.stdout + r.stderr
 
 
 @pytest.mark.parametrize("check", [("--expect-log", "marlin_"),

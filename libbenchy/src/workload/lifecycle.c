@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -44,6 +45,25 @@ static int secret_name(const char *name, size_t len) {
   return 0;
 }
 
+/* A flag is secret-looking when one of its dash- or underscore-separated
+ * parts is such a word (--api-key, --hf-token), not when a word merely
+ * contains one: --max-num-batched-tokens and --tokenizer are settings worth
+ * recording. */
+static int secret_flag(const char *flag, size_t len) {
+  size_t at = 0;
+  while (at < len && flag[at] == '-') at++;
+  while (at < len) {
+    size_t end = at;
+    while (end < len && flag[end] != '-' && flag[end] != '_') end++;
+    static const char *const words[] = {"KEY", "TOKEN", "SECRET", "PASSWORD", "AUTH",
+                                         "CREDENTIAL", "CREDENTIALS", "APIKEY"};
+    for (size_t w = 0; w < sizeof words / sizeof words[0]; w++)
+      if (strlen(words[w]) == end - at && !strncasecmp(flag + at, words[w], end - at)) return 1;
+    at = end + 1;
+  }
+  return 0;
+}
+
 static int secret_looking_value(const char *word) {
   while (*word == '"' || *word == '\'') word++;
   return !strncmp(word, "sk-", 3) || !strncmp(word, "hf_", 3);
@@ -68,11 +88,11 @@ static char *redact_command(const benchy_options *opts, const char *cmd, const s
     if (hide_next || secret_looking_value(p)) {
       benchy_buf_append_str(&out, SCRUB_MARKER);
       hide_next = 0;
-    } else if (secret_name(p, name_len) && eq) {
+    } else if (eq && (p[0] == '-' ? secret_flag(p, name_len) : secret_name(p, name_len))) {
       benchy_buf_append(&out, p, name_len + 1);
       benchy_buf_append_str(&out, SCRUB_MARKER);
     } else {
-      if (p[0] == '-' && secret_name(p, name_len)) hide_next = 1;
+      if (p[0] == '-' && secret_flag(p, name_len)) hide_next = 1;
       benchy_buf_append(&out, p, len);
     }
     p = end;
