@@ -289,8 +289,9 @@
     BENCHY_OPTF_OUTPUT_ONLY, NULL)                                                                 \
   X("server-log", BENCHY_OPT_STRING, B_ | L_, NULL, 1, 0, NULL, "FILE", "lifecycle",               \
     "Where the server's stdout and stderr go; never replaced (an existing FILE is an error). "     \
-    "Default: beside the saved result as NAME.server.log, else "                                   \
-    "./benchy-server-DATE-TIME.server.log (-2, -3... when taken).", BENCHY_OPTF_OUTPUT_ONLY, NULL) \
+    "Default: NAME.server.log beside a saved result whose file NAME is given, else "              \
+    "benchy-server-DATE-TIME.server.log in --result-dir or here (-2, -3... when taken).",         \
+    BENCHY_OPTF_OUTPUT_ONLY, NULL)                                                                 \
   X("expect-log", BENCHY_OPT_STRING_LIST, B_ | L_ | MTX_, NULL, 1, 0, NULL, "REGEX", "lifecycle",  \
     "Some line of the server log must match this POSIX extended regex (repeatable), else the "    \
     "result is marked invalid and benchy exits 1.", BENCHY_OPTF_OUTPUT_ONLY, NULL)                \
