@@ -22,6 +22,7 @@
 
 #include "args.h"
 #include "compare_cmd.h"
+#include "matrix_cmd.h"
 #include "progress.h"
 #include "result_path.h"
 #include "sim_foreground.h"
@@ -44,7 +45,7 @@ static void on_interrupt(int sig) {
  * does not rely on a wait returning EINTR (the interrupt wakes its loops
  * through their stop descriptor), so SA_RESTART keeps writes of the result
  * to a pipe from failing half-way. */
-static void catch_interrupts(void) {
+void cli_catch_interrupts(void) {
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = on_interrupt;
@@ -83,7 +84,7 @@ static int run_workload(benchy_options *opts, const char *command_name) {
   cli_progress progress;
   cli_progress_init(&progress, command_name, opts, stderr);
   benchy_run_set_progress(run, cli_progress_event, &progress);
-  catch_interrupts();
+  cli_catch_interrupts();
   if (benchy_options_key_overridden(opts)) {
     const char *env = benchy_options_str(opts, "api-key-env");
     fprintf(stderr, "benchy: --header 'Authorization: ...' is sent instead of the API key %s%s "
@@ -158,6 +159,7 @@ static void usage(FILE *f) {
     fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
   fprintf(f, "  %-8s %s\n", "compare", "two saved results: differences, significance, regression gates");
   fprintf(f, "  %-8s %s\n", "table", "one table across saved results");
+  fprintf(f, "  %-8s %s\n", "matrix", "every combination of server settings, one run each, one table");
   fprintf(f, "  %-8s %s\n", "version", "print the version");
   fprintf(f, "\n'benchy COMMAND --help' lists a command's options.\n");
 }
@@ -190,6 +192,7 @@ int main(int argc, char **argv) {
   /* Their main arguments are files, not options. */
   if (!strcmp(argv[1], "compare")) return cli_compare(argc, argv, 2);
   if (!strcmp(argv[1], "table")) return cli_table(argc, argv, 2);
+  if (!strcmp(argv[1], "matrix")) return cli_matrix(argc, argv, 2);
   for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
     const command *c = &commands[i];
     if (strcmp(argv[1], c->name)) continue;

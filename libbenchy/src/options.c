@@ -119,6 +119,7 @@ static const char *command_name(unsigned command) {
   case BENCHY_CMD_COMPARE: return "compare";
   case BENCHY_CMD_TABLE: return "table";
   case BENCHY_CMD_META: return "meta";
+  case BENCHY_CMD_MATRIX: return "matrix";
   default: return "";
   }
 }

@@ -30,6 +30,7 @@
 #define CLIENT_ (B_ | L_ | R_)
 #define CMP_ BENCHY_CMD_COMPARE
 #define TBL_ BENCHY_CMD_TABLE
+#define MTX_ BENCHY_CMD_MATRIX
 
 #define BENCHY_OPTION_TABLE(X)                                                                     \
   /* ---- server connection (clients) ---- */                                                     \
@@ -306,6 +307,48 @@
     BENCHY_OPTF_KEY_VALUE, NULL)                                                                   \
   X("e", BENCHY_OPT_STRING_LIST, R_, NULL, 1, 0, NULL, "KEY=VALUE", "run",                         \
     "Short for --define.", BENCHY_OPTF_ALIAS, "define")                                                               \
+  /* ---- server lifecycle (bench, load, matrix): docs/lifecycle.md ---- */                       \
+  X("server-cmd", BENCHY_OPT_STRING, B_ | L_ | MTX_, NULL, 1, 0, NULL, "'COMMAND'", "lifecycle",   \
+    "Start this server (sh -c, in a process group of its own) before the run, wait until it is "  \
+    "ready, and stop it afterwards, also when the run fails or is interrupted. Recorded in "      \
+    "metadata.server_process with secret-looking values redacted, never in config.",             \
+    BENCHY_OPTF_SECRET, NULL)                                                                      \
+  X("server-env", BENCHY_OPT_STRING_LIST, B_ | L_ | MTX_, NULL, 1, 0, NULL, "NAME=VALUE",          \
+    "lifecycle", "Environment variable for --server-cmd (repeatable). Recorded by name; values "  \
+    "of names with KEY, TOKEN, SECRET, PASSWORD, AUTH or CREDENTIAL are redacted.",               \
+    BENCHY_OPTF_SECRET, NULL)                                                                      \
+  X("server-cwd", BENCHY_OPT_STRING, B_ | L_ | MTX_, NULL, 1, 0, NULL, "DIR", "lifecycle",         \
+    "Working directory of --server-cmd (default: benchy's).", BENCHY_OPTF_OUTPUT_ONLY, NULL)       \
+  X("ready-url", BENCHY_OPT_STRING, B_ | L_ | MTX_, "/health", 1, 0, NULL, "PATH|URL",             \
+    "lifecycle", "The server is ready when this answers HTTP 200 (a path goes on --base-url's "   \
+    "host and port); the run's own model check follows.", BENCHY_OPTF_OUTPUT_ONLY, NULL)          \
+  X("ready-timeout", BENCHY_OPT_DOUBLE, B_ | L_ | MTX_, "600", 0.01, 1e7, NULL, "SECONDS",            \
+    "lifecycle", "Give up (exit 2, quoting the end of the server log) when the server is not "   \
+    "ready after this long.", BENCHY_OPTF_OUTPUT_ONLY, NULL)                                       \
+  X("stop-grace", BENCHY_OPT_DOUBLE, B_ | L_ | MTX_, "10", 0, 3600, NULL, "SECONDS", "lifecycle",  \
+    "After SIGTERM to the server's process group, wait this long before SIGKILL.",               \
+    BENCHY_OPTF_OUTPUT_ONLY, NULL)                                                                 \
+  X("server-log", BENCHY_OPT_STRING, B_ | L_, NULL, 1, 0, NULL, "FILE", "lifecycle",               \
+    "Where the server's stdout and stderr go; never replaced (an existing FILE is an error). "     \
+    "Default: NAME.server.log beside a saved result whose file NAME is given, else "              \
+    "benchy-server-DATE-TIME.server.log in --result-dir or here (-2, -3... when taken).",         \
+    BENCHY_OPTF_OUTPUT_ONLY, NULL)                                                                 \
+  X("expect-log", BENCHY_OPT_STRING_LIST, B_ | L_ | MTX_, NULL, 1, 0, NULL, "REGEX", "lifecycle",  \
+    "Some line of the server log must match this POSIX extended regex (repeatable), else the "    \
+    "result is marked invalid and benchy exits 1.", BENCHY_OPTF_OUTPUT_ONLY, NULL)                \
+  X("reject-log", BENCHY_OPT_STRING_LIST, B_ | L_ | MTX_, NULL, 1, 0, NULL, "REGEX", "lifecycle",  \
+    "No line of the server log may match this POSIX extended regex (repeatable), else the "       \
+    "result is marked invalid, quoting the lines, and benchy exits 1.", BENCHY_OPTF_OUTPUT_ONLY,  \
+    NULL)                                                                                          \
+  /* ---- matrix ---- */                                                                           \
+  X("vary", BENCHY_OPT_STRING_LIST, MTX_, NULL, 1, 0, NULL, "NAME=V1,V2", "matrix",                \
+    "A dimension of the matrix (repeatable): an UPPER_CASE NAME is set in the server's "          \
+    "environment, a --flag NAME is appended to --server-cmd as --flag=VALUE (an empty value: "    \
+    "not appended).", 0, NULL)                                                                     \
+  X("expect-log-for", BENCHY_OPT_STRING_LIST, MTX_, NULL, 1, 0, NULL, "VALUE=REGEX", "matrix",      \
+    "--expect-log for the combinations where a --vary takes VALUE (repeatable).", 0, NULL)        \
+  X("workload", BENCHY_OPT_CHOICE, MTX_, "bench", 1, 0, "bench|load", "KIND", "matrix",            \
+    "What each combination runs; every other option is that command's.", 0, NULL)                \
   /* ---- compare and table: saved results read back ---- */                                     \
   X("fail-if-slower", BENCHY_OPT_STRING, CMP_, NULL, 1, 0, NULL, "PCT", "compare",                 \
     "Exit 1 when a throughput figure (t/s, req/s, tok/s) is significantly lower in NEW and by "    \

@@ -59,7 +59,8 @@ BENCHY_API const char *benchy_version_string(void);
   X(ERR_TRANSPORT, 15, "transport error")                                                 \
   X(ERR_RATE_LIMITED, 16, "the server is rate limiting (HTTP 429)")                       \
   X(ERR_LIMIT, 17, "a configured limit was exceeded")                                     \
-  X(ERR_FAILURE_RATE, 18, "more requests failed than --max-failure-rate allows")
+  X(ERR_FAILURE_RATE, 18, "more requests failed than --max-failure-rate allows")           \
+  X(ERR_VALIDATION, 19, "the server's log failed --expect-log/--reject-log: result invalid")
 
 typedef enum benchy_status {
 #define BENCHY_STATUS_ENUM_(name, value, message) BENCHY_##name = value,

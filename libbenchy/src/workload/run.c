@@ -8,6 +8,7 @@
 
 #include "benchy/benchy.h"
 #include "interrupt.h"
+#include "lifecycle.h"
 #include "run_progress.h"
 #include "workload_entry.h"
 
@@ -157,9 +158,11 @@ static void execute(benchy_run *run) {
              "too many runs at once in this process (256); wait for one to end");
     st = BENCHY_ERR_LIMIT;
   } else {
-    st = run->command == BENCHY_CMD_BENCH  ? bench_execute(run->opts, &run->result, run->error, sizeof run->error)
-         : run->command == BENCHY_CMD_LOAD ? load_execute(run->opts, &run->result, run->error, sizeof run->error)
-                                           : script_execute(run->opts, &run->result, run->error, sizeof run->error);
+    st = lifecycle_execute(run->opts,
+                           run->command == BENCHY_CMD_BENCH  ? bench_execute
+                           : run->command == BENCHY_CMD_LOAD ? load_execute
+                                                             : script_execute,
+                           &run->result, run->error, sizeof run->error);
   }
   cancel_unregister(run->cancel);
   benchy_options_scrub(run->opts, run->error, sizeof run->error);
