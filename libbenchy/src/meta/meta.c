@@ -8,7 +8,6 @@
 #include <time.h>
 
 #include "benchy/meta.h"
-#include "../workload/target.h"
 
 void meta_gpus(cJSON *md, double timeout_s) {
   const char *library = getenv("BENCHY_NVML_LIBRARY");
@@ -83,36 +82,4 @@ int meta_collect(const benchy_options *opts, benchy_session *server, cJSON *md) 
   }
   cJSON_Delete(m);
   return st;
-}
-
-char *benchy_meta_json(const benchy_options *opts, char *err, size_t errlen) {
-  if (!opts) {
-    benchy_set_error(err, errlen, "no options");
-    return NULL;
-  }
-  target t;
-  benchy_session *server = NULL;
-  /* The server is asked only when one was named: the default URL is a
-   * guess, and metadata without a server is still whole. */
-  if (benchy_options_is_set(opts, "base-url")) {
-    if (target_init(&t, opts, err, errlen) != BENCHY_OK) {
-      target_free(&t);
-      return NULL;
-    }
-    if (target_connect(&t, err, errlen) != BENCHY_OK) {
-      target_free(&t);
-      return NULL;
-    }
-    server = t.sess;
-  }
-  cJSON *md = cJSON_CreateObject();
-  char *text = NULL;
-  if (md) {
-    cJSON_AddStringToObject(md, "benchy_version", benchy_version_string());
-    if (meta_collect(opts, server, md) == BENCHY_OK) text = cJSON_Print(md);
-    cJSON_Delete(md);
-  }
-  if (server) target_free(&t);
-  if (!text) benchy_set_error(err, errlen, "out of memory");
-  return text;
 }

@@ -1,8 +1,8 @@
 /*
- * run.c — the public run handle (run.h): executes bench or load on one
- * thread with a cancel token of its own, and turns the workloads' progress
- * reports (run_progress.h) into rate-limited callbacks on that thread.
- * benchy_bench_run and benchy_load_run are thin wrappers over it.
+ * run.c — the public run handle (run.h): executes bench, load or a script
+ * on one thread with a cancel token of its own and a progress reporter
+ * (run_progress.c) bound to that thread. benchy_bench_run and
+ * benchy_load_run are thin wrappers over it.
  */
 #include "benchy/run.h"
 
@@ -13,15 +13,10 @@
 #include "workload_entry.h"
 
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* REQUESTS events at most this often (10/s): enough for a live counter, few
- * enough that a Python or Lua callback costs nothing measurable. */
-#define PROGRESS_INTERVAL_NS 100000000LL
 
 enum { RUN_NEW, RUN_RUNNING, RUN_ENDED };
 
@@ -29,8 +24,7 @@ struct benchy_run {
   benchy_options *opts;
   unsigned command;
   run_cancel *cancel;
-  benchy_progress_fn progress_fn;
-  void *progress_ud;
+  run_reporter reporter; /* its progress, reported on its thread */
   void *userdata;
   atomic_int state;
   int started_thread; /* benchy_run_start(): thread must be joined */
@@ -39,87 +33,7 @@ struct benchy_run {
   int status;
   benchy_result *result;
   char error[1024];
-  /* Progress state, touched only on the run's thread. */
-  int64_t t_start;
-  int64_t t_last_requests;
-  const char *phase;
-  size_t index, count;
-  uint64_t done_before, failed_before; /* finished batches */
-  uint64_t done, failed, in_flight;    /* totals as last reported */
 };
-
-static _Thread_local benchy_run *current_run;
-
-static void emit(benchy_run *run, benchy_progress_kind kind, const char *message) {
-  if (!run->progress_fn) return;
-  benchy_progress p;
-  memset(&p, 0, sizeof p);
-  p.struct_size = sizeof p;
-  p.kind = kind;
-  p.phase = run->phase;
-  p.index = run->index;
-  p.count = run->count;
-  p.requests_done = run->done;
-  p.requests_failed = run->failed;
-  p.requests_in_flight = run->in_flight;
-  p.elapsed_s = (double)(benchy_now_ns() - run->t_start) / 1e9;
-  p.message = message ? message : "";
-  p.status = kind == BENCHY_PROGRESS_DONE ? run->status : BENCHY_OK;
-  run->progress_fn(&p, run->progress_ud);
-}
-
-static void emit_text(benchy_progress_kind kind, const char *fmt, va_list ap) {
-  benchy_run *run = current_run;
-  if (!run || !run->progress_fn) return;
-  char text[1024] = "";
-  if (fmt) vsnprintf(text, sizeof text, fmt, ap);
-  benchy_options_scrub(run->opts, text, sizeof text);
-  emit(run, kind, text);
-}
-
-void run_phase(const char *phase, size_t index, size_t count, const char *fmt, ...) {
-  benchy_run *run = current_run;
-  if (!run) return;
-  run->phase = phase;
-  run->index = index;
-  run->count = count;
-  va_list ap;
-  va_start(ap, fmt);
-  emit_text(BENCHY_PROGRESS_PHASE, fmt, ap);
-  va_end(ap);
-}
-
-void run_message(const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  emit_text(BENCHY_PROGRESS_MESSAGE, fmt, ap);
-  va_end(ap);
-}
-
-void run_vmessage(const char *fmt, va_list ap) { emit_text(BENCHY_PROGRESS_MESSAGE, fmt, ap); }
-
-void run_warning(const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  emit_text(BENCHY_PROGRESS_WARNING, fmt, ap);
-  va_end(ap);
-}
-
-void run_progress_requests(uint64_t done, uint64_t failed, uint64_t in_flight, int batch_over) {
-  benchy_run *run = current_run;
-  if (!run) return;
-  run->done = run->done_before + done;
-  run->failed = run->failed_before + failed;
-  run->in_flight = batch_over ? 0 : in_flight;
-  if (batch_over) {
-    run->done_before = run->done;
-    run->failed_before = run->failed;
-  }
-  int64_t now = benchy_now_ns();
-  if (!batch_over && now - run->t_last_requests < PROGRESS_INTERVAL_NS) return;
-  run->t_last_requests = now;
-  emit(run, BENCHY_PROGRESS_REQUESTS, NULL);
-}
 
 /* ---- the handle ---- */
 
@@ -139,18 +53,16 @@ int benchy_run_new(benchy_run **out, const benchy_options *opts) {
     return BENCHY_ERR_NOMEM;
   }
   atomic_init(&run->state, RUN_NEW);
-  run->phase = "check";
+  run_reporter_init(&run->reporter, run->opts);
   run->status = BENCHY_ERR_STATE;
   *out = run;
   return BENCHY_OK;
 }
 
 static void execute(benchy_run *run) {
-  run->t_start = benchy_now_ns();
   run->error[0] = '\0';
-  benchy_run *outer_run = current_run;
+  run_reporter *outer_reporter = run_reporter_bind(&run->reporter);
   run_cancel *outer_cancel = cancel_current();
-  current_run = run;
   cancel_set_current(run->cancel);
   int st;
   if (cancel_register(run->cancel) != 0) {
@@ -167,13 +79,11 @@ static void execute(benchy_run *run) {
   cancel_unregister(run->cancel);
   benchy_options_scrub(run->opts, run->error, sizeof run->error);
   run->status = st;
-  run->phase = "done";
-  run->in_flight = 0;
   /* Ended before the last event, so that its callback can read the result.
    * benchy_run_free() on another thread still joins this thread first. */
   atomic_store(&run->state, RUN_ENDED);
-  emit(run, BENCHY_PROGRESS_DONE, run->error);
-  current_run = outer_run;
+  run_reporter_done(&run->reporter, st, run->error);
+  run_reporter_bind(outer_reporter);
   cancel_set_current(outer_cancel);
 }
 
@@ -245,8 +155,8 @@ benchy_result *benchy_run_take_result(benchy_run *run) {
 int benchy_run_set_progress(benchy_run *run, benchy_progress_fn fn, void *userdata) {
   if (!run) return BENCHY_ERR_INVALID;
   if (atomic_load(&run->state) != RUN_NEW) return BENCHY_ERR_STATE;
-  run->progress_fn = fn;
-  run->progress_ud = userdata;
+  run->reporter.fn = fn;
+  run->reporter.ud = userdata;
   return BENCHY_OK;
 }
 

@@ -14,7 +14,29 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "benchy/benchy.h"
 #include "../util.h"
+
+/* A run's progress as its callback sees it. Touched only on the thread the
+ * reporter is bound to (the run's), so it needs no lock. */
+typedef struct run_reporter {
+  benchy_progress_fn fn;
+  void *ud;
+  const benchy_options *opts; /* whose secrets every message is scrubbed of */
+  int64_t t_start;
+  int64_t t_last_requests;
+  const char *phase;
+  size_t index, count;
+  uint64_t done_before, failed_before; /* finished batches */
+  uint64_t done, failed, in_flight;    /* totals as last reported */
+} run_reporter;
+
+BENCHY_INTERNAL void run_reporter_init(run_reporter *r, const benchy_options *opts);
+/* Makes r the calling thread's reporter (NULL: none) and starts its clock;
+ * returns the one it replaces, to bind again afterwards. */
+BENCHY_INTERNAL run_reporter *run_reporter_bind(run_reporter *r);
+/* The run's last event: DONE, with its status and error text. */
+BENCHY_INTERNAL void run_reporter_done(run_reporter *r, int status, const char *error);
 
 /* A phase (or row, or level) starts; fmt may be NULL for no message. */
 BENCHY_INTERNAL void run_phase(const char *phase, size_t index, size_t count, const char *fmt, ...)
