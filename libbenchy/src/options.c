@@ -21,6 +21,7 @@
 #include "option_suggest.h"
 #include "options_table.h"
 #include "util.h"
+#include "scrub.h"
 
 static const benchy_option_info option_table[] = {
 #define ROW_(name, type, cmds, def, mn, mx, choices, metavar, group, help, flags, alias) \
@@ -350,19 +351,6 @@ static int is_root_path(const char *path) {
 }
 
 /* Names that say the value is a credential (API_KEY, hf_token, auth, ...). */
-static int secret_looking(const char *key, size_t len) {
-  static const char *const words[] = {"KEY", "TOKEN", "SECRET", "PASSWORD", "AUTH"};
-  for (size_t w = 0; w < sizeof words / sizeof words[0]; w++) {
-    size_t wl = strlen(words[w]);
-    for (size_t at = 0; at + wl <= len; at++) {
-      size_t k = 0;
-      while (k < wl && toupper((unsigned char)key[at + k]) == words[w][k]) k++;
-      if (k == wl) return 1;
-    }
-  }
-  return 0;
-}
-
 static int word_listed(const char *list, const char *word, size_t len) {
   for (const char *p = list; p && *p;) {
     const char *bar = strchr(p, '|');
@@ -404,7 +392,7 @@ static int shape_value(benchy_options *o, const benchy_option_info *info, const 
       return fail(o, BENCHY_ERR_INVALID, "--%s: '%s' is not KEY=VALUE; give e.g. gpu=H200",
                   info->name, text);
     size_t klen = (size_t)(eq - text);
-    if (secret_looking(text, klen)) {
+    if (scrub_secret_name(text, klen)) {
       static const char hidden[] = "=[redacted]";
       if (!(*shaped = malloc(klen + sizeof hidden))) return BENCHY_ERR_NOMEM;
       memcpy(*shaped, text, klen);

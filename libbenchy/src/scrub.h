@@ -50,4 +50,9 @@ BENCHY_INTERNAL int scrub_buf(const scrubber *s, benchy_buf *b);
  * that no longer fits is cut (never mid-marker leaving secret bytes). */
 BENCHY_INTERNAL int scrub_str(const scrubber *s, char *text, size_t cap);
 
+/* 1 when a name (an environment variable, a --metadata key, a JSON key, a
+ * server flag) contains KEY, TOKEN, SECRET, PASSWORD, AUTH or CREDENTIAL in
+ * any case: the one rule for whose value is never written. */
+BENCHY_INTERNAL int scrub_secret_name(const char *name, size_t len);
+
 #endif

@@ -63,6 +63,9 @@ BENCHY_INTERNAL int meta_header_value_safe(const char *name, size_t len);
  * Basic, the value after a secret-looking NAME= or NAME:. Malloc'd; NULL
  * when out of memory. */
 BENCHY_INTERNAL char *meta_redact_text(const char *text);
+/* Length of a key-shaped token (sk-..., hf_..., ghp_..., AKIA...) starting
+ * at p inside text, 0 when p starts none. */
+BENCHY_INTERNAL size_t meta_key_shaped(const char *text, const char *p);
 /* Walks a JSON tree: every string goes through meta_redact_text and the
  * known secrets of opts (API key, --header values: scrub.h), and a string
  * under a secret-looking key becomes [redacted]. -1 when out of memory

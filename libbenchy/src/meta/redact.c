@@ -18,18 +18,7 @@
 
 #define REDACTED SCRUB_MARKER
 
-int meta_secret_name(const char *name, size_t len) {
-  static const char *const words[] = {"KEY", "TOKEN", "SECRET", "PASSWORD", "AUTH", "CREDENTIAL"};
-  for (size_t w = 0; w < sizeof words / sizeof words[0]; w++) {
-    size_t wl = strlen(words[w]);
-    for (size_t at = 0; at + wl <= len; at++) {
-      size_t k = 0;
-      while (k < wl && toupper((unsigned char)name[at + k]) == words[w][k]) k++;
-      if (k == wl) return 1;
-    }
-  }
-  return 0;
-}
+int meta_secret_name(const char *name, size_t len) { return scrub_secret_name(name, len); }
 
 /* An allow-list: a deny-list of secret names has missed Cookie and
  * X-Auth-Token in other tools. */
@@ -53,7 +42,7 @@ static int token_char(char c) {
 /* Length of a key-shaped token at p (sk-..., hf_..., ...), 0 when none. A
  * prefix counts only at the start of a word, followed by 8 or more token
  * characters, so "task-list" or "shf_x" stay. */
-static size_t key_shaped(const char *text, const char *p) {
+size_t meta_key_shaped(const char *text, const char *p) {
   static const char *const prefixes[] = {"sk-", "hf_", "ghp_", "gho_", "ghs_", "github_pat_",
                                          "glpat-", "xoxb-", "xoxp-", "AKIA"};
   if (p > text && (isalnum((unsigned char)p[-1]) || p[-1] == '_' || p[-1] == '-')) return 0;
@@ -95,7 +84,7 @@ char *meta_redact_text(const char *text) {
         continue;
       }
     }
-    if ((n = key_shaped(text, p))) {
+    if ((n = meta_key_shaped(text, p))) {
       if (benchy_buf_append_str(&out, REDACTED) != 0) goto done;
       p += n;
       continue;

@@ -22,6 +22,7 @@
 
 #include "benchy/benchy.h"
 #include "../report/result_internal.h"
+#include "../meta/meta.h"
 #include "../scrub.h"
 #include "interrupt.h"
 #include "log_check.h"
@@ -30,20 +31,6 @@
 
 #define TAIL_LINES 8
 #define POLL_MS 50
-
-/* The words options.c redacts --metadata values by. */
-static int secret_name(const char *name, size_t len) {
-  static const char *const words[] = {"KEY", "TOKEN", "SECRET", "PASSWORD", "AUTH", "CREDENTIAL"};
-  for (size_t w = 0; w < sizeof words / sizeof words[0]; w++) {
-    size_t wl = strlen(words[w]);
-    for (size_t at = 0; at + wl <= len; at++) {
-      size_t k = 0;
-      while (k < wl && toupper((unsigned char)name[at + k]) == words[w][k]) k++;
-      if (k == wl) return 1;
-    }
-  }
-  return 0;
-}
 
 /* A flag is secret-looking when one of its dash- or underscore-separated
  * parts is such a word (--api-key, --hf-token), not when a word merely
@@ -64,9 +51,11 @@ static int secret_flag(const char *flag, size_t len) {
   return 0;
 }
 
+/* A key-shaped value (sk-..., hf_..., ghp_...): the rule the metadata's
+ * redaction uses, so a command and the metadata hide the same words. */
 static int secret_looking_value(const char *word) {
   while (*word == '"' || *word == '\'') word++;
-  return !strncmp(word, "sk-", 3) || !strncmp(word, "hf_", 3);
+  return meta_key_shaped(word, word) > 0;
 }
 
 /* The command as recorded: the value after a secret-looking flag
@@ -88,7 +77,7 @@ static char *redact_command(const benchy_options *opts, const char *cmd, const s
     if (hide_next || secret_looking_value(p)) {
       benchy_buf_append_str(&out, SCRUB_MARKER);
       hide_next = 0;
-    } else if (eq && (p[0] == '-' ? secret_flag(p, name_len) : secret_name(p, name_len))) {
+    } else if (eq && (p[0] == '-' ? secret_flag(p, name_len) : scrub_secret_name(p, name_len))) {
       benchy_buf_append(&out, p, name_len + 1);
       benchy_buf_append_str(&out, SCRUB_MARKER);
     } else {
@@ -276,7 +265,7 @@ static int check_inputs(lifecycle *lc, char *err, size_t errlen) {
                                     "VLLM_ATTENTION_BACKEND=FLASHINFER", lc->env[i]);
       return -1;
     }
-    if (secret_name(lc->env[i], (size_t)(eq - lc->env[i])))
+    if (scrub_secret_name(lc->env[i], (size_t)(eq - lc->env[i])))
       scrubber_add(&lc->secrets, eq + 1, strlen(eq + 1));
   }
   return 0;
@@ -290,7 +279,7 @@ static cJSON *env_json(const lifecycle *lc) {
     if (!name) continue;
     cJSON_DeleteItemFromObjectCaseSensitive(o, name);
     cJSON_AddStringToObject(o, name,
-                            secret_name(name, strlen(name)) || secret_looking_value(eq + 1)
+                            scrub_secret_name(name, strlen(name)) || secret_looking_value(eq + 1)
                                 ? SCRUB_MARKER
                                 : eq + 1);
     free(name);
