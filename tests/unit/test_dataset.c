@@ -16,26 +16,12 @@
 #include <unistd.h>
 
 #include "benchy/benchy.h"
+#include "testutil.h"
 #include "workload/dataset.h"
-
-static char tmpdir[256];
-
-static int setup(void **state) {
-  (void)state;
-  snprintf(tmpdir, sizeof tmpdir, "/tmp/benchy-dataset-XXXXXX");
-  return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state) {
-  (void)state;
-  char cmd[300];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-  return system(cmd) == 0 ? 0 : -1;
-}
 
 static const char *write_file(const char *name, const char *text) {
   static char path[512];
-  snprintf(path, sizeof path, "%s/%s", tmpdir, name);
+  snprintf(path, sizeof path, "%s/%s", test_tmpdir(), name);
   FILE *f = fopen(path, "wb");
   assert_non_null(f);
   fputs(text, f);
@@ -404,5 +390,5 @@ int main(void) {
       cmocka_unit_test(test_jsonl),            cmocka_unit_test(test_jsonl_errors),
       cmocka_unit_test(test_pick),             cmocka_unit_test(test_estimate_and_names),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return cmocka_run_group_tests(tests, test_tmpdir_setup, test_tmpdir_teardown);
 }

@@ -32,21 +32,6 @@
 #include "benchy/benchy.h"
 #include "stats/collector_internal.h"
 
-static char tmpdir[256];
-
-static int group_setup(void **state) {
-  (void)state;
-  snprintf(tmpdir, sizeof tmpdir, "/tmp/benchy-load-XXXXXX");
-  return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int group_teardown(void **state) {
-  (void)state;
-  char cmd[300];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-  return system(cmd) == 0 ? 0 : -1;
-}
-
 /* ---- helpers ------------------------------------------------------------ */
 
 /* A simulator with a timing model simple enough to compute by hand; kv
@@ -418,7 +403,7 @@ static void test_max_records_bounds_memory(void **state) {
   (void)state;
   benchy_sim *sim = start_sim(NULL);
   char path[512];
-  snprintf(path, sizeof path, "%s/bounded.jsonl", tmpdir);
+  snprintf(path, sizeof path, "%s/bounded.jsonl", test_tmpdir());
   const char *kv[] = {"concurrency", "2", "num-prompts", "10", "max-records", "3", "jsonl", path, NULL};
   load_out o = run_load(sim, kv);
   if (o.status != BENCHY_OK) fail_msg("load: %s", o.err);
@@ -480,7 +465,7 @@ static void test_raw_goes_to_jsonl_not_memory(void **state) {
   (void)state;
   benchy_sim *sim = start_sim(NULL);
   char path[512];
-  snprintf(path, sizeof path, "%s/raw.jsonl", tmpdir);
+  snprintf(path, sizeof path, "%s/raw.jsonl", test_tmpdir());
   const char *kv[] = {"concurrency", "2", "num-prompts", "4", "raw", "true", "jsonl", path, NULL};
   load_out o = run_load(sim, kv);
   if (o.status != BENCHY_OK) fail_msg("load: %s", o.err);
@@ -514,8 +499,8 @@ static void test_jsonl_and_resume(void **state) {
   (void)state;
   benchy_sim *sim = start_sim(NULL);
   char path[512], cut[512];
-  snprintf(path, sizeof path, "%s/run.jsonl", tmpdir);
-  snprintf(cut, sizeof cut, "%s/cut.jsonl", tmpdir);
+  snprintf(path, sizeof path, "%s/run.jsonl", test_tmpdir());
+  snprintf(cut, sizeof cut, "%s/cut.jsonl", test_tmpdir());
   const char *kv[] = {"concurrency", "1,2", "num-prompts", "6", "jsonl", path, NULL};
   load_out o = run_load(sim, kv);
   if (o.status != BENCHY_OK) fail_msg("load: %s", o.err);
@@ -732,8 +717,8 @@ static void test_duration(void **state) {
 static void test_file_and_prefix_datasets(void **state) {
   (void)state;
   char jl[512], sg[512];
-  snprintf(jl, sizeof jl, "%s/p.jsonl", tmpdir);
-  snprintf(sg, sizeof sg, "%s/s.json", tmpdir);
+  snprintf(jl, sizeof jl, "%s/p.jsonl", test_tmpdir());
+  snprintf(sg, sizeof sg, "%s/s.json", test_tmpdir());
   FILE *f = fopen(jl, "w");
   fputs("{\"prompt\": \"Say hello.\", \"output_len\": 7}\n"
         "{\"messages\": [{\"role\": \"user\", \"content\": \"Say bye.\"}], \"max_tokens\": 9}\n"
@@ -1251,5 +1236,5 @@ int main(void) {
       cmocka_unit_test(test_file_and_prefix_datasets),
       cmocka_unit_test(test_bad_options),
   };
-  return cmocka_run_group_tests(tests, group_setup, group_teardown);
+  return cmocka_run_group_tests(tests, test_tmpdir_setup, test_tmpdir_teardown);
 }

@@ -24,24 +24,9 @@
 
 #include "benchy/benchy.h"
 
-static char tmpdir[256];
-
-static int setup_tmp(void **state) {
-  (void)state;
-  snprintf(tmpdir, sizeof tmpdir, "/tmp/benchy-lua-XXXXXX");
-  return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown_tmp(void **state) {
-  (void)state;
-  char cmd[300];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-  return system(cmd) == 0 ? 0 : -1;
-}
-
 static const char *write_script(const char *name, const char *text) {
   static char path[400];
-  snprintf(path, sizeof path, "%s/%s", tmpdir, name);
+  snprintf(path, sizeof path, "%s/%s", test_tmpdir(), name);
   FILE *f = fopen(path, "wb");
   assert_non_null(f);
   fputs(text, f);
@@ -227,5 +212,5 @@ int main(void) {
       cmocka_unit_test(test_errors_in_users_are_recorded_and_the_others_go_on),
       cmocka_unit_test(test_refused_before_the_server_is_asked),
   };
-  return cmocka_run_group_tests(tests, setup_tmp, teardown_tmp);
+  return cmocka_run_group_tests(tests, test_tmpdir_setup, test_tmpdir_teardown);
 }

@@ -27,22 +27,7 @@
 #include "report/jsonl.h"
 #include "report/record_json.h"
 
-static char tmpdir[256];
-
-static int group_setup(void **state) {
-  (void)state;
-  snprintf(tmpdir, sizeof tmpdir, "/tmp/benchy_test_result_XXXXXX");
-  return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int group_teardown(void **state) {
-  (void)state;
-  char cmd[300];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-  return system(cmd) == 0 ? 0 : -1;
-}
-
-static void path_in_tmp(char *buf, size_t len, const char *name) { snprintf(buf, len, "%s/%s", tmpdir, name); }
+static void path_in_tmp(char *buf, size_t len, const char *name) { snprintf(buf, len, "%s/%s", test_tmpdir(), name); }
 
 static void write_file(const char *path, const char *text) {
   FILE *f = fopen(path, "w");
@@ -674,5 +659,5 @@ int main(void) {
       cmocka_unit_test(test_bench_keys_follow_benchy_percentile_key),
       cmocka_unit_test(test_version_1_results_still_load),
   };
-  return cmocka_run_group_tests(tests, group_setup, group_teardown);
+  return cmocka_run_group_tests(tests, test_tmpdir_setup, test_tmpdir_teardown);
 }

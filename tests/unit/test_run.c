@@ -26,21 +26,6 @@
 
 #include "benchy/benchy.h"
 
-static char tmpdir[256];
-
-static int setup_tmp(void **state) {
-  (void)state;
-  snprintf(tmpdir, sizeof tmpdir, "/tmp/benchy-run-XXXXXX");
-  return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown_tmp(void **state) {
-  (void)state;
-  char cmd[300];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-  return system(cmd) == 0 ? 0 : -1;
-}
-
 /* What one run's progress callback saw. The test's own lock guards it; the
  * library holds none of its own while calling. */
 typedef struct watcher {
@@ -284,7 +269,7 @@ static void test_cancel_from_another_thread_keeps_records(void **state) {
   (void)state;
   benchy_sim *sim = test_sim_start("decode-tps", "100", NULL);
   char path[512];
-  snprintf(path, sizeof path, "%s/cancel.jsonl", tmpdir);
+  snprintf(path, sizeof path, "%s/cancel.jsonl", test_tmpdir());
   benchy_options *o = load_options(sim, "400", path);
   benchy_run *run = NULL;
   assert_int_equal(benchy_run_new(&run, o), BENCHY_OK);
@@ -509,5 +494,5 @@ int main(void) {
       cmocka_unit_test(test_free_while_running),
       cmocka_unit_test(test_bad_arguments),
   };
-  return cmocka_run_group_tests(tests, setup_tmp, teardown_tmp);
+  return cmocka_run_group_tests(tests, test_tmpdir_setup, test_tmpdir_teardown);
 }

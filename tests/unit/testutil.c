@@ -201,3 +201,20 @@ void test_sim_stop(benchy_sim *sim) {
   }
   benchy_sim_stop(sim);
 }
+
+static char tmpdir_path[256];
+
+int test_tmpdir_setup(void **state) {
+  (void)state;
+  snprintf(tmpdir_path, sizeof tmpdir_path, "/tmp/benchy-test-XXXXXX");
+  return mkdtemp(tmpdir_path) ? 0 : -1;
+}
+
+int test_tmpdir_teardown(void **state) {
+  (void)state;
+  char cmd[300];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir_path);
+  return system(cmd) == 0 ? 0 : -1;
+}
+
+const char *test_tmpdir(void) { return tmpdir_path; }

@@ -86,4 +86,10 @@ int test_timing_teardown(void **state);
 void test_timing_miss_at(const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* A directory of the group's own under /tmp, for the files its tests write:
+ * cmocka group setup and teardown (the teardown removes it and all in it). */
+int test_tmpdir_setup(void **state);
+int test_tmpdir_teardown(void **state);
+const char *test_tmpdir(void);
+
 #endif
