@@ -168,6 +168,9 @@ BENCHY_INTERNAL int lh_thresholds_judge(lh_host *h, cJSON *aggregates);
 BENCHY_INTERNAL void lh_scenarios_free(lh_host *h);
 BENCHY_INTERNAL lh_scenario *lh_pick_scenario(lh_host *h);
 
+/* lua_validate.c: benchy.validate(args, schema) */
+BENCHY_INTERNAL int lh_validate(lua_State *L);
+
 /* lua_result.c */
 BENCHY_INTERNAL void lh_record(lh_host *h, lh_user *u, const benchy_record *rec);
 BENCHY_INTERNAL void lh_script_error(lh_host *h, lh_user *u, const char *traceback);
