@@ -105,6 +105,7 @@ static cJSON *scenario_object(lh_host *h, lh_scenario *s) {
       cJSON_AddNumberToObject(mo, key, (double)benchy_hist_percentile(m->hist, h->percentiles[p]) / 1000.0);
     }
   }
+  lh_turns_aggregate(h, s, o);
   char *coll = benchy_collector_to_json(s->coll);
   cJSON *cj = coll ? cJSON_Parse(coll) : NULL;
   free(coll);
