@@ -21,6 +21,7 @@ struct lh_tool_req {
   char *expect_tool;     /* the script's expect_tool; NULL: any offered tool */
   int after_tool_result; /* the last message sent has role "tool" */
   int graded;            /* the response was graded: resp holds the verdict */
+  int arguments_parse;   /* every call's arguments are JSON text */
   benchy_tool_grade resp;
   benchy_tool_grade *calls; /* one per tool call of the response */
   size_t n_calls, calls_cap;
@@ -78,6 +79,7 @@ static void grade(struct lh_tool_req *t, const benchy_record *rec) {
   memset(g, 0, sizeof *g);
   g->struct_size = sizeof *g;
   if (benchy_tool_call_grade(rec, t->tools_json, g) != BENCHY_OK) return;
+  t->arguments_parse = g->arguments_parse;
   if (rec->n_tool_calls > t->calls_cap) {
     benchy_tool_grade *grown = realloc(t->calls, rec->n_tool_calls * sizeof *grown);
     if (!grown) return;
@@ -172,6 +174,21 @@ void lh_tool_push(lua_State *L, const lh_user *u, const benchy_record *r) {
     lua_setfield(L, -2, "call");
   }
   lua_setfield(L, -2, "tool_grade");
+}
+
+void lh_tool_grade_json(const lh_user *u, cJSON *record) {
+  const struct lh_tool_req *t = u->tool_req;
+  if (!t || !t->graded) return;
+  cJSON *o = cJSON_AddObjectToObject(record, "tool_grade");
+  if (!o) return;
+  cJSON_AddBoolToObject(o, "ok", t->resp.grade == BENCHY_TOOL_OK);
+  cJSON_AddStringToObject(o, "bucket", t->resp.grade == BENCHY_TOOL_OK ? "ok" : benchy_tool_grade_name(t->resp.grade));
+  cJSON_AddBoolToObject(o, "arguments_parse", t->arguments_parse);
+  if (t->expect_tool) cJSON_AddStringToObject(o, "expected", t->expect_tool);
+  if (t->resp.grade != BENCHY_TOOL_OK) {
+    cJSON_AddStringToObject(o, "message", t->resp.message);
+    if (t->n_calls) cJSON_AddNumberToObject(o, "call", (double)t->resp.call_index + 1);
+  }
 }
 
 void lh_tool_req_free(lh_user *u) {

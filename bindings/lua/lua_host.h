@@ -180,6 +180,7 @@ BENCHY_INTERNAL int lh_tool_req_capture(lh_user *u, lua_State *L, int table, con
                                         size_t errlen);
 BENCHY_INTERNAL void lh_tool_done(lh_user *u, const benchy_record *rec);
 BENCHY_INTERNAL void lh_tool_push(lua_State *L, const lh_user *u, const benchy_record *r);
+BENCHY_INTERNAL void lh_tool_grade_json(const lh_user *u, cJSON *record);
 BENCHY_INTERNAL void lh_tool_req_free(lh_user *u);
 
 /* lua_turns.c: per-scenario ttfs, tool_result_ttft and tool-grade counts */

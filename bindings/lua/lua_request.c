@@ -225,8 +225,8 @@ static void on_done(benchy_request *req, const benchy_record *rec, void *ud) {
     benchy_request_free(req);
     return;
   }
+  lh_tool_done(u, rec); /* graded first: the kept record carries the verdict */
   lh_record(h, u, rec);
-  lh_tool_done(u, rec);
   lua_State *L = h->L;
   done_ctx c = {u, rec};
   lua_pushcfunction(L, build_response);

@@ -49,6 +49,7 @@ void lh_record(lh_host *h, lh_user *u, const benchy_record *rec) {
   cJSON *o = record_to_json(rec, h->t0, 0);
   if (!o) return;
   name_record(o, u);
+  lh_tool_grade_json(u, o);
   keep(h, o);
 }
 

@@ -74,6 +74,13 @@ def test_tool_grades_counted_per_scenario_with_buckets_and_rates(sim_factory):
                                    "missing_required": 0, "wrong_type": 0, "bad_value": 0}
     assert agg["tool_result_ttft_count"] == 3
     assert agg["p99_tool_result_ttft_ms"] > 0
+    # each graded record carries its verdict (result and --jsonl alike)
+    grades = [r.get("tool_grade") for r in doc["records"]]
+    assert sum(g is not None for g in grades) == 12
+    assert [g["bucket"] for g in grades if g][:3] == ["ok", "wrong_tool", "no_call"]
+    wrong = next(g for g in grades if g and g["bucket"] == "wrong_tool")
+    assert wrong == {"ok": False, "bucket": "wrong_tool", "arguments_parse": True, "expected": "web_search",
+                     "message": "called search_memory, expected web_search", "call": 1}
     assert {t["name"]: t["ok"] for t in doc["thresholds"]} == {
         "grading.tool_valid_rate": True, "grading.tool_graded": True,
         "grading.tool_result_ttft.p99": True}
@@ -119,6 +126,9 @@ def test_bad_tool_arguments_land_in_their_buckets_and_fail_thresholds(sim_factor
     # three kinds drawn with equal odds over 30 calls: each one seen (seeded)
     assert min(b["unparsed_arguments"], b["missing_required"], b["wrong_type"]) > 0, b
     assert agg["tool_unparsed_rate"] == pytest.approx(b["unparsed_arguments"] / 30)
+    recs = [r["tool_grade"] for r in doc["records"]]
+    assert sum(not g["arguments_parse"] for g in recs) == b["unparsed_arguments"]
+    assert all(g["arguments_parse"] == (g["bucket"] != "unparsed_arguments") for g in recs)
     assert agg["checks"]["tool call well-formed"] == {"passed": 0, "failed": 30}
     assert not any(t["ok"] for t in doc["thresholds"])
     assert "1 threshold" in p.stderr or "2 thresholds" in p.stderr
