@@ -149,3 +149,21 @@ def test_a_threshold_on_a_tool_rate_or_ttfs_parses_and_an_unknown_one_does_not(s
                       'thresholds = {["a.ttfs.count"] = "> 0"}\n')
     p = run_cli("run", script, "--base-url", sim.base_url, "--quiet", timeout=60)
     assert p.returncode == 2 and "takes a statistic" in p.stderr, p.stderr
+
+
+def test_load_records_keep_ttfs_and_resume_reads_it_back(sim_factory, tmp_path):
+    """The record is shared: `benchy load` writes ttfs_ms too, and a journal
+    read back by --resume keeps it."""
+    sim = sim_factory("--decode-tps", "2000", "--sentence-every", "5")
+    jl = tmp_path / "load.jsonl"
+    args = ["load", "--base-url", sim.base_url, "--model", "sim", "--concurrency", "2",
+            "--num-prompts", "6", "--input-len", "32", "--output-len", "12", "--no-warmup",
+            "--jsonl", str(jl), "--format", "json"]
+    first = run_cli(*args, timeout=120)
+    assert first.returncode == 0, first.stderr
+    recs = json.loads(first.stdout)["records"]
+    assert all(r["ttfs_ms"] > r["ttft_ms"] for r in recs)
+    again = run_cli(*args, "--resume", timeout=120)
+    assert again.returncode == 0, again.stderr
+    assert "restored" in again.stderr
+    assert [r["ttfs_ms"] for r in json.loads(again.stdout)["records"]] == [r["ttfs_ms"] for r in recs]
