@@ -45,6 +45,8 @@ typedef struct lh_metric {
   benchy_hist *hist; /* value * 1000, clamped at 0: percentiles to 0.001 */
 } lh_metric;
 
+typedef struct lh_turns lh_turns; /* lua_turns.c */
+
 typedef struct lh_scenario {
   char *name;
   int fn_ref; /* registry reference of the scenario function */
@@ -57,6 +59,7 @@ typedef struct lh_scenario {
   size_t n_metrics;
   char **declared; /* metric names thresholds may name */
   size_t n_declared;
+  lh_turns *turns; /* time to first sentence, tool-result TTFT, tool grades */
 } lh_scenario;
 
 typedef struct lh_threshold {
@@ -91,6 +94,7 @@ typedef struct lh_user {
   uint64_t timer;      /* benchy.sleep pending, or 0 */
   int waiting;         /* yielded to a request or a timer */
   int finished;
+  struct lh_tool_req *tool_req; /* lua_grade.c: what the request in flight offered */
 } lh_user;
 
 typedef struct lh_host {
@@ -167,6 +171,22 @@ BENCHY_INTERNAL int lh_scenarios_ready(lh_host *h, char *err, size_t errlen);
 BENCHY_INTERNAL int lh_thresholds_judge(lh_host *h, cJSON *aggregates);
 BENCHY_INTERNAL void lh_scenarios_free(lh_host *h);
 BENCHY_INTERNAL lh_scenario *lh_pick_scenario(lh_host *h);
+
+/* lua_validate.c: benchy.validate(args, schema) */
+BENCHY_INTERNAL int lh_validate(lua_State *L);
+
+/* lua_grade.c: tool turns graded in C (tools, expect_tool, tool results) */
+BENCHY_INTERNAL int lh_tool_req_capture(lh_user *u, lua_State *L, int table, const cJSON *body, char *err,
+                                        size_t errlen);
+BENCHY_INTERNAL void lh_tool_done(lh_user *u, const benchy_record *rec);
+BENCHY_INTERNAL void lh_tool_push(lua_State *L, const lh_user *u, const benchy_record *r);
+BENCHY_INTERNAL void lh_tool_grade_json(const lh_user *u, cJSON *record);
+BENCHY_INTERNAL void lh_tool_req_free(lh_user *u);
+
+/* lua_turns.c: per-scenario ttfs, tool_result_ttft and tool-grade counts */
+BENCHY_INTERNAL void lh_turns_add(lh_scenario *s, const benchy_record *rec, int after_tool_result, int grade);
+BENCHY_INTERNAL void lh_turns_aggregate(const lh_host *h, const lh_scenario *s, cJSON *o);
+BENCHY_INTERNAL void lh_turns_free(lh_turns *t);
 
 /* lua_result.c */
 BENCHY_INTERNAL void lh_record(lh_host *h, lh_user *u, const benchy_record *rec);

@@ -157,6 +157,7 @@ int lh_open_module(lua_State *L) {
                                  {"sleep", lh_sleep},
                                  {"json_encode", lh_json_encode},
                                  {"json_decode", lh_json_decode},
+                                 {"validate", lh_validate},
                                  {NULL, NULL}};
   luaL_newlib(L, fns);
   lh_host *h = lh_host_of(L);

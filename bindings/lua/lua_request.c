@@ -136,8 +136,7 @@ static int build_response(lua_State *L) {
     lua_setfield(L, -2, "timings");
   }
   push_metrics(L, r);
-  /* Issue 11's tool-call grading (benchy.validate, time to first tool
-   * delta, failure buckets) adds its verdict here as response.grading. */
+  lh_tool_push(L, c->u, r); /* ttfs, tool-call times and grades (lua_grade.c) */
   lua_pushinteger(L, (lua_Integer)c->u->turn);
   lua_setfield(L, -2, "turn");
   return 1;
@@ -226,6 +225,7 @@ static void on_done(benchy_request *req, const benchy_record *rec, void *ud) {
     benchy_request_free(req);
     return;
   }
+  lh_tool_done(u, rec); /* graded first: the kept record carries the verdict */
   lh_record(h, u, rec);
   lua_State *L = h->L;
   done_ctx c = {u, rec};
@@ -315,6 +315,7 @@ static int start(lua_State *L, benchy_endpoint endpoint, const char *what) {
   copy_field(L, body, "temperature", what, err, sizeof err);
   copy_field(L, body, "top_p", what, err, sizeof err);
   copy_field(L, body, "seed", what, err, sizeof err);
+  if (!*err) lh_tool_req_capture(u, L, 2, body, err, sizeof err);
   cJSON_DeleteItemFromObjectCaseSensitive(body, "model");
   cJSON_AddStringToObject(body, "model", h->model);
   char *text = *err ? NULL : cJSON_PrintUnformatted(body);

@@ -49,6 +49,7 @@ void lh_record(lh_host *h, lh_user *u, const benchy_record *rec) {
   cJSON *o = record_to_json(rec, h->t0, 0);
   if (!o) return;
   name_record(o, u);
+  lh_tool_grade_json(u, o);
   keep(h, o);
 }
 
@@ -105,6 +106,7 @@ static cJSON *scenario_object(lh_host *h, lh_scenario *s) {
       cJSON_AddNumberToObject(mo, key, (double)benchy_hist_percentile(m->hist, h->percentiles[p]) / 1000.0);
     }
   }
+  lh_turns_aggregate(h, s, o);
   char *coll = benchy_collector_to_json(s->coll);
   cJSON *cj = coll ? cJSON_Parse(coll) : NULL;
   free(coll);

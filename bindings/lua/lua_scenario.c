@@ -12,10 +12,14 @@
 
 #include "lua_host.h"
 
-static const char *const latency_metrics[] = {"ttft", "ttfr", "tpot", "itl", "e2el"};
+static const char *const latency_metrics[] = {"ttft", "ttfr", "tpot", "itl", "e2el", "ttfs",
+                                              "tool_result_ttft"};
 /* Counts a threshold may name without a statistic: "greeting.failed". */
 static const char *const count_metrics[] = {"requests", "failed", "errors", "checks_failed",
-                                            "iterations"};
+                                            "iterations", "tool_graded", "tool_valid_rate",
+                                            "tool_unparsed_rate"};
+#define N_LATENCY (sizeof latency_metrics / sizeof *latency_metrics)
+#define N_COUNT (sizeof count_metrics / sizeof *count_metrics)
 
 static int in_list(const char *name, const char *const *list, size_t n) {
   for (size_t i = 0; i < n; i++)
@@ -127,7 +131,7 @@ int lh_metric_add(lua_State *L) {
   const char *name = luaL_checkstring(L, 2);
   double v = luaL_checknumber(L, 3);
   if (!isfinite(v)) return luaL_error(L, "s:metric('%s'): the value must be finite", name);
-  if (in_list(name, latency_metrics, 5) || in_list(name, count_metrics, 5))
+  if (in_list(name, latency_metrics, N_LATENCY) || in_list(name, count_metrics, N_COUNT))
     return luaL_error(L, "s:metric: '%s' is a built-in metric's name; choose another", name);
   lh_scenario *s = u->sc;
   lh_metric *m = NULL;
@@ -251,15 +255,15 @@ int lh_thresholds_parse(lh_host *h, char *err, size_t errlen) {
     double p = -1;
     int known_metric = 0, ok_stat = 0;
     if (sc < h->n_sc) {
-      if (in_list(metric, count_metrics, 5)) {
+      if (in_list(metric, count_metrics, N_COUNT)) {
         known_metric = 1;
         ok_stat = !dot2;
       } else {
-        known_metric = in_list(metric, latency_metrics, 5);
+        known_metric = in_list(metric, latency_metrics, N_LATENCY);
         for (size_t i = 0; !known_metric && i < h->sc[sc].n_declared; i++)
           known_metric = !strcmp(h->sc[sc].declared[i], metric);
         ok_stat = dot2 && parse_stat(stat, &p) == 0;
-        if (!strcmp(stat, "count") && in_list(metric, latency_metrics, 5)) ok_stat = 0;
+        if (!strcmp(stat, "count") && in_list(metric, latency_metrics, N_LATENCY)) ok_stat = 0;
       }
     }
     if (sc >= h->n_sc) {
@@ -268,14 +272,15 @@ int lh_thresholds_parse(lh_host *h, char *err, size_t errlen) {
       st = BENCHY_ERR_INVALID;
     } else if (!known_metric) {
       snprintf(err, errlen, "%s: threshold %s names an unknown metric '%s': use ttft, ttfr, tpot, "
-                            "itl, e2el (with a statistic), requests, failed, errors, "
-                            "checks_failed, iterations, or a metric the scenario declares "
+                            "itl, e2el, ttfs, tool_result_ttft (with a statistic), requests, "
+                            "failed, errors, checks_failed, iterations, tool_graded, "
+                            "tool_valid_rate, tool_unparsed_rate, or a metric the scenario declares "
                             "(benchy.scenario(name, fn, {metrics = {\"%s\"}}))",
                h->script, key, metric, metric);
       st = BENCHY_ERR_INVALID;
     } else if (!ok_stat) {
       snprintf(err, errlen, "%s: threshold %s: '%s' takes %s", h->script, key, metric,
-               in_list(metric, count_metrics, 5)
+               in_list(metric, count_metrics, N_COUNT)
                    ? "no statistic (e.g. \"greeting.failed\")"
                    : "a statistic: pN (p99, p99.9), mean, median, min, max (custom metrics: count too)");
       st = BENCHY_ERR_INVALID;
@@ -348,16 +353,17 @@ int lh_thresholds_judge(lh_host *h, cJSON *aggregates) {
     lh_scenario *s = &h->sc[t->scenario];
     const cJSON *agg = cJSON_GetArrayItem(aggregates, (int)t->scenario);
     double v = NAN;
-    if (in_list(t->metric, count_metrics, 5)) {
+    if (in_list(t->metric, count_metrics, N_COUNT)) {
       if (!strcmp(t->metric, "requests")) v = num_of(agg, "completed") + num_of(agg, "failed");
       else if (!strcmp(t->metric, "failed")) v = num_of(agg, "failed");
       else if (!strcmp(t->metric, "errors")) v = (double)s->iterations_failed;
       else if (!strcmp(t->metric, "iterations")) v = (double)s->iterations;
+      else if (strncmp(t->metric, "tool_", 5) == 0) v = num_of(agg, t->metric); /* lua_turns.c's */
       else {
         v = 0;
         for (size_t c = 0; c < s->n_checks; c++) v += (double)s->checks[c].failed;
       }
-    } else if (in_list(t->metric, latency_metrics, 5)) {
+    } else if (in_list(t->metric, latency_metrics, N_LATENCY)) {
       char key[96];
       if (t->stat[0] == 'p') {
         benchy_percentile_key(key, sizeof key, strtod(t->stat + 1, NULL), t->metric, "ms");
@@ -401,6 +407,7 @@ void lh_scenarios_free(lh_host *h) {
     free(s->metrics);
     for (size_t d = 0; d < s->n_declared; d++) free(s->declared[d]);
     free(s->declared);
+    lh_turns_free(s->turns);
   }
   free(h->sc);
   for (size_t i = 0; i < h->n_th; i++) {

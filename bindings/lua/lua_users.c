@@ -263,6 +263,7 @@ int lh_users_start(lh_host *h, char *err, size_t errlen) {
 }
 
 void lh_users_free(lh_host *h) {
+  for (size_t i = 0; h->users && i < h->n_user_slots; i++) lh_tool_req_free(&h->users[i]);
   free(h->users);
   h->users = NULL;
 }

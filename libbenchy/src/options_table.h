@@ -392,6 +392,9 @@
     NULL)                                                                                          \
   X("reasoning-tokens", BENCHY_OPT_INT, S_, "0", 0, 1e9, NULL, "N", "sim",                         \
     "Reasoning tokens streamed before content (reasoning_content).", 0, NULL)                      \
+  X("sentence-every", BENCHY_OPT_INT, S_, "0", 0, 1e9, NULL, "N", "sim",                           \
+    "Every Nth output token is '.', so answers have sentences (time to first sentence); 0: none.", \
+    0, NULL)                                                                                       \
   X("flavour", BENCHY_OPT_CHOICE, S_, "llama", 1, 0, "llama|vllm|sglang", "NAME", "sim",            \
     "Whose chunk quirks to mimic.", 0, NULL)                                                       \
   X("ctx-size", BENCHY_OPT_INT, S_, "131072", 1, 1e9, NULL, "TOKENS", "sim",                       \

@@ -28,7 +28,7 @@ def result_of(proc):
 
 
 @pytest.mark.parametrize("script", ["chat", "complete", "sleep", "conversation", "safety", "nesting",
-                                    "on_chunk", "multi_turn"])
+                                    "on_chunk", "multi_turn", "validate", "grading"])
 def test_lua_function_group_scripts_pass(sim_factory, script):
     sim = sim_factory(*FAST)
     p = run_script(sim, LUA / f"{script}.lua", "--users", "3", "--iterations", "2", "--format", "json")

@@ -143,6 +143,12 @@ typedef struct benchy_record {
   /* The last tool-call fragment: the arguments were complete then (the
    * first is t_first_tool). 0 without tool calls. */
   int64_t t_last_tool;
+
+  /* The content chunk that ended the answer's first sentence: a '.', '!'
+   * or '?' followed by whitespace or the stream's end (reasoning text does
+   * not count; docs/metrics.md, "Time to first sentence"). 0 when the
+   * content has none. */
+  int64_t t_first_sentence;
 } benchy_record;
 
 /* Derived figures, in ns, or -1 when the record lacks what they need. */
@@ -150,6 +156,7 @@ BENCHY_API int64_t benchy_record_ttft_ns(const benchy_record *r);       /* t_fir
 BENCHY_API int64_t benchy_record_ttfr_ns(const benchy_record *r);       /* t_first_chunk - t_dispatched */
 BENCHY_API int64_t benchy_record_e2e_ns(const benchy_record *r);        /* t_done - t_dispatched */
 BENCHY_API int64_t benchy_record_queue_ns(const benchy_record *r);      /* t_dispatched - t_scheduled: client-side queueing */
+BENCHY_API int64_t benchy_record_ttfs_ns(const benchy_record *r);       /* t_first_sentence - t_dispatched */
 /* "kernel", "read", "mixed" or "none" (benchy_rx_clock). */
 BENCHY_API const char *benchy_rx_clock_name(int rx_clock);
 /* The clock of a set of reads (a request's, or a loop's counters): kernel

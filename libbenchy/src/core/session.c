@@ -44,6 +44,7 @@
 #include "base_url.h"
 #include "../scrub.h"
 #include "h1.h"
+#include "sentence.h"
 #include "loop_internal.h"
 #include "session_internal.h"
 
@@ -104,6 +105,7 @@ struct benchy_request {
   size_t chunks_cap;
   benchy_tool_call *tool_calls;
   uint32_t last_read_seq;
+  sentence_scan sentence; /* where the content's first sentence ends */
   int64_t rx_ns;          /* when the bytes being decoded were handed over */
   int64_t t_attempt;      /* this attempt handed to the transport (a retry's own) */
   int malformed;          /* a chunk could not be decoded */
@@ -339,6 +341,9 @@ static void record_chunk(benchy_request *r, const oai_chunk_info *info) {
     rec->socket_reads++;
   }
   if ((kinds & BENCHY_CHUNK_CONTENT) && !rec->t_first_content) rec->t_first_content = now;
+  /* A content chunk's text is its content, whatever else it carried. */
+  if ((kinds & BENCHY_CHUNK_CONTENT) && info->text)
+    rec->t_first_sentence = sentence_feed(&r->sentence, info->text, info->text_len, now);
   if ((kinds & BENCHY_CHUNK_REASONING) && !rec->t_first_reasoning) rec->t_first_reasoning = now;
   if (kinds & BENCHY_CHUNK_TOOL) {
     if (!rec->t_first_tool) rec->t_first_tool = now;
@@ -537,6 +542,7 @@ static void request_reset_attempt(benchy_request *r, int keep_schedule) {
   benchy_buf_clear(&r->error);
   benchy_buf_clear(&r->error_body);
   r->malformed = 0;
+  r->sentence = (sentence_scan){0, 0};
   r->last_read_seq = 0;
   r->curl_error[0] = '\0';
 }
@@ -900,6 +906,8 @@ static void transfer_done(loop_transfer *t, CURLcode result) {
     set_error(r, "stream ended without [DONE] after %s", detail);
   }
   rec->status = status;
+  /* Only a stream that ended as it should confirms a mark at its very end. */
+  if (status == BENCHY_OK) rec->t_first_sentence = sentence_finish(&r->sentence);
   benchy_buf_terminate(&r->error);
   scrub_buf(&r->session->secrets, &r->error);
   rec->error = status == BENCHY_OK ? NULL : r->error.data;

@@ -43,6 +43,10 @@ static const char *count_method_name(int m) {
   }
 }
 
+static int has_first_sentence(const benchy_record *r) {
+  return r->struct_size >= offsetof(benchy_record, t_first_sentence) + sizeof r->t_first_sentence;
+}
+
 static void add_times(cJSON *o, const benchy_record *r, int64_t t0_ns) {
   cJSON *t = cJSON_AddObjectToObject(o, "t_ms");
   if (!t) return;
@@ -56,6 +60,7 @@ static void add_times(cJSON *o, const benchy_record *r, int64_t t0_ns) {
   add_ms(t, "first_tool", r->t_first_tool, t0_ns);
   if (r->struct_size >= offsetof(benchy_record, t_last_tool) + sizeof r->t_last_tool)
     add_ms(t, "last_tool", r->t_last_tool, t0_ns);
+  if (has_first_sentence(r)) add_ms(t, "first_sentence", r->t_first_sentence, t0_ns);
   add_ms(t, "first_token", r->t_first_token, t0_ns);
   add_ms(t, "last_token", r->t_last_token, t0_ns);
   add_ms(t, "done", r->t_done, t0_ns);
@@ -121,6 +126,7 @@ cJSON *record_to_json(const benchy_record *r, int64_t t0_ns, int with_chunks) {
   add_span_ms(o, "tpot_ms", benchy_record_tpot_ns(r));
   add_span_ms(o, "e2el_ms", benchy_record_e2e_ns(r));
   add_span_ms(o, "queue_ms", benchy_record_queue_ns(r));
+  if (has_first_sentence(r)) add_span_ms(o, "ttfs_ms", benchy_record_ttfs_ns(r));
   add_count(o, "prompt_tokens", r->usage_prompt_tokens);
   add_count(o, "completion_tokens", r->usage_completion_tokens);
   add_count(o, "cached_tokens", r->usage_cached_tokens);

@@ -55,13 +55,40 @@ static void row(const cJSON *sc, double top, FILE *f, const char *sep, int md) {
   cell(f, num(sc, "script_errors"), 0, sep);
   cell(f, metric(sc, "median", 0, "ttft"), 1, sep);
   cell(f, metric(sc, NULL, top, "ttft"), 1, sep);
+  cell(f, metric(sc, "median", 0, "ttfs"), 1, sep);
   cell(f, metric(sc, "median", 0, "tpot"), 2, sep);
   cell(f, metric(sc, "median", 0, "itl"), 2, sep);
   cell(f, metric(sc, "median", 0, "e2el"), 1, sep);
   cell(f, metric(sc, NULL, top, "e2el"), 1, sep);
+  double completed = num(sc, "completed");
+  cell(f, completed > 0 ? num(sc, "total_output_tokens") / completed : NAN, 1, sep);
   cell(f, num(sc, "output_throughput"), 1, sep);
   cell(f, checks_failed, 0, sep);
   fprintf(f, "%s\n", md ? " |" : "");
+}
+
+/* Scenarios whose tool calls were graded: validity beside the failure buckets. */
+static void tool_table(const cJSON *aggs, FILE *f) {
+  static const char *const buckets[] = {"no_call", "wrong_tool", "unparsed_arguments",
+                                        "missing_required", "wrong_type", "bad_value"};
+  int header = 0;
+  const cJSON *sc;
+  cJSON_ArrayForEach(sc, aggs) {
+    if (!(num(sc, "tool_graded") > 0)) continue;
+    if (!header) {
+      fprintf(f, "\n| scenario | tool turns | valid %% | unparsed %% | no_call | wrong_tool | "
+                 "unparsed_arguments | missing_required | wrong_type | bad_value | tool-result TTFT p50 (ms) |\n"
+                 "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+      header = 1;
+    }
+    fprintf(f, "| %s | %.0f", str(sc, "scenario"), num(sc, "tool_graded"));
+    cell(f, 100 * num(sc, "tool_valid_rate"), 1, " | ");
+    cell(f, 100 * num(sc, "tool_unparsed_rate"), 1, " | ");
+    const cJSON *b = cJSON_GetObjectItemCaseSensitive(sc, "tool_buckets");
+    for (size_t i = 0; i < sizeof buckets / sizeof *buckets; i++) cell(f, num(b, buckets[i]), 0, " | ");
+    cell(f, metric(sc, "median", 0, "tool_result_ttft"), 1, " | ");
+    fprintf(f, " |\n");
+  }
 }
 
 int run_render_md(const cJSON *doc, FILE *f) {
@@ -72,9 +99,11 @@ int run_render_md(const cJSON *doc, FILE *f) {
   snprintf(pl, sizeof pl, "p%g", top);
   fprintf(f, "## %s — %s (%s)\n\n", str(meta, "script"), str(meta, "model"), str(meta, "base_url"));
   fprintf(f, "| scenario | ok | failed | iterations | errors | TTFT p50 (ms) | TTFT %s (ms) | "
-             "TPOT p50 (ms) | ITL p50 (ms) | E2EL p50 (ms) | E2EL %s (ms) | out tok/s | checks failed |\n",
+             "TTFS p50 (ms) | TPOT p50 (ms) | ITL p50 (ms) | E2EL p50 (ms) | E2EL %s (ms) | out tokens | "
+             "out tok/s | checks failed |\n",
           pl, pl);
-  fprintf(f, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+  fprintf(f, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | "
+             "---: | ---: |\n");
   const cJSON *sc;
   cJSON_ArrayForEach(sc, aggs) {
     fprintf(f, "| %s", str(sc, "scenario"));
@@ -107,6 +136,7 @@ int run_render_md(const cJSON *doc, FILE *f) {
               num(m, "count"), num(m, "mean"), num(m, "p50"), num(m, key), num(m, "max"));
     }
   }
+  tool_table(aggs, f);
   const cJSON *th = cJSON_GetObjectItemCaseSensitive(doc, "thresholds");
   if (cJSON_GetArraySize(th) > 0) {
     fprintf(f, "\n| threshold | condition | value | result |\n| --- | --- | ---: | --- |\n");
@@ -125,8 +155,8 @@ int run_render_md(const cJSON *doc, FILE *f) {
 int run_render_csv(const cJSON *doc, FILE *f) {
   const cJSON *aggs = cJSON_GetObjectItemCaseSensitive(doc, "aggregates");
   double top = top_percentile(doc);
-  fprintf(f, "scenario,completed,failed,iterations,errors,ttft_p50_ms,ttft_p%g_ms,tpot_p50_ms,itl_p50_ms,"
-             "e2el_p50_ms,e2el_p%g_ms,output_tok_s,checks_failed\n", top, top);
+  fprintf(f, "scenario,completed,failed,iterations,errors,ttft_p50_ms,ttft_p%g_ms,ttfs_p50_ms,tpot_p50_ms,"
+             "itl_p50_ms,e2el_p50_ms,e2el_p%g_ms,output_tokens_mean,output_tok_s,checks_failed\n", top, top);
   const cJSON *sc;
   cJSON_ArrayForEach(sc, aggs) {
     fprintf(f, "\"%s\"", str(sc, "scenario"));

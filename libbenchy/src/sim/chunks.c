@@ -156,6 +156,11 @@ static inline uint32_t word_at(const sim_stream *st, int64_t tok) {
 
 static void out_words(sim_out *o, const sim_stream *st, int64_t from, int64_t to) {
   for (int64_t j = from; j < to; j++) {
+    /* A full stop is one token of the sim's tokenizer, as each word is. */
+    if (st->sentence_every > 0 && (j + 1) % st->sentence_every == 0) {
+      sim_out_mem(o, ".", 1);
+      continue;
+    }
     const sim_word *w = &sim_words[word_at(st, j)];
     char tmp[SIM_TOK_MAX_RUN + 1];
     tmp[0] = ' ';

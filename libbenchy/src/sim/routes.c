@@ -334,6 +334,7 @@ static void handle_completion(sim_conn *c, const sim_request *r, int api) {
     if (u[k] < cfg->fault_p[k]) st->faults |= 1u << k;
   st->fault_tok = (st->n - 1) / 2;
   st->word_seed = benchy_rand_next(&rng);
+  st->sentence_every = cfg->sentence_every;
   char rnd[33];
   make_id(rnd, sizeof rnd, &rng);
   snprintf(st->id, sizeof st->id, "%s%s", api == SIM_API_CHAT || cfg->flavour == SIM_FLAVOUR_LLAMA ? "chatcmpl-" : "cmpl-", rnd);

@@ -71,6 +71,7 @@ static int config_from_options(sim_config *cfg, const benchy_options *o, char *e
   cfg->batch_slowdown = benchy_options_double(o, "batch-slowdown");
   cfg->jitter = benchy_options_double(o, "jitter");
   cfg->reasoning_tokens = benchy_options_int(o, "reasoning-tokens");
+  cfg->sentence_every = benchy_options_int(o, "sentence-every");
   cfg->ctx_size = benchy_options_int(o, "ctx-size");
   cfg->max_tokens = benchy_options_int(o, "max-tokens");
   cfg->prefix_cache = !benchy_options_flag(o, "no-prefix-cache");

@@ -57,6 +57,7 @@ typedef struct sim_config {
   int64_t tpc_min, tpc_max; /* tokens per chunk */
   char tpc_text[64];
   int64_t reasoning_tokens;
+  int64_t sentence_every; /* every Nth output token is "."; 0 none */
   int flavour;
   int64_t ctx_size, max_tokens;
   int prefix_cache, stamp;
@@ -174,6 +175,7 @@ struct sim_stream {
   int64_t t0, t_admit, ts, t_first, t_last;
   int64_t next_tok, chunk_start, chunk_end;
   uint64_t rng, word_seed;
+  int64_t sentence_every; /* the config's, for the text generator */
   int headers_sent;
 
   /* Pre-rendered pieces of every token chunk (head + delta + tail + stamp). */

@@ -64,6 +64,7 @@ int resumed_level_add(resumed_level *lv, const cJSON *line, int64_t max_json) {
   r->t_first_content = rel_ns(t, "first_content");
   r->t_first_tool = rel_ns(t, "first_tool");
   r->t_last_tool = rel_ns(t, "last_tool");
+  r->t_first_sentence = rel_ns(t, "first_sentence");
   r->t_first_token = rel_ns(t, "first_token");
   r->t_last_token = rel_ns(t, "last_token");
   r->t_done = rel_ns(t, "done");
@@ -178,6 +179,7 @@ void resumed_request_rebase(const resumed_request *q, int64_t t0, benchy_record 
   out->t_first_content = moved(q->rec.t_first_content, t0);
   out->t_first_tool = moved(q->rec.t_first_tool, t0);
   out->t_last_tool = moved(q->rec.t_last_tool, t0);
+  out->t_first_sentence = moved(q->rec.t_first_sentence, t0);
   out->t_first_token = moved(q->rec.t_first_token, t0);
   out->t_last_token = moved(q->rec.t_last_token, t0);
   out->t_done = moved(q->rec.t_done, t0);
