@@ -36,13 +36,15 @@ def test_ttfs_matches_the_simulators_chunk_timing_and_the_on_chunk_measure(sim_f
     assert agg["min_ttfs_ms"] <= agg["median_ttfs_ms"] <= agg["p99_ttfs_ms"] <= agg["max_ttfs_ms"]
     assert agg["max_ttfs_ms"] == pytest.approx(agg["metrics"]["ttfs_by_chunks"]["max"], abs=1e-6)
     for rec in doc["records"]:
-        assert rec["ttfs_ms"] > rec["ttft_ms"]
-        assert rec["t_ms"]["first_sentence"] > rec["t_ms"]["first_content"]
+        assert rec["ttfs_ms"] >= rec["ttft_ms"]
+        assert rec["t_ms"]["first_sentence"] >= rec["t_ms"]["first_content"]
     assert doc["thresholds"][0]["name"] == "ttfs.ttfs.p99" and doc["thresholds"][0]["ok"]
 
 
 def test_ttfs_in_the_table_and_absent_without_sentences(sim_factory):
-    sim = sim_factory("--decode-tps", "5000", "--prefill-tps", "1000000", "--overhead-ms", "1")
+    # chat.lua asserts a TPOT, so the tokens must not all land in one read on
+    # a loaded machine: 500 t/s spreads 16 tokens over 32 ms.
+    sim = sim_factory("--decode-tps", "500", "--prefill-tps", "1000000", "--overhead-ms", "1")
     p = run_cli("run", LUA / "chat.lua", "--base-url", sim.base_url, "--quiet", timeout=120)
     assert p.returncode == 0, p.stderr
     header = next(line for line in p.stdout.splitlines() if line.startswith("| scenario | ok"))
@@ -154,7 +156,7 @@ def test_a_threshold_on_a_tool_rate_or_ttfs_parses_and_an_unknown_one_does_not(s
 def test_load_records_keep_ttfs_and_resume_reads_it_back(sim_factory, tmp_path):
     """The record is shared: `benchy load` writes ttfs_ms too, and a journal
     read back by --resume keeps it."""
-    sim = sim_factory("--decode-tps", "2000", "--sentence-every", "5")
+    sim = sim_factory("--decode-tps", "250", "--sentence-every", "5")
     jl = tmp_path / "load.jsonl"
     args = ["load", "--base-url", sim.base_url, "--model", "sim", "--concurrency", "2",
             "--num-prompts", "6", "--input-len", "32", "--output-len", "12", "--no-warmup",
@@ -162,7 +164,11 @@ def test_load_records_keep_ttfs_and_resume_reads_it_back(sim_factory, tmp_path):
     first = run_cli(*args, timeout=120)
     assert first.returncode == 0, first.stderr
     recs = json.loads(first.stdout)["records"]
-    assert all(r["ttfs_ms"] > r["ttft_ms"] for r in recs)
+    # the sentence ends at the fifth token, 16 ms after the first at 250 t/s;
+    # a stalled client may read both in one go, so never earlier, and later
+    # for most
+    assert all(r["ttfs_ms"] >= r["ttft_ms"] for r in recs)
+    assert sum(r["ttfs_ms"] > r["ttft_ms"] for r in recs) >= len(recs) // 2
     again = run_cli(*args, "--resume", timeout=120)
     assert again.returncode == 0, again.stderr
     assert "restored" in again.stderr
