@@ -137,8 +137,12 @@ static cJSON *bench_part(const cJSON *doc, const regex_t *stat) {
     if (!r) break;
     for (size_t k = 0; k < sizeof bench_row_keys / sizeof bench_row_keys[0]; k++)
       copy_key(r, row, bench_row_keys[k]);
+    /* The row's test name is llama-bench's, depth and concurrency in it
+     * ("pp512 @ d4096 (c2)"). */
+    const cJSON *test = get(row, "test");
     char label[128];
-    compare_bench_row_label(row, label, sizeof label);
+    if (cJSON_IsString(test)) snprintf(label, sizeof label, "%s", test->valuestring);
+    else compare_bench_row_label(row, label, sizeof label);
     cJSON_AddStringToObject(r, "label", label);
     cJSON *stats = cJSON_AddObjectToObject(r, "stats");
     if (stats) copy_matching(stats, row, stat);

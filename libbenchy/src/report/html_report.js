@@ -101,12 +101,13 @@
         var area = chart.chartArea;
         ctx.save();
         ctx.font = '11px sans-serif';
-        marks.forEach(function (m) {
+        marks.forEach(function (m, i) {
           var x = chart.scales.x.getPixelForValue(m.x);
           if (x < area.left - 1 || x > area.right + 1) return;
-          if (m.until !== undefined) {
+          /* Spans back to back: every other one shaded, so each shows. */
+          if (m.until !== undefined && i % 2 === 0) {
             var x2 = chart.scales.x.getPixelForValue(m.until);
-            ctx.fillStyle = 'rgba(255,165,0,0.15)';
+            ctx.fillStyle = 'rgba(255,165,0,0.13)';
             ctx.fillRect(x, area.top, Math.max(x2 - x, 2), area.bottom - area.top);
           }
           ctx.strokeStyle = '#999';
@@ -114,7 +115,8 @@
           ctx.beginPath(); ctx.moveTo(x, area.top); ctx.lineTo(x, area.bottom); ctx.stroke();
           ctx.setLineDash([]);
           ctx.fillStyle = '#555';
-          ctx.fillText(m.text, x + 3, area.top + 11);
+          /* Short levels put their labels close: staggered in three rows. */
+          ctx.fillText(m.text, x + 3, area.top + 11 + (i % 3) * 12);
         });
         ctx.restore();
       }
@@ -257,11 +259,12 @@
   /* The levels one after another, each second: output tokens, requests in
    * flight at its end, failures; each level's start marked with its warm-up. */
   function timelineChart(parent, run, r) {
-    var tokens = [], inflight = [], failed = [], marks = [], offset = 0;
+    var tokens = [], inflight = [], failed = [], marks = [], offset = 0, warmups = {};
     run.load.levels.forEach(function (l) {
       var rows = l.timeline || [], w = l.timeline_bucket_s || 1, open = 0;
-      var warm = l.warmup && l.warmup.requests ? ', warm-up ' + l.warmup.requests + ' req before' : '';
-      marks.push({x: offset, text: levelName(l) + warm});
+      var warm = l.warmup && l.warmup.requests ? l.warmup.requests : 0;
+      warmups[warm] = true;
+      marks.push({x: offset, text: levelName(l) + (warm ? ' ▸w' + warm : '')});
       rows.forEach(function (row) {
         var t = offset + row[0];
         open += row[1] - row[2] - row[3];
@@ -278,8 +281,10 @@
         failed.push({x: offset, y: failed[failed.length - 1].y});
       }
     });
+    var w = Object.keys(warmups).filter(function (k) { return k !== '0'; });
     var title = runName(run) + ': per-second timeline' +
-                (run.load.levels.some(function (l) { return l.timeline_bucket_s > 1; }) ? ' (seconds summed into wider buckets)' : '');
+                (run.load.levels.some(function (l) { return l.timeline_bucket_s > 1; }) ? ' (seconds summed into wider buckets)' : '') +
+                (w.length ? '; each level starts (dashed) after its warm-up (▸wN: N requests, not drawn)' : '');
     if (!tokens.length) { notes.push(title + ': no timeline'); return; }
     makeChart(parent, 'timeline-' + r, title, 'line', [
       {label: 'output tok/s', data: tokens, borderColor: color(0), backgroundColor: color(0), pointRadius: 0, yAxisID: 'y', stepped: true},
