@@ -53,12 +53,21 @@ static int ends_with(const char *s, const char *suffix) {
  * appends); each is labelled FILE:LINE. A --jsonl journal is refused by the
  * library, which says what it is. */
 static int load_jsonl(loaded *l, const char *path) {
-  FILE *f = fopen(path, "r");
+  /* Read whole first: one document (a single line) is a result as any;
+   * the library tells a journal and an unreadable file apart, and says
+   * so; only several documents (not one JSON value) are read line by line. */
+  benchy_result *whole = NULL;
+  char why[1024];
+  int st = benchy_result_load(&whole, path, why, sizeof why);
+  if (st == BENCHY_OK) {
+    if (add(l, whole, path) == 0) return 0;
+    benchy_result_free(whole);
+    fprintf(stderr, "benchy report: out of memory\n");
+    return -1;
+  }
+  FILE *f = st == BENCHY_ERR_MALFORMED ? fopen(path, "r") : NULL;
   if (!f) {
-    benchy_result *r = NULL;
-    char err[1024];
-    benchy_result_load(&r, path, err, sizeof err); /* names the file and the reason */
-    fprintf(stderr, "benchy report: %s\n", err);
+    fprintf(stderr, "benchy report: %s\n", why);
     return -1;
   }
   char *line = NULL;

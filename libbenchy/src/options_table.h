@@ -388,7 +388,7 @@
   X("title", BENCHY_OPT_STRING, RPT_, NULL, 1, 0, NULL, "TEXT", "report",                          \
     "The page's title (default: the results' names or files).", BENCHY_OPTF_OUTPUT_ONLY, NULL)    \
   X("max-points", BENCHY_OPT_INT, RPT_, "2000", 100, 1e6, NULL, "N", "report",                     \
-    "Most points one series of the page holds (per-request scatter, per-second timeline); "       \
+    "Most points one series of the page holds (per-second timeline, GPU samples); "       \
     "longer series are downsampled so a 250K-request run stays a few MB.",                        \
     BENCHY_OPTF_OUTPUT_ONLY, NULL)                                                                 \
   /* ---- simulator ---- */                                                                        \

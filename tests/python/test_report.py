@@ -131,6 +131,20 @@ def test_lua_run_report_draws_scenarios(results, tmp_path):
     screenshot(page, "lua-run")
 
 
+def test_time_to_first_sentence_is_drawn_when_the_result_has_it(results, tmp_path):
+    def change(doc):
+        for i, scenario in enumerate(doc["aggregates"]):
+            scenario["p50_ttfs_ms"] = 7.5 + i
+            scenario["mean_ttfs_ms"] = 8.0 + i
+    page = report(tmp_path, "ttfs", doctored(results["run"], tmp_path, "ttfs.json", change))
+    check, dom = open_page(page)
+    charts = assert_drawn(check, ["run-latency"])
+    assert charts["run-latency"]["series"] == 4  # E2EL p50, p99, TTFT p50, TTFS p50
+    assert "time to first sentence p50" in page.read_text() or "time to first sentence" in dom
+    plain, _ = open_page(report(tmp_path, "plain-run", results["run"]))
+    assert {c["id"]: c for c in plain["charts"]}["run-latency"]["series"] == 3
+
+
 def test_base_new_pair_has_the_comparison_table_and_overlays(results, tmp_path):
     page = report(tmp_path, "pair", results["load"], results["new"], "--compare")
     check, dom = open_page(page)
@@ -290,6 +304,12 @@ def test_jsonl_of_results_and_journals(results, tmp_path):
     bad.write_text(many.read_text().splitlines()[0] + "\n{\"type\": \"record\"}\n")
     r = run_cli("report", bad, "-o", tmp_path / "x.html")
     assert r.returncode == 2 and f"{bad} line 2" in r.stderr
+    journal = tmp_path / "run.jsonl"
+    journal.write_text('{"type": "config", "kind": "load", "result_version": 2, "config": {}}\n'
+                       '{"type": "record", "id": 1, "status": "OK"}\n')
+    r = run_cli("report", journal, "-o", tmp_path / "x.html")
+    assert r.returncode == 2 and f"{journal} is a --jsonl journal" in r.stderr
+    assert not (tmp_path / "x.html").exists()
 
 
 def test_help_lists_the_report_options():
