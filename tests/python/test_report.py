@@ -91,6 +91,14 @@ def results(tmp_path_factory):
                     "--save-result", d / "run.json")
         assert r.returncode == 0, r.stderr
         out["run"] = d / "run.json"
+        faulty = Sim("--decode-tps", "2000", "--fault-500", "0.2", "--fault-disconnect", "0.1", "--seed", "3")
+        try:
+            r = run_cli("load", "--base-url", faulty.base_url, "--concurrency", "2,4", "--num-prompts", "40",
+                        "--max-failure-rate", "1", "--quiet", "--save-result", d / "faults.json")
+            assert r.returncode == 0, r.stderr
+            out["faults"] = d / "faults.json"
+        finally:
+            faulty.stop()
     finally:
         fast.stop()
         slow.stop()
@@ -155,6 +163,18 @@ def test_base_new_pair_has_the_comparison_table_and_overlays(results, tmp_path):
     assert re.search(r"<td[^>]*>TPOT[^<]*</td>", dom) or "tpot" in dom.lower()
     assert 'class=" worse"' in dom or 'class="text worse"' in dom
     screenshot(page, "base-new", height=3200)
+
+
+def test_failures_are_drawn_by_kind(results, tmp_path):
+    doc = json.loads(results["faults"].read_text())
+    kinds = {k for level in doc["aggregates"] for k, n in level["failed_by_kind"].items() if n}
+    assert kinds, "the simulator's faults failed no request"
+    page = report(tmp_path, "faults", results["faults"])
+    check, dom = open_page(page)
+    charts = assert_drawn(check, LOAD_CHARTS + ["failures"])
+    assert charts["failures"]["series"] == len(kinds)
+    assert charts["failures"]["points"] == 2 * len(kinds)  # every kind at both levels
+    screenshot(page, "load-failures")
 
 
 def test_compare_needs_two_comparable_results(results, tmp_path):
