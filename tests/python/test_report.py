@@ -16,6 +16,8 @@ from conftest import BUILD, ROOT, Sim, run_cli
 
 CHROMIUM = shutil.which("chromium")
 SHOTS = BUILD / "report-screenshots"
+SECRET_KEY = "sk-report-test-0123456789abcdef"
+SECRET_HEADER = "hdr-secret-value-4242"
 SIM = ("--decode-tps", "2000", "--prefill-tps", "50000", "--jitter", "0.05")
 
 
@@ -76,9 +78,11 @@ def results(tmp_path_factory):
     fast, slow = Sim(*SIM), Sim("--decode-tps", "1500", "--prefill-tps", "50000", "--jitter", "0.05")
     try:
         def load(sim, path):
+            # With a key and a secret header: neither may reach a page.
             r = run_cli("load", "--base-url", sim.base_url, "--concurrency", "1,4,8",
                         "--num-prompts", "48", "--random-input-len", "64", "--random-output-len", "32",
-                        "--quiet", "--save-result", path)
+                        "--header", f"X-Team-Token: {SECRET_HEADER}",
+                        "--quiet", "--save-result", path, env={"OPENAI_API_KEY": SECRET_KEY})
             assert r.returncode == 0, r.stderr
             return path
         out = {"load": load(fast, d / "sweep.json"), "new": load(slow, d / "sweep-new.json")}
@@ -228,6 +232,13 @@ def test_the_page_loads_nothing_from_the_network(results, tmp_path):
     assert "default-src 'none'" in text
     # Chart.js is in the page, with its licence.
     assert "Chart.js v3.9.1" in text and "Permission is hereby granted" in text
+
+
+def test_no_secret_reaches_the_page(results, tmp_path):
+    page = report(tmp_path, "secrets", results["load"], results["new"], "--compare")
+    text = page.read_text()
+    assert SECRET_KEY not in text and SECRET_HEADER not in text
+    assert "X-Team-Token" in text  # the header's name is kept, as in the result
 
 
 def test_an_invalid_result_is_shown_as_such(results, tmp_path):
