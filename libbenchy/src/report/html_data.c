@@ -7,7 +7,6 @@
  */
 #include "html_report.h"
 
-#include <math.h>
 #include <regex.h>
 #include <stdlib.h>
 #include <string.h>
