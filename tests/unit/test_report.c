@@ -153,6 +153,40 @@ static void test_timeline_buckets_keep_their_sums(void **state) {
   cJSON_Delete(timeline);
 }
 
+/* Two GPUs' samples interleaved, 5000 each: both thinned alike. */
+static void test_gpu_samples_thin_per_gpu(void **state) {
+  char *text = benchy_result_to_json(sweep, 0);
+  cJSON *doc = cJSON_Parse(text);
+  free(text);
+  cJSON *sampling = cJSON_AddObjectToObject(doc, "sampling");
+  cJSON_AddStringToObject(sampling, "source", "nvml");
+  cJSON *timeline = cJSON_AddArrayToObject(sampling, "timeline");
+  for (int i = 0; i < 10000; i++) {
+    cJSON *s = cJSON_CreateObject();
+    cJSON_AddNumberToObject(s, "t_s", (i / 2) * 0.25);
+    cJSON_AddNumberToObject(s, "gpu", i % 2);
+    cJSON_AddNumberToObject(s, "mem_used_bytes", 1e9 + i);
+    cJSON_AddItemToArray(timeline, s);
+  }
+  text = cJSON_PrintUnformatted(doc);
+  cJSON_Delete(doc);
+  benchy_result *r = NULL;
+  char err[512];
+  assert_int_equal(benchy_result_parse(&r, text, err, sizeof err), BENCHY_OK);
+  free(text);
+  cJSON *page = html_data_for_result(r, "gpus", 100);
+  const cJSON *kept = cJSON_GetObjectItem(cJSON_GetObjectItem(page, "sampling"), "timeline");
+  int per_gpu[2] = {0, 0};
+  const cJSON *s;
+  cJSON_ArrayForEach(s, kept) per_gpu[(int)cJSON_GetObjectItem(s, "gpu")->valuedouble]++;
+  assert_int_equal(per_gpu[0], 100);
+  assert_int_equal(per_gpu[1], 100);
+  /* The run's first sample is still there. */
+  assert_true(cJSON_GetObjectItem(cJSON_GetArrayItem(kept, 0), "t_s")->valuedouble == 0);
+  cJSON_Delete(page);
+  benchy_result_free(r);
+}
+
 static void test_no_text_can_end_the_data(void **state) {
   char *text = benchy_result_to_json(sweep, 0);
   cJSON *doc = cJSON_Parse(text);
@@ -273,6 +307,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_page_holds_cdfs_of_every_level),
       cmocka_unit_test(test_timeline_buckets_keep_their_sums),
+      cmocka_unit_test(test_gpu_samples_thin_per_gpu),
       cmocka_unit_test(test_no_text_can_end_the_data),
       cmocka_unit_test(test_errors_name_the_problem),
       cmocka_unit_test(test_compare_adds_the_table_with_the_reports_alpha),

@@ -62,26 +62,42 @@ cJSON *html_timeline_rows(const cJSON *timeline, int max_points, int *bucket_s) 
   return rows;
 }
 
-/* Every k-th item of a long array, so at most max_points remain. */
-static cJSON *thin(const cJSON *array, int max_points) {
-  int n = cJSON_GetArraySize(array);
-  int step = max_points > 0 && n > max_points ? (n + max_points - 1) / max_points : 1;
+/* The GPU a sample is of, as a slot of a small table (256 and beyond share
+ * the last). */
+static int gpu_slot(const cJSON *sample) {
+  const cJSON *g = get(sample, "gpu");
+  int i = cJSON_IsNumber(g) ? (int)g->valuedouble : 0;
+  return i < 0 ? 0 : i > 255 ? 255 : i;
+}
+
+/* The samples of every GPU are interleaved in one array: thinned GPU by GPU
+ * (every k-th sample of each), so that no GPU loses more than another. */
+static cJSON *thin_per_gpu(const cJSON *timeline, int max_points) {
+  int count[256] = {0}, seen[256] = {0};
+  const cJSON *sample;
+  int most = 0;
+  cJSON_ArrayForEach(sample, timeline) {
+    int n = ++count[gpu_slot(sample)];
+    if (n > most) most = n;
+  }
+  int step = max_points > 0 && most > max_points ? (most + max_points - 1) / max_points : 1;
   cJSON *out = cJSON_CreateArray();
-  for (int i = 0; out && i < n; i += step)
-    cJSON_AddItemToArray(out, cJSON_Duplicate(cJSON_GetArrayItem(array, i), 1));
+  cJSON_ArrayForEach(sample, timeline) {
+    int slot = gpu_slot(sample);
+    if (out && seen[slot]++ % step == 0)
+      cJSON_AddItemToArray(out, cJSON_Duplicate(sample, 1));
+  }
   return out;
 }
 
-/* GPU samples as another engineer's sampler writes them (docs/results.md):
- * kept whole but for the timeline, thinned per GPU. */
+/* GPU samples as the sampler writes them (docs/results.md): kept whole but
+ * for the timeline, thinned per GPU. */
 static cJSON *sampling_for_page(const cJSON *sampling, int max_points) {
   if (!cJSON_IsObject(sampling)) return NULL;
   cJSON *out = cJSON_Duplicate(sampling, 1);
   const cJSON *timeline = get(sampling, "timeline");
   if (!out || !cJSON_IsArray(timeline)) return out;
-  int gpus = cJSON_GetArraySize(get(sampling, "gpus"));
-  if (gpus < 1) gpus = 1;
-  cJSON_ReplaceItemInObjectCaseSensitive(out, "timeline", thin(timeline, max_points * gpus));
+  cJSON_ReplaceItemInObjectCaseSensitive(out, "timeline", thin_per_gpu(timeline, max_points));
   return out;
 }
 
