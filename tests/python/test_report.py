@@ -167,6 +167,8 @@ def test_base_new_pair_has_the_comparison_table_and_overlays(results, tmp_path):
     tpot_rows = [row for row in re.findall(r"<tr>(.*?)</tr>", dom) if '<td class="text">TPOT mean ms</td>' in row]
     assert len(tpot_rows) == 3, tpot_rows
     assert all('<td class="text worse">slower' in row for row in tpot_rows), tpot_rows
+    # Rows with nothing to test on are folded away, their reason kept.
+    assert re.search(r"<summary>\d+ rows compared but not tested", dom)
     screenshot(page, "base-new", height=3200)
 
 

@@ -591,14 +591,25 @@
     el('h2', root, 'Comparison: ' + runName(runs[0]) + ' (base) → ' + runName(runs[1]) + ' (new)');
     el('p', root, 'Differences with their ' + fmt((1 - c.alpha) * 100, 0) + '% confidence intervals; ' +
        'a verdict is significant when p < ' + c.alpha + ' (docs/compare.md).', 'note');
-    var rows = (c.rows || []).map(function (x) {
+    function toRow(x) {
       var cls = /worse|slower|regress/i.test(x.verdict) ? 'worse' : /better|faster/i.test(x.verdict) ? 'better' : '';
       var ci = x.ci_pct && x.ci_pct.length === 2 ? '[' + fmt(x.ci_pct[0]) + ', ' + fmt(x.ci_pct[1]) + ']' : '—';
       return [{text: x.row}, {text: x.metric}, x.base, x.new,
               {text: x.diff_pct === null ? '—' : (x.diff_pct > 0 ? '+' : '') + fmt(x.diff_pct) + '%', cls: cls},
               {text: ci}, x.p, {text: x.verdict + (x.regression ? ' (REGRESSION)' : ''), cls: cls}, {text: x.note || ''}];
-    });
-    table(root, ['row', 'metric', 'base', 'new', 'diff', 'CI (%)', 'p', 'verdict', 'note'], rows, [0, 1, 7, 8]);
+    }
+    /* Tested rows first; those with nothing to test on (one figure per
+     * level, too few requests for a bootstrap) folded below, with why. */
+    var head = ['row', 'metric', 'base', 'new', 'diff', 'CI (%)', 'p', 'verdict', 'note'];
+    var all = c.rows || [];
+    var tested = all.filter(function (x) { return x.test !== 'none' && x.verdict !== 'not tested'; });
+    var untested = all.filter(function (x) { return tested.indexOf(x) < 0; });
+    table(root, head, tested.map(toRow), [0, 1, 7, 8]);
+    if (untested.length) {
+      var d = el('details', root);
+      el('summary', d, untested.length + ' rows compared but not tested (the note says why)');
+      table(d, head, untested.map(toRow), [0, 1, 7, 8]);
+    }
     (c.notes || []).forEach(function (n) { el('p', root, n, 'note'); });
     (c.regressions || []).forEach(function (n) { el('p', root, 'Regression: ' + n, 'invalid-note'); });
   }
