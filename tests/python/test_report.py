@@ -32,8 +32,12 @@ def chromium(*args, timeout=60):
 
 def open_page(page):
     """The page's self-check, as the browser left it in the DOM."""
-    p = chromium("--dump-dom", page)
+    p = chromium("--enable-logging=stderr", "--v=0", "--dump-dom", page)
     assert p.returncode == 0, p.stderr[-2000:]
+    # The page logs nothing: any console line (an error before the page's
+    # own catcher ran, a warning from Chart.js) is a failure.
+    console = [line for line in p.stderr.splitlines() if ":CONSOLE" in line]
+    assert not console, console
     m = re.search(r'<pre id="benchy-selfcheck"[^>]*>([^<]*)</pre>', p.stdout)
     assert m and m.group(1), "the page wrote no self-check: its script did not run to the end"
     return json.loads(html.unescape(m.group(1))), p.stdout

@@ -30,9 +30,10 @@ def sweeps():
 def self_check(page):
     chromium = shutil.which("chromium")
     assert chromium, "needs Debian's chromium on PATH (scripts/install-deps.sh installs it)"
-    p = subprocess.run([chromium, "--headless", "--disable-gpu", "--no-sandbox",
-                        "--virtual-time-budget=10000", "--dump-dom", str(page)],
+    p = subprocess.run([chromium, "--headless", "--disable-gpu", "--no-sandbox", "--enable-logging=stderr",
+                        "--v=0", "--virtual-time-budget=10000", "--dump-dom", str(page)],
                        capture_output=True, text=True, timeout=60)
+    assert not [line for line in p.stderr.splitlines() if ":CONSOLE" in line], p.stderr[-2000:]
     m = re.search(r'<pre id="benchy-selfcheck"[^>]*>([^<]*)</pre>', p.stdout)
     assert m and m.group(1), p.stderr[-2000:]
     return json.loads(html.unescape(m.group(1))), p.stdout
