@@ -174,7 +174,7 @@
 
   /* One curve per run and level (or scenario), with p50/p90/p99 marked. */
   function cdfChart(parent, runs, m, part) {
-    var datasets = [], series = 0, minX = Infinity, maxX = 0;
+    var datasets = [], series = 0, minX = Infinity, maxX = 0, zeros = false;
     runs.forEach(function (run, r) {
       var items = part === 'levels' ? run.load.levels : run.run.scenarios;
       items.forEach(function (item) {
@@ -184,7 +184,10 @@
         var name = runs.length > 1 ? runName(run) + ' · ' : (run.invalid ? 'INVALID · ' : '');
         name += part === 'levels' ? levelName(item) : item.scenario;
         var data = pts.map(function (p) { return {x: p[0], y: p[1]}; });
-        data.forEach(function (p) { if (p.x > 0) minX = Math.min(minX, p.x); maxX = Math.max(maxX, p.x); });
+        data.forEach(function (p) {
+          if (p.x > 0) minX = Math.min(minX, p.x); else zeros = true;
+          maxX = Math.max(maxX, p.x);
+        });
         datasets.push({label: name, data: data, borderColor: c, backgroundColor: c, showLine: true,
                        pointRadius: 0, borderWidth: 1.6, borderDash: DASHES[r % DASHES.length]});
         var marks = [];
@@ -199,7 +202,9 @@
     });
     var title = METRIC_NAMES[m] + ' distribution (CDF from the stored histograms; ◆ p50, p90, p99)';
     if (!series) { notes.push(title + ': no samples'); return; }
-    var logX = maxX / minX > 30;
+    /* A log axis for latencies spanning decades, unless a value is 0 (a
+     * log axis cannot place it, and a curve at 0 would vanish). */
+    var logX = !zeros && maxX / minX > 30;
     makeChart(parent, 'cdf-' + m + (part === 'levels' ? '' : '-scenarios'), title, 'scatter',
       datasets, {scales: {x: axis(METRIC_NAMES[m] + ' (ms)', {type: logX ? 'logarithmic' : 'linear'}),
                           y: axis('percent of requests', {min: 0, max: 100})}});
