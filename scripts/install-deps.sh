@@ -32,10 +32,12 @@ esac
 sudo_cmd=()
 [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
 
+# libjs-chart.js: benchy report embeds its Chart.js at build time.
 runtime_packages=(build-essential cmake ninja-build pkg-config
-                  libcurl4-openssl-dev libcjson-dev libevent-dev)
+                  libcurl4-openssl-dev libcjson-dev libevent-dev libjs-chart.js)
+# chromium: the report tests open every page in headless Chromium.
 test_packages=(locales liblua5.4-dev lua5.4 libcmocka-dev
-               clang libclang-rt-14-dev valgrind python3-dev python3-venv)
+               clang libclang-rt-14-dev valgrind python3-dev python3-venv chromium)
 packages=("${runtime_packages[@]}")
 ((runtime_only)) || packages+=("${test_packages[@]}")
 

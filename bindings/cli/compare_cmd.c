@@ -13,17 +13,10 @@
 
 #include "args.h"
 
-typedef struct split_args {
-  char **files;
-  int nfiles;
-  char **options; /* options[0] is a placeholder so cli_parse_options can start at 1 */
-  int noptions;
-} split_args;
-
-/* A word is an option ("--x", "--x=v"), the value after an option that
- * takes one, or a file. None of these commands' options takes several
+/* A word is an option ("--x", "--x=v", "-o"), the value after an option
+ * that takes one, or a file. None of these commands' options takes several
  * words, so one value word per option is the whole rule. */
-static int split(int argc, char **argv, int first, unsigned command, split_args *out) {
+int cli_split_files(int argc, char **argv, int first, unsigned command, split_args *out) {
   out->files = calloc((size_t)argc + 1, sizeof *out->files);
   out->options = calloc((size_t)argc + 1, sizeof *out->options);
   if (!out->files || !out->options) return -1;
@@ -37,15 +30,15 @@ static int split(int argc, char **argv, int first, unsigned command, split_args 
       continue;
     }
     out->options[out->noptions++] = argv[i];
-    if (w[1] != '-' || strchr(w, '=')) continue;
-    const benchy_option_info *info = benchy_option_find_for(w + 2, command, NULL);
+    if (strchr(w, '=')) continue;
+    const benchy_option_info *info = benchy_option_find_for(w + (w[1] == '-' ? 2 : 1), command, NULL);
     if (info && info->type != BENCHY_OPT_FLAG && i + 1 < argc)
       out->options[out->noptions++] = argv[++i];
   }
   return 0;
 }
 
-static void split_free(split_args *s) {
+void cli_split_free(split_args *s) {
   free(s->files);
   free(s->options);
 }
@@ -90,7 +83,7 @@ int cli_compare(int argc, char **argv, int first) {
   benchy_result *base = NULL, *fresh = NULL;
   benchy_comparison *c = NULL;
   if (benchy_options_new(&opts, BENCHY_CMD_COMPARE) != BENCHY_OK ||
-      split(argc, argv, first, BENCHY_CMD_COMPARE, &s) != 0) {
+      cli_split_files(argc, argv, first, BENCHY_CMD_COMPARE, &s) != 0) {
     fprintf(stderr, "benchy compare: out of memory\n");
     goto done;
   }
@@ -126,7 +119,7 @@ done:
   benchy_result_free(base);
   benchy_result_free(fresh);
   benchy_options_free(opts);
-  split_free(&s);
+  cli_split_free(&s);
   return rc;
 }
 
@@ -141,7 +134,7 @@ int cli_table(int argc, char **argv, int first) {
   int rc = 2;
   benchy_result **results = NULL;
   if (benchy_options_new(&opts, BENCHY_CMD_TABLE) != BENCHY_OK ||
-      split(argc, argv, first, BENCHY_CMD_TABLE, &s) != 0) {
+      cli_split_files(argc, argv, first, BENCHY_CMD_TABLE, &s) != 0) {
     fprintf(stderr, "benchy table: out of memory\n");
     goto done;
   }
@@ -169,6 +162,6 @@ done:
   for (int i = 0; results && i < s.nfiles; i++) benchy_result_free(results[i]);
   free(results);
   benchy_options_free(opts);
-  split_free(&s);
+  cli_split_free(&s);
   return rc;
 }

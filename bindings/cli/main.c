@@ -24,6 +24,7 @@
 #include "compare_cmd.h"
 #include "matrix_cmd.h"
 #include "progress.h"
+#include "report_cmd.h"
 #include "result_path.h"
 #include "sim_foreground.h"
 
@@ -159,6 +160,7 @@ static void usage(FILE *f) {
     fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
   fprintf(f, "  %-8s %s\n", "compare", "two saved results: differences, significance, regression gates");
   fprintf(f, "  %-8s %s\n", "table", "one table across saved results");
+  fprintf(f, "  %-8s %s\n", "report", "saved results as one HTML page of plots (opens offline)");
   fprintf(f, "  %-8s %s\n", "matrix", "every combination of server settings, one run each, one table");
   fprintf(f, "  %-8s %s\n", "version", "print the version");
   fprintf(f, "\n'benchy COMMAND --help' lists a command's options.\n");
@@ -193,6 +195,7 @@ int main(int argc, char **argv) {
   if (!strcmp(argv[1], "compare")) return cli_compare(argc, argv, 2);
   if (!strcmp(argv[1], "table")) return cli_table(argc, argv, 2);
   if (!strcmp(argv[1], "matrix")) return cli_matrix(argc, argv, 2);
+  if (!strcmp(argv[1], "report")) return cli_report(argc, argv, 2);
   for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
     const command *c = &commands[i];
     if (strcmp(argv[1], c->name)) continue;

@@ -12,7 +12,8 @@
 static const struct {
   const char *name;
   unsigned command;
-} commands[] = {{"bench", BENCHY_CMD_BENCH}, {"load", BENCHY_CMD_LOAD}, {"sim", BENCHY_CMD_SIM}};
+} commands[] = {{"bench", BENCHY_CMD_BENCH}, {"load", BENCHY_CMD_LOAD}, {"sim", BENCHY_CMD_SIM},
+                {"report", BENCHY_CMD_REPORT}};
 
 unsigned bpy_command_from_name(const char *name) {
   for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)

@@ -129,6 +129,56 @@ static PyObject *result_save(PyObject *self, PyObject *path) {
   Py_RETURN_NONE;
 }
 
+/* Thin over benchy_report_save: this result first, then others' results,
+ * the options from the table's BENCHY_CMD_REPORT rows. */
+static PyObject *result_report(PyObject *self, PyObject *args, PyObject *kwargs) {
+  PyObject *path = NULL, *others = NULL;
+  if (!PyArg_ParseTuple(args, "O|O:report", &path, &others)) return NULL;
+  bpy_state *st = state_of(self);
+  /* A list of our own holds the results alive for the call. */
+  PyObject *seq = others && others != Py_None ? PySequence_List(others) : PyList_New(0);
+  if (!seq) {
+    if (PyErr_ExceptionMatches(PyExc_TypeError)) {
+      PyErr_Clear();
+      PyErr_SetString(PyExc_TypeError, "report(path, others): others is a list of benchy.Result");
+    }
+    return NULL;
+  }
+  Py_ssize_t n = PyList_Size(seq);
+  const benchy_result **results = calloc((size_t)n + 1, sizeof *results);
+  benchy_options *opts = NULL;
+  PyObject *bytes = NULL, *ret = NULL;
+  if (!results) {
+    PyErr_NoMemory();
+    goto done;
+  }
+  results[0] = ((bpy_result *)self)->result;
+  for (Py_ssize_t i = 0; i < n; i++) {
+    PyObject *o = PyList_GetItem(seq, i); /* borrowed */
+    if (!PyObject_TypeCheck(o, (PyTypeObject *)st->result_type)) {
+      PyErr_Format(PyExc_TypeError, "report(path, others): others[%zd] is not a benchy.Result", i);
+      goto done;
+    }
+    results[i + 1] = ((bpy_result *)o)->result;
+  }
+  if (bpy_options_from_kwargs(BENCHY_CMD_REPORT, "Result.report()", kwargs, &opts) != 0) goto done;
+  if (!PyUnicode_FSConverter(path, &bytes)) goto done;
+  char err[2048] = "";
+  int rc = benchy_report_save(results, NULL, (size_t)n + 1, opts, PyBytes_AsString(bytes), err,
+                              sizeof err);
+  if (rc != BENCHY_OK) {
+    bpy_raise_error(st, rc, err, NULL);
+    goto done;
+  }
+  ret = Py_NewRef(Py_None);
+done:
+  Py_XDECREF(bytes);
+  benchy_options_free(opts);
+  free(results);
+  Py_DECREF(seq);
+  return ret;
+}
+
 static PyObject *result_to_pandas(PyObject *self, PyObject *args, PyObject *kwargs) {
   static char *kwlist[] = {"what", NULL};
   const char *what = "requests";
@@ -173,6 +223,12 @@ static PyMethodDef result_methods[] = {
   {"save", result_save, METH_O,
    "save(path)\n\nWrites the result; the format follows the extension (.md, .json, .jsonl, "
    ".csv; anything else JSON). benchy.load_result() reads a JSON file back."},
+  {"report", (PyCFunction)(void (*)(void))result_report, METH_VARARGS | METH_KEYWORDS,
+   "report(path, others=None, **options)\n\nWrites the HTML report of this result (and of the "
+   "results in others, overlaid) to path, as `benchy report` does (docs/report.md). Options are "
+   "benchy report's: title, max_points, overwrite, compare (this result is the base, others[0] "
+   "the new one), alpha, bootstrap_iterations, bootstrap_seed, ignore_config. An existing file "
+   "is refused unless overwrite=True."},
   {"to_pandas", (PyCFunction)(void (*)(void))result_to_pandas, METH_VARARGS | METH_KEYWORDS,
    "to_pandas(what='requests') -> pandas.DataFrame\n\nOne row per request ('requests') or per "
    "aggregate row/level ('summary'), nested statistics flattened with dots. Needs pandas."},

@@ -121,6 +121,7 @@ static const char *command_name(unsigned command) {
   case BENCHY_CMD_TABLE: return "table";
   case BENCHY_CMD_META: return "meta";
   case BENCHY_CMD_MATRIX: return "matrix";
+  case BENCHY_CMD_REPORT: return "report";
   default: return "";
   }
 }

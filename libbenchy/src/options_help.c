@@ -42,7 +42,8 @@ static const char *help_group(const benchy_option_info *info, unsigned command) 
                   {BENCHY_CMD_COMPARE, "compare"},
                   {BENCHY_CMD_TABLE, "table"},
                   {BENCHY_CMD_META, "meta"},
-                  {BENCHY_CMD_MATRIX, "matrix"}};
+                  {BENCHY_CMD_MATRIX, "matrix"},
+                  {BENCHY_CMD_REPORT, "report"}};
   const char *own = NULL;
   int names_command = 0;
   for (size_t c = 0; c < sizeof commands / sizeof commands[0]; c++) {

@@ -31,6 +31,7 @@
 #define CMP_ BENCHY_CMD_COMPARE
 #define TBL_ BENCHY_CMD_TABLE
 #define MTX_ BENCHY_CMD_MATRIX
+#define RPT_ BENCHY_CMD_REPORT
 
 #define BENCHY_OPTION_TABLE(X)                                                                     \
   /* ---- server connection (clients) ---- */                                                     \
@@ -359,17 +360,37 @@
   X("fail-if-memory-grows", BENCHY_OPT_STRING, CMP_, NULL, 1, 0, NULL, "SIZE", "compare",          \
     "Exit 1 when peak GPU memory grows by more than SIZE (1GB, 512MiB); results without memory "   \
     "figures are said to have none and never fail.", 0, NULL)                                      \
-  X("ignore-config", BENCHY_OPT_STRING, CMP_, NULL, 1, 0, NULL, "KEYS", "compare",                 \
+  X("ignore-config", BENCHY_OPT_STRING, CMP_ | RPT_, NULL, 1, 0, NULL, "KEYS", "compare",                 \
     "Compare although these identifying config keys differ (comma-separated, e.g. "                \
     "model,concurrency); without it such results are refused, naming the keys.", 0, NULL)          \
-  X("alpha", BENCHY_OPT_DOUBLE, CMP_, "0.05", 1e-6, 0.5, NULL, "A", "compare",                     \
+  X("alpha", BENCHY_OPT_DOUBLE, CMP_ | RPT_, "0.05", 1e-6, 0.5, NULL, "A", "compare",                     \
     "Significance level: a difference counts when p < A; intervals are at 1 - A.", 0, NULL)        \
-  X("bootstrap-iterations", BENCHY_OPT_INT, CMP_, "2000", 100, 1e6, NULL, "N", "compare",          \
+  X("bootstrap-iterations", BENCHY_OPT_INT, CMP_ | RPT_, "2000", 100, 1e6, NULL, "N", "compare",          \
     "Resamples of the bootstrap that tests percentiles (p50, p90, p99).", 0, NULL)                 \
-  X("bootstrap-seed", BENCHY_OPT_INT, CMP_, "1", 0, 9.2e18, NULL, "N", "compare",                  \
+  X("bootstrap-seed", BENCHY_OPT_INT, CMP_ | RPT_, "1", 0, 9.2e18, NULL, "N", "compare",                  \
     "Seed of the bootstrap, so a comparison prints the same figures every time.", 0, NULL)         \
   X("format", BENCHY_OPT_CHOICE, CMP_ | TBL_, "md", 1, 0, "md|json", "FMT", "compare",             \
     "Output format: a markdown table, or the same as JSON.", 0, NULL)                              \
+  /* ---- report: saved results as one HTML page (docs/report.md) ---- */                          \
+  X("output", BENCHY_OPT_STRING, RPT_, NULL, 1, 0, NULL, "FILE", "report",                         \
+    "The HTML file to write (required). An existing file is refused unless --overwrite.",         \
+    BENCHY_OPTF_OUTPUT_ONLY, NULL)                                                                 \
+  X("o", BENCHY_OPT_STRING, RPT_, NULL, 1, 0, NULL, "FILE", "report", "Alias of --output.",         \
+    BENCHY_OPTF_ALIAS, "output")                                                                   \
+  X("overwrite", BENCHY_OPT_FLAG, RPT_, NULL, 1, 0, NULL, NULL, "report",                        \
+    "Replace the --output file when it exists.", BENCHY_OPTF_OUTPUT_ONLY, NULL)                    \
+  X("force", BENCHY_OPT_FLAG, RPT_, NULL, 1, 0, NULL, NULL, "report", "Alias of --overwrite.",      \
+    BENCHY_OPTF_ALIAS, "overwrite")                                                                \
+  X("compare", BENCHY_OPT_FLAG, RPT_, NULL, 1, 0, NULL, NULL, "report",                          \
+    "Exactly two results, BASE then NEW as benchy compare takes them: add the comparison table "  \
+    "(difference, confidence interval, p, verdict); --alpha and the bootstrap options apply.",    \
+    BENCHY_OPTF_OUTPUT_ONLY, NULL)                                                                 \
+  X("title", BENCHY_OPT_STRING, RPT_, NULL, 1, 0, NULL, "TEXT", "report",                          \
+    "The page's title (default: the results' names or files).", BENCHY_OPTF_OUTPUT_ONLY, NULL)    \
+  X("max-points", BENCHY_OPT_INT, RPT_, "2000", 100, 1e6, NULL, "N", "report",                     \
+    "Most points one series of the page holds (per-second timeline, GPU samples); "       \
+    "longer series are downsampled so a 250K-request run stays a few MB.",                        \
+    BENCHY_OPTF_OUTPUT_ONLY, NULL)                                                                 \
   /* ---- simulator ---- */                                                                        \
   X("host", BENCHY_OPT_STRING, S_, "127.0.0.1", 1, 0, NULL, "ADDR", "sim",                         \
     "Address to listen on.", 0, NULL)                                                              \

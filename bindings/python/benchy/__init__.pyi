@@ -2,7 +2,7 @@
 # layer), so editors complete the API. Options are keyword arguments from
 # the option table: benchy.options("bench") lists them with their types.
 import os
-from typing import Any, Callable, Literal, Optional, Union
+from typing import Any, Callable, Literal, Optional, Sequence, Union
 
 __version__: str
 
@@ -33,6 +33,7 @@ class Result:
     def to_markdown(self) -> str: ...
     def render(self, format: Literal["md", "json", "jsonl", "csv", "vllm"]) -> str: ...
     def save(self, path: _Path) -> None: ...
+    def report(self, path: _Path, others: Optional[Sequence[Result]] = None, **options: Any) -> None: ...
     def to_pandas(self, what: Literal["requests", "summary"] = "requests") -> Any: ...
 
 class Simulator:

@@ -92,6 +92,7 @@ BENCHY_API int64_t benchy_now_ns(void);
 #include "benchy/workload.h"
 #include "benchy/run.h"
 #include "benchy/compare.h"
+#include "benchy/report.h"
 #include "benchy/meta.h"
 
 #endif

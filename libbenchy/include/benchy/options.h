@@ -29,7 +29,8 @@ typedef enum benchy_command {
   BENCHY_CMD_COMPARE = 1u << 4, /* benchy compare: two saved results, significance and gates */
   BENCHY_CMD_TABLE = 1u << 5,   /* benchy table: one table across saved results */
   BENCHY_CMD_META = 1u << 6,    /* benchy meta: the reproducibility metadata alone */
-  BENCHY_CMD_MATRIX = 1u << 7   /* benchy matrix: what it varies; the rest are bench/load's */
+  BENCHY_CMD_MATRIX = 1u << 7,  /* benchy matrix: what it varies; the rest are bench/load's */
+  BENCHY_CMD_REPORT = 1u << 8   /* benchy report: saved results as one HTML page (report.h) */
 } benchy_command;
 
 typedef enum benchy_opt_type {
