@@ -12,12 +12,22 @@
 static const struct {
   const char *name;
   unsigned command;
-} commands[] = {{"bench", BENCHY_CMD_BENCH}, {"load", BENCHY_CMD_LOAD}, {"sim", BENCHY_CMD_SIM}};
+} commands[] = {{"bench", BENCHY_CMD_BENCH},
+                {"load", BENCHY_CMD_LOAD},
+                {"run", BENCHY_CMD_RUN},
+                {"compare", BENCHY_CMD_COMPARE},
+                {"sim", BENCHY_CMD_SIM}};
 
 unsigned bpy_command_from_name(const char *name) {
   for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
     if (strcmp(commands[i].name, name) == 0) return commands[i].command;
   return 0;
+}
+
+static const char *command_name(unsigned command) {
+  for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+    if (commands[i].command == command) return commands[i].name;
+  return "?";
 }
 
 static void python_spelling(const char *name, char *out, size_t cap) {
@@ -68,6 +78,8 @@ static void raise_unknown(const char *function, const char *name, unsigned comma
                  other->commands & BENCHY_CMD_SIM   ? "benchy.Simulator()"
                  : other->commands & BENCHY_CMD_BENCH ? "benchy.bench()"
                  : other->commands & BENCHY_CMD_LOAD  ? "benchy.load()"
+                 : other->commands & BENCHY_CMD_RUN   ? "benchy.run_script()"
+                 : other->commands & BENCHY_CMD_COMPARE ? "benchy.compare()"
                                                       : "another command");
   } else if (near) {
     char spelled[128];
@@ -75,12 +87,12 @@ static void raise_unknown(const char *function, const char *name, unsigned comma
     PyErr_Format(PyExc_TypeError,
                  "%s() got an unexpected keyword argument '%s'; did you mean '%s'? "
                  "(benchy.options('%s') lists every option)",
-                 function, name, spelled, function);
+                 function, name, spelled, command_name(command));
   } else {
     PyErr_Format(PyExc_TypeError,
                  "%s() got an unexpected keyword argument '%s' (benchy.options('%s') lists "
                  "every option)",
-                 function, name, function);
+                 function, name, command_name(command));
   }
 }
 
@@ -224,7 +236,8 @@ PyObject *bpy_options_list(PyObject *module, PyObject *command_name) {
   unsigned command = cname ? bpy_command_from_name(cname) : 0;
   if (!command) {
     if (!PyErr_Occurred())
-      PyErr_SetString(PyExc_ValueError, "options() takes \"bench\", \"load\" or \"sim\"");
+      PyErr_SetString(PyExc_ValueError,
+                      "options() takes \"bench\", \"load\", \"run\", \"compare\" or \"sim\"");
     return NULL;
   }
   PyObject *list = PyList_New(0);
