@@ -17,7 +17,8 @@ void bpy_raise_error(bpy_state *st, int status, const char *message, PyObject *r
   PyObject *code = PyLong_FromLong(status);
   if (!name || !code || PyObject_SetAttrString(exc, "status", name) < 0 ||
       PyObject_SetAttrString(exc, "code", code) < 0 ||
-      PyObject_SetAttrString(exc, "result", result ? result : Py_None) < 0) {
+      PyObject_SetAttrString(exc, "result", result ? result : Py_None) < 0 ||
+      PyObject_SetAttrString(exc, "record", Py_None) < 0) { /* stream() sets it */
     Py_XDECREF(name);
     Py_XDECREF(code);
     Py_DECREF(exc);
@@ -85,7 +86,8 @@ static int module_exec(PyObject *module) {
   st->error_type = PyErr_NewExceptionWithDoc(
       "benchy.Error",
       "An error from libbenchy. The message is the library's; .status is the status name "
-      "(\"ERR_CONNECT\"), .code its number, .result the partial Result or None.",
+      "(\"ERR_CONNECT\"), .code its number, .result the partial Result or None, .record "
+      "the failed request's record (benchy.stream()) or None.",
       PyExc_Exception, NULL);
   if (!st->error_type) return -1;
   if (PyModule_AddObjectRef(module, "Error", st->error_type) < 0) return -1;

@@ -235,3 +235,9 @@ def test_two_streams_in_two_threads(sim):
         t.join(timeout=60)
     assert not errors
     assert [r["output_tokens"] for r in records] == [20] * 4
+
+
+def test_errors_of_runs_have_no_record():
+    with pytest.raises(benchy.Error) as e:
+        benchy.load(base_url=closed_port_url(), model="sim", num_prompts=1, progress=False)
+    assert e.value.record is None and e.value.status == "ERR_CONNECT"

@@ -13,6 +13,7 @@ class Error(Exception):
     status: str  # the status name, "ERR_CONNECT"
     code: int  # its number (benchy.h)
     result: Optional[Result]  # the partial result, when the run measured something
+    record: Optional[dict[str, Any]]  # benchy.stream(): the failed request's record
 
 class Result:
     @property
