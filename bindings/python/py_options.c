@@ -216,6 +216,16 @@ int bpy_options_from_kwargs(unsigned command, const char *function, PyObject *kw
       raise_unknown(function, name, command);
       goto fail;
     }
+    if (info->flags & BENCHY_OPTF_CLI_ONLY) { /* accepted and ignored, it would lose a file */
+      PyErr_Format(PyExc_TypeError,
+                   "%s() got an unexpected keyword argument '%s': only the benchy command acts "
+                   "on it; from Python %s",
+                   function, name,
+                   command == BENCHY_CMD_COMPARE
+                       ? "Comparison.to_markdown() and .to_json() give the text"
+                       : "Result.save(path) writes the result, .render(format) gives the text");
+      goto fail;
+    }
     if (value == Py_None) continue; /* the table's default */
     if (set_one(o, name, info->type, value) < 0) goto fail;
   }
@@ -251,13 +261,13 @@ PyObject *bpy_options_list(PyObject *module, PyObject *command_name) {
     PyObject *minv = number_or_none(info->min, info->min <= info->max);
     PyObject *maxv = number_or_none(info->max, info->min <= info->max);
     PyObject *row = Py_BuildValue(
-        "{s:s, s:s, s:s, s:z, s:N, s:N, s:z, s:z, s:z, s:z, s:O, s:O, s:z}", "name", spelled,
+        "{s:s, s:s, s:s, s:z, s:N, s:N, s:z, s:z, s:z, s:z, s:O, s:O, s:z, s:O}", "name", spelled,
         "cli_name", info->name, "type", type_names[type], "default", has_def ? def : NULL, "min",
         minv, "max", maxv, "choices", info->choices, "metavar", info->metavar, "group",
         info->group, "help", info->help, "secret",
         (info->flags & (BENCHY_OPTF_SECRET | BENCHY_OPTF_HEADER_SECRET)) ? Py_True : Py_False,
         "alias", (info->flags & BENCHY_OPTF_ALIAS) ? Py_True : Py_False, "alias_of",
-        info->alias_of);
+        info->alias_of, "cli_only", (info->flags & BENCHY_OPTF_CLI_ONLY) ? Py_True : Py_False);
     if (!row || PyList_Append(list, row) < 0) Py_CLEAR(list);
     Py_XDECREF(row);
   }

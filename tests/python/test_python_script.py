@@ -140,3 +140,23 @@ def test_a_violated_threshold_raises_with_the_result(sim, tmp_path):
         benchy.run_script(path, base_url=sim.base_url, progress=False)
     assert e.value.status == "ERR_LIMIT"
     assert e.value.result.document["thresholds"][0]["ok"] is False
+
+
+@pytest.mark.parametrize("call", [
+    lambda: benchy.bench(save_result="r.json"),
+    lambda: benchy.load(format="json"),
+    lambda: benchy.load(result_dir="/tmp"),
+    lambda: benchy.run_script("x.lua", overwrite_result=True),
+    lambda: benchy.bench(o="json"),
+])
+def test_options_only_the_cli_acts_on_are_refused(call):
+    # Taken and ignored, save_result= would leave a user without the file.
+    with pytest.raises(TypeError, match=r"only the benchy command acts on it.*Result\.save"):
+        call()
+
+
+def test_compare_refuses_format(tmp_path):
+    with pytest.raises(TypeError, match=r"Comparison\.to_markdown"):
+        benchy.compare("a.json", "b.json", format="json")
+    assert not any(row["name"] == "format" for row in benchy.options("compare")
+                   if not row["cli_only"]) and "save_result" not in benchy.bench.__doc__

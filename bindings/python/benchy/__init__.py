@@ -48,7 +48,7 @@ Options:
 def _options_doc(command, only=None):
     lines = []
     for row in options(command):
-        if row["alias"] or (only is not None and row["name"] not in only):
+        if row["alias"] or row["cli_only"] or (only is not None and row["name"] not in only):
             continue
         default = "" if row["default"] is None else f" (default {row['default']})"
         lines.append(f"  {row['name']}: {row['type']}{default}")
