@@ -5,8 +5,9 @@
 #                              default; scripts/test.sh and CI): compilers,
 #                              libraries, CMocka, Lua, clang and valgrind,
 #                              a test locale, and a Python virtual environment
-#                              (.venv) with pytest, numpy and scikit-build-core
-#                              (which builds the Python extension).
+#                              (.venv) with pytest, numpy, scikit-build-core (which
+#                              builds the Python extension) and nbclient, ipykernel
+#                              and matplotlib (the example notebook's test).
 #   install-deps.sh --runtime  only what building and running the library and
 #                              `benchy` needs (scripts/quickstart.sh).
 #
@@ -24,7 +25,7 @@ runtime_only=0
 case "${1:-}" in
   "") ;;
   --runtime) runtime_only=1 ;;
-  -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   *) echo "install-deps: unknown argument '$1'; give --runtime (build and run only) or nothing (everything the tests need)" >&2
      exit 2 ;;
 esac
@@ -66,6 +67,7 @@ fi
 if [ ! -x .venv/bin/python ]; then
   /usr/bin/python3 -m venv .venv
 fi
-if ! .venv/bin/python -c 'import pytest, numpy, scikit_build_core' 2>/dev/null; then
+if ! .venv/bin/python -c 'import pytest, numpy, scikit_build_core, nbclient, ipykernel, matplotlib' \
+    2>/dev/null; then
   .venv/bin/python -m pip install -q --disable-pip-version-check -r requirements-dev.txt
 fi

@@ -17,7 +17,8 @@ void bpy_raise_error(bpy_state *st, int status, const char *message, PyObject *r
   PyObject *code = PyLong_FromLong(status);
   if (!name || !code || PyObject_SetAttrString(exc, "status", name) < 0 ||
       PyObject_SetAttrString(exc, "code", code) < 0 ||
-      PyObject_SetAttrString(exc, "result", result ? result : Py_None) < 0) {
+      PyObject_SetAttrString(exc, "result", result ? result : Py_None) < 0 ||
+      PyObject_SetAttrString(exc, "record", Py_None) < 0) { /* stream() sets it */
     Py_XDECREF(name);
     Py_XDECREF(code);
     Py_DECREF(exc);
@@ -37,6 +38,18 @@ static PyObject *mod_load(PyObject *module, PyObject *args, PyObject *kwargs) {
   return bpy_run(module, BENCHY_CMD_LOAD, "load", args, kwargs);
 }
 
+static PyObject *mod_stream(PyObject *module, PyObject *args, PyObject *kwargs) {
+  return bpy_stream_start(module, args, kwargs);
+}
+
+static PyObject *mod_run_script(PyObject *module, PyObject *args, PyObject *kwargs) {
+  return bpy_run_script(module, args, kwargs);
+}
+
+static PyObject *mod_compare(PyObject *module, PyObject *args, PyObject *kwargs) {
+  return bpy_compare(module, args, kwargs);
+}
+
 static PyObject *mod_options(PyObject *module, PyObject *command) {
   return bpy_options_list(module, command);
 }
@@ -52,9 +65,16 @@ static PyMethodDef module_methods[] = {
   {"load", (PyCFunction)(void (*)(void))mod_load, METH_VARARGS | METH_KEYWORDS,
    "load(*, progress=None, **options) -> Result\n\nA vLLM style load test. "
    "See benchy.load for the options."},
+  {"stream", (PyCFunction)(void (*)(void))mod_stream, METH_VARARGS | METH_KEYWORDS,
+   "stream(body_json, endpoint, **connection) -> Stream\n\nUse benchy.stream()."},
+  {"run_script", (PyCFunction)(void (*)(void))mod_run_script, METH_VARARGS | METH_KEYWORDS,
+   "run_script(path, *, define=None, progress=None, **options) -> Result\n\nSee "
+   "benchy.run_script."},
+  {"compare", (PyCFunction)(void (*)(void))mod_compare, METH_VARARGS | METH_KEYWORDS,
+   "compare(base, new, **options) -> Comparison\n\nSee benchy.compare."},
   {"options", mod_options, METH_O,
-   "options(command) -> list of dict\n\nThe option table's rows for \"bench\", \"load\" or "
-   "\"sim\": name (Python spelling), cli_name, type, default, min, max, choices, metavar, "
+   "options(command) -> list of dict\n\nThe option table's rows for \"bench\", \"load\", "
+   "\"run\", \"compare\" or \"sim\": name (Python spelling), cli_name, type, default, min, max, choices, metavar, "
    "group, help."},
   {"load_result", mod_load_result, METH_O,
    "load_result(path) -> Result\n\nReads a result saved as JSON (Result.save, --save-result) "
@@ -66,7 +86,8 @@ static int module_exec(PyObject *module) {
   st->error_type = PyErr_NewExceptionWithDoc(
       "benchy.Error",
       "An error from libbenchy. The message is the library's; .status is the status name "
-      "(\"ERR_CONNECT\"), .code its number, .result the partial Result or None.",
+      "(\"ERR_CONNECT\"), .code its number, .result the partial Result or None, .record "
+      "the failed request's record (benchy.stream()) or None.",
       PyExc_Exception, NULL);
   if (!st->error_type) return -1;
   if (PyModule_AddObjectRef(module, "Error", st->error_type) < 0) return -1;
@@ -75,7 +96,9 @@ static int module_exec(PyObject *module) {
   st->json_loads = PyObject_GetAttrString(json, "loads");
   Py_DECREF(json);
   if (!st->json_loads) return -1;
-  if (bpy_result_type_init(module, st) < 0 || bpy_sim_type_init(module, st) < 0) return -1;
+  if (bpy_result_type_init(module, st) < 0 || bpy_sim_type_init(module, st) < 0 ||
+      bpy_stream_type_init(module, st) < 0 || bpy_comparison_type_init(module, st) < 0)
+    return -1;
   if (PyModule_AddStringConstant(module, "__version__", benchy_version_string()) < 0) return -1;
   return 0;
 }
@@ -85,6 +108,8 @@ static int module_traverse(PyObject *module, visitproc visit, void *arg) {
   Py_VISIT(st->error_type);
   Py_VISIT(st->result_type);
   Py_VISIT(st->sim_type);
+  Py_VISIT(st->stream_type);
+  Py_VISIT(st->comparison_type);
   Py_VISIT(st->json_loads);
   return 0;
 }
@@ -94,6 +119,8 @@ static int module_clear(PyObject *module) {
   Py_CLEAR(st->error_type);
   Py_CLEAR(st->result_type);
   Py_CLEAR(st->sim_type);
+  Py_CLEAR(st->stream_type);
+  Py_CLEAR(st->comparison_type);
   Py_CLEAR(st->json_loads);
   return 0;
 }

@@ -14,6 +14,8 @@ typedef struct bpy_state {
   PyObject *error_type;  /* benchy.Error */
   PyObject *result_type; /* benchy.Result */
   PyObject *sim_type;    /* benchy.Simulator */
+  PyObject *stream_type; /* benchy.Stream */
+  PyObject *comparison_type; /* benchy.Comparison */
   PyObject *json_loads;  /* json.loads, for the result document */
 } bpy_state;
 
@@ -46,5 +48,19 @@ PyObject *bpy_run(PyObject *module, unsigned command, const char *function, PyOb
                   PyObject *kwargs);
 
 int bpy_sim_type_init(PyObject *module, bpy_state *st);
+
+/* benchy.stream(): one request, its chunks as they arrive (py_stream.c). */
+int bpy_stream_type_init(PyObject *module, bpy_state *st);
+PyObject *bpy_stream_start(PyObject *module, PyObject *args, PyObject *kwargs);
+
+/* benchy.run_script(): a Lua workload on the run handle (py_script.c). */
+PyObject *bpy_run_script(PyObject *module, PyObject *args, PyObject *kwargs);
+
+/* benchy.compare(): two results side by side (py_compare.c). */
+int bpy_comparison_type_init(PyObject *module, bpy_state *st);
+PyObject *bpy_compare(PyObject *module, PyObject *args, PyObject *kwargs);
+/* The benchy_result behind a benchy.Result (borrowed), or NULL when obj is
+ * not one. */
+const benchy_result *bpy_result_get(bpy_state *st, PyObject *obj);
 
 #endif

@@ -12,13 +12,23 @@
 static const struct {
   const char *name;
   unsigned command;
-} commands[] = {{"bench", BENCHY_CMD_BENCH}, {"load", BENCHY_CMD_LOAD}, {"sim", BENCHY_CMD_SIM},
-                {"report", BENCHY_CMD_REPORT}};
+} commands[] = {{"bench", BENCHY_CMD_BENCH},
+                 {"load", BENCHY_CMD_LOAD},
+                 {"run", BENCHY_CMD_RUN},
+                 {"compare", BENCHY_CMD_COMPARE},
+                 {"report", BENCHY_CMD_REPORT},
+                 {"sim", BENCHY_CMD_SIM}};
 
 unsigned bpy_command_from_name(const char *name) {
   for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
     if (strcmp(commands[i].name, name) == 0) return commands[i].command;
   return 0;
+}
+
+static const char *command_name(unsigned command) {
+  for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+    if (commands[i].command == command) return commands[i].name;
+  return "?";
 }
 
 static void python_spelling(const char *name, char *out, size_t cap) {
@@ -69,6 +79,8 @@ static void raise_unknown(const char *function, const char *name, unsigned comma
                  other->commands & BENCHY_CMD_SIM   ? "benchy.Simulator()"
                  : other->commands & BENCHY_CMD_BENCH ? "benchy.bench()"
                  : other->commands & BENCHY_CMD_LOAD  ? "benchy.load()"
+                 : other->commands & BENCHY_CMD_RUN   ? "benchy.run_script()"
+                 : other->commands & BENCHY_CMD_COMPARE ? "benchy.compare()"
                                                       : "another command");
   } else if (near) {
     char spelled[128];
@@ -76,12 +88,12 @@ static void raise_unknown(const char *function, const char *name, unsigned comma
     PyErr_Format(PyExc_TypeError,
                  "%s() got an unexpected keyword argument '%s'; did you mean '%s'? "
                  "(benchy.options('%s') lists every option)",
-                 function, name, spelled, function);
+                 function, name, spelled, command_name(command));
   } else {
     PyErr_Format(PyExc_TypeError,
                  "%s() got an unexpected keyword argument '%s' (benchy.options('%s') lists "
                  "every option)",
-                 function, name, function);
+                 function, name, command_name(command));
   }
 }
 
@@ -205,6 +217,16 @@ int bpy_options_from_kwargs(unsigned command, const char *function, PyObject *kw
       raise_unknown(function, name, command);
       goto fail;
     }
+    if (info->flags & BENCHY_OPTF_CLI_ONLY) { /* accepted and ignored, it would lose a file */
+      PyErr_Format(PyExc_TypeError,
+                   "%s() got an unexpected keyword argument '%s': only the benchy command acts "
+                   "on it; from Python %s",
+                   function, name,
+                   command == BENCHY_CMD_COMPARE
+                       ? "Comparison.to_markdown() and .to_json() give the text"
+                       : "Result.save(path) writes the result, .render(format) gives the text");
+      goto fail;
+    }
     if (value == Py_None) continue; /* the table's default */
     if (set_one(o, name, info->type, value) < 0) goto fail;
   }
@@ -225,7 +247,8 @@ PyObject *bpy_options_list(PyObject *module, PyObject *command_name) {
   unsigned command = cname ? bpy_command_from_name(cname) : 0;
   if (!command) {
     if (!PyErr_Occurred())
-      PyErr_SetString(PyExc_ValueError, "options() takes \"bench\", \"load\" or \"sim\"");
+      PyErr_SetString(PyExc_ValueError,
+                      "options() takes \"bench\", \"load\", \"run\", \"compare\" or \"sim\"");
     return NULL;
   }
   PyObject *list = PyList_New(0);
@@ -239,13 +262,13 @@ PyObject *bpy_options_list(PyObject *module, PyObject *command_name) {
     PyObject *minv = number_or_none(info->min, info->min <= info->max);
     PyObject *maxv = number_or_none(info->max, info->min <= info->max);
     PyObject *row = Py_BuildValue(
-        "{s:s, s:s, s:s, s:z, s:N, s:N, s:z, s:z, s:z, s:z, s:O, s:O, s:z}", "name", spelled,
+        "{s:s, s:s, s:s, s:z, s:N, s:N, s:z, s:z, s:z, s:z, s:O, s:O, s:z, s:O}", "name", spelled,
         "cli_name", info->name, "type", type_names[type], "default", has_def ? def : NULL, "min",
         minv, "max", maxv, "choices", info->choices, "metavar", info->metavar, "group",
         info->group, "help", info->help, "secret",
         (info->flags & (BENCHY_OPTF_SECRET | BENCHY_OPTF_HEADER_SECRET)) ? Py_True : Py_False,
         "alias", (info->flags & BENCHY_OPTF_ALIAS) ? Py_True : Py_False, "alias_of",
-        info->alias_of);
+        info->alias_of, "cli_only", (info->flags & BENCHY_OPTF_CLI_ONLY) ? Py_True : Py_False);
     if (!row || PyList_Append(list, row) < 0) Py_CLEAR(list);
     Py_XDECREF(row);
   }

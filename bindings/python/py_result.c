@@ -50,6 +50,10 @@ PyObject *bpy_result_wrap(bpy_state *st, benchy_result *r) {
   return (PyObject *)self;
 }
 
+const benchy_result *bpy_result_get(bpy_state *st, PyObject *obj) {
+  return PyObject_TypeCheck(obj, (PyTypeObject *)st->result_type) ? ((bpy_result *)obj)->result : NULL;
+}
+
 static PyObject *document(PyObject *self) {
   bpy_result *me = (bpy_result *)self;
   if (!me->document) {

@@ -236,20 +236,20 @@
     "request completes (not held in memory); otherwise in the result's records.", BENCHY_OPTF_OUTPUT_ONLY, NULL)          \
   X("format", BENCHY_OPT_CHOICE, CLIENT_, "md", 1, 0, "md|json|jsonl|csv|vllm", "FMT", "output",        \
     "Format of what is printed to stdout (jsonl: one JSON object per table row, or per load "      \
-    "level, per line; vllm: load only, vLLM's --save-result keys).", BENCHY_OPTF_OUTPUT_ONLY, NULL)                                                                  \
+    "level, per line; vllm: load only, vLLM's --save-result keys).", BENCHY_OPTF_OUTPUT_ONLY | BENCHY_OPTF_CLI_ONLY, NULL)                                                                  \
   X("o", BENCHY_OPT_CHOICE, CLIENT_, NULL, 1, 0, NULL, "FMT", "output",                             \
-    "llama-bench's -o: alias of --format.", BENCHY_OPTF_ALIAS, "format")                           \
+    "llama-bench's -o: alias of --format.", BENCHY_OPTF_ALIAS | BENCHY_OPTF_CLI_ONLY, "format")                           \
   X("save-result", BENCHY_OPT_STRING, CLIENT_, NULL, 1, 0, NULL, "FILE", "output",                  \
     "Also write the result to FILE (format from its extension: .md, .json, .jsonl, .csv). Alone (vllm "   \
     "bench serve's flag), to --result-dir/--result-filename, by default "                         \
     "benchy-COMMAND-MODEL-YYYYMMDD-HHMMSS.json. An existing file is not overwritten without "     \
-    "--overwrite-result.", BENCHY_OPTF_OPTIONAL_VALUE | BENCHY_OPTF_OUTPUT_ONLY, NULL)                                       \
+    "--overwrite-result.", BENCHY_OPTF_OPTIONAL_VALUE | BENCHY_OPTF_OUTPUT_ONLY | BENCHY_OPTF_CLI_ONLY, NULL)                                       \
   X("result-dir", BENCHY_OPT_STRING, CLIENT_, NULL, 1, 0, NULL, "DIR", "output",                    \
-    "Directory for the saved result (implies --save-result).", BENCHY_OPTF_OUTPUT_ONLY, NULL)                           \
+    "Directory for the saved result (implies --save-result).", BENCHY_OPTF_OUTPUT_ONLY | BENCHY_OPTF_CLI_ONLY, NULL)                           \
   X("result-filename", BENCHY_OPT_STRING, CLIENT_, NULL, 1, 0, NULL, "FILE", "output",              \
-    "File name for the saved result, in --result-dir (implies --save-result).", BENCHY_OPTF_OUTPUT_ONLY, NULL)          \
+    "File name for the saved result, in --result-dir (implies --save-result).", BENCHY_OPTF_OUTPUT_ONLY | BENCHY_OPTF_CLI_ONLY, NULL)          \
   X("overwrite-result", BENCHY_OPT_FLAG, CLIENT_, NULL, 1, 0, NULL, NULL, "output",                 \
-    "Let --save-result replace an existing file.", BENCHY_OPTF_OUTPUT_ONLY, NULL)                                        \
+    "Let --save-result replace an existing file.", BENCHY_OPTF_OUTPUT_ONLY | BENCHY_OPTF_CLI_ONLY, NULL)                                        \
   X("jsonl", BENCHY_OPT_STRING, CLIENT_, NULL, 1, 0, NULL, "FILE", "output",                        \
     "Append each record to FILE as it completes (an interrupted run loses nothing).", BENCHY_OPTF_OUTPUT_ONLY, NULL)    \
   X("resume", BENCHY_OPT_FLAG, CLIENT_, NULL, 1, 0, NULL, NULL, "output",                           \
@@ -370,13 +370,13 @@
   X("bootstrap-seed", BENCHY_OPT_INT, CMP_ | RPT_, "1", 0, 9.2e18, NULL, "N", "compare",                  \
     "Seed of the bootstrap, so a comparison prints the same figures every time.", 0, NULL)         \
   X("format", BENCHY_OPT_CHOICE, CMP_ | TBL_, "md", 1, 0, "md|json", "FMT", "compare",             \
-    "Output format: a markdown table, or the same as JSON.", 0, NULL)                              \
+    "Output format: a markdown table, or the same as JSON.", BENCHY_OPTF_CLI_ONLY, NULL)          \
   /* ---- report: saved results as one HTML page (docs/report.md) ---- */                          \
   X("output", BENCHY_OPT_STRING, RPT_, NULL, 1, 0, NULL, "FILE", "report",                         \
     "The HTML file to write (required). An existing file is refused unless --overwrite.",         \
-    BENCHY_OPTF_OUTPUT_ONLY, NULL)                                                                 \
+    BENCHY_OPTF_OUTPUT_ONLY | BENCHY_OPTF_CLI_ONLY, NULL)                                                                 \
   X("o", BENCHY_OPT_STRING, RPT_, NULL, 1, 0, NULL, "FILE", "report", "Alias of --output.",         \
-    BENCHY_OPTF_ALIAS, "output")                                                                   \
+    BENCHY_OPTF_ALIAS | BENCHY_OPTF_CLI_ONLY, "output")                                                                   \
   X("overwrite", BENCHY_OPT_FLAG, RPT_, NULL, 1, 0, NULL, NULL, "report",                        \
     "Replace the --output file when it exists.", BENCHY_OPTF_OUTPUT_ONLY, NULL)                    \
   X("force", BENCHY_OPT_FLAG, RPT_, NULL, 1, 0, NULL, NULL, "report", "Alias of --overwrite.",      \

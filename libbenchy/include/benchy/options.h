@@ -70,8 +70,11 @@ typedef enum benchy_opt_flag {
                                            and never the value; the scrubber knows the value */
   BENCHY_OPTF_PER_COMMAND_DEFAULT = 1u << 11, /* default_value is "bench=X|load=Y": one default
                                                 per command name (benchy_option_default_for) */
-  BENCHY_OPTF_POSITIONAL = 1u << 12 /* a command line's first bare word is this option's value
+  BENCHY_OPTF_POSITIONAL = 1u << 12, /* a command line's first bare word is this option's value
                                        (benchy run SCRIPT.lua) */
+  BENCHY_OPTF_CLI_ONLY = 1u << 13 /* the benchy command acts on it, the library does not (what
+                                     is printed, where the result is saved): a front end over the
+                                     library refuses it and offers its own way */
 } benchy_opt_flag;
 
 typedef struct benchy_option_info {
