@@ -282,6 +282,11 @@
   X("meta-timeout", BENCHY_OPT_DOUBLE, CLIENT_ | M_, "10", 0.1, 3600, NULL, "SECONDS", "metadata", \
     "Longest each --meta-cmd, git and nvidia-smi command may run; one that overruns is killed and " \
     "recorded as timed out.", BENCHY_OPTF_OUTPUT_ONLY, NULL)                                       \
+  X("sample-interval", BENCHY_OPT_INT, CLIENT_, "250", 0, 3600000, NULL, "MS", "metadata",          \
+    "Sample GPU memory, utilisation, SM clock, power and temperature (NVML, else nvidia-smi at "   \
+    "most once a second) and the client's own CPU every MS milliseconds on a thread of their own; " \
+    "result.sampling and each level's \"gpu\" and \"client_cpu\". 0: off.",                         \
+    BENCHY_OPTF_OUTPUT_ONLY, NULL)                                                                 \
   /* The command line as typed, for metadata.command_line: the CLI sets it word by word. SECRET   \
    * keeps the raw words (an --api-key among them) out of "config"; metadata writes them only    \
    * redacted (meta/redact.c). */                                                                  \

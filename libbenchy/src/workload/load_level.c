@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "load_level.h"
+#include "sampling.h"
 #include "load_journal.h"
 #include "../report/record_json.h"
 #include "arrivals.h"
@@ -515,6 +516,9 @@ int load_run_level(load_plan *p, const load_level *lv, cJSON *level_obj, cJSON *
   resume_plan rp = {0};
   if (st == BENCHY_OK && prior && continue_from_prior(p, &r, prior, &rp) != 0) st = BENCHY_ERR_NOMEM;
   int64_t run_duration = 0;
+  /* Before the clock starts: the first /metrics scrape must not make
+   * the first arrivals late. */
+  sampling_level_begin(lv->label);
   int nothing_to_send = start_clock(&r, &rp, prior != NULL, duration_ns, &run_duration);
   /* The exact-ITL budget is split between the threads (the merge target
    * gets all of it), so memory stays bounded however many threads run;
@@ -540,6 +544,9 @@ int load_run_level(load_plan *p, const load_level *lv, cJSON *level_obj, cJSON *
   announce_level(p, lv, &r, prior, &rp);
   runner_summary sum = {0};
   int run_st = nothing_to_send ? BENCHY_OK : runner_for(p, &r, run_duration, &sum, err, errlen);
+  char where[200];
+  snprintf(where, sizeof where, "level %zu/%zu (%s)", lv->number + 1, p->n_levels, lv->label);
+  sampling_level_end(level_obj, where);
   load_cache_tally cache = {0};
   int64_t mismatches = 0;
   size_t total = 0;
