@@ -414,6 +414,10 @@
   X("reuse-port", BENCHY_OPT_FLAG, S_, NULL, 1, 0, NULL, NULL, "sim",                               \
     "Listen with SO_REUSEPORT so that several simulators can share one port (the kernel spreads " \
     "connections over them): one simulator process tops out at one core.", 0, NULL)               \
+  X("metrics", BENCHY_OPT_FLAG, S_, NULL, 1, 0, NULL, NULL, "sim",                                  \
+    "Serve GET /metrics as llama-server --metrics does (Prometheus text: "                         \
+    "llamacpp:prompt_tokens_total, tokens_predicted_total, requests_processing, "                 \
+    "requests_deferred); without it /metrics answers 501, as there.", 0, NULL)                     \
   X("api-key", BENCHY_OPT_STRING, S_, NULL, 1, 0, NULL, "KEY", "sim",                              \
     "Require 'Authorization: Bearer KEY' as llama-server --api-key does: other requests get HTTP " \
     "401 with an OpenAI error body; /health and /v1/models stay open, as there (and /sim/stats).", \

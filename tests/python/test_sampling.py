@@ -1,0 +1,173 @@
+"""Sampling during the run, end to end through the CLI (docs/metadata.md,
+"Sampling during the run"): the simulator's /metrics deltas checked exactly
+against the records, a server without /metrics, no GPU, nvidia-smi as the
+GPU source (a fake one on PATH), NVML through the fake library, the client
+saturation warning on screen, and the markdown lines."""
+import json
+import os
+import pathlib
+import stat
+
+from conftest import BUILD, run_cli
+
+FAKE_NVML = BUILD / "tests" / "libfake_nvml.so"
+GiB = 1024 ** 3
+
+
+def load(sim, tmp_path, *args, env=None, name="load.json"):
+    out = tmp_path / name
+    r = run_cli("load", "--base-url", sim.base_url, "--input-len", "40", "--output-len", "12",
+                "--num-prompts", "6", "--save-result", out, *map(str, args), env=env)
+    assert r.returncode == 0, r.stderr
+    return json.loads(out.read_text()), r
+
+
+def no_gpu_env(tmp_path):
+    empty = tmp_path / "empty-bin"
+    empty.mkdir(exist_ok=True)
+    return {"BENCHY_NVML_LIBRARY": str(tmp_path / "none" / "libnvidia-ml.so.1"), "PATH": str(empty)}
+
+
+def test_sim_metrics_deltas_match_the_records(sim_factory, tmp_path):
+    sim = sim_factory("--metrics", "--no-prefix-cache", "--decode-tps", "2000")
+    doc, r = load(sim, tmp_path, "--concurrency", "1,3", "--warmup", "2")
+    levels = doc["aggregates"]
+    assert len(levels) == 2
+    for i, level in enumerate(levels):
+        m = level["server_metrics"]
+        assert m["source"] == "llama.cpp"
+        recs = [x for x in doc["records"] if x["level"] == i]
+        assert len(recs) == 6
+        # Exactly this level's requests: not the warm-up, not the other level.
+        assert m["deltas"]["llamacpp:prompt_tokens_total"] == sum(x["prompt_tokens"] for x in recs)
+        assert m["deltas"]["llamacpp:tokens_predicted_total"] == sum(x["completion_tokens"] for x in recs)
+        assert m["gauges_after"] == {"llamacpp:requests_processing": 0, "llamacpp:requests_deferred": 0}
+    # The markdown summary has a line per level.
+    assert r.stdout.count("server /metrics (llama.cpp): llamacpp:prompt_tokens_total +") == 2
+
+
+def test_server_without_metrics_is_no_error(sim_factory, tmp_path):
+    sim = sim_factory("--decode-tps", "2000")  # /metrics answers 501, as llama-server without --metrics
+    doc, r = load(sim, tmp_path, "--concurrency", "2")
+    level = doc["aggregates"][0]
+    assert "server_metrics" not in level
+    assert level["completed"] == 6 and level["failed"] == 0
+    assert "/metrics" not in r.stderr and "warning" not in r.stderr
+    assert "server /metrics" not in r.stdout
+
+
+def test_no_gpu_says_why_and_changes_nothing_else(sim_factory, tmp_path):
+    sim = sim_factory("--decode-tps", "2000")
+    doc, _ = load(sim, tmp_path, "--concurrency", "1,2", env=no_gpu_env(tmp_path))
+    s = doc["sampling"]
+    assert s["source"] == "none"
+    assert "NVML: cannot load" in s["why"] and "nvidia-smi: not found on PATH" in s["why"]
+    assert s["gpus"] == [] and s["idle"] == [] and s["timeline"] == []
+    assert [lv["label"] for lv in s["levels"]] == [lv["label"] for lv in doc["aggregates"]]
+    for level in doc["aggregates"]:
+        assert level["gpu"] == []
+        assert level["client_cpu"]["saturated"] is False
+    assert s["client_cpu"]["cores"] >= 1
+
+
+def fake_nvidia_smi(tmp_path, mem_file):
+    """An nvidia-smi that answers the sampling query with two GPUs, GPU 0's
+    memory (MiB) read from mem_file at each call; anything else fails."""
+    bin_dir = tmp_path / "smi-bin"
+    bin_dir.mkdir()
+    smi = bin_dir / "nvidia-smi"
+    smi.write_text(
+        "#!/bin/sh\n"
+        "case \"$*\" in *--query-gpu=index,name,uuid,memory.used,utilization.gpu,clocks.sm,power.draw,"
+        "temperature.gpu*--format=csv,noheader,nounits*) ;; *) exit 9;; esac\n"
+        f"m=$(cat '{mem_file}')\n"
+        "echo \"0, NVIDIA H200, GPU-smi-0, $m, 71, 1980, 655.25, 63\"\n"
+        "echo \"1, NVIDIA H200, GPU-smi-1, 512, [N/A], 1980, [N/A], 40\"\n")
+    smi.chmod(smi.stat().st_mode | stat.S_IEXEC)
+    return bin_dir
+
+
+def test_nvidia_smi_fallback(sim_factory, tmp_path):
+    mem = tmp_path / "mib"
+    mem.write_text("2048")
+    bin_dir = fake_nvidia_smi(tmp_path, mem)
+    env = {"BENCHY_NVML_LIBRARY": str(tmp_path / "none.so"),
+           "PATH": f"{bin_dir}:/usr/bin:/bin"}
+    sim = sim_factory("--decode-tps", "2000")
+    doc, _ = load(sim, tmp_path, "--concurrency", "2", env=env)
+    s = doc["sampling"]
+    assert s["source"] == "nvidia-smi"
+    assert "why" not in s
+    assert s["interval_ms"] == 1000  # a process per reading: at most once a second
+    assert [(g["index"], g["name"], g["uuid"]) for g in s["gpus"]] == [
+        (0, "NVIDIA H200", "GPU-smi-0"), (1, "NVIDIA H200", "GPU-smi-1")]
+    assert s["idle"] == [{"gpu": 0, "mem_used_bytes": 2048 * 2 ** 20}, {"gpu": 1, "mem_used_bytes": 512 * 2 ** 20}]
+    g0, g1 = doc["aggregates"][0]["gpu"]
+    assert g0["mem_used_bytes"]["peak"] == 2048 * 2 ** 20
+    assert g0["util_pct"] == {"mean": 71, "max": 71}
+    assert g0["power_w"] == {"mean": 655.25, "max": 655.25}
+    assert g0["temp_c"] == {"max": 63}
+    # [N/A] is no reading, not zero.
+    assert g1["util_pct"] == {"mean": None, "max": None}
+    assert g1["power_w"]["max"] is None
+    point = next(p for p in s["timeline"] if p["gpu"] == 1)
+    assert point["util_pct"] is None and point["mem_used_bytes"] == 512 * 2 ** 20
+
+
+def test_nvml_figures_in_bench_rows_and_markdown(sim_factory, tmp_path):
+    mem = tmp_path / "gpu-memory"
+    mem.write_text(f"{3 * GiB} {GiB}")
+    env = {"BENCHY_NVML_LIBRARY": str(FAKE_NVML), "FAKE_NVML_MEMORY_FILE": str(mem)}
+    sim = sim_factory("--decode-tps", "2000", "--metrics", "--no-prefix-cache")
+    out = tmp_path / "bench.json"
+    r = run_cli("bench", "--base-url", sim.base_url, "-p", "64", "-n", "8", "-r", "2",
+                "--sample-interval", "10", "--save-result", out, env=env)
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(out.read_text())
+    assert doc["sampling"]["source"] == "nvml"
+    assert [lv["label"] for lv in doc["sampling"]["levels"]] == ["pp64 tg8 (c1)"]
+    for row in doc["aggregates"]:
+        g0 = row["gpu"][0]
+        assert g0["mem_used_bytes"] == {"peak": 3 * GiB, "mean": 3 * GiB}
+        assert row["gpu"][1]["mem_used_bytes"]["peak"] == GiB
+        assert row["server_metrics"]["source"] == "llama.cpp"
+    # The pp and tg rows share the one shape: the same tokens were sent.
+    pp, tg = doc["aggregates"]
+    assert pp["server_metrics"]["deltas"] == tg["server_metrics"]["deltas"]
+    assert pp["server_metrics"]["deltas"]["llamacpp:tokens_predicted_total"] == 2 * 8
+    assert "pp64: GPU memory peak gpu0 3.00 GiB (mean 3.00 GiB), util 40%" in r.stdout
+    assert "tg8: client CPU" in r.stdout
+
+
+def test_saturation_warning_on_screen_even_quiet(sim_factory, tmp_path):
+    sim = sim_factory("--decode-tps", "2000")
+    env = dict(no_gpu_env(tmp_path), BENCHY_TEST_SATURATION_PCT="0")
+    doc, r = load(sim, tmp_path, "--concurrency", "2", "--quiet", env=env)
+    level = doc["aggregates"][0]
+    assert level["client_cpu"]["saturated"] is True
+    assert any("the client itself was busy" in w for w in level["warnings"])
+    assert "warning: level 1/1 (c=2): the client itself was busy" in r.stderr
+
+
+def test_sampling_off(sim_factory, tmp_path):
+    sim = sim_factory("--decode-tps", "2000")
+    doc, _ = load(sim, tmp_path, "--sample-interval", "0")
+    assert doc["sampling"]["source"] == "none"
+    assert "--sample-interval 0" in doc["sampling"]["why"]
+    assert "gpu" not in doc["aggregates"][0] and "client_cpu" not in doc["aggregates"][0]
+
+
+def test_run_script_is_one_sampled_level(sim_factory, tmp_path):
+    sim = sim_factory("--decode-tps", "2000", "--metrics", "--no-prefix-cache")
+    script = pathlib.Path(__file__).resolve().parent.parent / "lua" / "chat.lua"
+    out = tmp_path / "run.json"
+    r = run_cli("run", script, "--base-url", sim.base_url, "--save-result", out, env=no_gpu_env(tmp_path))
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(out.read_text())
+    whole = doc["whole_run"]
+    assert whole["label"] == "run"
+    assert [lv["label"] for lv in doc["sampling"]["levels"]] == ["run"]
+    ok = [x for x in doc["records"] if x.get("prompt_tokens") is not None]
+    assert whole["server_metrics"]["deltas"]["llamacpp:prompt_tokens_total"] == sum(
+        x["prompt_tokens"] for x in ok)
+    assert "whole run: server /metrics (llama.cpp)" in r.stdout
