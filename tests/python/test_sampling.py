@@ -171,3 +171,71 @@ def test_run_script_is_one_sampled_level(sim_factory, tmp_path):
     assert whole["server_metrics"]["deltas"]["llamacpp:prompt_tokens_total"] == sum(
         x["prompt_tokens"] for x in ok)
     assert "whole run: server /metrics (llama.cpp)" in r.stdout
+
+
+# ---- benchy compare --fail-if-memory-grows and benchy table, on constructed results ----
+
+def with_peaks(doc, peaks_per_level, path):
+    """doc with each load level's per-GPU peak memory set (bytes), written to path."""
+    doc = json.loads(json.dumps(doc))
+    for level, peaks in zip(doc["aggregates"], peaks_per_level):
+        level["gpu"] = [{"gpu": i, "mem_used_bytes": {"peak": p, "mean": p * 0.9}} for i, p in enumerate(peaks)]
+    path.write_text(json.dumps(doc))
+    return path
+
+
+def test_compare_gates_on_peak_memory(sim_factory, tmp_path):
+    sim = sim_factory("--decode-tps", "2000")
+    doc, _ = load(sim, tmp_path, "--concurrency", "1,2", "--sample-interval", "0")
+    # The figure is the largest over the GPUs: base 20 GiB (GPU 1), new 25 GiB (GPU 0).
+    base = with_peaks(doc, [[10 * GiB, 20 * GiB], [11 * GiB, 12 * GiB]], tmp_path / "base.json")
+    grew = with_peaks(doc, [[25 * GiB, 5 * GiB], [11.5 * GiB, 12 * GiB]], tmp_path / "new.json")
+    r = run_cli("compare", base, grew, "--fail-if-memory-grows", "4GiB")
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "c=1 peak GPU memory: 20.00 GiB -> 25.00 GiB" in r.stdout
+    assert "c=2 peak GPU memory" not in r.stdout.split("Regressions")[-1]
+    out = json.loads(run_cli("compare", base, grew, "--fail-if-memory-grows", "4GiB", "--format", "json").stdout)
+    rows = [x for x in out["rows"] if x["metric"] == "peak GPU memory GiB"]
+    assert [(x["row"], x["base"], x["new"], x["regression"]) for x in rows] == [
+        ("c=1", 20, 25, True), ("c=2", 12, 12, False)]
+    assert out["thresholds"]["memory_grows_bytes"] == 4 * GiB
+    assert out["memory"].startswith("2 rows compared; largest growth +5.00 GiB; 1 past 4.00 GiB")
+    # Under the threshold (decimal GB: 6e9 bytes > 5 GiB): passes, the rows still shown.
+    r = run_cli("compare", base, grew, "--fail-if-memory-grows", "6GB")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "peak GPU memory GiB" in r.stdout
+    # Memory that shrank never fails.
+    assert run_cli("compare", grew, base, "--fail-if-memory-grows", "1GB").returncode == 0
+
+
+def test_compare_without_memory_figures_says_so(sim_factory, tmp_path):
+    sim = sim_factory("--decode-tps", "2000")
+    doc, _ = load(sim, tmp_path, "--concurrency", "2", "--sample-interval", "0")
+    a = tmp_path / "a.json"
+    a.write_text(json.dumps(doc))
+    r = run_cli("compare", a, a, "--fail-if-memory-grows", "1GB")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "no memory figures in these results" in r.stdout
+    # One side without them: the row says which.
+    b = with_peaks(doc, [[3 * GiB]], tmp_path / "b.json")
+    out = json.loads(run_cli("compare", a, b, "--fail-if-memory-grows", "1GB", "--format", "json").stdout)
+    row = next(x for x in out["rows"] if x["metric"] == "peak GPU memory GiB")
+    assert row["note"] == "BASE has no GPU memory figures for this row" and row["regression"] is False
+
+
+def test_table_peak_memory_column(sim_factory, tmp_path):
+    sim = sim_factory("--decode-tps", "2000")
+    doc, _ = load(sim, tmp_path, "--concurrency", "1,2", "--sample-interval", "0")
+    a = with_peaks(doc, [[10 * GiB, 20 * GiB], [11 * GiB, 12 * GiB]], tmp_path / "a.json")
+    b = tmp_path / "b.json"
+    b.write_text(json.dumps(doc))
+    r = run_cli("table", a, b)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[0].endswith("| peak GPU memory GiB | validity |")
+    assert next(l for l in lines if l.startswith(f"| {a} |")).endswith("| 20.00 | valid |")
+    assert next(l for l in lines if l.startswith(f"| {b} |")).endswith("| — | valid |")
+    rows = json.loads(run_cli("table", a, b, "--format", "json").stdout)["rows"]
+    assert [x["peak_gpu_memory_bytes"] for x in rows] == [20 * GiB, None]
+    # Without any figures the column is not shown.
+    assert "peak GPU memory" not in run_cli("table", b).stdout
