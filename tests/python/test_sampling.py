@@ -239,3 +239,24 @@ def test_table_peak_memory_column(sim_factory, tmp_path):
     assert [x["peak_gpu_memory_bytes"] for x in rows] == [20 * GiB, None]
     # Without any figures the column is not shown.
     assert "peak GPU memory" not in run_cli("table", b).stdout
+
+
+def test_open_loop_dispatch_lag(sim_factory, tmp_path):
+    sim = sim_factory("--decode-tps", "2000")
+    # A rate the client keeps easily: figures, no warning.
+    doc, r = load(sim, tmp_path, "--request-rate", "100", "--quiet", env=no_gpu_env(tmp_path))
+    level = doc["aggregates"][0]
+    lag = level["dispatch_lag_ms"]
+    assert 0 <= lag["first_half_mean"] <= lag["max"] and 0 <= lag["second_half_mean"] <= lag["max"]
+    assert not any("fell behind" in w for w in level.get("warnings", []))
+    assert "fell behind" not in r.stderr
+    # The growth threshold lowered through the test seam: any level has grown past it.
+    env = dict(no_gpu_env(tmp_path), BENCHY_TEST_DISPATCH_LAG_MS="-1000")
+    doc, r = load(sim, tmp_path, "--request-rate", "100", "--quiet", env=env, name="lag.json")
+    assert any("the client fell behind its schedule" in w for w in doc["aggregates"][0]["warnings"])
+    assert "warning: level 1/1 (rate=100): the client fell behind its schedule" in r.stderr
+    # A closed loop, or a cap on concurrency, has no schedule of its own to fall behind.
+    doc, _ = load(sim, tmp_path, "--concurrency", "2", env=env, name="closed.json")
+    assert "dispatch_lag_ms" not in doc["aggregates"][0]
+    doc, _ = load(sim, tmp_path, "--request-rate", "100", "--max-concurrency", "2", env=env, name="cap.json")
+    assert "dispatch_lag_ms" not in doc["aggregates"][0]

@@ -13,6 +13,7 @@
 
 #include "load_level.h"
 #include "sampling.h"
+#include "dispatch_lag.h"
 #include "load_journal.h"
 #include "../report/record_json.h"
 #include "arrivals.h"
@@ -560,6 +561,8 @@ int load_run_level(load_plan *p, const load_level *lv, cJSON *level_obj, cJSON *
     return run_st;
   }
   if (prior && restore_prior(p, &r, prior, &rp, &cache, records) != 0) st = BENCHY_ERR_NOMEM;
+  /* Only with a finite rate and no cap is a request's queue time the client's own lateness. */
+  if (r.offsets && !lv->max_concurrency) dispatch_lag_judge(all, total, level_obj, where);
   for (size_t i = 0; i < total; i++) cJSON_AddItemToArray(records, all[i].rec);
   free(all);
   if (add_level_figures(p, &r, &sum, mismatches, level_obj) != BENCHY_OK) st = BENCHY_ERR_NOMEM;
