@@ -301,6 +301,56 @@ static void test_constant_level_mean_exact(void **state) {
   cJSON_Delete(j);
 }
 
+/* Waits (bounded) until the sampler has taken at least n readings. */
+static void wait_readings(sampler *s, uint64_t n, int seconds) {
+  struct timespec deadline;
+  clock_gettime(CLOCK_MONOTONIC, &deadline);
+  deadline.tv_sec += seconds;
+  while (sampler_readings(s) < n) {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (now.tv_sec > deadline.tv_sec)
+      fail_msg("the sampler took %llu of %llu readings in %d s", (unsigned long long)sampler_readings(s),
+               (unsigned long long)n, seconds);
+    struct timespec pause = {0, 1000000};
+    nanosleep(&pause, NULL);
+  }
+}
+
+/* More readings than the timeline holds: it stays bounded (at most 2,000
+ * points per GPU in the result) and a short spike survives the merging. */
+static void test_long_timeline_keeps_its_peak(void **state) {
+  (void)state;
+  set_memory(1 * GiB, 1 * GiB);
+  sampler_config cfg = {1, FAKE_NVML_LIBRARY, 5};
+  sampler *s = sampler_start(&cfg);
+  assert_non_null(s);
+  wait_readings(s, 100, 60);
+  set_memory(7 * GiB, 1 * GiB);
+  /* One or two readings see the spike: merged away unless peaks are kept. */
+  wait_readings(s, sampler_readings(s) + 1, 60);
+  set_memory(1 * GiB, 1 * GiB);
+  wait_readings(s, 3 * 4096, 120);
+  uint64_t readings = sampler_readings(s);
+  cJSON *j = sampler_finish(s);
+  assert_non_null(j);
+  int points[2] = {0, 0};
+  double peak = 0, last = -1;
+  const cJSON *pt;
+  cJSON_ArrayForEach(pt, at(j, "timeline")) {
+    int g = (int)num(pt, "gpu");
+    points[g]++;
+    if (g == 0 && num(pt, "mem_used_bytes") > peak) peak = num(pt, "mem_used_bytes");
+    assert_true(num(pt, "t_s") >= last);
+    last = num(pt, "t_s");
+  }
+  assert_true(readings > 4096);
+  assert_true(points[0] > 0 && points[0] <= 2000);
+  assert_int_equal(points[0], points[1]);
+  assert_true(peak == 7 * GiB);
+  cJSON_Delete(j);
+}
+
 static const char vllm_before[] =
     "# HELP vllm:num_preemptions_total Cumulative number of preemption.\n"
     "# TYPE vllm:num_preemptions_total counter\n"
@@ -371,6 +421,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_interval_zero_is_off, setup_fake_gpu, teardown_fake_gpu),
       cmocka_unit_test_setup_teardown(test_saturation_warning, setup_fake_gpu, teardown_fake_gpu),
       cmocka_unit_test_setup_teardown(test_constant_level_mean_exact, setup_fake_gpu, teardown_fake_gpu),
+      cmocka_unit_test_setup_teardown(test_long_timeline_keeps_its_peak, setup_fake_gpu, teardown_fake_gpu),
       cmocka_unit_test(test_prometheus_deltas),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
