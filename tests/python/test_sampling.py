@@ -4,8 +4,6 @@ against the records, a server without /metrics, no GPU, nvidia-smi as the
 GPU source (a fake one on PATH), NVML through the fake library, the client
 saturation warning on screen, and the markdown lines."""
 import json
-import os
-import pathlib
 import stat
 
 from conftest import BUILD, run_cli
@@ -159,17 +157,24 @@ def test_sampling_off(sim_factory, tmp_path):
 
 def test_run_script_is_one_sampled_level(sim_factory, tmp_path):
     sim = sim_factory("--decode-tps", "2000", "--metrics", "--no-prefix-cache")
-    script = pathlib.Path(__file__).resolve().parent.parent / "lua" / "chat.lua"
+    script = tmp_path / "two.lua"
+    script.write_text(
+        'local benchy = require "benchy"\n'
+        'benchy.scenario("a", function(s) s:chat{messages = {{role = "user", content = "hello"}}, max_tokens = 8} end)\n'
+        'benchy.scenario("b", function(s) s:complete{prompt = "once upon a time", max_tokens = 5} end)\n')
     out = tmp_path / "run.json"
-    r = run_cli("run", script, "--base-url", sim.base_url, "--save-result", out, env=no_gpu_env(tmp_path))
+    r = run_cli("run", script, "--base-url", sim.base_url, "--users", "2", "--iterations", "3",
+                "--save-result", out, env=no_gpu_env(tmp_path))
     assert r.returncode == 0, r.stderr
     doc = json.loads(out.read_text())
     whole = doc["whole_run"]
     assert whole["label"] == "run"
     assert [lv["label"] for lv in doc["sampling"]["levels"]] == ["run"]
     ok = [x for x in doc["records"] if x.get("prompt_tokens") is not None]
-    assert whole["server_metrics"]["deltas"]["llamacpp:prompt_tokens_total"] == sum(
-        x["prompt_tokens"] for x in ok)
+    assert len(ok) >= 6
+    deltas = whole["server_metrics"]["deltas"]
+    assert deltas["llamacpp:prompt_tokens_total"] == sum(x["prompt_tokens"] for x in ok)
+    assert deltas["llamacpp:tokens_predicted_total"] == sum(x["completion_tokens"] for x in ok)
     assert "whole run: server /metrics (llama.cpp)" in r.stdout
 
 
@@ -243,13 +248,14 @@ def test_table_peak_memory_column(sim_factory, tmp_path):
 
 def test_open_loop_dispatch_lag(sim_factory, tmp_path):
     sim = sim_factory("--decode-tps", "2000")
-    # A rate the client keeps easily: figures, no warning.
     doc, r = load(sim, tmp_path, "--request-rate", "100", "--quiet", env=no_gpu_env(tmp_path))
     level = doc["aggregates"][0]
     lag = level["dispatch_lag_ms"]
     assert 0 <= lag["first_half_mean"] <= lag["max"] and 0 <= lag["second_half_mean"] <= lag["max"]
-    assert not any("fell behind" in w for w in level.get("warnings", []))
-    assert "fell behind" not in r.stderr
+    # A busy machine may make even 100 req/s late: the warning follows the figures, 10 ms of growth.
+    warned = any("fell behind" in w for w in level.get("warnings", []))
+    assert warned == (lag["second_half_mean"] - lag["first_half_mean"] > 10)
+    assert ("fell behind" in r.stderr) == warned
     # The growth threshold lowered through the test seam: any level has grown past it.
     env = dict(no_gpu_env(tmp_path), BENCHY_TEST_DISPATCH_LAG_MS="-1000")
     doc, r = load(sim, tmp_path, "--request-rate", "100", "--quiet", env=env, name="lag.json")
@@ -260,3 +266,24 @@ def test_open_loop_dispatch_lag(sim_factory, tmp_path):
     assert "dispatch_lag_ms" not in doc["aggregates"][0]
     doc, _ = load(sim, tmp_path, "--request-rate", "100", "--max-concurrency", "2", env=env, name="cap.json")
     assert "dispatch_lag_ms" not in doc["aggregates"][0]
+
+
+def test_python_extension_sees_the_same_figures(tmp_path, monkeypatch):
+    """`import benchy`: the option is a keyword argument (from the option
+    table), the simulator's --metrics one too, and the result's levels carry
+    the figures."""
+    import benchy
+    mem = tmp_path / "gpu-memory"
+    mem.write_text(f"{4 * GiB} {2 * GiB}")
+    monkeypatch.setenv("BENCHY_NVML_LIBRARY", str(FAKE_NVML))
+    monkeypatch.setenv("FAKE_NVML_MEMORY_FILE", str(mem))
+    with benchy.Simulator(decode_tps=2000, metrics=True, no_prefix_cache=True) as s:
+        r = benchy.load(base_url=s.base_url, model="sim", num_prompts=4, concurrency=[1, 2],
+                        sample_interval=10, progress=False)
+    assert (r.kind, r.status) == ("load", "OK")
+    assert r.document["sampling"]["source"] == "nvml"
+    for i, level in enumerate(r.summary):
+        assert level["gpu"][0]["mem_used_bytes"]["peak"] == 4 * GiB
+        recs = [x for x in r.requests if x["level"] == i]
+        assert level["server_metrics"]["deltas"]["llamacpp:prompt_tokens_total"] == sum(
+            x["prompt_tokens"] for x in recs)
