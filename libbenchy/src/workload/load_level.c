@@ -547,7 +547,9 @@ int load_run_level(load_plan *p, const load_level *lv, cJSON *level_obj, cJSON *
   int run_st = nothing_to_send ? BENCHY_OK : runner_for(p, &r, run_duration, &sum, err, errlen);
   char where[200];
   snprintf(where, sizeof where, "level %zu/%zu (%s)", lv->number + 1, p->n_levels, lv->label);
-  sampling_level_end(level_obj, where);
+  /* Taken now, when the level's requests end; written after its figures. */
+  cJSON *sampled = cJSON_CreateObject();
+  sampling_level_end(sampled, where);
   load_cache_tally cache = {0};
   int64_t mismatches = 0;
   size_t total = 0;
@@ -556,13 +558,14 @@ int load_run_level(load_plan *p, const load_level *lv, cJSON *level_obj, cJSON *
       !(all = merge_threads(p, &r, &cache, &mismatches, &total)))
     run_st = BENCHY_ERR_NOMEM;
   if (run_st != BENCHY_OK && run_st != BENCHY_ERR_CANCELLED) {
+    cJSON_Delete(sampled);
     resume_plan_free(&rp);
     level_run_free(&r, &synth);
     return run_st;
   }
   if (prior && restore_prior(p, &r, prior, &rp, &cache, records) != 0) st = BENCHY_ERR_NOMEM;
   /* Only with a finite rate and no cap is a request's queue time the client's own lateness. */
-  if (r.offsets && !lv->max_concurrency) dispatch_lag_judge(all, total, level_obj, where);
+  if (r.offsets && !lv->max_concurrency) dispatch_lag_judge(all, total, sampled, where);
   for (size_t i = 0; i < total; i++) cJSON_AddItemToArray(records, all[i].rec);
   free(all);
   if (add_level_figures(p, &r, &sum, mismatches, level_obj) != BENCHY_OK) st = BENCHY_ERR_NOMEM;
@@ -572,6 +575,7 @@ int load_run_level(load_plan *p, const load_level *lv, cJSON *level_obj, cJSON *
   const char *cache_warning = load_cache_report(&cache, p->repeats, level_obj);
   if (cache_warning) level_warn(p, lv, NULL, cache_warning);
   add_client_counters(level_obj, threads, &sum);
+  sampling_move_into(level_obj, sampled);
   int64_t jsonl_errors = report_level_end(p, lv, &r, stopped, level_obj);
   /* A level whose records did not all reach the file must not be restored
    * from it as complete. */

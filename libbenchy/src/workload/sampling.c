@@ -129,6 +129,22 @@ void sampling_level_end(cJSON *obj, const char *where) {
   }
 }
 
+void sampling_move_into(cJSON *dst, cJSON *src) {
+  if (!src) return;
+  while (dst && src->child) {
+    cJSON *item = cJSON_DetachItemViaPointer(src, src->child);
+    cJSON *have = cJSON_GetObjectItemCaseSensitive(dst, item->string);
+    if (have && cJSON_IsArray(have) && cJSON_IsArray(item) && !strcmp(item->string, "warnings")) {
+      while (item->child) cJSON_AddItemToArray(have, cJSON_DetachItemViaPointer(item, item->child));
+      cJSON_Delete(item);
+    } else {
+      cJSON_DeleteItemFromObjectCaseSensitive(dst, item->string);
+      cJSON_AddItemToObject(dst, item->string, item);
+    }
+  }
+  cJSON_Delete(src);
+}
+
 void sampling_run_finish(sampling_run *r, benchy_result *res) {
   if (!r) return;
   current = r->outer;

@@ -43,6 +43,10 @@ BENCHY_INTERNAL void sampling_level_end(cJSON *obj, const char *where);
  * (open-loop dispatch lag, found by the workload). */
 BENCHY_INTERNAL void sampling_level_warn(cJSON *obj, const char *where, const char *msg);
 
+/* Moves every item of src into dst and frees src (NULL: nothing); src's
+ * "warnings" join dst's. Lets a workload take the figures when a level
+ * ends and write them after the level's own. */
+BENCHY_INTERNAL void sampling_move_into(cJSON *dst, cJSON *src);
 /* Adds to row the figures of the parts that measured it (each an object
  * sampling_level_end filled; NULL ones skipped): GPU peaks and maxima the
  * largest, means weighted by their readings, the busiest part's client CPU,
