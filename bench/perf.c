@@ -48,6 +48,7 @@
 #include <benchy/benchy.h>
 
 #include "floor.h"
+#include "meta/sampler.h"
 #include "workload/runner.h"
 
 #define MAX_THREADS 64
@@ -518,6 +519,12 @@ int main(int argc, char **argv) {
          "%g s per run; %ld CPUs online\n",
          cfg.sims, cfg.sims - 1, cfg.threads, client_cpus, client_cpus ? "" : " (none left: shares them all)",
          cfg.seconds, cpus);
+  /* BENCHY_PERF_SAMPLE_MS=N: a run's sampler (meta/sampler.h) beside the
+   * client throughout, to see what sampling costs the figures below. */
+  const char *sample_ms = getenv("BENCHY_PERF_SAMPLE_MS");
+  sampler_config sampling = {sample_ms ? atoll(sample_ms) : 0, NULL, 5};
+  sampler *smp = sampling.interval_ms > 0 ? sampler_start(&sampling) : NULL;
+  if (smp) printf("# sampler running: every %lld ms, GPU source %s\n", (long long)sampling.interval_ms, sampler_source(smp));
   if (all || !strcmp(cfg.mode, "streams") || !strcmp(cfg.mode, "maxrate")) {
     int maxrate = !strcmp(cfg.mode, "maxrate");
     printf("\nstamp delay: the receive time the library recorded minus the simulator's send stamp (the error"
@@ -564,5 +571,6 @@ int main(int argc, char **argv) {
            100.0 * (r.achieved_rate - r.offered) / r.offered, r.delay_p50 / 1e3, r.lag_p99 / 1e3,
            r.delay_p999 / 1e3, (unsigned long long)r.failures);
   }
+  cJSON_Delete(sampler_finish(smp));
   return 0;
 }

@@ -283,6 +283,11 @@
   X("meta-timeout", BENCHY_OPT_DOUBLE, CLIENT_ | M_, "10", 0.1, 3600, NULL, "SECONDS", "metadata", \
     "Longest each --meta-cmd, git and nvidia-smi command may run; one that overruns is killed and " \
     "recorded as timed out.", BENCHY_OPTF_OUTPUT_ONLY, NULL)                                       \
+  X("sample-interval", BENCHY_OPT_INT, CLIENT_, "250", 0, 3600000, NULL, "MS", "metadata",          \
+    "Sample GPU memory, utilisation, SM clock, power and temperature (NVML, else nvidia-smi at "   \
+    "most once a second) and the client's own CPU every MS milliseconds on a thread of their own; " \
+    "result.sampling and each level's \"gpu\" and \"client_cpu\". 0: off.",                         \
+    BENCHY_OPTF_OUTPUT_ONLY, NULL)                                                                 \
   /* The command line as typed, for metadata.command_line: the CLI sets it word by word. SECRET   \
    * keeps the raw words (an --api-key among them) out of "config"; metadata writes them only    \
    * redacted (meta/redact.c). */                                                                  \
@@ -433,6 +438,10 @@
   X("reuse-port", BENCHY_OPT_FLAG, S_, NULL, 1, 0, NULL, NULL, "sim",                               \
     "Listen with SO_REUSEPORT so that several simulators can share one port (the kernel spreads " \
     "connections over them): one simulator process tops out at one core.", 0, NULL)               \
+  X("metrics", BENCHY_OPT_FLAG, S_, NULL, 1, 0, NULL, NULL, "sim",                                  \
+    "Serve GET /metrics as llama-server --metrics does (Prometheus text: "                         \
+    "llamacpp:prompt_tokens_total, tokens_predicted_total, requests_processing, "                 \
+    "requests_deferred); without it /metrics answers 501, as there.", 0, NULL)                     \
   X("api-key", BENCHY_OPT_STRING, S_, NULL, 1, 0, NULL, "KEY", "sim",                              \
     "Require 'Authorization: Bearer KEY' as llama-server --api-key does: other requests get HTTP " \
     "401 with an OpenAI error body; /health and /v1/models stay open, as there (and /sim/stats).", \

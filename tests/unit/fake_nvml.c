@@ -3,8 +3,11 @@
  * by test_meta through BENCHY_NVML_LIBRARY (CI has no GPU). Two devices:
  * device 0 has its application clocks set away from the defaults (locked),
  * device 1 at the defaults. The values are the test's expectations.
+ * test_sampler reads memory, utilisation, power and temperature through it
+ * too, the memory from a file the test changes (FAKE_NVML_MEMORY_FILE).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define EXPORT __attribute__((visibility("default")))
@@ -78,9 +81,45 @@ EXPORT int nvmlDeviceGetPerformanceState(void *d, int *p) {
   *p = 0;
   return 0;
 }
+static int memory_from_file(unsigned i, unsigned long long *used);
 EXPORT int nvmlDeviceGetMemoryInfo(void *d, fake_memory *m) {
   m->total = 150754820096ULL;
   m->used = idx(d) == 0 ? 1073741824ULL : 0;
+  memory_from_file(idx(d), &m->used);
   m->free = m->total - m->used;
+  return 0;
+}
+
+/* ---- the per-sample calls ---- */
+
+/* FAKE_NVML_MEMORY_FILE names a file holding "USED0 USED1" (bytes), read at
+ * every call, so that a test can change the memory the sampler sees while a
+ * run goes on; without it the canned values above. */
+static int memory_from_file(unsigned i, unsigned long long *used) {
+  const char *path = getenv("FAKE_NVML_MEMORY_FILE");
+  if (!path || !*path) return 0;
+  FILE *f = fopen(path, "r");
+  if (!f) return 0;
+  unsigned long long v[2] = {0, 0};
+  int n = fscanf(f, "%llu %llu", &v[0], &v[1]);
+  fclose(f);
+  if (n < 1 || (unsigned)n <= i) return 0;
+  *used = v[i];
+  return 1;
+}
+
+EXPORT int nvmlDeviceGetUtilizationRates(void *d, unsigned *rates /* gpu, memory */) {
+  rates[0] = 40 + 10 * idx(d);
+  rates[1] = 20;
+  return 0;
+}
+EXPORT int nvmlDeviceGetPowerUsage(void *d, unsigned *mw) {
+  *mw = idx(d) == 0 ? 350500 : 120000;
+  return 0;
+}
+/* sensor 0: the GPU die */
+EXPORT int nvmlDeviceGetTemperature(void *d, int sensor, unsigned *c) {
+  if (sensor != 0) return 2;
+  *c = 50 + idx(d);
   return 0;
 }

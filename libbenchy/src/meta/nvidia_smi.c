@@ -5,7 +5,9 @@
  * version in its query fields, so that one is absent here.
  */
 #include "meta.h"
+#include "gpu_sample.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -107,4 +109,69 @@ cJSON *meta_gpus_smi(double timeout_s, char *err, size_t errlen) {
   }
   meta_proc_free(&r);
   return gpus;
+}
+
+/* ---- sampling (gpu_sample.h) ---- */
+
+static const char sample_query[] =
+    "--query-gpu=index,name,uuid,memory.used,utilization.gpu,clocks.sm,power.draw,temperature.gpu";
+
+static double number_or_nan(const char *v) {
+  char *end = NULL;
+  double d = v ? strtod(v, &end) : NAN;
+  return v && end != v ? d : NAN;
+}
+
+int gpu_smi_read(double timeout_s, gpu_sample *samples, gpu_identity *ids, unsigned max, char *err,
+                 size_t errlen) {
+  char *argv[] = {"nvidia-smi", (char *)sample_query, "--format=csv,noheader,nounits", NULL};
+  meta_proc_result r;
+  char why[256];
+  if (meta_proc_run(argv, timeout_s, 1 << 16, &r, why, sizeof why) != 0) {
+    benchy_set_error(err, errlen, "nvidia-smi: %s", why);
+    return -1;
+  }
+  int n = -1;
+  if (r.not_found) benchy_set_error(err, errlen, "nvidia-smi: not found on PATH");
+  else if (r.timed_out) benchy_set_error(err, errlen, "nvidia-smi: no answer within %g s", timeout_s);
+  else if (r.exit_status != 0)
+    benchy_set_error(err, errlen, "nvidia-smi: exit status %d (%.200s)", r.exit_status,
+                     r.out.data ? r.out.data : "");
+  else {
+    n = 0;
+    for (char *line = r.out.data; line && *line && (unsigned)n < max;) {
+      char *nl = strchr(line, '\n');
+      if (nl) *nl = '\0';
+      if (*line) {
+        enum { F = 8 };
+        char *v[F];
+        const char *p = line;
+        for (int i = 0; i < F; i++) v[i] = field(&p);
+        gpu_sample *s = &samples[n];
+        gpu_sample_clear(s);
+        double mib = number_or_nan(v[3]);
+        if (!isnan(mib)) s->mem_used_bytes = (uint64_t)(mib * 1024.0 * 1024.0); /* MiB with nounits */
+        s->util_pct = number_or_nan(v[4]);
+        s->sm_mhz = number_or_nan(v[5]);
+        s->power_w = number_or_nan(v[6]);
+        s->temp_c = number_or_nan(v[7]);
+        if (ids) {
+          memset(&ids[n], 0, sizeof ids[n]);
+          double index = number_or_nan(v[0]);
+          ids[n].index = isnan(index) ? (unsigned)n : (unsigned)index;
+          if (v[1]) snprintf(ids[n].name, sizeof ids[n].name, "%s", v[1]);
+          if (v[2]) snprintf(ids[n].uuid, sizeof ids[n].uuid, "%s", v[2]);
+        }
+        for (int i = 0; i < F; i++) free(v[i]);
+        n++;
+      }
+      line = nl ? nl + 1 : NULL;
+    }
+    if (n == 0) {
+      benchy_set_error(err, errlen, "nvidia-smi: listed no GPU");
+      n = -1;
+    }
+  }
+  meta_proc_free(&r);
+  return n;
 }

@@ -5,6 +5,7 @@
  * (nvml.h); only the handful used are declared.
  */
 #include "meta.h"
+#include "gpu_sample.h"
 
 #include <dlfcn.h>
 #include <stdio.h>
@@ -16,7 +17,11 @@ typedef void *nvml_device;
 typedef struct {
   unsigned long long total, free, used;
 } nvml_memory;
+typedef struct {
+  unsigned gpu, memory; /* percent of the last sample period */
+} nvml_utilization;
 enum { NVML_CLOCK_GRAPHICS = 0, NVML_CLOCK_SM = 1, NVML_CLOCK_MEM = 2 };
+enum { NVML_TEMPERATURE_GPU = 0 };
 
 typedef struct nvml {
   void *lib;
@@ -38,6 +43,10 @@ typedef struct nvml {
   nvml_return (*persistence)(nvml_device, int *);
   nvml_return (*pstate)(nvml_device, int *);
   nvml_return (*memory)(nvml_device, nvml_memory *);
+  /* The per-sample calls (gpu_sample.h). */
+  nvml_return (*utilization)(nvml_device, nvml_utilization *);
+  nvml_return (*power_usage)(nvml_device, unsigned *);
+  nvml_return (*temperature)(nvml_device, int, unsigned *);
 } nvml;
 
 /* POSIX allows a data pointer to hold a function; dlsym's contract. */
@@ -63,6 +72,9 @@ static void load(nvml *n) {
   LOAD(persistence, "nvmlDeviceGetPersistenceMode");
   LOAD(pstate, "nvmlDeviceGetPerformanceState");
   LOAD(memory, "nvmlDeviceGetMemoryInfo");
+  LOAD(utilization, "nvmlDeviceGetUtilizationRates");
+  LOAD(power_usage, "nvmlDeviceGetPowerUsage");
+  LOAD(temperature, "nvmlDeviceGetTemperature");
 }
 
 static void add_clock(cJSON *o, const char *key, nvml_return (*fn)(nvml_device, int, unsigned *),
@@ -117,28 +129,40 @@ static cJSON *device_json(const nvml *n, unsigned index, nvml_device d) {
   return g;
 }
 
-cJSON *meta_gpus_nvml(const char *library, char *err, size_t errlen) {
-  nvml n;
-  memset(&n, 0, sizeof n);
-  n.lib = dlopen(library, RTLD_NOW | RTLD_LOCAL);
-  if (!n.lib) {
+/* Loads the library and initialises NVML into n; 0, or -1 with why. */
+static int nvml_load(nvml *n, const char *library, char *err, size_t errlen) {
+  memset(n, 0, sizeof *n);
+  n->lib = dlopen(library, RTLD_NOW | RTLD_LOCAL);
+  if (!n->lib) {
     const char *why = dlerror();
     benchy_set_error(err, errlen, "NVML: cannot load %s (%s)", library, why ? why : "dlopen failed");
-    return NULL;
+    return -1;
   }
-  load(&n);
-  if (!n.init || !n.count || !n.handle) {
+  load(n);
+  if (!n->init || !n->count || !n->handle) {
     benchy_set_error(err, errlen, "NVML: %s lacks nvmlInit_v2/nvmlDeviceGetCount_v2", library);
-    dlclose(n.lib);
-    return NULL;
+    dlclose(n->lib);
+    return -1;
   }
-  nvml_return rc = n.init();
+  nvml_return rc = n->init();
   if (rc != 0) {
     benchy_set_error(err, errlen, "NVML: nvmlInit failed (%s)",
-                     n.error_string ? n.error_string(rc) : "error");
-    dlclose(n.lib);
-    return NULL;
+                     n->error_string ? n->error_string(rc) : "error");
+    dlclose(n->lib);
+    return -1;
   }
+  return 0;
+}
+
+static void nvml_unload(nvml *n) {
+  if (n->shutdown) n->shutdown();
+  dlclose(n->lib);
+}
+
+cJSON *meta_gpus_nvml(const char *library, char *err, size_t errlen) {
+  nvml n;
+  if (nvml_load(&n, library, err, errlen) != 0) return NULL;
+  nvml_return rc;
   cJSON *gpus = cJSON_CreateObject();
   unsigned count = 0;
   if (gpus && (rc = n.count(&count)) == 0) {
@@ -165,7 +189,71 @@ cJSON *meta_gpus_nvml(const char *library, char *err, size_t errlen) {
     cJSON_Delete(gpus);
     gpus = NULL;
   }
-  if (n.shutdown) n.shutdown();
-  dlclose(n.lib);
+  nvml_unload(&n);
   return gpus;
+}
+
+/* ---- sampling (gpu_sample.h) ---- */
+
+struct gpu_nvml {
+  nvml n;
+  unsigned count;
+  nvml_device devices[GPU_SAMPLE_MAX_GPUS];
+};
+
+gpu_nvml *gpu_nvml_open(const char *library, char *err, size_t errlen) {
+  gpu_nvml *g = calloc(1, sizeof *g);
+  if (!g) {
+    benchy_set_error(err, errlen, "out of memory");
+    return NULL;
+  }
+  if (nvml_load(&g->n, library, err, errlen) != 0) {
+    free(g);
+    return NULL;
+  }
+  unsigned count = 0;
+  nvml_return rc = g->n.count(&count);
+  if (rc != 0 || count == 0) {
+    if (rc != 0)
+      benchy_set_error(err, errlen, "NVML: nvmlDeviceGetCount failed (%s)",
+                       g->n.error_string ? g->n.error_string(rc) : "error");
+    else
+      benchy_set_error(err, errlen, "NVML: no GPU on this machine");
+    gpu_nvml_close(g);
+    return NULL;
+  }
+  for (unsigned i = 0; i < count && g->count < GPU_SAMPLE_MAX_GPUS; i++)
+    if (g->n.handle(i, &g->devices[g->count]) == 0) g->count++;
+  return g;
+}
+
+unsigned gpu_nvml_count(const gpu_nvml *g) { return g ? g->count : 0; }
+
+void gpu_nvml_identify(const gpu_nvml *g, unsigned i, gpu_identity *id) {
+  memset(id, 0, sizeof *id);
+  id->index = i;
+  if (i >= g->count) return;
+  if (g->n.name) g->n.name(g->devices[i], id->name, sizeof id->name);
+  if (g->n.uuid) g->n.uuid(g->devices[i], id->uuid, sizeof id->uuid);
+}
+
+/* Each reading that fails stays NAN (memory: GPU_SAMPLE_NO_MEMORY). */
+void gpu_nvml_read(const gpu_nvml *g, unsigned i, gpu_sample *s) {
+  gpu_sample_clear(s);
+  if (i >= g->count) return;
+  nvml_device d = g->devices[i];
+  nvml_memory mem;
+  if (g->n.memory && g->n.memory(d, &mem) == 0) s->mem_used_bytes = mem.used;
+  nvml_utilization u;
+  if (g->n.utilization && g->n.utilization(d, &u) == 0) s->util_pct = u.gpu;
+  unsigned v = 0;
+  if (g->n.clock && g->n.clock(d, NVML_CLOCK_SM, &v) == 0) s->sm_mhz = v;
+  if (g->n.power_usage && g->n.power_usage(d, &v) == 0) s->power_w = v / 1000.0;
+  if (g->n.temperature && g->n.temperature(d, NVML_TEMPERATURE_GPU, &v) == 0) s->temp_c = v;
+}
+
+void gpu_nvml_close(gpu_nvml *g) {
+  if (!g) return;
+  nvml_unload(&g->n);
+  free(g);
 }

@@ -8,6 +8,7 @@
  */
 #include "csv.h"
 #include "bench_render.h"
+#include "sampling_render.h"
 #include "stat_key.h"
 
 #include <math.h>
@@ -245,6 +246,16 @@ int bench_render_md(const cJSON *doc, FILE *f) {
     put_cells(f, rc.text, w, NCOLS, shown);
   }
   md_notes(doc, f);
+  /* What was sampled while each row's shapes ran, a few lines per row. */
+  int sampled = 0;
+  cJSON_ArrayForEach(row, aggs) sampled |= cJSON_GetObjectItemCaseSensitive(row, "client_cpu") != NULL;
+  if (sampled) fprintf(f, "\n");
+  cJSON_ArrayForEach(row, aggs) {
+    const cJSON *test = cJSON_GetObjectItemCaseSensitive(row, "test");
+    char prefix[128];
+    snprintf(prefix, sizeof prefix, "%s: ", cJSON_IsString(test) ? test->valuestring : "?");
+    sampling_render_md(f, row, prefix);
+  }
   md_server_table(doc, f);
   return ferror(f) ? BENCHY_ERR_IO : BENCHY_OK;
 }

@@ -625,13 +625,8 @@ int benchy_compare(benchy_comparison **out, const benchy_result *base, const ben
   }
   if (compare_marked_invalid(fresh->doc))
     cJSON_AddItemToArray(notes, cJSON_CreateString("NEW is marked invalid in its metadata"));
-  /* No result holds GPU memory figures yet: the gate is parsed, and says
-   * it checked nothing rather than passing in silence. */
-  if (s.memory_bytes >= 0)
-    cJSON_AddStringToObject(doc, "memory",
-                            "no memory figures in these results: --fail-if-memory-grows checked nothing");
-  else
-    cJSON_AddNullToObject(doc, "memory");
+  /* Results without memory figures say so rather than pass in silence. */
+  compare_memory_rows(base->doc, fresh->doc, bench, s.memory_bytes, doc, rows, regressions);
   benchy_comparison *c = calloc(1, sizeof *c);
   if (!c) {
     cJSON_Delete(doc);

@@ -25,4 +25,14 @@ BENCHY_INTERNAL void compare_bench_row_label(const cJSON *agg, char *out, size_t
 /* A load level's name: its label, else its rate and concurrency. */
 BENCHY_INTERNAL void compare_load_level_label(const cJSON *level, char *out, size_t cap);
 
+/* compare_memory.c: a row's peak GPU memory in bytes (the largest
+ * gpu[].mem_used_bytes.peak), NAN when it has none. */
+BENCHY_INTERNAL double compare_peak_memory(const cJSON *row);
+/* Rows "peak GPU memory GiB" for the rows both results have figures for,
+ * regressions past threshold_bytes (< 0: no gate), and doc's "memory"
+ * summary (null without a gate). */
+BENCHY_INTERNAL void compare_memory_rows(const cJSON *base_doc, const cJSON *new_doc, int bench,
+                                         double threshold_bytes, cJSON *doc, cJSON *rows,
+                                         cJSON *regressions);
+
 #endif

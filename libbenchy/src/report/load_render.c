@@ -7,6 +7,7 @@
  */
 #include "csv.h"
 #include "load_render.h"
+#include "sampling_render.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -270,6 +271,7 @@ static void level_notes(FILE *f, const cJSON *lv) {
   const cJSON *expected = get(pc, "expected");
   if (num(pc, "cached_tokens") > 0 && cJSON_IsString(expected) && num(pc, "unexpected_requests") <= 0)
     fprintf(f, "note: cache hits expected here (%s)\n", expected->valuestring);
+  sampling_render_md(f, lv, "");
   const cJSON *w;
   cJSON_ArrayForEach(w, get(lv, "warnings")) {
     if (cJSON_IsString(w)) fprintf(f, "warning: %s\n", w->valuestring);

@@ -94,10 +94,26 @@ static const char *validity(const benchy_result *r) {
   return r->status == BENCHY_OK ? "valid" : benchy_status_name(r->status);
 }
 
+/* The result's peak GPU memory: the largest of its rows' (compare_memory.c,
+ * the figure --fail-if-memory-grows reads); NAN when it has none. */
+static double result_peak_memory(const benchy_result *r) {
+  double peak = NAN;
+  const cJSON *a;
+  cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(r->doc, "aggregates")) {
+    double p = compare_peak_memory(a);
+    if (!isnan(p) && (isnan(peak) || p > peak)) peak = p;
+  }
+  return peak;
+}
+
 static cJSON *table_doc(const benchy_result *const *results, const char *const *labels, size_t n) {
   column *cols = NULL;
   size_t ncols = collect_columns(results, n, &cols);
   cJSON *doc = cJSON_CreateObject();
+  int any_memory = 0;
+  for (size_t r = 0; r < n; r++) any_memory |= !isnan(result_peak_memory(results[r]));
+  /* Shown only when some result sampled a GPU. */
+  cJSON_AddBoolToObject(doc, "peak_gpu_memory_shown", any_memory);
   cJSON *names = cJSON_AddArrayToObject(doc, "columns");
   for (size_t c = 0; c < ncols; c++) cJSON_AddItemToArray(names, cJSON_CreateString(cols[c].name));
   cJSON *rows = cJSON_AddArrayToObject(doc, "rows");
@@ -113,6 +129,11 @@ static cJSON *table_doc(const benchy_result *const *results, const char *const *
     cJSON_AddStringToObject(row, "name", name);
     cJSON_AddStringToObject(row, "kind", results[r]->kind);
     cJSON_AddStringToObject(row, "validity", validity(results[r]));
+    double peak = result_peak_memory(results[r]);
+    if (isnan(peak))
+      cJSON_AddNullToObject(row, "peak_gpu_memory_bytes");
+    else
+      cJSON_AddNumberToObject(row, "peak_gpu_memory_bytes", peak);
     cJSON *cells = cJSON_AddArrayToObject(row, "cells");
     for (size_t c = 0; c < ncols; c++) {
       cJSON *v = cell(results[r], &cols[c]);
@@ -127,10 +148,11 @@ static cJSON *table_doc(const benchy_result *const *results, const char *const *
 static void write_md(const cJSON *doc, FILE *f) {
   const cJSON *cols = cJSON_GetObjectItemCaseSensitive(doc, "columns");
   fprintf(f, "| result |");
+  int memory = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(doc, "peak_gpu_memory_shown"));
   for (const cJSON *c = cols->child; c; c = c->next) fprintf(f, " %s |", c->valuestring);
-  fprintf(f, " validity |\n|---|");
+  fprintf(f, "%s validity |\n|---|", memory ? " peak GPU memory GiB |" : "");
   for (const cJSON *c = cols->child; c; c = c->next) fprintf(f, "---:|");
-  fprintf(f, "---|\n");
+  fprintf(f, "%s---|\n", memory ? "---:|" : "");
   for (const cJSON *r = cJSON_GetObjectItemCaseSensitive(doc, "rows")->child; r; r = r->next) {
     fprintf(f, "| %s |", cJSON_GetObjectItemCaseSensitive(r, "name")->valuestring);
     for (const cJSON *v = cJSON_GetObjectItemCaseSensitive(r, "cells")->child; v; v = v->next) {
@@ -140,6 +162,9 @@ static void write_md(const cJSON *doc, FILE *f) {
       else if (cJSON_IsNumber(sd)) fprintf(f, " %.2f ± %.2f |", value->valuedouble, sd->valuedouble);
       else fprintf(f, " %.2f |", value->valuedouble);
     }
+    const cJSON *peak = cJSON_GetObjectItemCaseSensitive(r, "peak_gpu_memory_bytes");
+    if (memory && cJSON_IsNumber(peak)) fprintf(f, " %.2f |", peak->valuedouble / (1024.0 * 1024.0 * 1024.0));
+    else if (memory) fprintf(f, " — |");
     fprintf(f, " %s |\n", cJSON_GetObjectItemCaseSensitive(r, "validity")->valuestring);
   }
 }

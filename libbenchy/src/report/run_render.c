@@ -1,5 +1,6 @@
 /* run_render.c — see run_render.h. */
 #include "run_render.h"
+#include "sampling_render.h"
 
 #include <math.h>
 #include <string.h>
@@ -149,6 +150,9 @@ int run_render_md(const cJSON *doc, FILE *f) {
   }
   double errors = num(doc, "script_errors");
   if (errors > 0) fprintf(f, "\n%.0f script error(s): see the records of type script_error.\n", errors);
+  const cJSON *whole = cJSON_GetObjectItemCaseSensitive(doc, "whole_run");
+  if (cJSON_GetObjectItemCaseSensitive(whole, "client_cpu")) fprintf(f, "\n");
+  sampling_render_md(f, whole, "whole run: ");
   return ferror(f) ? BENCHY_ERR_IO : BENCHY_OK;
 }
 

@@ -49,6 +49,7 @@ const char *sim_status_text(int status) {
   case 429: return "Too Many Requests";
   case 431: return "Request Header Fields Too Large";
   case 500: return "Internal Server Error";
+  case 501: return "Not Implemented";
   case 503: return "Service Unavailable";
   default: return "Unknown";
   }

@@ -540,12 +540,25 @@ static void handle_stats(sim_conn *c) {
   benchy_buf_free(&b);
 }
 
+/* As llama-server: without --metrics, 501 and how to get them. */
+static void handle_metrics(sim_conn *c) {
+  if (!c->sim->cfg.metrics) {
+    sim_conn_error(c, 501, "not_supported_error",
+                   "This server does not support metrics endpoint. Start it with `--metrics`");
+    return;
+  }
+  benchy_buf b = {0};
+  int rc = sim_write_metrics(c->sim, &b);
+  respond_built(c, 200, rc, &b);
+  benchy_buf_free(&b);
+}
+
 typedef struct route {
   const char *method, *path;
   int id;
 } route;
 
-enum { R_HEALTH, R_MODELS, R_PROPS, R_STATS, R_CHAT, R_COMPLETIONS, R_TOKENIZE, R_DETOKENIZE, R_TEMPLATE };
+enum { R_HEALTH, R_MODELS, R_PROPS, R_STATS, R_METRICS, R_CHAT, R_COMPLETIONS, R_TOKENIZE, R_DETOKENIZE, R_TEMPLATE };
 
 static const route routes[] = {
     {"GET", "/health", R_HEALTH},
@@ -554,6 +567,7 @@ static const route routes[] = {
     {"GET", "/models", R_MODELS},
     {"GET", "/props", R_PROPS},
     {"GET", "/sim/stats", R_STATS},
+    {"GET", "/metrics", R_METRICS},
     {"POST", "/v1/chat/completions", R_CHAT},
     {"POST", "/chat/completions", R_CHAT},
     {"POST", "/v1/completions", R_COMPLETIONS},
@@ -599,6 +613,7 @@ void sim_route(sim_conn *c, const sim_request *r) {
     case R_MODELS: handle_models(c); return;
     case R_PROPS: handle_props(c); return;
     case R_STATS: handle_stats(c); return;
+    case R_METRICS: handle_metrics(c); return;
     case R_CHAT: handle_completion(c, r, SIM_API_CHAT); return;
     case R_COMPLETIONS: handle_completion(c, r, SIM_API_COMPLETIONS); return;
     case R_TOKENIZE: handle_tokenize(c, r); return;
@@ -612,6 +627,6 @@ void sim_route(sim_conn *c, const sim_request *r) {
   else
     sim_conn_error(c, 404, "not_found_error",
                    "no endpoint %.*s %.*s (benchy sim serves /v1/chat/completions, /v1/completions, "
-                   "/v1/models, /health, /props, /tokenize, /detokenize, /apply-template, /sim/stats)",
+                   "/v1/models, /health, /props, /tokenize, /detokenize, /apply-template, /metrics, /sim/stats)",
                    (int)r->method_len, r->method, (int)r->path_len, r->path);
 }

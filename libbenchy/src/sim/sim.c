@@ -84,6 +84,7 @@ static int config_from_options(sim_config *cfg, const benchy_options *o, char *e
   cfg->slow_headers_ms = benchy_options_double(o, "slow-headers-ms");
   cfg->spin_ns = (int64_t)(benchy_options_double(o, "spin-us") * 1000.0);
   cfg->reuse_port = benchy_options_flag(o, "reuse-port");
+  cfg->metrics = benchy_options_flag(o, "metrics");
   const char *fl = benchy_options_str(o, "flavour");
   cfg->flavour = SIM_FLAVOUR_LLAMA;
   for (int i = 0; fl && i < 3; i++)

@@ -65,6 +65,7 @@ typedef struct sim_config {
   double stall_ms, slow_headers_ms;
   int64_t spin_ns;        /* poll instead of sleeping when the next chunk is this close */
   int reuse_port;         /* share the port with other simulators (SO_REUSEPORT) */
+  int metrics;            /* serve GET /metrics (--metrics) */
   int close_after_stream; /* resolved: SIM_CLOSE_* */
   char close_text[12];    /* as given: auto|yes|no|announced */
   char api_key[512];      /* --api-key; empty: no key required */
@@ -311,5 +312,8 @@ BENCHY_INTERNAL int sim_tool_args(const struct cJSON *params, uint64_t seed, int
 
 /* sim.c */
 BENCHY_INTERNAL int sim_write_stats_json(sim_t *s, benchy_buf *b);
+/* metrics.c: GET /metrics (--metrics), Prometheus text in llama-server's
+ * names; called on the loop thread. */
+BENCHY_INTERNAL int sim_write_metrics(sim_t *s, benchy_buf *b);
 
 #endif

@@ -38,6 +38,7 @@
 #include "workload_entry.h"
 #include "failure_rule.h"
 #include "interrupt.h"
+#include "sampling.h"
 #include "runner.h"
 #include "startup.h"
 
@@ -365,6 +366,7 @@ static void bench_free(bench *b) {
     for (size_t k = 0; t->reqs && k < (size_t)b->runs * (size_t)t->conc; k++) bench_metrics_clear(&t->reqs[k]);
     free(t->reqs);
     free(t->runs);
+    cJSON_Delete(t->sampled);
   }
   free(b->tests);
   bench_plan_free(b->rows, b->n_rows);
@@ -464,6 +466,13 @@ static int run_matrix(bench *b, char *where, size_t wherelen, char *err, size_t 
   size_t total_runs = b->n_tests * (size_t)b->runs, done_runs = 0;
   for (size_t i = 0; i < b->n_tests && run_status == BENCHY_OK; i++) {
     test_t *t = &b->tests[i];
+    /* One sampled level per shape, all its runs; rows pool them (bench_doc.c). */
+    int to_run = 0;
+    for (int r = 0; r < b->runs; r++) to_run |= !t->runs[r].done;
+    char label[96];
+    snprintf(label, sizeof label, "pp%lld tg%lld%s%.0lld (c%lld)", (long long)t->pp, (long long)t->tg,
+             t->depth ? " @ d" : "", (long long)t->depth, (long long)t->conc);
+    if (to_run) sampling_level_begin(label);
     for (int r = 0; r < b->runs && run_status == BENCHY_OK; r++, done_runs++) {
       if (t->runs[r].done) continue; /* --resume: already in the file */
       run_phase("row", done_runs, total_runs, "%zu/%zu  pp%lld tg%lld%s%.0lld (c%lld)  run %d/%d", done_runs + 1, total_runs,
@@ -473,6 +482,7 @@ static int run_matrix(bench *b, char *where, size_t wherelen, char *err, size_t 
       run_status = run_test_once(b, t, r, err, errlen);
       if (interrupt_pending()) run_status = BENCHY_ERR_CANCELLED;
     }
+    if (to_run && !t->sampled && (t->sampled = cJSON_CreateObject())) sampling_level_end(t->sampled, label);
   }
   return run_status;
 }

@@ -14,6 +14,7 @@
 #include "../report/run_metadata.h"
 #include "../report/stat_key.h"
 #include "bench_state.h"
+#include "sampling.h"
 #include "server_facts.h"
 
 typedef struct series {
@@ -255,6 +256,13 @@ static cJSON *make_row(const bench *b, const bench_row_plan *rp) {
   row_stats(b, rp, &y, row);
   cJSON *flags = cJSON_AddArrayToObject(row, "flags");
   if (flags) row_flags(b, rp, &y, flags);
+  /* Sampled per shape; the row pools its shapes' figures as it pools their requests. */
+  const cJSON **parts = rp->n_shapes ? malloc(rp->n_shapes * sizeof *parts) : NULL;
+  size_t n = 0;
+  for (size_t k = 0; parts && k < rp->n_shapes; k++)
+    if (b->tests[rp->shapes[k]].sampled) parts[n++] = b->tests[rp->shapes[k]].sampled;
+  if (n) sampling_merge_into(row, parts, n);
+  free(parts);
   return row;
 }
 

@@ -34,6 +34,7 @@ typedef struct test_t {
   char key[96];
   req_m *reqs; /* runs * conc */
   run_m *runs;
+  cJSON *sampled; /* its runs' GPU, client CPU and /metrics figures (sampling.h); NULL: none */
 } test_t;
 
 /* The lists the matrix was built from, as given. */

@@ -12,6 +12,8 @@
 #include <string.h>
 
 #include "load_level.h"
+#include "sampling.h"
+#include "dispatch_lag.h"
 #include "load_journal.h"
 #include "../report/record_json.h"
 #include "arrivals.h"
@@ -515,6 +517,9 @@ int load_run_level(load_plan *p, const load_level *lv, cJSON *level_obj, cJSON *
   resume_plan rp = {0};
   if (st == BENCHY_OK && prior && continue_from_prior(p, &r, prior, &rp) != 0) st = BENCHY_ERR_NOMEM;
   int64_t run_duration = 0;
+  /* Before the clock starts: the first /metrics scrape must not make
+   * the first arrivals late. */
+  sampling_level_begin(lv->label);
   int nothing_to_send = start_clock(&r, &rp, prior != NULL, duration_ns, &run_duration);
   /* The exact-ITL budget is split between the threads (the merge target
    * gets all of it), so memory stays bounded however many threads run;
@@ -540,6 +545,11 @@ int load_run_level(load_plan *p, const load_level *lv, cJSON *level_obj, cJSON *
   announce_level(p, lv, &r, prior, &rp);
   runner_summary sum = {0};
   int run_st = nothing_to_send ? BENCHY_OK : runner_for(p, &r, run_duration, &sum, err, errlen);
+  char where[200];
+  snprintf(where, sizeof where, "level %zu/%zu (%s)", lv->number + 1, p->n_levels, lv->label);
+  /* Taken now, when the level's requests end; written after its figures. */
+  cJSON *sampled = cJSON_CreateObject();
+  sampling_level_end(sampled, where);
   load_cache_tally cache = {0};
   int64_t mismatches = 0;
   size_t total = 0;
@@ -548,11 +558,14 @@ int load_run_level(load_plan *p, const load_level *lv, cJSON *level_obj, cJSON *
       !(all = merge_threads(p, &r, &cache, &mismatches, &total)))
     run_st = BENCHY_ERR_NOMEM;
   if (run_st != BENCHY_OK && run_st != BENCHY_ERR_CANCELLED) {
+    cJSON_Delete(sampled);
     resume_plan_free(&rp);
     level_run_free(&r, &synth);
     return run_st;
   }
   if (prior && restore_prior(p, &r, prior, &rp, &cache, records) != 0) st = BENCHY_ERR_NOMEM;
+  /* Only with a finite rate and no cap is a request's queue time the client's own lateness. */
+  if (r.offsets && !lv->max_concurrency) dispatch_lag_judge(all, total, sampled, where);
   for (size_t i = 0; i < total; i++) cJSON_AddItemToArray(records, all[i].rec);
   free(all);
   if (add_level_figures(p, &r, &sum, mismatches, level_obj) != BENCHY_OK) st = BENCHY_ERR_NOMEM;
@@ -562,6 +575,7 @@ int load_run_level(load_plan *p, const load_level *lv, cJSON *level_obj, cJSON *
   const char *cache_warning = load_cache_report(&cache, p->repeats, level_obj);
   if (cache_warning) level_warn(p, lv, NULL, cache_warning);
   add_client_counters(level_obj, threads, &sum);
+  sampling_move_into(level_obj, sampled);
   int64_t jsonl_errors = report_level_end(p, lv, &r, stopped, level_obj);
   /* A level whose records did not all reach the file must not be restored
    * from it as complete. */

@@ -10,6 +10,7 @@
 #include "interrupt.h"
 #include "lifecycle.h"
 #include "run_progress.h"
+#include "sampling.h"
 #include "workload_entry.h"
 
 #include <pthread.h>
@@ -70,11 +71,15 @@ static void execute(benchy_run *run) {
              "too many runs at once in this process (256); wait for one to end");
     st = BENCHY_ERR_LIMIT;
   } else {
+    /* Started before the server (--server-cmd) so that the timeline shows
+     * its start; the run's levels are marked by the workload. */
+    sampling_run *sampling = sampling_run_start(run->opts);
     st = lifecycle_execute(run->opts,
                            run->command == BENCHY_CMD_BENCH  ? bench_execute
                            : run->command == BENCHY_CMD_LOAD ? load_execute
                                                              : script_execute,
                            &run->result, run->error, sizeof run->error);
+    sampling_run_finish(sampling, run->result);
   }
   cancel_unregister(run->cancel);
   benchy_options_scrub(run->opts, run->error, sizeof run->error);
