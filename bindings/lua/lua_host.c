@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "lua_host.h"
+#include "meta/meta.h"
 #include "report/run_metadata.h"
 #include "options_json.h"
 #include "report/jsonl.h"
@@ -50,7 +51,7 @@ static int open_module(lua_State *L) { return lh_open_module(L); }
 
 /* Loads and runs the script's top level: it defines scenarios and
  * thresholds; nothing is sent yet. */
-static int load_script(lh_host *h, char *err, size_t errlen) {
+int lh_load_script(lh_host *h, char *err, size_t errlen) {
   h->L = lua_newstate(capped_alloc, h);
   if (!h->L) {
     snprintf(err, errlen, "out of memory starting Lua");
@@ -112,27 +113,36 @@ static int read_plan(lh_host *h, char *err, size_t errlen) {
   return BENCHY_OK;
 }
 
-/* The server: checked (and the model found) by the same startup as load. */
-static int connect_server(lh_host *h, char *err, size_t errlen) {
+int lh_open_session(lh_host *h, const benchy_options *opts, benchy_session **out, char **model,
+                    char *err, size_t errlen) {
   target t;
-  int st = target_init(&t, h->opts, err, errlen);
+  int st = target_init(&t, opts, err, errlen);
   if (st == BENCHY_OK) st = target_connect(&t, err, errlen);
+  if (st == BENCHY_OK) st = target_check_model(&t, opts, model, NULL, err, errlen);
+  if (st == BENCHY_OK && !h->loop) st = benchy_loop_new(&h->loop);
+  if (st == BENCHY_OK) st = benchy_session_new_err(out, h->loop, t.base_url, err, errlen);
+  if (st == BENCHY_OK && t.api_key) st = benchy_session_set_api_key(*out, t.api_key);
+  for (size_t i = 0; st == BENCHY_OK && i < t.n_headers; i++)
+    st = benchy_session_add_header(*out, t.headers[i]);
+  if (st == BENCHY_OK)
+    st = benchy_session_set_timeout_ms(*out, (int64_t)(benchy_options_double(opts, "timeout") * 1000));
+  if (st != BENCHY_OK && !err[0]) snprintf(err, errlen, "%s", benchy_status_message(st));
+  target_free(&t);
+  return st;
+}
+
+/* The servers: each checked (and its model found) by the same startup as
+ * load. A script that names its targets needs --base-url only when given. */
+static int connect_server(lh_host *h, char *err, size_t errlen) {
   const char *model = benchy_options_str(h->opts, "model");
   h->model = model ? benchy_strdup(model) : NULL;
-  if (st == BENCHY_OK) st = target_check_model(&t, h->opts, &h->model, NULL, err, errlen);
-  if (st == BENCHY_OK) {
-    const char *api = benchy_options_str(h->opts, "api");
-    h->api = api && !strcmp(api, "completions") ? BENCHY_ENDPOINT_COMPLETIONS : BENCHY_ENDPOINT_CHAT;
-    st = benchy_loop_new(&h->loop);
-    if (st == BENCHY_OK) st = benchy_session_new_err(&h->sess, h->loop, t.base_url, err, errlen);
-    if (st == BENCHY_OK && t.api_key) st = benchy_session_set_api_key(h->sess, t.api_key);
-    for (size_t i = 0; st == BENCHY_OK && i < t.n_headers; i++)
-      st = benchy_session_add_header(h->sess, t.headers[i]);
-    if (st == BENCHY_OK)
-      st = benchy_session_set_timeout_ms(h->sess, (int64_t)(benchy_options_double(h->opts, "timeout") * 1000));
-    if (st != BENCHY_OK && !err[0]) snprintf(err, errlen, "%s", benchy_status_message(st));
-  }
-  target_free(&t);
+  const char *api = benchy_options_str(h->opts, "api");
+  h->api = api && !strcmp(api, "completions") ? BENCHY_ENDPOINT_COMPLETIONS : BENCHY_ENDPOINT_CHAT;
+  int st = BENCHY_OK;
+  if (!h->n_targets || benchy_options_is_set(h->opts, "base-url"))
+    st = lh_open_session(h, h->opts, &h->sess, &h->model, err, errlen);
+  if (st == BENCHY_OK) st = lh_targets_connect(h, err, errlen);
+  if (st == BENCHY_OK && !h->loop) st = benchy_loop_new(&h->loop);
   if (st == BENCHY_OK) h->watch = interrupt_watch(h->loop);
   return st;
 }
@@ -196,11 +206,15 @@ static int judge(lh_host *h, int run_st, cJSON *aggregates, char *err, size_t er
   return BENCHY_OK;
 }
 
-static void teardown(lh_host *h) {
+void lh_teardown(lh_host *h) {
   h->stopping = 1;
   /* Requests still in flight end cancelled here; on_done drops them. */
   if (h->sess) benchy_session_free(h->sess);
   h->sess = NULL;
+  for (size_t i = 0; i < h->n_targets; i++) {
+    if (h->targets[i].sess) benchy_session_free(h->targets[i].sess);
+    h->targets[i].sess = NULL;
+  }
   if (h->loop) {
     if (h->watch >= 0) interrupt_unwatch(h->watch);
     benchy_loop_free(h->loop);
@@ -209,6 +223,8 @@ static void teardown(lh_host *h) {
   if (h->L) lua_close(h->L);
   h->L = NULL;
   lh_users_free(h);
+  lh_targets_free(h);
+  lh_options_free(h);
   lh_scenarios_free(h);
   if (h->jsonl) jsonl_close(h->jsonl);
   free(h->model);
@@ -228,12 +244,20 @@ int script_execute(const benchy_options *opts, benchy_result **out, char *err, s
     return BENCHY_ERR_INVALID;
   }
   cJSON *config = options_config_json(opts, BENCHY_OPTIONS_JSON_ALL);
+  /* -e values are the script's (a target's URL, a token): saved as the
+   * metadata saves text, without credentials. */
+  cJSON *defines = config ? cJSON_GetObjectItemCaseSensitive(config, "define") : NULL;
+  if (defines && meta_redact_tree(defines, opts) != 0) {
+    cJSON_Delete(config);
+    config = NULL;
+  }
   run_phase("check", 0, 0, "loading %s", h.script);
   int st = config ? BENCHY_OK : BENCHY_ERR_NOMEM;
   if (st == BENCHY_OK) st = read_plan(&h, err, errlen);
   const char *jsonl_path = benchy_options_str(opts, "jsonl");
   if (st == BENCHY_OK && jsonl_path) st = jsonl_check(jsonl_path, "run", 0, NULL, err, errlen);
-  if (st == BENCHY_OK) st = load_script(&h, err, errlen);
+  if (st == BENCHY_OK) st = lh_load_script(&h, err, errlen);
+  if (st == BENCHY_OK) st = lh_options_check(&h, err, errlen);
   if (st == BENCHY_OK) st = lh_thresholds_parse(&h, err, errlen);
   if (st == BENCHY_OK) st = lh_scenarios_ready(&h, err, errlen);
   if (st == BENCHY_OK) st = connect_server(&h, err, errlen);
@@ -246,12 +270,12 @@ int script_execute(const benchy_options *opts, benchy_result **out, char *err, s
     if (st == BENCHY_ERR_CANCELLED && !err[0]) snprintf(err, errlen, "interrupted before the run started");
     cJSON_Delete(config);
     cJSON_Delete(h.records);
-    teardown(&h);
+    lh_teardown(&h);
     interrupt_clear();
     return st;
   }
   run_phase("run", 0, 1, "%s: %s against %s", h.script,
-            h.rate > 0 ? "open loop" : "closed loop", h.model);
+            h.rate > 0 ? "open loop" : "closed loop", h.model ? h.model : "its targets");
   int run_st = lh_users_start(&h, err, errlen);
   if (run_st == BENCHY_OK && !interrupt_pending()) run_st = benchy_loop_run(h.loop, BENCHY_RUN_DEFAULT);
   if (interrupt_pending()) run_st = BENCHY_ERR_CANCELLED;
@@ -264,7 +288,7 @@ int script_execute(const benchy_options *opts, benchy_result **out, char *err, s
     cJSON_Delete(aggregates);
     cJSON_Delete(config);
     cJSON_Delete(h.records);
-    teardown(&h);
+    lh_teardown(&h);
     interrupt_clear();
     return BENCHY_ERR_NOMEM;
   }
@@ -286,7 +310,7 @@ int script_execute(const benchy_options *opts, benchy_result **out, char *err, s
   cJSON_AddNumberToObject(doc, "records_omitted", (double)h.records_omitted);
   cJSON_AddItemToObject(doc, "records", h.records);
   h.records = NULL;
-  teardown(&h);
+  lh_teardown(&h);
   interrupt_clear();
   benchy_result *res = result_new("run", doc, run_render_md, run_render_csv);
   if (!res) return BENCHY_ERR_NOMEM;

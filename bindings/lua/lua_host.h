@@ -71,6 +71,23 @@ typedef struct lh_threshold {
   int ok;
 } lh_threshold;
 
+/* benchy.option{...}: an option the script declares (lua_options.c). */
+typedef struct lh_script_option {
+  char *name, *help, *default_value;
+  char **choices; /* NULL-terminated, or NULL: any value */
+} lh_script_option;
+
+/* benchy.target{...}: a server besides --base-url (lua_target.c). */
+typedef struct lh_target {
+  char *name;
+  char *base_url;   /* as given; sessions and the probe use it */
+  char *shown_url;  /* without credentials: what records and results say */
+  char *model;      /* given, or the first the server serves */
+  char *api_key_env;
+  benchy_session *sess;
+  benchy_collector **by_scenario; /* one per scenario, created as requests finish */
+} lh_target;
+
 struct lh_host;
 
 typedef struct lh_user {
@@ -91,6 +108,7 @@ typedef struct lh_user {
   uint64_t timer;      /* benchy.sleep pending, or 0 */
   int waiting;         /* yielded to a request or a timer */
   int finished;
+  lh_target *target;   /* the request's server; NULL: --base-url */
 } lh_user;
 
 typedef struct lh_host {
@@ -131,6 +149,12 @@ typedef struct lh_host {
   uint64_t records_omitted;
   uint64_t done, failed, script_errors;
   char first_error[512];
+  /* script-declared options and extra servers */
+  lh_script_option *script_opts;
+  size_t n_script_opts;
+  lh_target *targets;
+  size_t n_targets;
+  benchy_collector **base_by_scenario; /* --base-url's share, with targets */
 } lh_host;
 
 /* lua_module.c */
@@ -138,6 +162,37 @@ BENCHY_INTERNAL int lh_open_module(lua_State *L);
 BENCHY_INTERNAL lh_host *lh_host_of(lua_State *L);
 BENCHY_INTERNAL lh_user *lh_user_of(lua_State *L);
 BENCHY_INTERNAL void lh_set_user(lua_State *co, lh_user *u);
+
+/* lua_options.c: benchy.option, benchy.target and benchy.now_ms join the
+ * module table at the top of the stack. */
+BENCHY_INTERNAL void lh_api_register(lua_State *L);
+/* After the top level: every --define names a declared option (when the
+ * script declares any). */
+BENCHY_INTERNAL int lh_options_check(lh_host *h, char *err, size_t errlen);
+BENCHY_INTERNAL void lh_options_free(lh_host *h);
+
+/* lua_target.c */
+BENCHY_INTERNAL int lh_target_declare(lua_State *L);
+/* The target named by the request table at idx (field "target"), NULL for
+ * --base-url; raises on a value that is not a target. */
+BENCHY_INTERNAL lh_target *lh_target_arg(lua_State *L, int idx);
+BENCHY_INTERNAL int lh_targets_connect(lh_host *h, char *err, size_t errlen);
+BENCHY_INTERNAL void lh_target_record(lh_host *h, lh_user *u, const benchy_record *rec);
+BENCHY_INTERNAL const char *lh_target_name(const lh_target *t);
+/* Adds "target"/"by_target" to scenario i's aggregate. */
+BENCHY_INTERNAL void lh_target_aggregate(lh_host *h, size_t i, cJSON *o);
+BENCHY_INTERNAL cJSON *lh_targets_metadata(lh_host *h);
+BENCHY_INTERNAL void lh_targets_free(lh_host *h);
+
+/* lua_host.c: the script's top level in a fresh capped state (nothing is
+ * sent), and everything it holds released. */
+BENCHY_INTERNAL int lh_load_script(lh_host *h, char *err, size_t errlen);
+BENCHY_INTERNAL void lh_teardown(lh_host *h);
+/* A session on the run's loop for the server opts names (--base-url,
+ * key, headers, timeout), checked as bench and load check theirs; *model
+ * (given or NULL) is checked or set to the first the server serves. */
+BENCHY_INTERNAL int lh_open_session(lh_host *h, const benchy_options *opts, benchy_session **out,
+                                    char **model, char *err, size_t errlen);
 
 /* lua_json.c: cJSON from the value at idx (tables with 1..n keys are
  * arrays; an empty table is an object). NULL and a message in err when a

@@ -171,6 +171,7 @@ int lh_open_module(lua_State *L) {
     lua_settable(L, -3);
   }
   lua_setfield(L, -2, "options");
+  lh_api_register(L);
   lua_pushstring(L, benchy_version_string());
   lua_setfield(L, -2, "version");
   if (luaL_loadbufferx(L, conversation_lua, sizeof conversation_lua - 1, "=benchy.conversation",

@@ -1,0 +1,94 @@
+"""The Lua API around `benchy run`: script-declared options (benchy.option,
+-e, --help), several targets (benchy.target), `require "benchy"` from a
+plain lua5.4, and --resume of a script run."""
+import json
+import shutil
+
+import pytest
+
+from conftest import ROOT, run_cli
+
+LUA = ROOT / "tests" / "lua"
+FAST = ("--decode-tps", "5000", "--prefill-tps", "1000000", "--overhead-ms", "1")
+
+
+def run_script(sim, script, *args, timeout=120):
+    return run_cli("run", script, "--base-url", sim.base_url, "--quiet", *args, timeout=timeout)
+
+
+# ---- script-declared options ----
+
+def test_declared_options_take_their_values_from_e(sim_factory):
+    sim = sim_factory(*FAST)
+    p = run_script(sim, LUA / "options.lua", "-e", "mode=fast", "--users", "2", "--format", "json")
+    assert p.returncode == 0, p.stderr
+    doc = json.loads(p.stdout)
+    assert doc["status"] == "OK" and doc["aggregates"][0]["completed"] == 2
+
+
+def test_help_lists_the_script_options_after_the_tables():
+    p = run_cli("run", LUA / "options.lua", "-e", "mode=fast", "--help")
+    assert p.returncode == 0, p.stderr
+    table_part, _, script_part = p.stdout.partition("options.lua options (-e NAME=VALUE):")
+    assert "--users N" in table_part, "the table's options come first"
+    assert "-e mode=slow|fast" in script_part and "How fast to go. [default: slow]" in script_part
+    assert "-e tokens=VALUE" in script_part and "[default: 5]" in script_part
+    assert "-e nothing=VALUE" in script_part and "[no default]" in script_part
+
+
+def test_an_unknown_e_name_is_an_error_naming_the_declared_ones():
+    # Nothing listens there: the error must come before the server is asked.
+    p = run_cli("run", LUA / "options.lua", "-e", "mode=fast", "-e", "mdoe=slow",
+                "--base-url", "http://127.0.0.1:9/v1", "--quiet")
+    assert p.returncode == 2
+    assert "-e mdoe: " in p.stderr and "its options are mode, tokens, nothing" in p.stderr, p.stderr
+
+
+def test_a_value_outside_choices_is_an_error():
+    p = run_cli("run", LUA / "options.lua", "-e", "mode=medium", "--base-url", "http://127.0.0.1:9/v1",
+                "--quiet")
+    assert p.returncode == 2
+    assert "-e mode=medium" in p.stderr and "takes one of slow|fast" in p.stderr, p.stderr
+
+
+def test_a_script_without_declarations_keeps_free_form_defines(sim_factory, tmp_path):
+    sim = sim_factory(*FAST)
+    s = tmp_path / "free.lua"
+    s.write_text('assert(benchy.options.anything == "goes")\n'
+                 'benchy.scenario("x", function(s) end)\n')
+    p = run_script(sim, s, "-e", "anything=goes")
+    assert p.returncode == 0, p.stderr
+    h = run_cli("run", s, "-e", "anything=goes", "--help")
+    assert "(none declared" in h.stdout
+
+
+# ---- several targets ----
+
+def test_targets_send_to_their_server_and_name_it_in_records_and_rows(sim_factory):
+    a, b = sim_factory(*FAST), sim_factory(*FAST)
+    url_a = a.base_url.replace("http://", "http://user:hunter2@")
+    # no --base-url: a script with targets needs none
+    p = run_cli("run", LUA / "targets.lua", "-e", f"url_a={url_a}", "-e", f"url_b={b.base_url}",
+                "--users", "2", "--iterations", "2", "--format", "json", "--quiet")
+    assert p.returncode == 0, p.stderr
+    doc = json.loads(p.stdout)
+    agg = doc["aggregates"][0]
+    assert agg["targets"] == ["a", "b"]
+    assert agg["by_target"]["a"]["completed"] == 4 and agg["by_target"]["b"]["completed"] == 4
+    assert agg["by_target"]["a"]["total_output_tokens"] == 12
+    assert agg["by_target"]["b"]["total_output_tokens"] == 16
+    by_target = {}
+    for rec in doc["records"]:
+        by_target.setdefault(rec["target"], []).append(rec["output_tokens"])
+    assert by_target == {"a": [3] * 4, "b": [4] * 4}
+    assert {t["name"]: t["base_url"] for t in doc["metadata"]["targets"]} == {
+        "a": a.base_url, "b": b.base_url}
+    assert "hunter2" not in p.stdout and "hunter2" not in p.stderr
+
+
+def test_a_target_that_is_down_is_named_before_the_run(sim_factory):
+    b = sim_factory(*FAST)
+    p = run_cli("run", LUA / "targets.lua", "-e", "url_a=http://127.0.0.1:9/v1",
+                "-e", f"url_b={b.base_url}", "--quiet")
+    assert p.returncode == 2
+    assert "target 'a' (http://127.0.0.1:9/v1)" in p.stderr and "cannot reach" in p.stderr
