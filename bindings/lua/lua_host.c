@@ -13,7 +13,6 @@
 #include <string.h>
 
 #include "lua_host.h"
-#include "meta/meta.h"
 #include "report/run_metadata.h"
 #include "options_json.h"
 #include "report/jsonl.h"
@@ -244,13 +243,6 @@ int script_execute(const benchy_options *opts, benchy_result **out, char *err, s
     return BENCHY_ERR_INVALID;
   }
   cJSON *config = options_config_json(opts, BENCHY_OPTIONS_JSON_ALL);
-  /* -e values are the script's (a target's URL, a token): saved as the
-   * metadata saves text, without credentials. */
-  cJSON *defines = config ? cJSON_GetObjectItemCaseSensitive(config, "define") : NULL;
-  if (defines && meta_redact_tree(defines, opts) != 0) {
-    cJSON_Delete(config);
-    config = NULL;
-  }
   run_phase("check", 0, 0, "loading %s", h.script);
   int st = config ? BENCHY_OK : BENCHY_ERR_NOMEM;
   if (st == BENCHY_OK) st = read_plan(&h, err, errlen);

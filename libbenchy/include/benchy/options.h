@@ -69,8 +69,11 @@ typedef enum benchy_opt_flag {
                                            and never the value; the scrubber knows the value */
   BENCHY_OPTF_PER_COMMAND_DEFAULT = 1u << 11, /* default_value is "bench=X|load=Y": one default
                                                 per command name (benchy_option_default_for) */
-  BENCHY_OPTF_POSITIONAL = 1u << 12 /* a command line's first bare word is this option's value
+  BENCHY_OPTF_POSITIONAL = 1u << 12, /* a command line's first bare word is this option's value
                                        (benchy run SCRIPT.lua) */
+  BENCHY_OPTF_KEEP_VALUE = 1u << 13  /* with KEY_VALUE: values are kept as given, for a script
+                                        that reads them (-e max_tokens=32), and written only
+                                        redacted (secret-looking names, credentials, keys) */
 } benchy_opt_flag;
 
 typedef struct benchy_option_info {
