@@ -154,7 +154,27 @@ static int option_declare(lua_State *L) {
   return 1;
 }
 
+/* benchy.plan: how the run was asked to go, for scripts whose users work
+ * together (interference.lua waits for every user to finish a phase). */
+static void push_plan(lua_State *L, const benchy_options *o) {
+  lua_createtable(L, 0, 4);
+  lua_pushinteger(L, (lua_Integer)benchy_options_int(o, "users"));
+  lua_setfield(L, -2, "users");
+  if (benchy_options_is_set(o, "iterations")) {
+    lua_pushinteger(L, (lua_Integer)benchy_options_int(o, "iterations"));
+    lua_setfield(L, -2, "iterations");
+  }
+  static const char *const doubles[] = {"duration", "rate"};
+  for (size_t i = 0; i < 2; i++)
+    if (benchy_options_is_set(o, doubles[i])) {
+      lua_pushnumber(L, benchy_options_double(o, doubles[i]));
+      lua_setfield(L, -2, doubles[i]);
+    }
+}
+
 void lh_api_register(lua_State *L) {
+  push_plan(L, lh_host_of(L)->opts);
+  lua_setfield(L, -2, "plan");
   lua_pushvalue(L, -1);
   lua_pushcclosure(L, option_declare, 1);
   lua_setfield(L, -2, "option");
@@ -203,6 +223,10 @@ int benchy_script_write_help(const benchy_options *opts, void *file, char *err, 
     return BENCHY_ERR_INVALID;
   }
   int st = lh_load_script(&h, err, errlen);
+  /* A script that insists on an option (interference.lua's base URLs)
+   * stops without it, after declaring what it takes: --help still lists
+   * those. */
+  if (st == BENCHY_ERR_SCRIPT && h.n_script_opts) st = BENCHY_OK;
   if (st == BENCHY_OK) {
     fprintf(f, "\n%s options (-e NAME=VALUE):\n", h.script);
     if (!h.n_script_opts) fprintf(f, "  (none declared; the script reads benchy.options as it likes)\n");
