@@ -90,7 +90,7 @@ int lh_load_script(lh_host *h, char *err, size_t errlen) {
   return BENCHY_OK;
 }
 
-static int read_plan(lh_host *h, char *err, size_t errlen) {
+int lh_read_plan(lh_host *h, char *err, size_t errlen) {
   const benchy_options *o = h->opts;
   h->n_users = (uint64_t)benchy_options_int(o, "users");
   h->rate = benchy_options_is_set(o, "rate") ? benchy_options_double(o, "rate") : 0;
@@ -219,14 +219,21 @@ void lh_teardown(lh_host *h) {
     benchy_loop_free(h->loop);
   }
   h->loop = NULL;
+  h->watch = -1;
+  if (h->jsonl) jsonl_close(h->jsonl);
+  h->jsonl = NULL;
+  free(h->model);
+  h->model = NULL;
+  /* require "benchy" in a plain lua5.4: the state and what the script
+   * declared are the caller's, and outlive the run. */
+  if (h->module) lh_module_end_run(h);
+  lh_users_free(h);
+  if (h->module) return;
   if (h->L) lua_close(h->L);
   h->L = NULL;
-  lh_users_free(h);
   lh_targets_free(h);
   lh_options_free(h);
   lh_scenarios_free(h);
-  if (h->jsonl) jsonl_close(h->jsonl);
-  free(h->model);
 }
 
 int script_execute(const benchy_options *opts, benchy_result **out, char *err, size_t errlen) {
@@ -245,64 +252,75 @@ int script_execute(const benchy_options *opts, benchy_result **out, char *err, s
   cJSON *config = options_config_json(opts, BENCHY_OPTIONS_JSON_ALL);
   run_phase("check", 0, 0, "loading %s", h.script);
   int st = config ? BENCHY_OK : BENCHY_ERR_NOMEM;
-  if (st == BENCHY_OK) st = read_plan(&h, err, errlen);
+  if (st == BENCHY_OK) st = lh_read_plan(&h, err, errlen);
   const char *jsonl_path = benchy_options_str(opts, "jsonl");
   if (st == BENCHY_OK && jsonl_path) st = jsonl_check(jsonl_path, "run", 0, NULL, err, errlen);
   if (st == BENCHY_OK) st = lh_load_script(&h, err, errlen);
   if (st == BENCHY_OK) st = lh_options_check(&h, err, errlen);
-  if (st == BENCHY_OK) st = lh_thresholds_parse(&h, err, errlen);
-  if (st == BENCHY_OK) st = lh_scenarios_ready(&h, err, errlen);
-  if (st == BENCHY_OK) st = connect_server(&h, err, errlen);
-  if (st == BENCHY_OK) st = open_journal(&h, config, err, errlen);
-  if (st == BENCHY_OK) {
-    h.records = cJSON_CreateArray();
-    if (!h.records) st = BENCHY_ERR_NOMEM;
-  }
   if (st != BENCHY_OK) {
-    if (st == BENCHY_ERR_CANCELLED && !err[0]) snprintf(err, errlen, "interrupted before the run started");
     cJSON_Delete(config);
-    cJSON_Delete(h.records);
     lh_teardown(&h);
     interrupt_clear();
     return st;
   }
-  run_phase("run", 0, 1, "%s: %s against %s", h.script,
-            h.rate > 0 ? "open loop" : "closed loop", h.model ? h.model : "its targets");
-  int run_st = lh_users_start(&h, err, errlen);
-  if (run_st == BENCHY_OK && !interrupt_pending()) run_st = benchy_loop_run(h.loop, BENCHY_RUN_DEFAULT);
+  return lh_execute(&h, config, out, err, errlen);
+}
+
+int lh_execute(lh_host *h, cJSON *config, benchy_result **out, char *err, size_t errlen) {
+  const char *jsonl_path = benchy_options_str(h->opts, "jsonl");
+  int st = lh_thresholds_parse(h, err, errlen);
+  if (st == BENCHY_OK) st = lh_scenarios_ready(h, err, errlen);
+  if (st == BENCHY_OK) st = connect_server(h, err, errlen);
+  if (st == BENCHY_OK) st = open_journal(h, config, err, errlen);
+  if (st == BENCHY_OK) {
+    h->records = cJSON_CreateArray();
+    if (!h->records) st = BENCHY_ERR_NOMEM;
+  }
+  if (st != BENCHY_OK) {
+    if (st == BENCHY_ERR_CANCELLED && !err[0]) snprintf(err, errlen, "interrupted before the run started");
+    cJSON_Delete(config);
+    cJSON_Delete(h->records);
+    lh_teardown(h);
+    interrupt_clear();
+    return st;
+  }
+  run_phase("run", 0, 1, "%s: %s against %s", h->script,
+            h->rate > 0 ? "open loop" : "closed loop", h->model ? h->model : "its targets");
+  int run_st = lh_users_start(h, err, errlen);
+  if (run_st == BENCHY_OK && !interrupt_pending()) run_st = benchy_loop_run(h->loop, BENCHY_RUN_DEFAULT);
   if (interrupt_pending()) run_st = BENCHY_ERR_CANCELLED;
-  run_progress_requests(h.done, h.failed, 0, 1);
+  run_progress_requests(h->done, h->failed, 0, 1);
 
   cJSON *doc = cJSON_CreateObject();
-  cJSON *aggregates = lh_aggregates(&h);
+  cJSON *aggregates = lh_aggregates(h);
   if (!doc || !aggregates) {
     cJSON_Delete(doc);
     cJSON_Delete(aggregates);
     cJSON_Delete(config);
-    cJSON_Delete(h.records);
-    lh_teardown(&h);
+    cJSON_Delete(h->records);
+    lh_teardown(h);
     interrupt_clear();
     return BENCHY_ERR_NOMEM;
   }
   if (run_st != BENCHY_OK && run_st != BENCHY_ERR_CANCELLED && !err[0])
     snprintf(err, errlen, "%s", benchy_status_message(run_st));
-  int status = judge(&h, run_st, aggregates, err, errlen);
+  int status = judge(h, run_st, aggregates, err, errlen);
   if (status == BENCHY_ERR_CANCELLED)
     snprintf(err, errlen, "interrupted: the result holds every request that completed%s%s%s",
-             h.jsonl ? " (each also in " : "", h.jsonl ? jsonl_path : "", h.jsonl ? ")" : "");
+             h->jsonl ? " (each also in " : "", h->jsonl ? jsonl_path : "", h->jsonl ? ")" : "");
   result_doc_head(doc, "run");
   cJSON_AddItemToObject(doc, "config", config);
-  cJSON *meta = lh_metadata(&h);
+  cJSON *meta = lh_metadata(h);
   if (meta) cJSON_AddItemToObject(doc, "metadata", meta);
   cJSON_AddStringToObject(doc, "status", benchy_status_name(status));
   if (status != BENCHY_OK && err[0]) cJSON_AddStringToObject(doc, "error", err);
-  cJSON_AddNumberToObject(doc, "script_errors", (double)h.script_errors);
-  add_thresholds(&h, doc);
+  cJSON_AddNumberToObject(doc, "script_errors", (double)h->script_errors);
+  add_thresholds(h, doc);
   cJSON_AddItemToObject(doc, "aggregates", aggregates);
-  cJSON_AddNumberToObject(doc, "records_omitted", (double)h.records_omitted);
-  cJSON_AddItemToObject(doc, "records", h.records);
-  h.records = NULL;
-  lh_teardown(&h);
+  cJSON_AddNumberToObject(doc, "records_omitted", (double)h->records_omitted);
+  cJSON_AddItemToObject(doc, "records", h->records);
+  h->records = NULL;
+  lh_teardown(h);
   interrupt_clear();
   benchy_result *res = result_new("run", doc, run_render_md, run_render_csv);
   if (!res) return BENCHY_ERR_NOMEM;

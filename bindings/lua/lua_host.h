@@ -155,6 +155,7 @@ typedef struct lh_host {
   lh_target *targets;
   size_t n_targets;
   benchy_collector **base_by_scenario; /* --base-url's share, with targets */
+  int module; /* require "benchy" in a plain lua5.4: L is the caller's (lua_standalone.c) */
 } lh_host;
 
 /* lua_module.c */
@@ -188,6 +189,16 @@ BENCHY_INTERNAL void lh_targets_free(lh_host *h);
  * sent), and everything it holds released. */
 BENCHY_INTERNAL int lh_load_script(lh_host *h, char *err, size_t errlen);
 BENCHY_INTERNAL void lh_teardown(lh_host *h);
+/* h->opts' --users/--rate/--duration/--iterations into the plan. */
+BENCHY_INTERNAL int lh_read_plan(lh_host *h, char *err, size_t errlen);
+/* The run of a loaded script: thresholds, servers, users, the result
+ * (*out, kind "run"); takes config and tears h down. */
+BENCHY_INTERNAL int lh_execute(lh_host *h, cJSON *config, benchy_result **out, char *err, size_t errlen);
+
+/* lua_standalone.c: after a benchy.run, what the next one starts afresh
+ * (collectors, counts, checks, metrics, thresholds); the scenarios,
+ * targets and options the script declared stay. */
+BENCHY_INTERNAL void lh_module_end_run(lh_host *h);
 /* A session on the run's loop for the server opts names (--base-url,
  * key, headers, timeout), checked as bench and load check theirs; *model
  * (given or NULL) is checked or set to the first the server serves. */

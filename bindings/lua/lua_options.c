@@ -172,7 +172,16 @@ static void push_plan(lua_State *L, const benchy_options *o) {
     }
 }
 
+/* Under `benchy run` the command line runs the scenarios; benchy.run is
+ * the plain lua5.4 module's (lua_standalone.c, which replaces this). */
+static int run_refused(lua_State *L) {
+  return luaL_error(L, "benchy.run{} is for a plain lua5.4 that did require \"benchy\"; under "
+                       "benchy run the command line runs the scenarios (--users, --iterations, ...)");
+}
+
 void lh_api_register(lua_State *L) {
+  lua_pushcfunction(L, run_refused);
+  lua_setfield(L, -2, "run");
   push_plan(L, lh_host_of(L)->opts);
   lua_setfield(L, -2, "plan");
   lua_pushvalue(L, -1);

@@ -92,3 +92,44 @@ def test_a_target_that_is_down_is_named_before_the_run(sim_factory):
                 "-e", f"url_b={b.base_url}", "--quiet")
     assert p.returncode == 2
     assert "target 'a' (http://127.0.0.1:9/v1)" in p.stderr and "cannot reach" in p.stderr
+
+
+# ---- require "benchy" from a plain lua5.4 ----
+
+MODULE_DIR = ROOT / "build" / "release" / "bindings" / "lua"
+
+
+def run_lua(*args, timeout=120):
+    import subprocess
+    lua = shutil.which("lua5.4")
+    assert lua, "lua5.4 is missing: scripts/install-deps.sh installs it"
+    assert (MODULE_DIR / "benchy.so").exists(), "build benchy.so first (cmake --build --preset release)"
+    cpath = f'package.cpath = "{MODULE_DIR}/?.so;" .. package.cpath'
+    return subprocess.run([lua, "-e", cpath, *map(str, args)], capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def test_require_benchy_from_plain_lua_runs_and_returns_the_result(sim_factory):
+    a, b = sim_factory(*FAST), sim_factory(*FAST)
+    p = run_lua(LUA / "standalone.lua", a.base_url, b.base_url)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.strip() == "standalone ok"
+
+
+def test_plain_lua_result_is_the_document_benchy_run_writes(sim_factory, tmp_path):
+    sim = sim_factory(*FAST)
+    script = tmp_path / "doc.lua"
+    script.write_text(
+        'local benchy = require "benchy"\n'
+        'benchy.scenario("x", function(s) s:chat{messages = {{role = "user", content = "x"}}, max_tokens = 4} end)\n'
+        f'local r = benchy.run{{base_url = "{sim.base_url}", users = 2, quiet = true}}\n'
+        'io.write(benchy.json_encode(r))\n')
+    p = run_lua(script)
+    assert p.returncode == 0, p.stderr
+    doc = json.loads(p.stdout)
+    cli = run_cli("run", script, "--base-url", sim.base_url, "--format", "json", "--quiet")
+    # under benchy run the command line runs the scenarios: benchy.run says so
+    assert cli.returncode == 2 and "benchy.run{} is for a plain lua5.4" in cli.stderr
+    assert doc["kind"] == "run" and doc["result_version"] >= 1
+    assert set(doc) >= {"config", "metadata", "status", "aggregates", "records", "thresholds"}
+    assert doc["aggregates"][0]["completed"] == 2 and doc["aggregates"][0]["total_output_tokens"] == 8
