@@ -104,9 +104,9 @@ int lh_read_plan(lh_host *h, char *err, size_t errlen) {
                           "conversations; shorten one of them", h->rate, duration);
     return BENCHY_ERR_INVALID;
   }
-  if (benchy_options_flag(o, "resume")) {
-    snprintf(err, errlen, "benchy run cannot --resume yet: give a new --jsonl path to start again");
-    return BENCHY_ERR_UNSUPPORTED;
+  if (benchy_options_flag(o, "resume") && !benchy_options_is_set(o, "jsonl")) {
+    snprintf(err, errlen, "--resume continues the run a --jsonl FILE holds: give that --jsonl FILE");
+    return BENCHY_ERR_INVALID;
   }
   h->rng = (uint64_t)benchy_options_int(o, "seed") * 0x9E3779B97F4A7C15ULL + 1;
   return BENCHY_OK;
@@ -156,7 +156,7 @@ static int open_journal(lh_host *h, cJSON *config, char *err, size_t errlen) {
   cJSON_AddNumberToObject(head, "result_version", BENCHY_RESULT_VERSION);
   cJSON_AddItemToObject(head, "config", cJSON_Duplicate(config, 1));
   jsonl_writer *w = NULL;
-  int st = jsonl_open(&w, path, 0, head, NULL, err, errlen);
+  int st = jsonl_open(&w, path, benchy_options_flag(h->opts, "resume"), head, NULL, err, errlen);
   cJSON_Delete(head);
   h->jsonl = w;
   return st;
@@ -224,6 +224,7 @@ void lh_teardown(lh_host *h) {
   h->jsonl = NULL;
   free(h->model);
   h->model = NULL;
+  lh_resume_free(h);
   /* require "benchy" in a plain lua5.4: the state and what the script
    * declared are the caller's, and outlive the run. */
   if (h->module) lh_module_end_run(h);
@@ -254,7 +255,8 @@ int script_execute(const benchy_options *opts, benchy_result **out, char *err, s
   int st = config ? BENCHY_OK : BENCHY_ERR_NOMEM;
   if (st == BENCHY_OK) st = lh_read_plan(&h, err, errlen);
   const char *jsonl_path = benchy_options_str(opts, "jsonl");
-  if (st == BENCHY_OK && jsonl_path) st = jsonl_check(jsonl_path, "run", 0, NULL, err, errlen);
+  if (st == BENCHY_OK && jsonl_path)
+    st = jsonl_check(jsonl_path, "run", benchy_options_flag(opts, "resume"), NULL, err, errlen);
   if (st == BENCHY_OK) st = lh_load_script(&h, err, errlen);
   if (st == BENCHY_OK) st = lh_options_check(&h, err, errlen);
   if (st != BENCHY_OK) {
@@ -270,12 +272,14 @@ int lh_execute(lh_host *h, cJSON *config, benchy_result **out, char *err, size_t
   const char *jsonl_path = benchy_options_str(h->opts, "jsonl");
   int st = lh_thresholds_parse(h, err, errlen);
   if (st == BENCHY_OK) st = lh_scenarios_ready(h, err, errlen);
-  if (st == BENCHY_OK) st = connect_server(h, err, errlen);
-  if (st == BENCHY_OK) st = open_journal(h, config, err, errlen);
   if (st == BENCHY_OK) {
     h->records = cJSON_CreateArray();
     if (!h->records) st = BENCHY_ERR_NOMEM;
   }
+  if (st == BENCHY_OK) st = lh_resume_load(h, config, err, errlen);
+  if (st == BENCHY_OK) st = connect_server(h, err, errlen);
+  if (st == BENCHY_OK) st = open_journal(h, config, err, errlen);
+  if (st == BENCHY_OK) lh_resume_begin(h);
   if (st != BENCHY_OK) {
     if (st == BENCHY_ERR_CANCELLED && !err[0]) snprintf(err, errlen, "interrupted before the run started");
     cJSON_Delete(config);

@@ -20,6 +20,7 @@
 #include "benchy/benchy.h"
 #include "benchy/collector.h"
 #include "benchy/stats.h"
+#include "core/loop_internal.h"
 #include "util.h"
 
 /* VM instructions one resume of a user may run before it is stopped as a
@@ -109,6 +110,7 @@ typedef struct lh_user {
   int waiting;         /* yielded to a request or a timer */
   int finished;
   lh_target *target;   /* the request's server; NULL: --base-url */
+  loop_deferred next_iteration; /* the next iteration, started from the loop's top */
 } lh_user;
 
 typedef struct lh_host {
@@ -146,6 +148,7 @@ typedef struct lh_host {
   /* output */
   void *jsonl; /* jsonl_writer */
   cJSON *records;
+  uint64_t records_kept; /* in records: counting a cJSON array walks it */
   uint64_t records_omitted;
   uint64_t done, failed, script_errors;
   char first_error[512];
@@ -156,6 +159,7 @@ typedef struct lh_host {
   size_t n_targets;
   benchy_collector **base_by_scenario; /* --base-url's share, with targets */
   int module; /* require "benchy" in a plain lua5.4: L is the caller's (lua_standalone.c) */
+  struct lh_resume *resume; /* --resume: what the journal restored (lua_resume.c) */
 } lh_host;
 
 /* lua_module.c */
@@ -194,6 +198,19 @@ BENCHY_INTERNAL int lh_read_plan(lh_host *h, char *err, size_t errlen);
 /* The run of a loaded script: thresholds, servers, users, the result
  * (*out, kind "run"); takes config and tears h down. */
 BENCHY_INTERNAL int lh_execute(lh_host *h, cJSON *config, benchy_result **out, char *err, size_t errlen);
+
+/* lua_resume.c: --resume reads the journal (after the scenarios' collectors
+ * and h->records exist): finished iterations' records restored, the plan
+ * shortened; then each user goes on from its count (lh_resume_users, after
+ * the users exist). Journal lines: "resume" first, "iteration" as each
+ * ends; every line of a resumed run carries its "segment". */
+BENCHY_INTERNAL int lh_resume_load(lh_host *h, const cJSON *config, char *err, size_t errlen);
+BENCHY_INTERNAL void lh_resume_users(lh_host *h);
+BENCHY_INTERNAL void lh_resume_begin(lh_host *h);
+BENCHY_INTERNAL void lh_resume_mark(lh_host *h, cJSON *line);
+BENCHY_INTERNAL void lh_journal_iteration(lh_user *u, int failed);
+BENCHY_INTERNAL cJSON *lh_resume_metadata(const lh_host *h);
+BENCHY_INTERNAL void lh_resume_free(lh_host *h);
 
 /* lua_standalone.c: after a benchy.run, what the next one starts afresh
  * (collectors, counts, checks, metrics, thresholds); the scenarios,

@@ -24,6 +24,7 @@ static void name_record(cJSON *o, const lh_user *u) {
   cJSON_AddNumberToObject(o, "iteration", (double)u->iteration);
   cJSON_AddNumberToObject(o, "turn", (double)u->turn);
   if (u->host->n_targets) cJSON_AddStringToObject(o, "target", lh_target_name(u->target));
+  lh_resume_mark(u->host, o);
 }
 
 static void keep(lh_host *h, cJSON *o) {
@@ -34,8 +35,9 @@ static void keep(lh_host *h, cJSON *o) {
     jsonl_write(h->jsonl, o);
     if (!typed) cJSON_DeleteItemFromObjectCaseSensitive(o, "type");
   }
-  if (cJSON_GetArraySize(h->records) < LH_MAX_RECORDS) {
+  if (h->records_kept < LH_MAX_RECORDS) {
     cJSON_AddItemToArray(h->records, o);
+    h->records_kept++;
   } else {
     h->records_omitted++;
     cJSON_Delete(o);
@@ -155,5 +157,7 @@ cJSON *lh_metadata(lh_host *h) {
   else
     cJSON_AddNumberToObject(m, "users", (double)h->n_users);
   if (h->n_targets) cJSON_AddItemToObject(m, "targets", lh_targets_metadata(h));
+  cJSON *resumed = lh_resume_metadata(h);
+  if (resumed) cJSON_AddItemToObject(m, "resume", resumed);
   return m;
 }

@@ -133,3 +133,93 @@ def test_plain_lua_result_is_the_document_benchy_run_writes(sim_factory, tmp_pat
     assert doc["kind"] == "run" and doc["result_version"] >= 1
     assert set(doc) >= {"config", "metadata", "status", "aggregates", "records", "thresholds"}
     assert doc["aggregates"][0]["completed"] == 2 and doc["aggregates"][0]["total_output_tokens"] == 8
+
+
+# ---- --resume ----
+
+def start_run(sim, journal, *args):
+    import subprocess
+    from conftest import CLI
+    return subprocess.Popen([str(CLI), "run", str(LUA / "multi_turn.lua"), "--base-url", sim.base_url,
+                             "--jsonl", str(journal), "--format", "json", "--quiet", *map(str, args)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def journal_lines(journal, type_):
+    if not journal.exists():
+        return []
+    out = []
+    for line in journal.read_text().splitlines():
+        try:
+            obj = json.loads(line)
+        except ValueError:
+            continue  # a line being written
+        if obj.get("type") == type_:
+            out.append(obj)
+    return out
+
+
+def interrupt_after(proc, journal, type_, n, timeout=60):
+    import signal
+    import time
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and len(journal_lines(journal, type_)) < n:
+        time.sleep(0.01)  # polls the journal's contents, bounded by the deadline
+    assert len(journal_lines(journal, type_)) >= n, "the run wrote too little"
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    return out, err
+
+
+def test_resume_runs_each_remaining_iteration_once(sim_factory, tmp_path):
+    # slow enough that the run is still going when 6 iterations are in the journal
+    sim = sim_factory("--decode-tps", "400", "--prefill-tps", "1000000", "--overhead-ms", "1")
+    journal = tmp_path / "run.jsonl"
+    proc = start_run(sim, journal, "--users", "4", "--iterations", "5")
+    out, err = interrupt_after(proc, journal, "iteration", 6)
+    assert proc.returncode == 130, err
+    first = json.loads(out)
+    finished_first = {(l["user"], l["iteration"]) for l in journal_lines(journal, "iteration")}
+    assert 6 <= len(finished_first) < 20, "interrupted part-way"
+
+    p = run_cli("run", LUA / "multi_turn.lua", "--base-url", sim.base_url, "--users", "4",
+                "--iterations", "5", "--jsonl", journal, "--resume", "--format", "json", "--quiet")
+    assert p.returncode == 0, p.stderr
+    doc = json.loads(p.stdout)
+    assert doc["status"] == "OK"
+    agg = doc["aggregates"][0]
+    # every iteration of every user once: 4 users x 5 iterations x 5 turns
+    assert agg["iterations"] == 20 and agg["completed"] == 100 and agg["failed"] == 0
+    turns = {}
+    for r in doc["records"]:
+        turns.setdefault((r["user"], r["iteration"]), []).append(r["turn"])
+    assert sorted(turns) == [(u, i) for u in range(1, 5) for i in range(1, 6)]
+    assert all(sorted(t) == [1, 2, 3, 4, 5] for t in turns.values())
+    resume = doc["metadata"]["resume"]
+    assert resume["restored_iterations"] == len(finished_first)
+    assert resume["restored_records"] == 5 * len(finished_first)
+    # records of iterations cut short are dropped, and those iterations ran again
+    partial = len(journal_lines(journal, "record")) - 100
+    assert resume["dropped_partial_records"] == partial >= 0
+    assert len(first["records"]) >= resume["restored_records"]
+    # the restored records are the journal's own, not sent again
+    restored = [r for r in doc["records"] if "segment" not in r]
+    assert len(restored) == resume["restored_records"]
+
+
+def test_resume_refuses_other_options_and_needs_jsonl(sim_factory, tmp_path):
+    sim = sim_factory(*FAST)
+    journal = tmp_path / "run.jsonl"
+    p = run_cli("run", LUA / "multi_turn.lua", "--base-url", sim.base_url, "--jsonl", journal, "--quiet")
+    assert p.returncode == 0, p.stderr
+    other = run_cli("run", LUA / "multi_turn.lua", "--base-url", sim.base_url, "--users", "3",
+                    "--jsonl", journal, "--resume", "--quiet")
+    assert other.returncode == 2 and "written by a run with other options" in other.stderr
+    bare = run_cli("run", LUA / "multi_turn.lua", "--base-url", sim.base_url, "--resume", "--quiet")
+    assert bare.returncode == 2 and "give that --jsonl FILE" in bare.stderr
+    # a finished run resumed: nothing left to do, everything restored
+    again = run_cli("run", LUA / "multi_turn.lua", "--base-url", sim.base_url, "--jsonl", journal,
+                    "--resume", "--format", "json", "--quiet")
+    assert again.returncode == 0, again.stderr
+    doc = json.loads(again.stdout)
+    assert doc["aggregates"][0]["completed"] == 5 and doc["metadata"]["resume"]["restored_iterations"] == 1
