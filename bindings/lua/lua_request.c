@@ -167,6 +167,13 @@ static int call_chunk(lua_State *L) {
   lua_setfield(L, -2, "reasoning");
   lua_pushboolean(L, (c->ev->kinds & BENCHY_CHUNK_TOOL) != 0);
   lua_setfield(L, -2, "tool");
+  /* The server's own send time when it stamps its chunks (benchy sim does):
+   * t_ms - server_send_ms is the delivery delay, so a script can see that
+   * t_ms is the kernel's receive time, as in benchy load. */
+  if (c->ev->server_send_ns) {
+    lua_pushnumber(L, (double)(c->ev->server_send_ns - c->t0) / 1e6);
+    lua_setfield(L, -2, "server_send_ms");
+  }
   lua_call(L, 2, 0);
   return 0;
 }
