@@ -21,6 +21,9 @@ ok, err = pcall(benchy.option, {name = "bad", default = "x", choices = {"a", "b"
 assert(not ok and err:find("not one of its choices"), err)
 
 benchy.scenario("options", function(s)
+  -- benchy.plan: how the run was asked to go (the test gives --users 2)
+  assert(math.type(benchy.plan.users) == "integer" and benchy.plan.users == 2, tostring(benchy.plan.users))
+  assert(benchy.plan.iterations == nil and benchy.plan.duration == nil and benchy.plan.rate == nil)
   local r = s:chat{messages = {{role = "user", content = "hi"}}, max_tokens = tonumber(tokens)}
   assert(r.ok, r.error)
   assert(r.metrics.output_tokens == 5)
