@@ -176,6 +176,15 @@ static const char *positional_metavar(unsigned option_set) {
   return "";
 }
 
+/* benchy run SCRIPT.lua --help: the options the script declares, after the table's. */
+static int script_help(const benchy_options *opts) {
+  char err[1024] = "";
+  fflush(stdout);
+  if (benchy_script_write_help(opts, stdout, err, sizeof err) == BENCHY_OK) return 0;
+  fprintf(stderr, "benchy run: %s\n", err);
+  return 1;
+}
+
 static int terminal_width(void) {
   const char *cols = getenv("COLUMNS");
   int w = cols ? atoi(cols) : 0;
@@ -211,6 +220,11 @@ int main(int argc, char **argv) {
                positional_metavar(c->option_set)[0] ? " " : "", c->summary);
         if (c->option_set == BENCHY_CMD_SIM) printf("\n%s", benchy_sim_model_text());
         benchy_options_write_help(c->option_set, stdout, terminal_width());
+        if (c->option_set == BENCHY_CMD_RUN && benchy_options_is_set(opts, "script") &&
+            script_help(opts) != 0) {
+          benchy_options_free(opts);
+          return 2;
+        }
       }
       benchy_options_free(opts);
       return parsed > 0 ? 0 : 2;

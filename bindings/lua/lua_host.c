@@ -51,7 +51,7 @@ static int open_module(lua_State *L) { return lh_open_module(L); }
 
 /* Loads and runs the script's top level: it defines scenarios and
  * thresholds; nothing is sent yet. */
-static int load_script(lh_host *h, char *err, size_t errlen) {
+int lh_load_script(lh_host *h, char *err, size_t errlen) {
   h->L = lua_newstate(capped_alloc, h);
   if (!h->L) {
     snprintf(err, errlen, "out of memory starting Lua");
@@ -91,7 +91,7 @@ static int load_script(lh_host *h, char *err, size_t errlen) {
   return BENCHY_OK;
 }
 
-static int read_plan(lh_host *h, char *err, size_t errlen) {
+int lh_read_plan(lh_host *h, char *err, size_t errlen) {
   const benchy_options *o = h->opts;
   h->n_users = (uint64_t)benchy_options_int(o, "users");
   h->rate = benchy_options_is_set(o, "rate") ? benchy_options_double(o, "rate") : 0;
@@ -105,35 +105,44 @@ static int read_plan(lh_host *h, char *err, size_t errlen) {
                           "conversations; shorten one of them", h->rate, duration);
     return BENCHY_ERR_INVALID;
   }
-  if (benchy_options_flag(o, "resume")) {
-    snprintf(err, errlen, "benchy run cannot --resume yet: give a new --jsonl path to start again");
-    return BENCHY_ERR_UNSUPPORTED;
+  if (benchy_options_flag(o, "resume") && !benchy_options_is_set(o, "jsonl")) {
+    snprintf(err, errlen, "--resume continues the run a --jsonl FILE holds: give that --jsonl FILE");
+    return BENCHY_ERR_INVALID;
   }
   h->rng = (uint64_t)benchy_options_int(o, "seed") * 0x9E3779B97F4A7C15ULL + 1;
   return BENCHY_OK;
 }
 
-/* The server: checked (and the model found) by the same startup as load. */
-static int connect_server(lh_host *h, char *err, size_t errlen) {
+int lh_open_session(lh_host *h, const benchy_options *opts, benchy_session **out, char **model,
+                    char *err, size_t errlen) {
   target t;
-  int st = target_init(&t, h->opts, err, errlen);
+  int st = target_init(&t, opts, err, errlen);
   if (st == BENCHY_OK) st = target_connect(&t, err, errlen);
+  if (st == BENCHY_OK) st = target_check_model(&t, opts, model, NULL, err, errlen);
+  if (st == BENCHY_OK && !h->loop) st = benchy_loop_new(&h->loop);
+  if (st == BENCHY_OK) st = benchy_session_new_err(out, h->loop, t.base_url, err, errlen);
+  if (st == BENCHY_OK && t.api_key) st = benchy_session_set_api_key(*out, t.api_key);
+  for (size_t i = 0; st == BENCHY_OK && i < t.n_headers; i++)
+    st = benchy_session_add_header(*out, t.headers[i]);
+  if (st == BENCHY_OK)
+    st = benchy_session_set_timeout_ms(*out, (int64_t)(benchy_options_double(opts, "timeout") * 1000));
+  if (st != BENCHY_OK && !err[0]) snprintf(err, errlen, "%s", benchy_status_message(st));
+  target_free(&t);
+  return st;
+}
+
+/* The servers: each checked (and its model found) by the same startup as
+ * load. A script that names its targets needs --base-url only when given. */
+static int connect_server(lh_host *h, char *err, size_t errlen) {
   const char *model = benchy_options_str(h->opts, "model");
   h->model = model ? benchy_strdup(model) : NULL;
-  if (st == BENCHY_OK) st = target_check_model(&t, h->opts, &h->model, NULL, err, errlen);
-  if (st == BENCHY_OK) {
-    const char *api = benchy_options_str(h->opts, "api");
-    h->api = api && !strcmp(api, "completions") ? BENCHY_ENDPOINT_COMPLETIONS : BENCHY_ENDPOINT_CHAT;
-    st = benchy_loop_new(&h->loop);
-    if (st == BENCHY_OK) st = benchy_session_new_err(&h->sess, h->loop, t.base_url, err, errlen);
-    if (st == BENCHY_OK && t.api_key) st = benchy_session_set_api_key(h->sess, t.api_key);
-    for (size_t i = 0; st == BENCHY_OK && i < t.n_headers; i++)
-      st = benchy_session_add_header(h->sess, t.headers[i]);
-    if (st == BENCHY_OK)
-      st = benchy_session_set_timeout_ms(h->sess, (int64_t)(benchy_options_double(h->opts, "timeout") * 1000));
-    if (st != BENCHY_OK && !err[0]) snprintf(err, errlen, "%s", benchy_status_message(st));
-  }
-  target_free(&t);
+  const char *api = benchy_options_str(h->opts, "api");
+  h->api = api && !strcmp(api, "completions") ? BENCHY_ENDPOINT_COMPLETIONS : BENCHY_ENDPOINT_CHAT;
+  int st = BENCHY_OK;
+  if (!h->n_targets || benchy_options_is_set(h->opts, "base-url"))
+    st = lh_open_session(h, h->opts, &h->sess, &h->model, err, errlen);
+  if (st == BENCHY_OK) st = lh_targets_connect(h, err, errlen);
+  if (st == BENCHY_OK && !h->loop) st = benchy_loop_new(&h->loop);
   if (st == BENCHY_OK) h->watch = interrupt_watch(h->loop);
   return st;
 }
@@ -148,7 +157,7 @@ static int open_journal(lh_host *h, cJSON *config, char *err, size_t errlen) {
   cJSON_AddNumberToObject(head, "result_version", BENCHY_RESULT_VERSION);
   cJSON_AddItemToObject(head, "config", cJSON_Duplicate(config, 1));
   jsonl_writer *w = NULL;
-  int st = jsonl_open(&w, path, 0, head, NULL, err, errlen);
+  int st = jsonl_open(&w, path, benchy_options_flag(h->opts, "resume"), head, NULL, err, errlen);
   cJSON_Delete(head);
   h->jsonl = w;
   return st;
@@ -197,22 +206,36 @@ static int judge(lh_host *h, int run_st, cJSON *aggregates, char *err, size_t er
   return BENCHY_OK;
 }
 
-static void teardown(lh_host *h) {
+void lh_teardown(lh_host *h) {
   h->stopping = 1;
   /* Requests still in flight end cancelled here; on_done drops them. */
   if (h->sess) benchy_session_free(h->sess);
   h->sess = NULL;
+  for (size_t i = 0; i < h->n_targets; i++) {
+    if (h->targets[i].sess) benchy_session_free(h->targets[i].sess);
+    h->targets[i].sess = NULL;
+  }
   if (h->loop) {
     if (h->watch >= 0) interrupt_unwatch(h->watch);
     benchy_loop_free(h->loop);
   }
   h->loop = NULL;
+  h->watch = -1;
+  if (h->jsonl) jsonl_close(h->jsonl);
+  h->jsonl = NULL;
+  free(h->model);
+  h->model = NULL;
+  lh_resume_free(h);
+  /* require "benchy" in a plain lua5.4: the state and what the script
+   * declared are the caller's, and outlive the run. */
+  if (h->module) lh_module_end_run(h);
+  lh_users_free(h);
+  if (h->module) return;
   if (h->L) lua_close(h->L);
   h->L = NULL;
-  lh_users_free(h);
+  lh_targets_free(h);
+  lh_options_free(h);
   lh_scenarios_free(h);
-  if (h->jsonl) jsonl_close(h->jsonl);
-  free(h->model);
 }
 
 int script_execute(const benchy_options *opts, benchy_result **out, char *err, size_t errlen) {
@@ -231,70 +254,85 @@ int script_execute(const benchy_options *opts, benchy_result **out, char *err, s
   cJSON *config = options_config_json(opts, BENCHY_OPTIONS_JSON_ALL);
   run_phase("check", 0, 0, "loading %s", h.script);
   int st = config ? BENCHY_OK : BENCHY_ERR_NOMEM;
-  if (st == BENCHY_OK) st = read_plan(&h, err, errlen);
+  if (st == BENCHY_OK) st = lh_read_plan(&h, err, errlen);
   const char *jsonl_path = benchy_options_str(opts, "jsonl");
-  if (st == BENCHY_OK && jsonl_path) st = jsonl_check(jsonl_path, "run", 0, NULL, err, errlen);
-  if (st == BENCHY_OK) st = load_script(&h, err, errlen);
-  if (st == BENCHY_OK) st = lh_thresholds_parse(&h, err, errlen);
-  if (st == BENCHY_OK) st = lh_scenarios_ready(&h, err, errlen);
-  if (st == BENCHY_OK) st = connect_server(&h, err, errlen);
-  if (st == BENCHY_OK) st = open_journal(&h, config, err, errlen);
-  if (st == BENCHY_OK) {
-    h.records = cJSON_CreateArray();
-    if (!h.records) st = BENCHY_ERR_NOMEM;
-  }
+  if (st == BENCHY_OK && jsonl_path)
+    st = jsonl_check(jsonl_path, "run", benchy_options_flag(opts, "resume"), NULL, err, errlen);
+  if (st == BENCHY_OK) st = lh_load_script(&h, err, errlen);
+  if (st == BENCHY_OK) st = lh_options_check(&h, err, errlen);
   if (st != BENCHY_OK) {
-    if (st == BENCHY_ERR_CANCELLED && !err[0]) snprintf(err, errlen, "interrupted before the run started");
     cJSON_Delete(config);
-    cJSON_Delete(h.records);
-    teardown(&h);
+    lh_teardown(&h);
     interrupt_clear();
     return st;
   }
-  run_phase("run", 0, 1, "%s: %s against %s", h.script,
-            h.rate > 0 ? "open loop" : "closed loop", h.model);
+  return lh_execute(&h, config, out, err, errlen);
+}
+
+int lh_execute(lh_host *h, cJSON *config, benchy_result **out, char *err, size_t errlen) {
+  const char *jsonl_path = benchy_options_str(h->opts, "jsonl");
+  int st = lh_thresholds_parse(h, err, errlen);
+  if (st == BENCHY_OK) st = lh_scenarios_ready(h, err, errlen);
+  if (st == BENCHY_OK) {
+    h->records = cJSON_CreateArray();
+    if (!h->records) st = BENCHY_ERR_NOMEM;
+  }
+  if (st == BENCHY_OK) st = lh_resume_load(h, config, err, errlen);
+  if (st == BENCHY_OK) st = connect_server(h, err, errlen);
+  if (st == BENCHY_OK) st = open_journal(h, config, err, errlen);
+  if (st == BENCHY_OK) lh_resume_begin(h);
+  if (st != BENCHY_OK) {
+    if (st == BENCHY_ERR_CANCELLED && !err[0]) snprintf(err, errlen, "interrupted before the run started");
+    cJSON_Delete(config);
+    cJSON_Delete(h->records);
+    lh_teardown(h);
+    interrupt_clear();
+    return st;
+  }
+  run_phase("run", 0, 1, "%s: %s against %s", h->script,
+            h->rate > 0 ? "open loop" : "closed loop", h->model ? h->model : "its targets");
   /* Scenarios interleave on one loop: the whole run is one sampled level. */
   sampling_level_begin("run");
-  int run_st = lh_users_start(&h, err, errlen);
-  if (run_st == BENCHY_OK && !interrupt_pending()) run_st = benchy_loop_run(h.loop, BENCHY_RUN_DEFAULT);
+  int run_st = lh_users_start(h, err, errlen);
+  if (run_st == BENCHY_OK && !interrupt_pending()) run_st = benchy_loop_run(h->loop, BENCHY_RUN_DEFAULT);
   if (interrupt_pending()) run_st = BENCHY_ERR_CANCELLED;
   cJSON *whole_run = cJSON_CreateObject();
   if (whole_run) cJSON_AddStringToObject(whole_run, "label", "run");
   sampling_level_end(whole_run, "the run");
-  run_progress_requests(h.done, h.failed, 0, 1);
+  run_progress_requests(h->done, h->failed, 0, 1);
 
   cJSON *doc = cJSON_CreateObject();
-  cJSON *aggregates = lh_aggregates(&h);
+  cJSON *aggregates = lh_aggregates(h);
   if (!doc || !aggregates) {
     cJSON_Delete(whole_run);
     cJSON_Delete(doc);
     cJSON_Delete(aggregates);
     cJSON_Delete(config);
-    cJSON_Delete(h.records);
-    teardown(&h);
+    cJSON_Delete(h->records);
+    lh_teardown(h);
     interrupt_clear();
     return BENCHY_ERR_NOMEM;
   }
   if (run_st != BENCHY_OK && run_st != BENCHY_ERR_CANCELLED && !err[0])
     snprintf(err, errlen, "%s", benchy_status_message(run_st));
-  int status = judge(&h, run_st, aggregates, err, errlen);
+  int status = judge(h, run_st, aggregates, err, errlen);
   if (status == BENCHY_ERR_CANCELLED)
     snprintf(err, errlen, "interrupted: the result holds every request that completed%s%s%s",
-             h.jsonl ? " (each also in " : "", h.jsonl ? jsonl_path : "", h.jsonl ? ")" : "");
+             h->jsonl ? " (each also in " : "", h->jsonl ? jsonl_path : "", h->jsonl ? ")" : "");
   result_doc_head(doc, "run");
   cJSON_AddItemToObject(doc, "config", config);
-  cJSON *meta = lh_metadata(&h);
+  cJSON *meta = lh_metadata(h);
   if (meta) cJSON_AddItemToObject(doc, "metadata", meta);
   cJSON_AddStringToObject(doc, "status", benchy_status_name(status));
   if (status != BENCHY_OK && err[0]) cJSON_AddStringToObject(doc, "error", err);
-  cJSON_AddNumberToObject(doc, "script_errors", (double)h.script_errors);
-  add_thresholds(&h, doc);
+  cJSON_AddNumberToObject(doc, "script_errors", (double)h->script_errors);
+  add_thresholds(h, doc);
   cJSON_AddItemToObject(doc, "aggregates", aggregates);
   if (whole_run) cJSON_AddItemToObject(doc, "whole_run", whole_run);
-  cJSON_AddNumberToObject(doc, "records_omitted", (double)h.records_omitted);
-  cJSON_AddItemToObject(doc, "records", h.records);
-  h.records = NULL;
-  teardown(&h);
+  cJSON_AddNumberToObject(doc, "records_omitted", (double)h->records_omitted);
+  cJSON_AddItemToObject(doc, "records", h->records);
+  h->records = NULL;
+  lh_teardown(h);
   interrupt_clear();
   benchy_result *res = result_new("run", doc, run_render_md, run_render_csv);
   if (!res) return BENCHY_ERR_NOMEM;

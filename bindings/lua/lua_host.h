@@ -20,6 +20,7 @@
 #include "benchy/benchy.h"
 #include "benchy/collector.h"
 #include "benchy/stats.h"
+#include "core/loop_internal.h"
 #include "util.h"
 
 /* VM instructions one resume of a user may run before it is stopped as a
@@ -74,6 +75,23 @@ typedef struct lh_threshold {
   int ok;
 } lh_threshold;
 
+/* benchy.option{...}: an option the script declares (lua_options.c). */
+typedef struct lh_script_option {
+  char *name, *help, *default_value;
+  char **choices; /* NULL-terminated, or NULL: any value */
+} lh_script_option;
+
+/* benchy.target{...}: a server besides --base-url (lua_target.c). */
+typedef struct lh_target {
+  char *name;
+  char *base_url;   /* as given; sessions and the probe use it */
+  char *shown_url;  /* without credentials: what records and results say */
+  char *model;      /* given, or the first the server serves */
+  char *api_key_env;
+  benchy_session *sess;
+  benchy_collector **by_scenario; /* one per scenario, created as requests finish */
+} lh_target;
+
 struct lh_host;
 
 typedef struct lh_user {
@@ -95,6 +113,8 @@ typedef struct lh_user {
   int waiting;         /* yielded to a request or a timer */
   int finished;
   struct lh_tool_req *tool_req; /* lua_grade.c: what the request in flight offered */
+  lh_target *target;   /* the request's server; NULL: --base-url */
+  loop_deferred next_iteration; /* the next iteration, started from the loop's top */
 } lh_user;
 
 typedef struct lh_host {
@@ -132,9 +152,18 @@ typedef struct lh_host {
   /* output */
   void *jsonl; /* jsonl_writer */
   cJSON *records;
+  uint64_t records_kept; /* in records: counting a cJSON array walks it */
   uint64_t records_omitted;
   uint64_t done, failed, script_errors;
   char first_error[512];
+  /* script-declared options and extra servers */
+  lh_script_option *script_opts;
+  size_t n_script_opts;
+  lh_target *targets;
+  size_t n_targets;
+  benchy_collector **base_by_scenario; /* --base-url's share, with targets */
+  int module; /* require "benchy" in a plain lua5.4: L is the caller's (lua_standalone.c) */
+  struct lh_resume *resume; /* --resume: what the journal restored (lua_resume.c) */
 } lh_host;
 
 /* lua_module.c */
@@ -142,6 +171,60 @@ BENCHY_INTERNAL int lh_open_module(lua_State *L);
 BENCHY_INTERNAL lh_host *lh_host_of(lua_State *L);
 BENCHY_INTERNAL lh_user *lh_user_of(lua_State *L);
 BENCHY_INTERNAL void lh_set_user(lua_State *co, lh_user *u);
+
+/* lua_options.c: benchy.option, benchy.target and benchy.now_ms join the
+ * module table at the top of the stack. */
+BENCHY_INTERNAL void lh_api_register(lua_State *L);
+/* After the top level: every --define names a declared option (when the
+ * script declares any). */
+BENCHY_INTERNAL int lh_options_check(lh_host *h, char *err, size_t errlen);
+BENCHY_INTERNAL void lh_options_free(lh_host *h);
+
+/* lua_target.c */
+BENCHY_INTERNAL int lh_target_declare(lua_State *L);
+/* The target named by the request table at idx (field "target"), NULL for
+ * --base-url; raises on a value that is not a target. */
+BENCHY_INTERNAL lh_target *lh_target_arg(lua_State *L, int idx);
+BENCHY_INTERNAL int lh_targets_connect(lh_host *h, char *err, size_t errlen);
+BENCHY_INTERNAL void lh_target_record(lh_host *h, lh_user *u, const benchy_record *rec);
+BENCHY_INTERNAL const char *lh_target_name(const lh_target *t);
+/* Adds "target"/"by_target" to scenario i's aggregate. */
+BENCHY_INTERNAL void lh_target_aggregate(lh_host *h, size_t i, cJSON *o);
+BENCHY_INTERNAL cJSON *lh_targets_metadata(lh_host *h);
+BENCHY_INTERNAL void lh_targets_free(lh_host *h);
+
+/* lua_host.c: the script's top level in a fresh capped state (nothing is
+ * sent), and everything it holds released. */
+BENCHY_INTERNAL int lh_load_script(lh_host *h, char *err, size_t errlen);
+BENCHY_INTERNAL void lh_teardown(lh_host *h);
+/* h->opts' --users/--rate/--duration/--iterations into the plan. */
+BENCHY_INTERNAL int lh_read_plan(lh_host *h, char *err, size_t errlen);
+/* The run of a loaded script: thresholds, servers, users, the result
+ * (*out, kind "run"); takes config and tears h down. */
+BENCHY_INTERNAL int lh_execute(lh_host *h, cJSON *config, benchy_result **out, char *err, size_t errlen);
+
+/* lua_resume.c: --resume reads the journal (after the scenarios' collectors
+ * and h->records exist): finished iterations' records restored, the plan
+ * shortened; then each user goes on from its count (lh_resume_users, after
+ * the users exist). Journal lines: "resume" first, "iteration" as each
+ * ends; every line of a resumed run carries its "segment". */
+BENCHY_INTERNAL int lh_resume_load(lh_host *h, const cJSON *config, char *err, size_t errlen);
+BENCHY_INTERNAL void lh_resume_users(lh_host *h);
+BENCHY_INTERNAL void lh_resume_begin(lh_host *h);
+BENCHY_INTERNAL void lh_resume_mark(lh_host *h, cJSON *line);
+BENCHY_INTERNAL void lh_journal_iteration(lh_user *u, int failed);
+BENCHY_INTERNAL cJSON *lh_resume_metadata(const lh_host *h);
+BENCHY_INTERNAL void lh_resume_free(lh_host *h);
+
+/* lua_standalone.c: after a benchy.run, what the next one starts afresh
+ * (collectors, counts, checks, metrics, thresholds); the scenarios,
+ * targets and options the script declared stay. */
+BENCHY_INTERNAL void lh_module_end_run(lh_host *h);
+/* A session on the run's loop for the server opts names (--base-url,
+ * key, headers, timeout), checked as bench and load check theirs; *model
+ * (given or NULL) is checked or set to the first the server serves. */
+BENCHY_INTERNAL int lh_open_session(lh_host *h, const benchy_options *opts, benchy_session **out,
+                                    char **model, char *err, size_t errlen);
 
 /* lua_json.c: cJSON from the value at idx (tables with 1..n keys are
  * arrays; an empty table is an object). NULL and a message in err when a

@@ -134,12 +134,15 @@ static const char conversation_lua[] =
 
 int lh_open_module(lua_State *L) {
   luaL_openlibs(L);
-  /* load/loadfile/dofile refuse binary chunks. */
-  lua_getglobal(L, "load");
-  lua_setglobal(L, "__benchy_load");
-  lua_register(L, "load", safe_load);
-  lua_register(L, "loadfile", safe_loadfile);
-  lua_register(L, "dofile", safe_dofile);
+  /* load/loadfile/dofile refuse binary chunks (in benchy's own state; a
+   * plain lua5.4 that requires benchy keeps its own). */
+  if (!lh_host_of(L)->module) {
+    lua_getglobal(L, "load");
+    lua_setglobal(L, "__benchy_load");
+    lua_register(L, "load", safe_load);
+    lua_register(L, "loadfile", safe_loadfile);
+    lua_register(L, "dofile", safe_dofile);
+  }
 
   luaL_newmetatable(L, SESSION_META);
   lua_newtable(L); /* methods */
@@ -172,6 +175,7 @@ int lh_open_module(lua_State *L) {
     lua_settable(L, -3);
   }
   lua_setfield(L, -2, "options");
+  lh_api_register(L);
   lua_pushstring(L, benchy_version_string());
   lua_setfield(L, -2, "version");
   if (luaL_loadbufferx(L, conversation_lua, sizeof conversation_lua - 1, "=benchy.conversation",

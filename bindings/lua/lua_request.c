@@ -166,6 +166,13 @@ static int call_chunk(lua_State *L) {
   lua_setfield(L, -2, "reasoning");
   lua_pushboolean(L, (c->ev->kinds & BENCHY_CHUNK_TOOL) != 0);
   lua_setfield(L, -2, "tool");
+  /* The server's own send time when it stamps its chunks (benchy sim does):
+   * t_ms - server_send_ms is the delivery delay, so a script can see that
+   * t_ms is the kernel's receive time, as in benchy load. */
+  if (c->ev->server_send_ns) {
+    lua_pushnumber(L, (double)(c->ev->server_send_ns - c->t0) / 1e6);
+    lua_setfield(L, -2, "server_send_ms");
+  }
   lua_call(L, 2, 0);
   return 0;
 }
@@ -273,6 +280,10 @@ static int start(lua_State *L, benchy_endpoint endpoint, const char *what) {
   if (L != u->co)
     return luaL_error(L, "%s: call it on the session your scenario function was given, from the "
                          "scenario itself (not from a coroutine of your own)", what);
+  lh_target *target = lh_target_arg(L, 2);
+  benchy_session *sess = target ? target->sess : h->sess;
+  if (!sess)
+    return luaL_error(L, "%s: no target= given, and no --base-url for requests without one", what);
   cJSON *body = cJSON_CreateObject();
   if (!body) return luaL_error(L, "out of memory");
   char err[300] = "";
@@ -317,17 +328,18 @@ static int start(lua_State *L, benchy_endpoint endpoint, const char *what) {
   copy_field(L, body, "seed", what, err, sizeof err);
   if (!*err) lh_tool_req_capture(u, L, 2, body, err, sizeof err);
   cJSON_DeleteItemFromObjectCaseSensitive(body, "model");
-  cJSON_AddStringToObject(body, "model", h->model);
+  cJSON_AddStringToObject(body, "model", target ? target->model : h->model);
   char *text = *err ? NULL : cJSON_PrintUnformatted(body);
   cJSON_Delete(body);
   if (*err) return luaL_error(L, "%s", err);
   if (!text) return luaL_error(L, "out of memory");
   benchy_request *req = NULL;
-  int st = benchy_request_new(&req, h->sess, endpoint, text);
+  int st = benchy_request_new(&req, sess, endpoint, text);
   free(text);
   if (st != BENCHY_OK)
-    return luaL_error(L, "%s: %s", what, benchy_session_error(h->sess));
+    return luaL_error(L, "%s: %s", what, benchy_session_error(sess));
   u->turn++;
+  u->target = target;
   char tag[160];
   snprintf(tag, sizeof tag, "%s/%llu/%llu", u->sc->name, (unsigned long long)u->index + 1,
            (unsigned long long)u->turn);

@@ -23,6 +23,8 @@ static void name_record(cJSON *o, const lh_user *u) {
   cJSON_AddNumberToObject(o, "user", (double)u->index + 1);
   cJSON_AddNumberToObject(o, "iteration", (double)u->iteration);
   cJSON_AddNumberToObject(o, "turn", (double)u->turn);
+  if (u->host->n_targets) cJSON_AddStringToObject(o, "target", lh_target_name(u->target));
+  lh_resume_mark(u->host, o);
 }
 
 static void keep(lh_host *h, cJSON *o) {
@@ -33,8 +35,9 @@ static void keep(lh_host *h, cJSON *o) {
     jsonl_write(h->jsonl, o);
     if (!typed) cJSON_DeleteItemFromObjectCaseSensitive(o, "type");
   }
-  if (cJSON_GetArraySize(h->records) < LH_MAX_RECORDS) {
+  if (h->records_kept < LH_MAX_RECORDS) {
     cJSON_AddItemToArray(h->records, o);
+    h->records_kept++;
   } else {
     h->records_omitted++;
     cJSON_Delete(o);
@@ -43,6 +46,7 @@ static void keep(lh_host *h, cJSON *o) {
 
 void lh_record(lh_host *h, lh_user *u, const benchy_record *rec) {
   benchy_collector_add(u->sc->coll, rec);
+  lh_target_record(h, u, rec);
   h->done++;
   if (rec->status != BENCHY_OK) h->failed++;
   run_progress_requests(h->done, h->failed, benchy_loop_in_flight(h->loop), 0);
@@ -122,6 +126,7 @@ cJSON *lh_aggregates(lh_host *h) {
       cJSON_Delete(arr);
       return NULL;
     }
+    lh_target_aggregate(h, i, o);
     cJSON_AddItemToArray(arr, o);
   }
   return arr;
@@ -153,5 +158,8 @@ cJSON *lh_metadata(lh_host *h) {
     cJSON_AddNumberToObject(m, "rate", h->rate);
   else
     cJSON_AddNumberToObject(m, "users", (double)h->n_users);
+  if (h->n_targets) cJSON_AddItemToObject(m, "targets", lh_targets_metadata(h));
+  cJSON *resumed = lh_resume_metadata(h);
+  if (resumed) cJSON_AddItemToObject(m, "resume", resumed);
   return m;
 }

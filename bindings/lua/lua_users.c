@@ -16,6 +16,7 @@
  */
 #include <lauxlib.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,7 +99,18 @@ static void on_iteration_timer(benchy_loop *loop, void *ud) {
   start_iteration(u);
 }
 
+static void on_iteration_deferred(loop_deferred *d) {
+  start_iteration((lh_user *)(void *)((char *)d - offsetof(lh_user, next_iteration)));
+}
+
 static void schedule_next(lh_user *u, int64_t at_ns) {
+  if (at_ns <= 0) {
+    /* Now: from the loop's top, without a timer's syscalls (a closed loop
+     * starts one iteration per iteration that ends). */
+    u->next_iteration.run = on_iteration_deferred;
+    loop_defer(u->host->loop, &u->next_iteration);
+    return;
+  }
   u->timer = benchy_loop_call_at(u->host->loop, at_ns, on_iteration_timer, u);
   if (!u->timer) u->finished = 1;
 }
@@ -125,6 +137,7 @@ void lh_resume(lh_user *u, int nargs) {
                           "(session:chat, benchy.sleep); use coroutine.wrap for your own coroutines");
   } else if (st == LUA_OK) {
     lua_pop(co, nres);
+    lh_journal_iteration(u, 0);
     end_iteration(u);
     return;
   } else {
@@ -139,6 +152,7 @@ void lh_resume(lh_user *u, int nargs) {
     lua_pop(L, 1);
   }
   u->sc->iterations_failed++;
+  lh_journal_iteration(u, 1);
   end_iteration(u);
 }
 
@@ -249,12 +263,14 @@ int lh_users_start(lh_host *h, char *err, size_t errlen) {
     }
     int st = grow_users(h, n, err, errlen);
     if (st != BENCHY_OK) return st;
+    lh_resume_users(h);
     h->arrival_next = now;
     arrive(h, now);
     return BENCHY_OK;
   }
   int st = grow_users(h, h->n_users, err, errlen);
   if (st != BENCHY_OK) return st;
+  lh_resume_users(h);
   for (size_t i = 0; i < h->n_users; i++) {
     int64_t at = now + (h->n_users > 1 ? h->ramp_ns * (int64_t)i / (int64_t)h->n_users : 0);
     schedule_next(&h->users[i], at);

@@ -393,7 +393,7 @@ static int shape_value(benchy_options *o, const benchy_option_info *info, const 
       return fail(o, BENCHY_ERR_INVALID, "--%s: '%s' is not KEY=VALUE; give e.g. gpu=H200",
                   info->name, text);
     size_t klen = (size_t)(eq - text);
-    if (scrub_secret_name(text, klen)) {
+    if (scrub_secret_name(text, klen) && !(info->flags & BENCHY_OPTF_KEEP_VALUE)) {
       static const char hidden[] = "=[redacted]";
       if (!(*shaped = malloc(klen + sizeof hidden))) return BENCHY_ERR_NOMEM;
       memcpy(*shaped, text, klen);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "benchy/benchy.h"
+#include "meta/meta.h"
 
 /* user:password@ in a URL is a credential: the host and path stay. */
 static char *without_userinfo(const char *url) {
@@ -43,7 +44,8 @@ static cJSON *string_list(const benchy_options *o, const benchy_option_info *inf
       const char *colon = strchr(s, ':');
       if (colon) len = (size_t)(colon - s);
     }
-    char *item = benchy_strndup(s, len);
+    /* Kept as given for the script: written as the metadata writes text. */
+    char *item = info->flags & BENCHY_OPTF_KEEP_VALUE ? meta_redact_text(s) : benchy_strndup(s, len);
     cJSON *str = item ? cJSON_CreateString(item) : NULL;
     free(item);
     if (!str || !cJSON_AddItemToArray(arr, str)) {

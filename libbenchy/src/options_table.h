@@ -310,7 +310,7 @@
     "timed from its scheduled start; --users is then ignored.", 0, NULL)                           \
   X("define", BENCHY_OPT_STRING_LIST, R_, NULL, 1, 0, NULL, "KEY=VALUE", "run",                    \
     "A script option: benchy.options.KEY is VALUE (a string) in the script (repeatable).",        \
-    BENCHY_OPTF_KEY_VALUE, NULL)                                                                   \
+    BENCHY_OPTF_KEY_VALUE | BENCHY_OPTF_KEEP_VALUE, NULL)                                                                   \
   X("e", BENCHY_OPT_STRING_LIST, R_, NULL, 1, 0, NULL, "KEY=VALUE", "run",                         \
     "Short for --define.", BENCHY_OPTF_ALIAS, "define")                                                               \
   /* ---- server lifecycle (bench, load, matrix): docs/lifecycle.md ---- */                       \

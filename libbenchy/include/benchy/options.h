@@ -72,9 +72,12 @@ typedef enum benchy_opt_flag {
                                                 per command name (benchy_option_default_for) */
   BENCHY_OPTF_POSITIONAL = 1u << 12, /* a command line's first bare word is this option's value
                                        (benchy run SCRIPT.lua) */
-  BENCHY_OPTF_CLI_ONLY = 1u << 13 /* the benchy command acts on it, the library does not (what
+  BENCHY_OPTF_CLI_ONLY = 1u << 13, /* the benchy command acts on it, the library does not (what
                                      is printed, where the result is saved): a front end over the
                                      library refuses it and offers its own way */
+  BENCHY_OPTF_KEEP_VALUE = 1u << 14  /* with KEY_VALUE: values are kept as given, for a script
+                                        that reads them (-e max_tokens=32), and written only
+                                        redacted (secret-looking names, credentials, keys) */
 } benchy_opt_flag;
 
 typedef struct benchy_option_info {

@@ -41,6 +41,12 @@ BENCHY_API int benchy_bench_run(const benchy_options *opts, benchy_result **out,
 BENCHY_API int benchy_load_run(const benchy_options *opts, benchy_result **out, char *err,
                                size_t errlen);
 
+/* `benchy run SCRIPT.lua --help`: runs the script's top level (opts'
+ * "script"; nothing is sent) and writes the options it declares with
+ * benchy.option{} to f (a FILE*). BENCHY_ERR_SCRIPT and err when the
+ * script does not load; BENCHY_ERR_UNSUPPORTED without Lua. */
+BENCHY_API int benchy_script_write_help(const benchy_options *opts, void *f, char *err, size_t errlen);
+
 /* Async-signal-safe and thread-safe: cancels every run live in this
  * process (benchy_run_cancel() cancels one). One that comes while no run
  * is live stops the next run as it starts, so a Ctrl-C during a program's

@@ -192,6 +192,13 @@ int script_execute(const benchy_options *opts, benchy_result **out, char *err, s
                         "to run scripts");
   return BENCHY_ERR_UNSUPPORTED;
 }
+
+int benchy_script_write_help(const benchy_options *opts, void *f, char *err, size_t errlen) {
+  (void)opts;
+  (void)f;
+  snprintf(err, errlen, "this benchy was built without Lua (BENCHY_BUILD_LUA=OFF)");
+  return BENCHY_ERR_UNSUPPORTED;
+}
 #endif
 
 /* ---- the blocking calls of workload.h, now thin wrappers ---- */
