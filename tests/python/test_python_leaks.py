@@ -178,15 +178,20 @@ def test_script(sim, tmp_path):
 
 
 def assert_native_flat(operation, n, per_call_bytes=64, warmup=20):
+    # Two measured batches: a leak grows memory in both, while a one-off
+    # (an interpreter cache, an allocator arena settling after what other
+    # tests did in this process) lands in one of them at most.
     for _ in range(warmup):
         operation()
-    gc.collect()
-    before = malloc_in_use()
-    for _ in range(n):
-        operation()
-    gc.collect()
-    grown = malloc_in_use() - before
-    assert grown < n * per_call_bytes, f"malloc'd memory grew {grown} bytes over {n} calls"
+    grown = []
+    for _batch in range(2):
+        gc.collect()
+        before = malloc_in_use()
+        for _ in range(n):
+            operation()
+        gc.collect()
+        grown.append(malloc_in_use() - before)
+    assert min(grown) < n * per_call_bytes, f"malloc'd memory grew {grown} bytes over two batches of {n} calls"
 
 
 def test_native_memory_stays_flat(sim, saved):
