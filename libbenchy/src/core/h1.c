@@ -314,7 +314,8 @@ struct h1_pool {
    * connection is kept, so no request is sent on one the server is closing
    * (which would cost a failed send and a retry on a fresh connection). */
   int closes_after_response;
-  /* A reused connection carried a whole response: the server keeps them. */
+  /* The server answered a request sent on a reused connection: it keeps
+   * connections (one that closes after each response never answers there). */
   int reuse_proven;
   uint64_t responses;     /* completed on any of its connections */
   h1_conn *idle;
@@ -328,7 +329,12 @@ struct h1_pool {
  * finished another response since, or this long has passed. Otherwise the
  * next request of a sequential run would be written before the server's FIN
  * arrived, fail, and be retried. The price on a keep-alive server is one
- * extra connection per session. */
+ * extra connection per session, and while the rule holds, a stream's next
+ * request goes out on another stream's older connection instead of its own.
+ * So the rule ends as early as the proof allows: at the first byte the
+ * server sends back on a reused connection, not at the end of that
+ * response, which at max rate (long streams, all reused) came only after
+ * every stream had finished twice and slowed all of those rounds. */
 #define H1_UNPROVEN_IDLE_NS (50 * 1000000LL)
 
 static int old_enough_to_tell(const h1_conn *c) {
@@ -521,10 +527,7 @@ static void transfer_finish(h1_transfer *t, CURLcode result) {
     if (c->reused && t->bytes == 0 &&
         (result == CURLE_SEND_ERROR || result == CURLE_RECV_ERROR || result == CURLE_GOT_NOTHING))
       note_server_close(c);
-    if (result == CURLE_OK) {
-      c->pool->responses++;
-      if (c->reused) c->pool->reuse_proven = 1;
-    }
+    if (result == CURLE_OK) c->pool->responses++;
     if (result == CURLE_OK && c->keep && h1_parser_keep_alive(&c->parser) &&
         !c->pool->closes_after_response) {
       h1_parser_reset(&c->parser);
@@ -656,7 +659,10 @@ static void conn_read(h1_conn *c) {
       loop->counters.data_reads++;
       loop->counters.kernel_stamped_reads += (uint64_t)kernel;
       loop->read_seq++;
-      if (!t->bytes) t->cb->on_first_byte(t->ud, c->rx_ns);
+      if (!t->bytes) {
+        if (c->reused) c->pool->reuse_proven = 1;
+        t->cb->on_first_byte(t->ud, c->rx_ns);
+      }
       t->bytes += n;
       size_t used = 0;
       int st = h1_parser_feed(&c->parser, buf, (size_t)n, &used, &sink);
