@@ -121,8 +121,11 @@ static void test_an_answer_on_a_reused_connection_proves_keep_alive(void **state
     assert_int_equal(benchy_loop_run(p.loop, BENCHY_RUN_DEFAULT), BENCHY_OK);
     assert_true(p.a2_done);
     if (!p.a_done_after_answer) {
-      /* A stall held B2 back until A had finished: another scenario. */
-      test_timing_miss("A finished before the server answered B2 on the reused connection");
+      /* A stall held B2 back until A had finished: another scenario. Under
+       * valgrind (a memory pass, ~50x slower) that is expected; the plain
+       * and sanitizer passes check the count. */
+      if (!test_timing_unreliable())
+        test_timing_miss("A finished before the server answered B2 on the reused connection");
     } else {
       /* A and B's connections; none for A2 (B2 went out on B's). */
       assert_int_equal(counters_of(p.loop).connections, 2);
