@@ -9,31 +9,23 @@
  * runs from the loop's completion pass (after curl returned), where user
  * code may start requests and fetches or cancel them, like on_done.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "loop_internal.h"
 #include "session_internal.h"
 
-struct session_fetch {
+typedef struct session_fetch {
   loop_transfer xfer; /* first: CURLOPT_PRIVATE points here */
+  session_child child; /* on its session, which cancels it when closed */
   benchy_session *session;
-  session_fetch *prev, *next;
   char *method, *url, *body_json;
   benchy_buf body;
   benchy_fetch_fn fn;
   void *userdata;
   char errbuf[CURL_ERROR_SIZE];
-};
-
-static void fetch_unlink(session_fetch *f) {
-  session_fetch **head = session_fetch_list(f->session);
-  if (f->prev)
-    f->prev->next = f->next;
-  else
-    *head = f->next;
-  if (f->next) f->next->prev = f->prev;
-}
+} session_fetch;
 
 static void fetch_free(session_fetch *f) {
   if (f->xfer.easy) curl_easy_cleanup(f->xfer.easy);
@@ -47,7 +39,7 @@ static void fetch_free(session_fetch *f) {
 /* Unlinked before the callback, freed after: the callback may start other
  * fetches or free the session's requests. */
 static void fetch_finish(session_fetch *f, int status, long code, const char *error) {
-  fetch_unlink(f);
+  session_remove_child(f->session, &f->child);
   if (f->fn)
     f->fn(f->session, status, (int)code, f->body.data ? f->body.data : NULL, f->body.len,
           error && error[0] ? error : NULL, f->userdata);
@@ -62,6 +54,14 @@ static void fetch_done(loop_transfer *t, CURLcode result) {
   int status = session_fetch_outcome(f->session, f->method, f->url, result, code, f->errbuf,
                                      &f->body, err, sizeof err);
   fetch_finish(f, status, code, err);
+}
+
+/* The session or its loop is being freed. */
+static void fetch_cancel(session_child *c, benchy_loop *loop) {
+  session_fetch *f = (session_fetch *)((char *)c - offsetof(session_fetch, child));
+  loop_remove_transfer(loop, &f->xfer);
+  benchy_buf_free(&f->body);
+  fetch_finish(f, BENCHY_ERR_CANCELLED, 0, "cancelled: the session or its loop was freed");
 }
 
 int benchy_session_fetch_start(benchy_session *s, const char *method, const char *path,
@@ -92,19 +92,7 @@ int benchy_session_fetch_start(benchy_session *s, const char *method, const char
     fetch_free(f);
     return st;
   }
-  session_fetch **head = session_fetch_list(s);
-  f->next = *head;
-  if (*head) (*head)->prev = f;
-  *head = f;
+  f->child.cancel = fetch_cancel;
+  session_add_child(s, &f->child);
   return BENCHY_OK;
-}
-
-void fetch_cancel_all(benchy_session *s, benchy_loop *loop) {
-  session_fetch **head = session_fetch_list(s);
-  while (*head) {
-    session_fetch *f = *head;
-    loop_remove_transfer(loop, &f->xfer);
-    benchy_buf_free(&f->body);
-    fetch_finish(f, BENCHY_ERR_CANCELLED, 0, "cancelled: the session or its loop was freed");
-  }
 }

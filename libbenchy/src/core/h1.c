@@ -314,7 +314,8 @@ struct h1_pool {
    * connection is kept, so no request is sent on one the server is closing
    * (which would cost a failed send and a retry on a fresh connection). */
   int closes_after_response;
-  /* A reused connection carried a whole response: the server keeps them. */
+  /* The server answered a request sent on a reused connection: it keeps
+   * connections (one that closes after each response never answers there). */
   int reuse_proven;
   uint64_t responses;     /* completed on any of its connections */
   h1_conn *idle;
@@ -328,7 +329,12 @@ struct h1_pool {
  * finished another response since, or this long has passed. Otherwise the
  * next request of a sequential run would be written before the server's FIN
  * arrived, fail, and be retried. The price on a keep-alive server is one
- * extra connection per session. */
+ * extra connection per session, and while the rule holds, a stream's next
+ * request goes out on another stream's older connection instead of its own.
+ * So the rule ends as early as the proof allows: at the first byte the
+ * server sends back on a reused connection, not at the end of that
+ * response, which at max rate (long streams, all reused) came only after
+ * every stream had finished twice and slowed all of those rounds. */
 #define H1_UNPROVEN_IDLE_NS (50 * 1000000LL)
 
 static int old_enough_to_tell(const h1_conn *c) {
@@ -521,10 +527,7 @@ static void transfer_finish(h1_transfer *t, CURLcode result) {
     if (c->reused && t->bytes == 0 &&
         (result == CURLE_SEND_ERROR || result == CURLE_RECV_ERROR || result == CURLE_GOT_NOTHING))
       note_server_close(c);
-    if (result == CURLE_OK) {
-      c->pool->responses++;
-      if (c->reused) c->pool->reuse_proven = 1;
-    }
+    if (result == CURLE_OK) c->pool->responses++;
     if (result == CURLE_OK && c->keep && h1_parser_keep_alive(&c->parser) &&
         !c->pool->closes_after_response) {
       h1_parser_reset(&c->parser);
@@ -616,6 +619,65 @@ static int64_t arrival_ns(struct msghdr *msg, int *kernel) {
   return now - age;
 }
 
+/* Dates the bytes a recvmsg() returned and counts the read. */
+static void note_data_read(h1_conn *c, struct msghdr *msg) {
+  h1_transfer *t = c->t;
+  benchy_loop *loop = loop_of(c);
+  int kernel;
+  c->rx_ns = arrival_ns(msg, &kernel);
+  /* A realtime step between the kernel's stamp and our reading, or a
+   * preemption between our two clock reads, can date these bytes before
+   * the request went out or before the previous read's: never let time run
+   * backwards within a transfer. */
+  if (c->rx_ns < t->last_rx_ns) c->rx_ns = t->last_rx_ns;
+  if (c->rx_ns < t->t_sent) c->rx_ns = t->t_sent;
+  t->data_reads++;
+  t->last_rx_ns = c->rx_ns;
+  t->kernel_reads += kernel;
+  loop->counters.data_reads++;
+  loop->counters.kernel_stamped_reads += (uint64_t)kernel;
+  loop->read_seq++;
+}
+
+/* The server closed the connection: whether that ended the response. */
+static CURLcode conn_eof(h1_conn *c) {
+  h1_transfer *t = c->t;
+  c->keep = 0;
+  if (h1_parser_eof(&c->parser) == H1_DONE) return CURLE_OK;
+  if (t->bytes == 0) {
+    snprintf(t->message, sizeof t->message, "Empty reply from server");
+    return CURLE_GOT_NOTHING;
+  }
+  snprintf(t->message, sizeof t->message, "transfer closed with outstanding read data remaining");
+  return CURLE_PARTIAL_FILE;
+}
+
+/* Feeds n received bytes to the parser. Returns 1 when the transfer ended
+ * (*result says how), 0 when more is to come. */
+static int conn_feed(h1_conn *c, const char *buf, size_t n, CURLcode *result) {
+  h1_transfer *t = c->t;
+  h1_sink sink = {sink_status, sink_body, c};
+  if (!t->bytes) {
+    if (c->reused) c->pool->reuse_proven = 1;
+    t->cb->on_first_byte(t->ud, c->rx_ns);
+  }
+  t->bytes += (int64_t)n;
+  size_t used = 0;
+  int st = h1_parser_feed(&c->parser, buf, n, &used, &sink);
+  if (st == H1_DONE) {
+    /* Bytes after the response, or a request not fully written: the
+     * connection's state is unknown, so it is not reused. */
+    c->keep = used == n && t->written == t->req.len;
+    return 1;
+  }
+  if (st == H1_ERROR) {
+    snprintf(t->message, sizeof t->message, "%s", c->parser.error);
+    *result = CURLE_WEIRD_SERVER_REPLY;
+    return 1;
+  }
+  return 0;
+}
+
 static void conn_read(h1_conn *c) {
   h1_transfer *t = c->t;
   benchy_loop *loop = loop_of(c);
@@ -625,7 +687,6 @@ static void conn_read(h1_conn *c) {
     transfer_finish(t, CURLE_OUT_OF_MEMORY);
     return;
   }
-  h1_sink sink = {sink_status, sink_body, c};
   CURLcode result = CURLE_OK;
   int done = 0;
   loop->in_curl++; /* requests started from on_chunk are queued */
@@ -642,37 +703,8 @@ static void conn_read(h1_conn *c) {
     msg.msg_controllen = sizeof control.buf;
     ssize_t n = recvmsg(c->fd, &msg, 0);
     if (n > 0) {
-      int kernel;
-      c->rx_ns = arrival_ns(&msg, &kernel);
-      /* A realtime step between the kernel's stamp and our reading, or a
-       * preemption between our two clock reads, can date these bytes
-       * before the request went out or before the previous read's: never
-       * let time run backwards within a transfer. */
-      if (c->rx_ns < t->last_rx_ns) c->rx_ns = t->last_rx_ns;
-      if (c->rx_ns < t->t_sent) c->rx_ns = t->t_sent;
-      t->data_reads++;
-      t->last_rx_ns = c->rx_ns;
-      t->kernel_reads += kernel;
-      loop->counters.data_reads++;
-      loop->counters.kernel_stamped_reads += (uint64_t)kernel;
-      loop->read_seq++;
-      if (!t->bytes) t->cb->on_first_byte(t->ud, c->rx_ns);
-      t->bytes += n;
-      size_t used = 0;
-      int st = h1_parser_feed(&c->parser, buf, (size_t)n, &used, &sink);
-      if (st == H1_DONE) {
-        /* Bytes after the response, or a request not fully written: the
-         * connection's state is unknown, so it is not reused. */
-        c->keep = used == (size_t)n && t->written == t->req.len;
-        done = 1;
-        break;
-      }
-      if (st == H1_ERROR) {
-        snprintf(t->message, sizeof t->message, "%s", c->parser.error);
-        result = CURLE_WEIRD_SERVER_REPLY;
-        done = 1;
-        break;
-      }
+      note_data_read(c, &msg);
+      if ((done = conn_feed(c, buf, (size_t)n, &result))) break;
       /* A short read emptied the socket: epoll is level-triggered and wakes
        * us for what comes next, so a second recv() would only say EAGAIN. */
       if ((size_t)n < H1_RBUF_SIZE) break;
@@ -680,17 +712,7 @@ static void conn_read(h1_conn *c) {
     }
     if (n == 0) {
       done = 1;
-      c->keep = 0;
-      if (h1_parser_eof(&c->parser) != H1_DONE) {
-        if (t->bytes == 0) {
-          result = CURLE_GOT_NOTHING;
-          snprintf(t->message, sizeof t->message, "Empty reply from server");
-        } else {
-          result = CURLE_PARTIAL_FILE;
-          snprintf(t->message, sizeof t->message,
-                   "transfer closed with outstanding read data remaining");
-        }
-      }
+      result = conn_eof(c);
       break;
     }
     if (errno == EINTR) continue;
@@ -774,16 +796,8 @@ static int build_request(h1_transfer *t, const char *path, const struct curl_sli
   return bad ? BENCHY_ERR_NOMEM : BENCHY_OK;
 }
 
-int h1_transfer_start(h1_transfer *t, const char *path, const struct curl_slist *headers, const char *body,
-                      size_t body_len, int fresh, int64_t timeout_ms, int64_t connect_timeout_ms) {
-  h1_pool *pool = t->pool;
-  if (t->active) return BENCHY_ERR_STATE;
-  if (!t->timer && !(t->timer = evtimer_new(pool->loop->base, transfer_timer, t))) return BENCHY_ERR_NOMEM;
-  wipe_request(t);
-  if (build_request(t, path, headers, body, body_len) != BENCHY_OK) {
-    wipe_request(t);
-    return BENCHY_ERR_NOMEM;
-  }
+/* Clears what the previous start left, for a transfer starting now. */
+static void transfer_reset(h1_transfer *t, int64_t timeout_ms, int64_t connect_timeout_ms) {
   t->written = 0;
   t->t_sent = 0;
   t->bytes = 0;
@@ -796,10 +810,12 @@ int h1_transfer_start(h1_transfer *t, const char *path, const struct curl_slist 
   t->timeout_ms = timeout_ms;
   t->connect_timeout_ms = connect_timeout_ms;
   t->active = 1;
-  if (pool_resolve(pool, t) != 0) {
-    transfer_fail_later(t, CURLE_COULDNT_RESOLVE_HOST);
-    return BENCHY_OK;
-  }
+}
+
+/* Takes an idle connection that may carry the next request off the idle
+ * list (most recently used first), closing those found dead on the way;
+ * NULL when there is none or the caller wants a fresh one. */
+static h1_conn *pool_take_idle(h1_pool *pool, int fresh) {
   h1_conn *c = NULL;
   for (h1_conn *it = fresh ? NULL : pool->idle, *next; it && !pool->closes_after_response; it = next) {
     next = it->next;
@@ -813,28 +829,35 @@ int h1_transfer_start(h1_transfer *t, const char *path, const struct curl_slist 
   /* Its other connections will have been closed the same way. */
   if (pool->closes_after_response)
     while (pool->idle) conn_close(pool->idle);
-  if (c) {
-    if (c->prev) c->prev->next = c->next;
-    else pool->idle = c->next;
-    if (c->next) c->next->prev = c->prev;
-    c->prev = c->next = NULL;
-    c->state = C_ACTIVE;
-    c->reused = 1;
-    c->t = t;
-    t->conn = c;
-    arm_deadline(t);
-    /* The socket is almost always writable: send now rather than after
-     * another trip through epoll. A failure is reported from the loop. */
-    if (conn_write(c) != 0) {
-      t->conn = NULL;
-      c->t = NULL;
-      note_server_close(c);
-      conn_close(c);
-      transfer_fail_later(t, CURLE_SEND_ERROR);
-    }
-    return BENCHY_OK;
+  if (!c) return NULL;
+  if (c->prev) c->prev->next = c->next;
+  else pool->idle = c->next;
+  if (c->next) c->next->prev = c->prev;
+  c->prev = c->next = NULL;
+  return c;
+}
+
+static void transfer_start_reused(h1_transfer *t, h1_conn *c) {
+  c->state = C_ACTIVE;
+  c->reused = 1;
+  c->t = t;
+  t->conn = c;
+  arm_deadline(t);
+  /* The socket is almost always writable: send now rather than after
+   * another trip through epoll. A failure is reported from the loop. */
+  if (conn_write(c) != 0) {
+    t->conn = NULL;
+    c->t = NULL;
+    note_server_close(c);
+    conn_close(c);
+    transfer_fail_later(t, CURLE_SEND_ERROR);
   }
-  c = calloc(1, sizeof *c);
+}
+
+/* BENCHY_ERR_NOMEM, else BENCHY_OK (a failed connect arrives by on_done). */
+static int transfer_start_connecting(h1_transfer *t) {
+  h1_pool *pool = t->pool;
+  h1_conn *c = calloc(1, sizeof *c);
   if (!c) {
     t->active = 0;
     wipe_request(t);
@@ -853,6 +876,27 @@ int h1_transfer_start(h1_transfer *t, const char *path, const struct curl_slist 
   }
   t->conn = c;
   arm_deadline(t);
+  return BENCHY_OK;
+}
+
+int h1_transfer_start(h1_transfer *t, const char *path, const struct curl_slist *headers, const char *body,
+                      size_t body_len, int fresh, int64_t timeout_ms, int64_t connect_timeout_ms) {
+  h1_pool *pool = t->pool;
+  if (t->active) return BENCHY_ERR_STATE;
+  if (!t->timer && !(t->timer = evtimer_new(pool->loop->base, transfer_timer, t))) return BENCHY_ERR_NOMEM;
+  wipe_request(t);
+  if (build_request(t, path, headers, body, body_len) != BENCHY_OK) {
+    wipe_request(t);
+    return BENCHY_ERR_NOMEM;
+  }
+  transfer_reset(t, timeout_ms, connect_timeout_ms);
+  if (pool_resolve(pool, t) != 0) {
+    transfer_fail_later(t, CURLE_COULDNT_RESOLVE_HOST);
+    return BENCHY_OK;
+  }
+  h1_conn *c = pool_take_idle(pool, fresh);
+  if (!c) return transfer_start_connecting(t);
+  transfer_start_reused(t, c);
   return BENCHY_OK;
 }
 

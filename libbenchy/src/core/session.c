@@ -68,7 +68,7 @@ struct benchy_session {
   h1_pool *h1;         /* NULL: streamed requests go through curl */
   benchy_request *requests;
   loop_client client;  /* the loop closes the session when freed first */
-  session_fetch *fetches; /* fetch.c's transfers in flight */
+  session_child *children; /* fetch.c's transfers in flight */
   void *userdata;
   int closing;         /* being freed: nothing new may start */
   char error[256];
@@ -181,7 +181,7 @@ static void session_close(loop_client *c) {
   benchy_session *s = (benchy_session *)((char *)c - offsetof(benchy_session, client));
   if (!s->loop) return;
   s->closing = 1;
-  fetch_cancel_all(s, s->loop);
+  while (s->children) s->children->cancel(s->children, s->loop);
   /* on_done may free requests (any of them): search afresh each time. */
   for (;;) {
     benchy_request *r = s->requests;
@@ -1120,7 +1120,22 @@ int benchy_session_fetch(benchy_session *s, const char *method, const char *path
   return status;
 }
 
-session_fetch **session_fetch_list(benchy_session *s) { return &s->fetches; }
+void session_add_child(benchy_session *s, session_child *c) {
+  c->prev = NULL;
+  c->next = s->children;
+  if (s->children) s->children->prev = c;
+  s->children = c;
+}
+
+void session_remove_child(benchy_session *s, session_child *c) {
+  if (c->prev)
+    c->prev->next = c->next;
+  else if (s->children == c)
+    s->children = c->next;
+  if (c->next) c->next->prev = c->prev;
+  c->prev = c->next = NULL;
+}
+
 benchy_loop *session_loop_of(const benchy_session *s) { return s->closing ? NULL : s->loop; }
 
 benchy_request *session_first_request(benchy_session *s) { return s ? s->requests : NULL; }

@@ -12,13 +12,18 @@
  * what is left in flight without tracking requests twice. */
 BENCHY_INTERNAL benchy_request *session_first_request(benchy_session *s);
 
-/* fetch.c's transfers, listed on their session so that freeing the
- * session (or its loop) ends them with their callback. */
-typedef struct session_fetch session_fetch;
-BENCHY_INTERNAL session_fetch **session_fetch_list(benchy_session *s);
+/* What a session has in flight beside its requests (fetch.c's transfers),
+ * listed on it so that freeing the session (or its loop) ends each with its
+ * callback, as the loop closes its sessions through loop_client: cancel
+ * delivers the callback and removes the child. loop is the session's, given
+ * because session_loop_of() says NULL once the session is closing. */
+typedef struct session_child {
+  struct session_child *prev, *next;
+  void (*cancel)(struct session_child *c, benchy_loop *loop);
+} session_child;
+BENCHY_INTERNAL void session_add_child(benchy_session *s, session_child *c);
+BENCHY_INTERNAL void session_remove_child(benchy_session *s, session_child *c);
 BENCHY_INTERNAL benchy_loop *session_loop_of(const benchy_session *s);
-/* Ends every fetch of the session in flight (BENCHY_ERR_CANCELLED). */
-BENCHY_INTERNAL void fetch_cancel_all(benchy_session *s, benchy_loop *loop);
 
 /* What the blocking and the loop-driven fetch share: the URL of path (see
  * benchy_session_fetch), an easy handle with the session's headers and

@@ -250,6 +250,60 @@ static int contains_token(const char *v, size_t n, const char *token) {
   return 0;
 }
 
+/* What a request's header block says, as far as serving it needs. */
+typedef struct request_head {
+  size_t content_length; /* absent means an empty body */
+  int chunked, expect, conn_close, conn_keep;
+  const char *auth;
+  size_t auth_len;
+} request_head;
+
+/* Reads the header lines between the request line's end and the blank
+ * line. Returns -1 after answering a header the simulator refuses. */
+static int parse_headers(sim_conn *c, char *p, char *eoh, request_head *h) {
+  while (p < eoh) {
+    char *e = memmem(p, (size_t)(eoh + 2 - p), "\r\n", 2);
+    size_t len = (size_t)(e - p);
+    const char *v;
+    size_t vl;
+    if (header_is(p, len, "Content-Length", &v, &vl)) {
+      char tmp[32];
+      char *end;
+      /* Empty, or longer than any length we could take: not a number we
+       * accept (copying a fixed 31 bytes here read past the value). */
+      if (vl == 0 || vl >= sizeof tmp) {
+        fail_request(c, 400, "Content-Length is not a number");
+        return -1;
+      }
+      memcpy(tmp, v, vl);
+      tmp[vl] = '\0';
+      errno = 0;
+      unsigned long long n = strtoull(tmp, &end, 10);
+      if (errno || end == tmp || *end || tmp[0] == '-') {
+        fail_request(c, 400, "Content-Length is not a number");
+        return -1;
+      }
+      h->content_length = (size_t)n;
+      if (n > MAX_BODY_BYTES) {
+        fail_request(c, 413, "request body is larger than 64 MiB");
+        return -1;
+      }
+    } else if (header_is(p, len, "Transfer-Encoding", &v, &vl)) {
+      h->chunked = 1;
+    } else if (header_is(p, len, "Expect", &v, &vl)) {
+      h->expect = contains_token(v, vl, "100-continue");
+    } else if (header_is(p, len, "Authorization", &v, &vl)) {
+      h->auth = v;
+      h->auth_len = vl;
+    } else if (header_is(p, len, "Connection", &v, &vl)) {
+      if (contains_token(v, vl, "close")) h->conn_close = 1;
+      if (contains_token(v, vl, "keep-alive")) h->conn_keep = 1;
+    }
+    p = e + 2;
+  }
+  return 0;
+}
+
 /* Parses and serves complete requests from c->in until one is incomplete or
  * a response is in progress. */
 static void process_input(sim_conn *c) {
@@ -269,73 +323,32 @@ static void process_input(sim_conn *c) {
       return;
     }
     int http10 = sp2[8] == '0';
-    size_t content_length = 0;
-    int chunked = 0, expect = 0, conn_close = http10, conn_keep = 0;
-    const char *auth = NULL;
-    size_t auth_len = 0;
-    for (char *p = line_end + 2; p < eoh;) {
-      char *e = memmem(p, (size_t)(eoh + 2 - p), "\r\n", 2);
-      size_t len = (size_t)(e - p);
-      const char *v;
-      size_t vl;
-      if (header_is(p, len, "Content-Length", &v, &vl)) {
-        char tmp[32];
-        char *end;
-        /* Empty, or longer than any length we could take: not a number we
-         * accept (copying a fixed 31 bytes here read past the value). */
-        if (vl == 0 || vl >= sizeof tmp) {
-          fail_request(c, 400, "Content-Length is not a number");
-          return;
-        }
-        memcpy(tmp, v, vl);
-        tmp[vl] = '\0';
-        errno = 0;
-        unsigned long long n = strtoull(tmp, &end, 10);
-        if (errno || end == tmp || *end || tmp[0] == '-') {
-          fail_request(c, 400, "Content-Length is not a number");
-          return;
-        }
-        content_length = (size_t)n; /* absent means an empty body */
-        if (n > MAX_BODY_BYTES) {
-          fail_request(c, 413, "request body is larger than 64 MiB");
-          return;
-        }
-      } else if (header_is(p, len, "Transfer-Encoding", &v, &vl)) {
-        chunked = 1;
-      } else if (header_is(p, len, "Expect", &v, &vl)) {
-        expect = contains_token(v, vl, "100-continue");
-      } else if (header_is(p, len, "Authorization", &v, &vl)) {
-        auth = v;
-        auth_len = vl;
-      } else if (header_is(p, len, "Connection", &v, &vl)) {
-        if (contains_token(v, vl, "close")) conn_close = 1;
-        if (contains_token(v, vl, "keep-alive")) conn_keep = 1;
-      }
-      p = e + 2;
-    }
-    if (chunked) {
+    request_head h = {.conn_close = http10};
+    if (parse_headers(c, line_end + 2, eoh, &h) != 0) return;
+    if (h.chunked) {
       fail_request(c, 411, "chunked request bodies are not supported; send the body with Content-Length");
       return;
     }
-    if (c->in.len - head_len < content_length) {
-      if (expect && !c->sent_continue) {
+    if (c->in.len - head_len < h.content_length) {
+      if (h.expect && !c->sent_continue) {
         static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
         c->sent_continue = 1;
         if (sim_conn_send(c, cont, sizeof cont - 1)) return;
       }
-      if (benchy_buf_reserve(&c->in, head_len + content_length - c->in.len)) sim_conn_close(c);
+      if (benchy_buf_reserve(&c->in, head_len + h.content_length - c->in.len)) sim_conn_close(c);
       return;
     }
     c->sent_continue = 0;
-    c->want_close = http10 ? !conn_keep : conn_close;
+    c->want_close = http10 ? !h.conn_keep : h.conn_close;
     char *path = sp1 + 1;
     size_t path_len = (size_t)(sp2 - path);
     char *q = memchr(path, '?', path_len);
     if (q) path_len = (size_t)(q - path);
-    sim_request r = {data, path, data + head_len, (size_t)(sp1 - data), path_len, content_length, auth, auth_len};
+    sim_request r = {data, path, data + head_len, (size_t)(sp1 - data), path_len, h.content_length, h.auth,
+                     h.auth_len};
     sim_route(c, &r);
     if (c->dead) return;
-    size_t used = head_len + content_length;
+    size_t used = head_len + h.content_length;
     memmove(c->in.data, c->in.data + used, c->in.len - used);
     c->in.len -= used;
     if (!c->stream && c->want_close) {

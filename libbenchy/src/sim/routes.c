@@ -243,40 +243,32 @@ bad:
   return -1;
 }
 
-static void handle_completion(sim_conn *c, const sim_request *r, int api) {
+/* A rate limit or an internal error drawn for this request: answered, and
+ * 1 returned. */
+static int answer_drawn_error(sim_conn *c, const double *u) {
   sim_t *s = c->sim;
   const sim_config *cfg = &s->cfg;
-  int64_t t0 = benchy_now_ns();
-  uint64_t index = s->next_index++;
-  uint64_t rng = request_rng(cfg->seed, index);
-  /* All fault draws are taken, in a fixed order, whether they fire or not:
-   * request k's fate depends on the seed and k only. */
-  double u[SIM_F_COUNT];
-  for (int k = 0; k < SIM_F_DRAWN; k++) u[k] = benchy_rand_unit(&rng);
   if (u[SIM_F_429] < cfg->fault_p[SIM_F_429]) {
     sim_count_fault(s, SIM_F_429);
     sim_conn_error(c, 429, "rate_limit_error", "simulated rate limit (--fault-429); retry later");
-    return;
+    return 1;
   }
   if (u[SIM_F_500] < cfg->fault_p[SIM_F_500]) {
     sim_count_fault(s, SIM_F_500);
     sim_conn_error(c, 500, "server_error", "simulated internal server error (--fault-500)");
-    return;
+    return 1;
   }
-  cJSON *req = parse_body(c, r);
-  if (!req) return;
-  sim_stream *st = NULL;
-  tok_acc acc = {0};
-  const cJSON *model = cJSON_GetObjectItemCaseSensitive(req, "model");
-  if (model && !cJSON_IsNull(model) && (!cJSON_IsString(model) || strcmp(model->valuestring, cfg->model))) {
-    sim_conn_error(c, 404, "model_not_found", "model '%s' not found; this server serves '%s'",
-                   cJSON_IsString(model) ? model->valuestring : "(not a string)", cfg->model);
-    goto out;
-  }
-  st = calloc(1, sizeof *st);
+  return 0;
+}
+
+/* A stream for req, with what its body says about streaming and caching;
+ * NULL (answered) when out of memory. */
+static sim_stream *stream_new(sim_conn *c, const cJSON *req, int api, int64_t t0) {
+  sim_t *s = c->sim;
+  sim_stream *st = calloc(1, sizeof *st);
   if (!st) {
     respond_oom(c);
-    goto out;
+    return NULL;
   }
   st->sim = s;
   st->conn = c;
@@ -287,7 +279,81 @@ static void handle_completion(sim_conn *c, const sim_request *r, int api) {
   st->streaming = cJSON_IsTrue(stream);
   st->include_usage =
       st->streaming && get_bool(cJSON_GetObjectItemCaseSensitive(req, "stream_options"), "include_usage", 0);
-  st->use_cache = cfg->prefix_cache && get_bool(req, "cache_prompt", 1);
+  st->use_cache = s->cfg.prefix_cache && get_bool(req, "cache_prompt", 1);
+  return st;
+}
+
+/* A prompt and max_tokens that do not fit the context, as llama-server
+ * says so: answered, and 1 returned. A default max_tokens is first cut to
+ * what fits. */
+static int answer_context_overflow(sim_conn *c, sim_stream *st, int given) {
+  const sim_config *cfg = &c->sim->cfg;
+  if (!given && st->prompt_tokens < cfg->ctx_size && st->prompt_tokens + st->n > cfg->ctx_size)
+    st->n = cfg->ctx_size - st->prompt_tokens; /* a default never overflows */
+  if (st->prompt_tokens + st->n <= cfg->ctx_size) return 0;
+  benchy_buf b = {0};
+  long long need = (long long)(st->prompt_tokens + st->n);
+  int rc = benchy_buf_printf(&b,
+                             "{\"error\":{\"code\":400,\"message\":\"request (%lld tokens: %lld prompt + %lld "
+                             "max_tokens) exceeds the available context size (%lld tokens), try increasing it\","
+                             "\"type\":\"exceed_context_size_error\",\"n_prompt_tokens\":%lld,\"n_ctx\":%lld}}",
+                             need, (long long)st->prompt_tokens, (long long)st->n, (long long)cfg->ctx_size,
+                             (long long)st->prompt_tokens, (long long)cfg->ctx_size);
+  respond_built(c, 400, rc, &b);
+  benchy_buf_free(&b);
+  return 1;
+}
+
+/* The rest of the stream's plan, from the request's draws: reasoning and
+ * tool arguments (chat), the faults that fire mid-stream, and the ids.
+ * -1 when out of memory. */
+static int plan_stream(sim_stream *st, const cJSON *req, const cJSON *tool_params, uint64_t index,
+                       const double *u, uint64_t *rng) {
+  sim_t *s = st->sim;
+  const sim_config *cfg = &s->cfg;
+  if (st->api == SIM_API_CHAT) {
+    st->n_reason = thinking_enabled(req) ? cfg->reasoning_tokens : 0;
+    int64_t room = st->tool ? st->n - 1 : st->n; /* the tool call needs its header token */
+    if (st->n_reason > room) st->n_reason = room;
+    if (st->tool && make_tool_args(s, st, tool_params, index)) return -1;
+  }
+  for (int k = SIM_F_DISCONNECT; k < SIM_F_DRAWN; k++)
+    if (u[k] < cfg->fault_p[k]) st->faults |= 1u << k;
+  st->fault_tok = (st->n - 1) / 2;
+  st->word_seed = benchy_rand_next(rng);
+  st->sentence_every = cfg->sentence_every;
+  char rnd[33];
+  make_id(rnd, sizeof rnd, rng);
+  snprintf(st->id, sizeof st->id, "%s%s",
+           st->api == SIM_API_CHAT || cfg->flavour == SIM_FLAVOUR_LLAMA ? "chatcmpl-" : "cmpl-", rnd);
+  make_id(rnd, 25, rng);
+  snprintf(st->tool_id, sizeof st->tool_id, "call_%s", rnd);
+  st->rng = *rng;
+  return 0;
+}
+
+static void handle_completion(sim_conn *c, const sim_request *r, int api) {
+  sim_t *s = c->sim;
+  const sim_config *cfg = &s->cfg;
+  int64_t t0 = benchy_now_ns();
+  uint64_t index = s->next_index++;
+  uint64_t rng = request_rng(cfg->seed, index);
+  /* All fault draws are taken, in a fixed order, whether they fire or not:
+   * request k's fate depends on the seed and k only. */
+  double u[SIM_F_COUNT];
+  for (int k = 0; k < SIM_F_DRAWN; k++) u[k] = benchy_rand_unit(&rng);
+  if (answer_drawn_error(c, u)) return;
+  cJSON *req = parse_body(c, r);
+  if (!req) return;
+  sim_stream *st = NULL;
+  tok_acc acc = {0};
+  const cJSON *model = cJSON_GetObjectItemCaseSensitive(req, "model");
+  if (model && !cJSON_IsNull(model) && (!cJSON_IsString(model) || strcmp(model->valuestring, cfg->model))) {
+    sim_conn_error(c, 404, "model_not_found", "model '%s' not found; this server serves '%s'",
+                   cJSON_IsString(model) ? model->valuestring : "(not a string)", cfg->model);
+    goto out;
+  }
+  if (!(st = stream_new(c, req, api, t0))) goto out;
   int given;
   const cJSON *tool_params = NULL;
   if (get_max_tokens(c, req, &st->n, &given)) goto out;
@@ -303,45 +369,11 @@ static void handle_completion(sim_conn *c, const sim_request *r, int api) {
   if (prompt_tokens(c, req, api, &acc)) goto out;
   if (acc.oom) st->use_cache = 0;
   st->prompt_tokens = acc.count;
-  if (!given && st->prompt_tokens < cfg->ctx_size && st->prompt_tokens + st->n > cfg->ctx_size)
-    st->n = cfg->ctx_size - st->prompt_tokens; /* a default never overflows */
-  if (st->prompt_tokens + st->n > cfg->ctx_size) {
-    benchy_buf b = {0};
-    long long need = (long long)(st->prompt_tokens + st->n);
-    int rc = benchy_buf_printf(&b,
-                               "{\"error\":{\"code\":400,\"message\":\"request (%lld tokens: %lld prompt + %lld "
-                               "max_tokens) exceeds the available context size (%lld tokens), try increasing it\","
-                               "\"type\":\"exceed_context_size_error\",\"n_prompt_tokens\":%lld,\"n_ctx\":%lld}}",
-                               need, (long long)st->prompt_tokens, (long long)st->n, (long long)cfg->ctx_size,
-                               (long long)st->prompt_tokens, (long long)cfg->ctx_size);
-    respond_built(c, 400, rc, &b);
-    benchy_buf_free(&b);
-    goto out;
-  }
+  if (answer_context_overflow(c, st, given)) goto out;
   st->blocks = acc.blocks;
   st->n_blocks = acc.n;
   acc.blocks = NULL;
-  if (api == SIM_API_CHAT) {
-    st->n_reason = thinking_enabled(req) ? cfg->reasoning_tokens : 0;
-    int64_t room = st->tool ? st->n - 1 : st->n; /* the tool call needs its header token */
-    if (st->n_reason > room) st->n_reason = room;
-    if (st->tool && make_tool_args(s, st, tool_params, index)) {
-      respond_oom(c);
-      goto out;
-    }
-  }
-  for (int k = SIM_F_DISCONNECT; k < SIM_F_DRAWN; k++)
-    if (u[k] < cfg->fault_p[k]) st->faults |= 1u << k;
-  st->fault_tok = (st->n - 1) / 2;
-  st->word_seed = benchy_rand_next(&rng);
-  st->sentence_every = cfg->sentence_every;
-  char rnd[33];
-  make_id(rnd, sizeof rnd, &rng);
-  snprintf(st->id, sizeof st->id, "%s%s", api == SIM_API_CHAT || cfg->flavour == SIM_FLAVOUR_LLAMA ? "chatcmpl-" : "cmpl-", rnd);
-  make_id(rnd, 25, &rng);
-  snprintf(st->tool_id, sizeof st->tool_id, "call_%s", rnd);
-  st->rng = rng;
-  if (sim_render_prepare(st)) {
+  if (plan_stream(st, req, tool_params, index, u, &rng) || sim_render_prepare(st)) {
     respond_oom(c);
     goto out;
   }

@@ -227,5 +227,8 @@ BENCHY_INTERNAL cJSON *collector_to_cjson(const benchy_collector *c);
  * rate_limited, http_error, timeout, disconnect, malformed, server_error,
  * connect, transport, other. NULL for OK and CANCELLED. */
 BENCHY_INTERNAL const char *load_failure_kind(int status);
+/* Its index in collector_failure_kinds() (other for OK and CANCELLED too:
+ * callers count failures only). */
+BENCHY_INTERNAL int load_failure_kind_index(int status);
 
 #endif
