@@ -327,6 +327,7 @@ int lh_execute(lh_host *h, cJSON *config, benchy_result **out, char *err, size_t
   if (status != BENCHY_OK && err[0]) cJSON_AddStringToObject(doc, "error", err);
   cJSON_AddNumberToObject(doc, "script_errors", (double)h->script_errors);
   add_thresholds(h, doc);
+  if (status != BENCHY_ERR_CANCELLED) lh_warn_unrun_scenarios(h, doc);
   cJSON_AddItemToObject(doc, "aggregates", aggregates);
   if (whole_run) cJSON_AddItemToObject(doc, "whole_run", whole_run);
   cJSON_AddNumberToObject(doc, "records_omitted", (double)h->records_omitted);

@@ -52,6 +52,7 @@ typedef struct lh_scenario {
   char *name;
   int fn_ref; /* registry reference of the scenario function */
   double weight;
+  double turn_credit; /* lh_pick_scenario's running share: weight added per pick, total taken when picked */
   benchy_collector *coll;
   uint64_t iterations, iterations_failed;
   lh_check *checks;
@@ -254,6 +255,9 @@ BENCHY_INTERNAL int lh_scenarios_ready(lh_host *h, char *err, size_t errlen);
 BENCHY_INTERNAL int lh_thresholds_judge(lh_host *h, cJSON *aggregates);
 BENCHY_INTERNAL void lh_scenarios_free(lh_host *h);
 BENCHY_INTERNAL lh_scenario *lh_pick_scenario(lh_host *h);
+/* After a run that was not interrupted: a warning (stderr and the result's
+ * "warnings") for each scenario that got no iteration. */
+BENCHY_INTERNAL void lh_warn_unrun_scenarios(lh_host *h, cJSON *doc);
 
 /* lua_validate.c: benchy.validate(args, schema) */
 BENCHY_INTERNAL int lh_validate(lua_State *L);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "lua_host.h"
+#include "workload/run_progress.h"
 
 static const char *const latency_metrics[] = {"ttft", "ttfr", "tpot", "itl", "e2el", "ttfs",
                                               "tool_result_ttft"};
@@ -80,16 +81,66 @@ int lh_scenario_add(lua_State *L) {
 }
 
 lh_scenario *lh_pick_scenario(lh_host *h) {
-  /* xorshift64*: the same --seed mixes the scenarios the same way. */
-  h->rng ^= h->rng >> 12;
-  h->rng ^= h->rng << 25;
-  h->rng ^= h->rng >> 27;
-  double x = (double)((h->rng * 2685821657736338717ULL) >> 11) / 9007199254740992.0 * h->total_weight;
+  /* Smooth weighted round robin (as nginx balances upstreams): every pick
+   * credits each scenario its weight and takes the total from the one with
+   * the most credit. Weights 3:1 give a b a a | a b a a ..., equal weights
+   * take the scenarios in order, so the first N iterations of a run cover
+   * all N scenarios and every row of the table has requests — a random draw
+   * left rows empty in short runs, and the mix is exact at any length. */
+  lh_scenario *best = &h->sc[0];
   for (size_t i = 0; i < h->n_sc; i++) {
-    if (x < h->sc[i].weight) return &h->sc[i];
-    x -= h->sc[i].weight;
+    h->sc[i].turn_credit += h->sc[i].weight;
+    if (h->sc[i].turn_credit > best->turn_credit) best = &h->sc[i];
   }
-  return &h->sc[h->n_sc - 1];
+  best->turn_credit -= h->total_weight;
+  return best;
+}
+
+/* How many picks, from the start, until every scenario has had one. */
+static uint64_t picks_to_cover_all(const lh_host *h) {
+  double *credit = calloc(h->n_sc, sizeof *credit);
+  char *seen = calloc(h->n_sc, 1);
+  size_t unseen = h->n_sc;
+  uint64_t picks = 0;
+  if (!credit || !seen) unseen = 0;
+  while (unseen && picks < 1000000) {
+    size_t best = 0;
+    for (size_t i = 0; i < h->n_sc; i++) {
+      credit[i] += h->sc[i].weight;
+      if (credit[i] > credit[best]) best = i;
+    }
+    credit[best] -= h->total_weight;
+    picks++;
+    if (!seen[best]) seen[best] = 1, unseen--;
+  }
+  free(credit);
+  free(seen);
+  return picks;
+}
+
+void lh_warn_unrun_scenarios(lh_host *h, cJSON *doc) {
+  uint64_t iterations = 0;
+  size_t unrun = 0;
+  char names[256] = "";
+  for (size_t i = 0; i < h->n_sc; i++) {
+    iterations += h->sc[i].iterations;
+    if (h->sc[i].iterations) continue;
+    size_t len = strlen(names);
+    if (len < sizeof names - 1)
+      snprintf(names + len, sizeof names - len, "%s%s", unrun ? ", " : "", h->sc[i].name);
+    unrun++;
+  }
+  if (!unrun) return;
+  char text[768];
+  snprintf(text, sizeof text,
+           "%zu of %zu scenarios never ran (%s): the run made %llu iteration%s, and the weights "
+           "take %llu to reach every scenario; give more (--iterations N per user, --users, or "
+           "--duration) so every row has figures",
+           unrun, h->n_sc, names, (unsigned long long)iterations, iterations == 1 ? "" : "s",
+           (unsigned long long)picks_to_cover_all(h));
+  run_warning("%s", text);
+  cJSON *warnings = cJSON_AddArrayToObject(doc, "warnings");
+  if (warnings) cJSON_AddItemToArray(warnings, cJSON_CreateString(text));
 }
 
 static lh_user *running_user(lua_State *L, const char *what) {
