@@ -25,10 +25,8 @@
 -- run each once; fewer leave rows empty, and benchy says so.
 local benchy = require "benchy"
 
-local thinking = benchy.options.thinking or "off"
-if thinking ~= "on" and thinking ~= "off" then
-  error("annie.lua: -e thinking=" .. thinking .. " is not on or off", 0)
-end
+local thinking = benchy.option{name = "thinking", default = "off", choices = {"on", "off"},
+  help = "sent as chat_template_kwargs.enable_thinking (llama-server, SGLang, vLLM chat templates)"}
 local extra = {chat_template_kwargs = {enable_thinking = thinking == "on"}}
 
 local PERSONA = "You are Annie, a warm and concise voice assistant. Your answers are spoken " ..
