@@ -367,6 +367,11 @@ static void bench_rows(const cJSON *bd, const cJSON *nd, const settings *s, cJSO
 }
 
 void compare_load_level_label(const cJSON *level, char *out, size_t cap) {
+  const cJSON *scenario = cJSON_GetObjectItemCaseSensitive(level, "scenario");
+  if (cJSON_IsString(scenario)) { /* a benchy run result: one row per scenario */
+    snprintf(out, cap, "%s", scenario->valuestring);
+    return;
+  }
   const cJSON *label = cJSON_GetObjectItemCaseSensitive(level, "label");
   char *rate = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(level, "request_rate"));
   char *conc = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(level, "max_concurrency"));
@@ -381,21 +386,36 @@ void compare_load_level_label(const cJSON *level, char *out, size_t cap) {
 }
 
 static int same_level(const cJSON *a, const cJSON *b) {
+  const cJSON *sa = cJSON_GetObjectItemCaseSensitive(a, "scenario");
+  const cJSON *sb = cJSON_GetObjectItemCaseSensitive(b, "scenario");
+  if (cJSON_IsString(sa) || cJSON_IsString(sb))
+    return cJSON_IsString(sa) && cJSON_IsString(sb) && !strcmp(sa->valuestring, sb->valuestring);
   return cJSON_Compare(cJSON_GetObjectItemCaseSensitive(a, "request_rate"),
                        cJSON_GetObjectItemCaseSensitive(b, "request_rate"), 1) &&
          cJSON_Compare(cJSON_GetObjectItemCaseSensitive(a, "max_concurrency"),
                        cJSON_GetObjectItemCaseSensitive(b, "max_concurrency"), 1);
 }
 
-/* The OK records of one level with a number under field; *kept counts
- * them. NULL when none (or out of memory). */
-static double *level_samples(const cJSON *doc, double level, const char *field, size_t *kept) {
+/* Whether a record belongs to a row: a load level by its number, a run's
+ * scenario by its name. */
+static int record_in_row(const cJSON *record, const cJSON *row) {
+  const cJSON *scenario = cJSON_GetObjectItemCaseSensitive(row, "scenario");
+  if (cJSON_IsString(scenario)) {
+    const cJSON *of = cJSON_GetObjectItemCaseSensitive(record, "scenario");
+    return cJSON_IsString(of) && !strcmp(of->valuestring, scenario->valuestring);
+  }
+  return number_of(record, "level") == number_of(row, "level");
+}
+
+/* The OK records of one level (or scenario) with a number under field;
+ * *kept counts them. NULL when none (or out of memory). */
+static double *level_samples(const cJSON *doc, const cJSON *row, const char *field, size_t *kept) {
   const cJSON *records = cJSON_GetObjectItemCaseSensitive(doc, "records");
   size_t cap = (size_t)cJSON_GetArraySize(records), n = 0;
   double *v = cap ? malloc(cap * sizeof *v) : NULL;
   for (const cJSON *r = records ? records->child : NULL; v && r; r = r->next) {
     const cJSON *st = cJSON_GetObjectItemCaseSensitive(r, "status");
-    if (number_of(r, "level") != level || !cJSON_IsString(st) || strcmp(st->valuestring, "OK"))
+    if (!record_in_row(r, row) || !cJSON_IsString(st) || strcmp(st->valuestring, "OK"))
       continue;
     double x = number_of(r, field);
     if (isfinite(x)) v[n++] = x;
@@ -439,8 +459,8 @@ static void percentile_row(cJSON *rows, const char *label, const metric_def *lat
   char field[32];
   snprintf(field, sizeof field, "%s_ms", lat->key);
   size_t kb = 0, kn = 0;
-  double *sb = level_samples(bd, number_of(b, "level"), field, &kb);
-  double *sn = level_samples(nd, number_of(n, "level"), field, &kn);
+  double *sb = level_samples(bd, b, field, &kb);
+  double *sn = level_samples(nd, n, field, &kn);
   /* A percentile is only resampled meaningfully with some samples beyond
    * it: 5 in the tail, and never fewer than 20 in all. */
   size_t need = (size_t)ceil(5.0 / (1.0 - q / 100.0) - 1e-9);
@@ -453,8 +473,11 @@ static void percentile_row(cJSON *rows, const char *label, const metric_def *lat
   if (kb < need || kn < need) {
     snprintf(why, sizeof why,
              "%zu vs %zu%s: too few for a bootstrap of p%g (it needs %zu a side, 5 beyond it); "
-             "give --num-prompts >= %zu",
-             kb, kn, omitted, q, need, need);
+             "give %s >= %zu",
+             kb, kn, omitted, q, need,
+             cJSON_IsString(cJSON_GetObjectItemCaseSensitive(b, "scenario")) ? "this scenario requests"
+                                                                             : "--num-prompts",
+             need);
     judge(row, &m, vb, vn, NULL, name, why, s, regressions);
   } else if (cmp_bootstrap_percentile(sb, kb, sn, kn, q, s->alpha, s->iterations, s->seed, &t) != 0) {
     judge(row, &m, vb, vn, NULL, name, "out of memory for the bootstrap", s, regressions);
@@ -503,7 +526,11 @@ static void load_rows(const cJSON *bd, const cJSON *nd, const settings *s, cJSON
       double nb = metric_count(b, lat->key), nn = metric_count(n, lat->key);
       welch_row(rows, label, &m, number_of(b, key), sample_sd(number_of(b, sdkey), nb, bpop), nb,
                 number_of(n, key), sample_sd(number_of(n, sdkey), nn, npop), nn,
-                !strcmp(lat->key, "itl") ? "gaps" : "requests", "; give --num-prompts >= 2", s,
+                !strcmp(lat->key, "itl") ? "gaps" : "requests",
+                cJSON_IsString(cJSON_GetObjectItemCaseSensitive(b, "scenario"))
+                    ? "; give the scenario more iterations"
+                    : "; give --num-prompts >= 2",
+                s,
                 regressions);
       for (size_t q = 0; q < sizeof load_percentiles / sizeof load_percentiles[0]; q++)
         percentile_row(rows, label, lat, load_percentiles[q], bd, b, nd, n, s, regressions);
@@ -572,10 +599,6 @@ int benchy_compare(benchy_comparison **out, const benchy_result *base, const ben
     snprintf(err, errlen, "BASE is a %s result and NEW a %s result: only results of one kind compare",
              base->kind, fresh->kind);
     return BENCHY_ERR_INVALID;
-  }
-  if (strcmp(base->kind, "bench") && strcmp(base->kind, "load")) {
-    snprintf(err, errlen, "%s results have no rows compare knows yet (bench and load do)", base->kind);
-    return BENCHY_ERR_UNSUPPORTED;
   }
   if (compare_marked_invalid(base->doc)) {
     snprintf(err, errlen, "BASE is marked invalid in its metadata: an invalid result is never a "
