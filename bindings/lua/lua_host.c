@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "lua_host.h"
+#include "meta/meta.h"
 #include "report/run_metadata.h"
 #include "options_json.h"
 #include "report/jsonl.h"
@@ -142,6 +143,9 @@ static int connect_server(lh_host *h, char *err, size_t errlen) {
   if (!h->n_targets || benchy_options_is_set(h->opts, "base-url"))
     st = lh_open_session(h, h->opts, &h->sess, &h->model, err, errlen);
   if (st == BENCHY_OK) st = lh_targets_connect(h, err, errlen);
+  /* Asked now, while the server is known to answer (docs/metadata.md). */
+  if (st == BENCHY_OK && h->sess && !interrupt_pending())
+    h->server_reported = meta_server_reported(h->opts, h->sess);
   if (st == BENCHY_OK && !h->loop) st = benchy_loop_new(&h->loop);
   if (st == BENCHY_OK) h->watch = interrupt_watch(h->loop);
   return st;
@@ -211,6 +215,8 @@ void lh_teardown(lh_host *h) {
   /* Requests still in flight end cancelled here; on_done drops them. */
   if (h->sess) benchy_session_free(h->sess);
   h->sess = NULL;
+  cJSON_Delete(h->server_reported);
+  h->server_reported = NULL;
   for (size_t i = 0; i < h->n_targets; i++) {
     if (h->targets[i].sess) benchy_session_free(h->targets[i].sess);
     h->targets[i].sess = NULL;

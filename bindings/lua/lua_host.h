@@ -153,6 +153,7 @@ typedef struct lh_host {
   /* output */
   void *jsonl; /* jsonl_writer */
   cJSON *records;
+  cJSON *server_reported; /* the --base-url server as it described itself at startup */
   uint64_t records_kept; /* in records: counting a cJSON array walks it */
   uint64_t records_omitted;
   uint64_t done, failed, script_errors;

@@ -148,6 +148,7 @@ cJSON *lh_metadata(lh_host *h) {
       .percentiles = h->percentiles,
       .n_percentiles = h->n_percentiles,
       .started_at = started,
+      .server_reported = h->server_reported,
   };
   cJSON *m = run_metadata_new(&c);
   free(url);

@@ -223,12 +223,16 @@ def test_signal_during_tokenizer_probe(sim_factory, servers, cmd, args, sig):
 
 # ---- latency measurement (bench: GET /v1/models round trips after the check)
 
-def test_bench_signal_during_latency_probe(sim_factory, servers):
+# The first GET /v1/models checks the model, the second is the server
+# describing itself for the result's metadata, the third the latency probe.
+@pytest.mark.parametrize("nth, phase", [(2, "asking the server to describe itself"),
+                                        (3, "measuring network latency")])
+def test_bench_signal_during_latency_probe(sim_factory, servers, nth, phase):
     sim = sim_factory()
-    proxy = servers("proxy", sim.port, NthGet("/v1/models", 2))
+    proxy = servers("proxy", sim.port, NthGet("/v1/models", nth))
     proc = start("bench", proxy.base_url, "--pp", "32", "--tg", "4", "--runs", "1")
     elapsed, rc, out, err = interrupt_when(proc, proxy.stalled, signal.SIGINT)
-    assert_interrupted(elapsed, rc, err, "measuring network latency")
+    assert_interrupted(elapsed, rc, err, phase)
 
 
 # ---- warm-up: the first streamed request stalls

@@ -67,8 +67,10 @@ static void test_first_sentence_is_the_chunk_of_the_first_content_stop(void **st
   assert_true(stop->kinds & BENCHY_CHUNK_CONTENT);
   assert_int_equal(rec->t_first_sentence, stop->t_ns);
   assert_int_equal(benchy_record_ttfs_ns(rec), stop->t_ns - rec->t_dispatched);
-  /* after the first content, which came first */
-  assert_true(rec->t_first_sentence > rec->t_first_content);
+  /* never before the first content (the same read when the client was
+   * descheduled, as under valgrind: the chunk check above is what proves
+   * which chunk it is) */
+  assert_true(rec->t_first_sentence >= rec->t_first_content);
   /* the content the record kept: " w w." then a space — the sentence's end */
   const char *dot = strchr(rec->content, '.');
   assert_non_null(dot);

@@ -27,6 +27,10 @@ BENCHY_INTERNAL void meta_host(cJSON *metadata);
  * nvidia-smi, else {"error": "no GPU information: ..."}. */
 BENCHY_INTERNAL void meta_gpus(cJSON *metadata, double timeout_s);
 BENCHY_INTERNAL void meta_server(cJSON *metadata, benchy_session *server);
+/* The server as it describes itself, asked once while it is known to be up
+ * (a run's startup) and redacted: what a result's metadata carries as
+ * "server_reported". NULL: no session, or out of memory. */
+BENCHY_INTERNAL cJSON *meta_server_reported(const benchy_options *opts, benchy_session *server);
 BENCHY_INTERNAL void meta_git(cJSON *metadata, const benchy_options *opts, double timeout_s);
 BENCHY_INTERNAL void meta_env(cJSON *metadata, const benchy_options *opts);
 BENCHY_INTERNAL void meta_cmd(cJSON *metadata, const benchy_options *opts, double timeout_s);

@@ -89,3 +89,14 @@ void meta_server(cJSON *md, benchy_session *s) {
                                           "/version, /get_server_info");
   cJSON_AddItemToObject(md, "server_reported", out);
 }
+
+cJSON *meta_server_reported(const benchy_options *opts, benchy_session *s) {
+  if (!s) return NULL;
+  cJSON *holder = cJSON_CreateObject();
+  if (!holder) return NULL;
+  meta_server(holder, s);
+  cJSON *out = NULL;
+  if (meta_redact_tree(holder, opts) == 0) out = cJSON_DetachItemFromObjectCaseSensitive(holder, "server_reported");
+  cJSON_Delete(holder);
+  return out;
+}

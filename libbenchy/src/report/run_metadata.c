@@ -89,6 +89,7 @@ cJSON *run_metadata_new(const run_metadata_common *c) {
   run_metadata_add(md, c->opts);
   if (c->prompt_lengths) cJSON_AddItemToObject(md, "prompt_lengths", c->prompt_lengths);
   if (c->request_body) cJSON_AddItemToObject(md, "request_body", c->request_body);
+  if (c->server_reported) cJSON_AddItemToObject(md, "server_reported", cJSON_Duplicate(c->server_reported, 1));
   return md;
 }
 

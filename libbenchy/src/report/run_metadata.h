@@ -28,6 +28,7 @@ typedef struct run_metadata_common {
   time_t started_at;             /* wall clock when the run started */
   cJSON *prompt_lengths;         /* taken: how prompts were sized; NULL when not generated */
   cJSON *request_body;           /* taken: what every request's body carried beyond the prompt */
+  const cJSON *server_reported;  /* the server as it described itself at startup (copied); NULL: not asked */
 } run_metadata_common;
 
 /* The top of a result document every kind shares: "result_version",

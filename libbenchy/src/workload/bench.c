@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../meta/meta.h"
 #include "../options_json.h"
 #include "../report/bench_render.h"
 #include "../report/jsonl.h"
@@ -374,6 +375,7 @@ static void bench_free(bench *b) {
   free(b->model);
   prompt_gen_free(b->pg);
   request_body_free(b->rbody);
+  cJSON_Delete(b->server_reported);
   target_free(&b->tgt); /* unwatches its loop for interrupts first */
   jsonl_close(b->jl);
   pthread_mutex_destroy(&b->mu);
@@ -427,6 +429,12 @@ static int start(bench *b, const char **phase, char *err, size_t errlen) {
   if (st == BENCHY_OK && !interrupt_pending()) {
     *phase = "reading the server's context size (GET /props)";
     st = check_context(b, err, errlen);
+  }
+  /* Asked now, while the server is known to answer: a result written after
+   * it died must not wait on it. */
+  if (st == BENCHY_OK && !interrupt_pending()) {
+    *phase = "asking the server to describe itself";
+    b->server_reported = meta_server_reported(opts, b->tgt.sess);
   }
   if (st == BENCHY_OK) st = bench_journal_add_model(b, err, errlen);
   if (st == BENCHY_OK && b->resume) st = bench_journal_resume(b, err, errlen);

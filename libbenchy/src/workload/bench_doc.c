@@ -280,6 +280,7 @@ static cJSON *bench_metadata(const bench *b) {
       .started_at = b->started_at,
       .prompt_lengths = b->pg ? prompt_gen_describe(b->pg) : NULL,
       .request_body = request_body_describe(b->rbody),
+      .server_reported = b->server_reported,
   };
   cJSON *md = run_metadata_new(&c);
   if (!md) return NULL;

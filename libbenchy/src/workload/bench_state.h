@@ -69,6 +69,7 @@ typedef struct bench {
   char attempt[48];
   char fingerprint[1024];
   cJSON *server; /* what was learnt of the server */
+  cJSON *server_reported; /* the server as it described itself at startup (meta_server_reported) */
   request_body *rbody;
   int fingerprint_mismatch;
 

@@ -46,6 +46,7 @@
 #include "target.h"
 #include "../options_json.h"
 #include "../report/load_render.h"
+#include "../meta/meta.h"
 #include "../report/run_metadata.h"
 #include "../report/result_internal.h"
 #include "arrivals.h"
@@ -68,6 +69,9 @@ static int setup_server(load_plan *p, char *err, size_t errlen) {
   const char *given = benchy_options_str(p->opts, "model");
   if (st == BENCHY_OK && given && *given && !(p->model = benchy_strdup(given))) st = BENCHY_ERR_NOMEM;
   if (st == BENCHY_OK) st = target_check_model(&t, p->opts, &p->model, NULL, err, errlen);
+  /* Asked now, while the server is known to answer: a result written
+   * after it died must not wait on it. */
+  if (st == BENCHY_OK && !interrupt_pending()) p->server_reported = meta_server_reported(p->opts, t.sess);
   p->setup_loop = t.loop;
   p->setup_session = t.sess;
   p->setup_watch = t.watch;
@@ -152,6 +156,7 @@ static cJSON *metadata_json(const load_plan *p) {
       .started_at = time(NULL),
       .prompt_lengths = p->pgen ? prompt_gen_describe(p->pgen) : NULL,
       .request_body = request_body_describe(p->rbody),
+      .server_reported = p->server_reported,
   };
   cJSON *m = run_metadata_new(&c);
   free(url);

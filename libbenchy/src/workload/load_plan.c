@@ -225,6 +225,7 @@ void load_plan_free(load_plan *p) {
   interrupt_unwatch(p->setup_watch);
   benchy_session_free(p->setup_session);
   benchy_loop_free(p->setup_loop);
+  cJSON_Delete(p->server_reported);
   dataset_free(&p->file_data);
   free(p->base_url);
   free(p->model);

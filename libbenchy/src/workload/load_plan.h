@@ -70,6 +70,7 @@ typedef struct load_plan {
   benchy_loop *setup_loop;
   benchy_session *setup_session; /* probes and prompt sizing: --probe-timeout */
   int setup_watch;               /* interrupt_watch slot of setup_loop, -1 none */
+  cJSON *server_reported;        /* the server as it described itself at startup (meta_server_reported) */
   prompt_gen *pgen;
   request_body *rbody;
   jsonl_writer *jsonl;
