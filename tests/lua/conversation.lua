@@ -1,5 +1,6 @@
 -- benchy.conversation: system prompt, :user, :send appends the reply
--- (tool calls included), :tool_result, and the history grows.
+-- (tool calls included), :assistant replays a reply, :tool_result, and the
+-- history grows.
 local benchy = require "benchy"
 
 local tools = {{type = "function", ["function"] = {name = "read_notes",
@@ -33,4 +34,15 @@ benchy.scenario("conversation", function(s)
   local r2 = c:send(s, {max_tokens = 5})
   assert(r2.ok, r2.error)
   assert(r2.usage.prompt_tokens > prompt_tokens)
+  -- a reply written by the script (a recorded conversation replayed) joins
+  -- the history as the assistant's and is sent with the next turn
+  local before = c:len()
+  c:assistant("Earlier I said: milk.")
+  assert(c:len() == before + 1)
+  assert(c.messages[#c.messages].role == "assistant")
+  assert(c.messages[#c.messages].content == "Earlier I said: milk.")
+  c:user("and then?")
+  local r3 = c:send(s, {max_tokens = 4})
+  assert(r3.ok, r3.error)
+  assert(r3.usage.prompt_tokens > r2.usage.prompt_tokens, "the replayed reply was sent")
 end)
