@@ -29,6 +29,10 @@ bpy_state *bpy_type_state(PyTypeObject *type);
 /* Raises benchy.Error(message) with .status (the status name), .code (its
  * number) and .result (result, or None; a new reference is taken). */
 void bpy_raise_error(bpy_state *st, int status, const char *message, PyObject *result);
+/* Makes the heap type of spec for module into *type (the state's slot) and
+ * adds it to the module under the name after spec's last dot. -1 with an
+ * exception set. */
+int bpy_add_type(PyObject *module, PyType_Spec *spec, PyObject **type);
 
 /* py_wait.c: waits on the library's threads, in slices short enough that
  * Ctrl-C feels immediate and long enough to cost nothing. */

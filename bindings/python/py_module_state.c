@@ -1,11 +1,13 @@
 /*
  * py_module_state.c — what every file of the extension asks of the module:
  * its state (the types and the exception live there, not in globals, so the
- * module can be loaded in several interpreters) and benchy.Error raised from
- * a library status. _benchy.c defines the module; the type files depend on
- * this file, never on it.
+ * module can be loaded in several interpreters), benchy.Error raised from a
+ * library status, and a type made and added to both. _benchy.c defines the
+ * module; the type files depend on this file, never on it.
  */
 #include "benchy_py.h"
+
+#include <string.h>
 
 bpy_state *bpy_module_state(PyObject *module) { return (bpy_state *)PyModule_GetState(module); }
 
@@ -30,4 +32,11 @@ void bpy_raise_error(bpy_state *st, int status, const char *message, PyObject *r
   Py_DECREF(code);
   PyErr_SetObject(st->error_type, exc);
   Py_DECREF(exc);
+}
+
+int bpy_add_type(PyObject *module, PyType_Spec *spec, PyObject **type) {
+  *type = PyType_FromModuleAndSpec(module, spec, NULL);
+  if (!*type) return -1;
+  const char *dot = strrchr(spec->name, '.');
+  return PyModule_AddObjectRef(module, dot ? dot + 1 : spec->name, *type);
 }

@@ -322,9 +322,7 @@ static PyType_Spec stream_spec = {
 };
 
 int bpy_stream_type_init(PyObject *module, bpy_state *st) {
-  st->stream_type = PyType_FromModuleAndSpec(module, &stream_spec, NULL);
-  if (!st->stream_type) return -1;
-  return PyModule_AddObjectRef(module, "Stream", st->stream_type);
+  return bpy_add_type(module, &stream_spec, &st->stream_type);
 }
 
 /* "scheme://user:pass@host/..." without "user:pass@": for messages. */
