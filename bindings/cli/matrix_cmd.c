@@ -10,7 +10,6 @@
 #include "matrix_cmd.h"
 
 #include <ctype.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +18,7 @@
 #include <benchy/benchy.h>
 
 #include "args.h"
+#include "interrupts.h"
 #include "progress.h"
 #include "result_path.h"
 
@@ -308,8 +308,7 @@ int cli_matrix(int argc, char **argv, int first) {
     if (one == 130) interrupted = 1;
     else if (one > worst) worst = one;
   }
-  signal(SIGINT, SIG_DFL);
-  signal(SIGTERM, SIG_DFL);
+  cli_release_interrupts();
   int table = print_table(paths, labels, n_combos);
   rc = interrupted ? 130 : worst ? worst : table;
 done:

@@ -4,7 +4,5 @@
 #define BENCHY_CLI_MATRIX_CMD_H
 
 int cli_matrix(int argc, char **argv, int first);
-/* main.c's Ctrl-C handling, shared with the matrix's runs. */
-void cli_catch_interrupts(void);
 
 #endif

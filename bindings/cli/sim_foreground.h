@@ -8,5 +8,7 @@
  * when stopped, what it served. BENCHY_OK once stopped by a signal; the
  * error (printed) when it could not start. */
 int cli_sim_foreground(const benchy_options *opts);
+/* The same as a command's exit status: 0 stopped by a signal, 2 never started. */
+int cli_sim(benchy_options *opts);
 
 #endif

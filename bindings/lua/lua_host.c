@@ -52,6 +52,14 @@ static int open_module(lua_State *L) { return lh_open_module(L); }
 
 /* Loads and runs the script's top level: it defines scenarios and
  * thresholds; nothing is sent yet. */
+void lh_host_init(lh_host *h, const benchy_options *opts) {
+  memset(h, 0, sizeof *h);
+  h->opts = opts;
+  h->watch = -1;
+  h->mem_limit = LH_MEMORY_LIMIT;
+  h->script = benchy_options_str(opts, "script");
+}
+
 int lh_load_script(lh_host *h, char *err, size_t errlen) {
   h->L = lua_newstate(capped_alloc, h);
   if (!h->L) {
@@ -248,11 +256,7 @@ int script_execute(const benchy_options *opts, benchy_result **out, char *err, s
   if (!out || !opts) return BENCHY_ERR_INVALID;
   *out = NULL;
   lh_host h;
-  memset(&h, 0, sizeof h);
-  h.opts = opts;
-  h.watch = -1;
-  h.mem_limit = LH_MEMORY_LIMIT;
-  h.script = benchy_options_str(opts, "script");
+  lh_host_init(&h, opts);
   if (!h.script) {
     snprintf(err, errlen, "no script given: benchy run FILE.lua [OPTIONS]");
     return BENCHY_ERR_INVALID;

@@ -195,8 +195,10 @@ BENCHY_INTERNAL void lh_target_aggregate(lh_host *h, size_t i, cJSON *o);
 BENCHY_INTERNAL cJSON *lh_targets_metadata(lh_host *h);
 BENCHY_INTERNAL void lh_targets_free(lh_host *h);
 
-/* lua_host.c: the script's top level in a fresh capped state (nothing is
- * sent), and everything it holds released. */
+/* lua_host.c: a host for opts' script, nothing loaded yet (its h->script
+ * NULL when no script was given); the script's top level in a fresh capped
+ * state (nothing is sent), and everything it holds released. */
+BENCHY_INTERNAL void lh_host_init(lh_host *h, const benchy_options *opts);
 BENCHY_INTERNAL int lh_load_script(lh_host *h, char *err, size_t errlen);
 BENCHY_INTERNAL void lh_teardown(lh_host *h);
 /* h->opts' --users/--rate/--duration/--iterations into the plan. */

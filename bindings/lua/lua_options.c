@@ -222,11 +222,7 @@ void lh_options_free(lh_host *h) {
 int benchy_script_write_help(const benchy_options *opts, void *file, char *err, size_t errlen) {
   FILE *f = file;
   lh_host h;
-  memset(&h, 0, sizeof h);
-  h.opts = opts;
-  h.watch = -1;
-  h.mem_limit = LH_MEMORY_LIMIT;
-  h.script = benchy_options_str(opts, "script");
+  lh_host_init(&h, opts);
   if (!h.script) {
     snprintf(err, errlen, "no script given: benchy run FILE.lua --help");
     return BENCHY_ERR_INVALID;

@@ -7,6 +7,8 @@
 
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <pthread.h>
+#include <time.h>
 
 #include <benchy/benchy.h>
 
@@ -19,6 +21,7 @@ typedef struct bpy_state {
   PyObject *json_loads;  /* json.loads, for the result document */
 } bpy_state;
 
+/* py_module_state.c */
 bpy_state *bpy_module_state(PyObject *module);
 /* The state of the module a heap type of ours was created for. */
 bpy_state *bpy_type_state(PyTypeObject *type);
@@ -26,6 +29,17 @@ bpy_state *bpy_type_state(PyTypeObject *type);
 /* Raises benchy.Error(message) with .status (the status name), .code (its
  * number) and .result (result, or None; a new reference is taken). */
 void bpy_raise_error(bpy_state *st, int status, const char *message, PyObject *result);
+/* Makes the heap type of spec for module into *type (the state's slot) and
+ * adds it to the module under the name after spec's last dot. -1 with an
+ * exception set. */
+int bpy_add_type(PyObject *module, PyType_Spec *spec, PyObject **type);
+
+/* py_wait.c: waits on the library's threads, in slices short enough that
+ * Ctrl-C feels immediate and long enough to cost nothing. */
+#define BPY_SLICE_NS 50000000L
+void bpy_monotonic_cond_init(pthread_mutex_t *mu, pthread_cond_t *cv);
+/* CLOCK_MONOTONIC now + BPY_SLICE_NS, for pthread_cond_timedwait. */
+struct timespec bpy_slice_deadline(void);
 
 /* Options of one command from keyword arguments (NULL kwargs: none).
  * A wrong name or type raises TypeError naming the argument (and the

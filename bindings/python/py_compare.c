@@ -135,9 +135,7 @@ static PyType_Spec comparison_spec = {
 };
 
 int bpy_comparison_type_init(PyObject *module, bpy_state *st) {
-  st->comparison_type = PyType_FromModuleAndSpec(module, &comparison_spec, NULL);
-  if (!st->comparison_type) return -1;
-  return PyModule_AddObjectRef(module, "Comparison", st->comparison_type);
+  return bpy_add_type(module, &comparison_spec, &st->comparison_type);
 }
 
 /* A Result's own (borrowed, *owned NULL), or one read from a path (*owned

@@ -271,9 +271,7 @@ static PyType_Spec result_spec = {
 };
 
 int bpy_result_type_init(PyObject *module, bpy_state *st) {
-  st->result_type = PyType_FromModuleAndSpec(module, &result_spec, NULL);
-  if (!st->result_type) return -1;
-  return PyModule_AddObjectRef(module, "Result", st->result_type);
+  return bpy_add_type(module, &result_spec, &st->result_type);
 }
 
 PyObject *bpy_load_result(PyObject *module, PyObject *path) {

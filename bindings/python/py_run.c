@@ -14,9 +14,6 @@
 #include <string.h>
 #include <time.h>
 
-/* Short enough that Ctrl-C feels immediate, long enough to cost nothing. */
-#define SLICE_NS 50000000L
-
 typedef struct {
   benchy_progress_kind kind;
   char *phase, *message;
@@ -36,12 +33,7 @@ typedef struct {
 
 static void queue_init(event_queue *q) {
   memset(q, 0, sizeof *q);
-  pthread_mutex_init(&q->mu, NULL);
-  pthread_condattr_t attr;
-  pthread_condattr_init(&attr);
-  pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-  pthread_cond_init(&q->cv, &attr);
-  pthread_condattr_destroy(&attr);
+  bpy_monotonic_cond_init(&q->mu, &q->cv);
 }
 
 static void events_free(queued_event *items, size_t len) {
@@ -118,10 +110,7 @@ static int deliver(PyObject *callback, queued_event *items, size_t len) {
 /* Without the GIL: waits up to one slice for events or the run's end and
  * takes what was queued. */
 static void take_events(event_queue *q, queued_event **items, size_t *len, int *finished) {
-  struct timespec until;
-  clock_gettime(CLOCK_MONOTONIC, &until);
-  until.tv_nsec += SLICE_NS;
-  if (until.tv_nsec >= 1000000000L) until.tv_sec++, until.tv_nsec -= 1000000000L;
+  struct timespec until = bpy_slice_deadline();
   pthread_mutex_lock(&q->mu);
   while (q->len == 0 && !q->finished)
     if (pthread_cond_timedwait(&q->cv, &q->mu, &until) == ETIMEDOUT) break;

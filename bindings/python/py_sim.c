@@ -151,7 +151,5 @@ static PyType_Spec sim_spec = {
 };
 
 int bpy_sim_type_init(PyObject *module, bpy_state *st) {
-  st->sim_type = PyType_FromModuleAndSpec(module, &sim_spec, NULL);
-  if (!st->sim_type) return -1;
-  return PyModule_AddObjectRef(module, "Simulator", st->sim_type);
+  return bpy_add_type(module, &sim_spec, &st->sim_type);
 }

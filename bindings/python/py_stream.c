@@ -19,9 +19,6 @@
 #include <string.h>
 #include <time.h>
 
-/* As in py_run.c: Ctrl-C seen within this, at no cost while waiting. */
-#define SLICE_NS 50000000L
-
 typedef struct {
   uint32_t kinds;
   int32_t tokens;
@@ -58,12 +55,7 @@ typedef struct {
 
 static void queue_init(chunk_queue *q) {
   memset(q, 0, sizeof *q);
-  pthread_mutex_init(&q->mu, NULL);
-  pthread_condattr_t attr;
-  pthread_condattr_init(&attr);
-  pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-  pthread_cond_init(&q->cv, &attr);
-  pthread_condattr_destroy(&attr);
+  bpy_monotonic_cond_init(&q->mu, &q->cv);
 }
 
 static void queue_destroy(chunk_queue *q) {
@@ -215,10 +207,7 @@ static int take_chunk(bpy_stream *me, queued_chunk *out) {
 }
 
 static void wait_slice(chunk_queue *q) {
-  struct timespec until;
-  clock_gettime(CLOCK_MONOTONIC, &until);
-  until.tv_nsec += SLICE_NS;
-  if (until.tv_nsec >= 1000000000L) until.tv_sec++, until.tv_nsec -= 1000000000L;
+  struct timespec until = bpy_slice_deadline();
   pthread_mutex_lock(&q->mu);
   while (q->head == q->len && !q->done)
     if (pthread_cond_timedwait(&q->cv, &q->mu, &until) == ETIMEDOUT) break;
@@ -333,9 +322,7 @@ static PyType_Spec stream_spec = {
 };
 
 int bpy_stream_type_init(PyObject *module, bpy_state *st) {
-  st->stream_type = PyType_FromModuleAndSpec(module, &stream_spec, NULL);
-  if (!st->stream_type) return -1;
-  return PyModule_AddObjectRef(module, "Stream", st->stream_type);
+  return bpy_add_type(module, &stream_spec, &st->stream_type);
 }
 
 /* "scheme://user:pass@host/..." without "user:pass@": for messages. */

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../monotonic_cond.h"
 #include "../util.h"
 
 /* Points kept per GPU; when full, pairs merge (peaks kept) to half. */
@@ -239,12 +240,7 @@ static void sampler_free(sampler *s) {
 sampler *sampler_start(const sampler_config *cfg) {
   sampler *s = calloc(1, sizeof *s);
   if (!s) return NULL;
-  pthread_mutex_init(&s->mu, NULL);
-  pthread_condattr_t ca;
-  pthread_condattr_init(&ca);
-  pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-  pthread_cond_init(&s->wake, &ca);
-  pthread_condattr_destroy(&ca);
+  benchy_monotonic_cond_init(&s->mu, &s->wake);
   s->interval_ms = cfg->interval_ms > 0 ? cfg->interval_ms : 250;
   s->smi_timeout_s = cfg->smi_timeout_s > 0 ? cfg->smi_timeout_s : 5;
   s->cores = client_cores();

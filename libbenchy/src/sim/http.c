@@ -75,7 +75,7 @@ void sim_conn_close(sim_conn *c) {
   if (c->stream) {
     sim_stream *st = c->stream;
     c->stream = NULL;
-    sim_stream_cancel(st);
+    c->sim->http.stream_abandoned(st);
   }
   event_del(c->ev_read);
   event_del(c->ev_write);
@@ -346,7 +346,7 @@ static void process_input(sim_conn *c) {
     if (q) path_len = (size_t)(q - path);
     sim_request r = {data, path, data + head_len, (size_t)(sp1 - data), path_len, h.content_length, h.auth,
                      h.auth_len};
-    sim_route(c, &r);
+    c->sim->http.request(c, &r);
     if (c->dead) return;
     size_t used = head_len + h.content_length;
     memmove(c->in.data, c->in.data + used, c->in.len - used);
@@ -451,7 +451,8 @@ static void accept_error_cb(struct evconnlistener *l, void *arg) {
   }
 }
 
-int sim_http_listen(sim_t *s, char *err, size_t errlen) {
+int sim_http_listen(sim_t *s, const sim_http_handlers *handlers, char *err, size_t errlen) {
+  s->http = *handlers;
   struct addrinfo hints, *res = NULL;
   memset(&hints, 0, sizeof hints);
   hints.ai_family = AF_UNSPEC;

@@ -152,21 +152,6 @@ static void release_slot(sim_t *s, int64_t t) {
 
 /* ---- streams ---- */
 
-int sim_phase_of(const sim_stream *st, int64_t tok) {
-  if (st->api == SIM_API_COMPLETIONS) return SIM_PH_CONTENT;
-  if (tok < st->n_reason) return SIM_PH_REASON;
-  if (!st->tool) return SIM_PH_CONTENT;
-  return tok == st->n_reason ? SIM_PH_TOOL_HEAD : SIM_PH_TOOL_ARGS;
-}
-
-int64_t sim_phase_end(const sim_stream *st, int64_t tok) {
-  switch (sim_phase_of(st, tok)) {
-  case SIM_PH_REASON: return st->n_reason;
-  case SIM_PH_TOOL_HEAD: return st->n_reason + 1;
-  default: return st->n;
-  }
-}
-
 /* Chunks hold k tokens (fixed or drawn from the stream's generator) and
  * never straddle a phase, so every delta has one kind of content. */
 static int64_t next_chunk_end(sim_stream *st, int64_t start) {
@@ -193,32 +178,6 @@ static void stream_done(sim_t *s) {
   pthread_mutex_lock(&s->mu);
   s->active_streams--;
   pthread_mutex_unlock(&s->mu);
-}
-
-void sim_count_fault(sim_t *s, int kind) {
-  pthread_mutex_lock(&s->mu);
-  s->faults++;
-  s->fault_by[kind]++;
-  pthread_mutex_unlock(&s->mu);
-}
-
-/* Writes are counted locally and folded into the shared statistics under
- * one lock per batch: a lock per chunk would be a measurable share of the
- * loop's time at hundreds of thousands of chunks a second. */
-void sim_record_write(sim_t *s, int64_t sched_ns, int64_t send_ns, int events) {
-  s->pending_chunks += (uint64_t)events;
-  if (sched_ns >= 0) s->pending_late[s->n_pending_late++] = send_ns - sched_ns;
-  if (s->n_pending_late == SIM_PENDING_LATE) sim_stats_flush(s);
-}
-
-void sim_stats_flush(sim_t *s) {
-  if (!s->pending_chunks && !s->n_pending_late) return;
-  pthread_mutex_lock(&s->mu);
-  s->chunks += s->pending_chunks;
-  for (size_t i = 0; i < s->n_pending_late; i++) benchy_hist_add(s->lateness, s->pending_late[i]);
-  pthread_mutex_unlock(&s->mu);
-  s->pending_chunks = 0;
-  s->n_pending_late = 0;
 }
 
 /* The response is complete at model time t (or cut short there). */

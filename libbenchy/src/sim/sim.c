@@ -1,7 +1,7 @@
 /*
- * sim.c — benchy_sim's public face: options to configuration, the loop
- * thread's start and stop, statistics, the timing model's text and the
- * foreground server the CLI runs.
+ * sim.c — benchy_sim's public face: the loop thread's start and stop, the
+ * statistics read from any thread and the timing model's text. The options
+ * are decoded in config.c, GET /sim/stats written by stats.c.
  */
 #include <errno.h>
 #include <signal.h>
@@ -16,94 +16,6 @@
 #include <event2/thread.h>
 
 #include "sim/sim_internal.h"
-
-const char *const sim_fault_names[SIM_F_COUNT] = {"429",         "500",   "disconnect",  "malformed",
-                                                  "error_chunk", "stall", "slow_headers", "bad_tool_args"};
-
-const char *const sim_flavour_names[3] = {"llama", "vllm", "sglang"};
-
-static int parse_tpc(sim_config *cfg, const char *text, char *err, size_t errlen) {
-  long long lo, hi;
-  char tail;
-  if (!text) text = "1";
-  snprintf(cfg->tpc_text, sizeof cfg->tpc_text, "%s", text);
-  if (sscanf(text, "%lld-%lld%c", &lo, &hi, &tail) == 2) {
-  } else if (sscanf(text, "%lld%c", &lo, &tail) == 1) {
-    hi = lo;
-  } else {
-    lo = hi = 0;
-  }
-  if (lo < 1 || hi < lo || hi > 1000000) {
-    if (err && errlen)
-      snprintf(err, errlen, "--tokens-per-chunk: '%s' is not N or MIN-MAX with 1 <= MIN <= MAX <= 1000000",
-               text);
-    return -1;
-  }
-  cfg->tpc_min = lo;
-  cfg->tpc_max = hi;
-  return 0;
-}
-
-static int config_from_options(sim_config *cfg, const benchy_options *o, char *err, size_t errlen) {
-  memset(cfg, 0, sizeof *cfg);
-  const char *host = benchy_options_str(o, "host");
-  const char *model = benchy_options_str(o, "model");
-  if (!host || !*host) host = "127.0.0.1";
-  if (!model || !*model) model = "sim";
-  if (strlen(host) >= sizeof cfg->host || strlen(model) >= sizeof cfg->model) {
-    benchy_set_error(err, errlen, "--host or --model is too long (255 bytes at most)");
-    return -1;
-  }
-  strcpy(cfg->host, host);
-  strcpy(cfg->model, model);
-  const char *key = benchy_options_str(o, "api-key");
-  if (key && strlen(key) >= sizeof cfg->api_key) {
-    benchy_set_error(err, errlen, "--api-key is too long (%zu bytes at most)", sizeof cfg->api_key - 1);
-    return -1;
-  }
-  snprintf(cfg->api_key, sizeof cfg->api_key, "%s", key ? key : "");
-  cfg->port = (int)benchy_options_int(o, "port");
-  cfg->seed = (uint64_t)benchy_options_int(o, "seed");
-  cfg->prefill_tps = benchy_options_double(o, "prefill-tps");
-  cfg->decode_tps = benchy_options_double(o, "decode-tps");
-  cfg->overhead_ms = benchy_options_double(o, "overhead-ms");
-  cfg->slots = benchy_options_int(o, "slots");
-  cfg->batch_slowdown = benchy_options_double(o, "batch-slowdown");
-  cfg->jitter = benchy_options_double(o, "jitter");
-  cfg->reasoning_tokens = benchy_options_int(o, "reasoning-tokens");
-  cfg->sentence_every = benchy_options_int(o, "sentence-every");
-  cfg->ctx_size = benchy_options_int(o, "ctx-size");
-  cfg->max_tokens = benchy_options_int(o, "max-tokens");
-  cfg->prefix_cache = !benchy_options_flag(o, "no-prefix-cache");
-  cfg->stamp = !benchy_options_flag(o, "no-stamp");
-  static const char *const fault_opts[SIM_F_COUNT] = {
-      "fault-429",         "fault-500",   "fault-disconnect",  "fault-malformed",
-      "fault-error-chunk", "fault-stall", "fault-slow-headers", "fault-bad-tool-args"};
-  for (int k = 0; k < SIM_F_COUNT; k++) cfg->fault_p[k] = benchy_options_double(o, fault_opts[k]);
-  cfg->stall_ms = benchy_options_double(o, "stall-ms");
-  cfg->slow_headers_ms = benchy_options_double(o, "slow-headers-ms");
-  cfg->spin_ns = (int64_t)(benchy_options_double(o, "spin-us") * 1000.0);
-  cfg->reuse_port = benchy_options_flag(o, "reuse-port");
-  cfg->metrics = benchy_options_flag(o, "metrics");
-  const char *fl = benchy_options_str(o, "flavour");
-  cfg->flavour = SIM_FLAVOUR_LLAMA;
-  for (int i = 0; fl && i < 3; i++)
-    if (!strcmp(fl, sim_flavour_names[i])) cfg->flavour = i;
-  const char *cas = benchy_options_str(o, "close-after-stream");
-  if (!cas) cas = "auto";
-  snprintf(cfg->close_text, sizeof cfg->close_text, "%s", cas);
-  cfg->close_after_stream = SIM_CLOSE_NO;
-  if (!strcmp(cas, "announced"))
-    cfg->close_after_stream = SIM_CLOSE_ANNOUNCED;
-  else if (!strcmp(cas, "yes") || (!strcmp(cas, "auto") && cfg->flavour == SIM_FLAVOUR_LLAMA))
-    cfg->close_after_stream = SIM_CLOSE_SILENT;
-  if (cfg->decode_tps <= 0 || cfg->prefill_tps <= 0 || cfg->slots < 1 || cfg->ctx_size < 1 ||
-      cfg->max_tokens < 1) {
-    benchy_set_error(err, errlen, "--decode-tps, --prefill-tps, --slots, --ctx-size and --max-tokens must be positive");
-    return -1;
-  }
-  return parse_tpc(cfg, benchy_options_str(o, "tokens-per-chunk"), err, errlen);
-}
 
 static pthread_once_t threads_once = PTHREAD_ONCE_INIT;
 static int threads_ok;
@@ -172,7 +84,7 @@ int benchy_sim_start(benchy_sim **out, const benchy_options *opts, char *errbuf,
     return st;
   }
   char err[512] = "";
-  if (config_from_options(&s->cfg, s->opts, err, sizeof err)) {
+  if (sim_config_from_options(&s->cfg, s->opts, err, sizeof err)) {
     benchy_set_error(errbuf, errbuf_len, "%s", err);
     destroy(s);
     return BENCHY_ERR_INVALID;
@@ -196,7 +108,8 @@ int benchy_sim_start(benchy_sim **out, const benchy_options *opts, char *errbuf,
     destroy(s);
     return BENCHY_ERR_NOMEM;
   }
-  if (sim_http_listen(s, err, sizeof err)) {
+  static const sim_http_handlers handlers = {sim_route, sim_stream_cancel};
+  if (sim_http_listen(s, &handlers, err, sizeof err)) {
     benchy_set_error(errbuf, errbuf_len, "%s", err);
     destroy(s);
     return BENCHY_ERR_IO;
@@ -258,58 +171,6 @@ void benchy_sim_get_stats(benchy_sim *sim, benchy_sim_stats *out) {
   /* A caller built against an older, smaller struct gets its prefix. */
   memcpy(out, &st, size);
   out->struct_size = size;
-}
-
-int sim_write_stats_json(sim_t *s, benchy_buf *b) {
-  const sim_config *c = &s->cfg;
-  pthread_mutex_lock(&s->mu);
-  int rc = benchy_buf_printf(
-      b,
-      "{\"pid\":%ld,\"requests\":%llu,\"streams\":%llu,\"chunks\":%llu,\"faults\":%llu,\"faults_by_kind\":{",
-      (long)getpid(), (unsigned long long)s->requests, (unsigned long long)s->streams, (unsigned long long)s->chunks,
-      (unsigned long long)s->faults);
-  for (int k = 0; k < SIM_F_COUNT; k++)
-    rc |= benchy_buf_printf(b, "%s\"%s\":%llu", k ? "," : "", sim_fault_names[k],
-                            (unsigned long long)s->fault_by[k]);
-  rc |= benchy_buf_printf(
-      b,
-      "},\"lateness_ns\":{\"count\":%llu,\"p50\":%lld,\"p90\":%lld,\"p99\":%lld,\"p999\":%lld,\"max\":%lld,"
-      "\"mean\":%.1f},\"active_streams\":%llu,\"prompt_tokens\":%llu,\"cached_tokens\":%llu,"
-      "\"completion_tokens\":%llu,\"accept_errors\":%llu,",
-      (unsigned long long)benchy_hist_count(s->lateness), (long long)benchy_hist_percentile(s->lateness, 50),
-      (long long)benchy_hist_percentile(s->lateness, 90), (long long)benchy_hist_percentile(s->lateness, 99),
-      (long long)benchy_hist_percentile(s->lateness, 99.9), (long long)benchy_hist_max(s->lateness),
-      benchy_hist_count(s->lateness) ? benchy_hist_mean(s->lateness) : 0.0,
-      (unsigned long long)s->active_streams, (unsigned long long)s->prompt_tokens,
-      (unsigned long long)s->cached_tokens, (unsigned long long)s->completion_tokens,
-      (unsigned long long)s->accept_errors);
-  pthread_mutex_unlock(&s->mu);
-  /* The rest is the loop thread's own state: this runs on it. */
-  rc |= benchy_buf_printf(b,
-                          "\"queued\":%zu,\"decoding\":%lld,\"free_slots\":%lld,\"connections\":%zu,"
-                          "\"cache_blocks\":%zu,\"uptime_s\":%.3f,\"config\":{\"model\":\"",
-                          s->q_len, (long long)s->n_decoding, (long long)s->free_slots, s->n_conns,
-                          s->cache.count, (double)(benchy_now_ns() - s->started_ns) / 1e9);
-  rc |= sim_buf_escaped(b, c->model, strlen(c->model));
-  rc |= benchy_buf_append_str(b, "\",\"host\":\"");
-  rc |= sim_buf_escaped(b, c->host, strlen(c->host));
-  rc |= benchy_buf_printf(
-      b,
-      "\",\"port\":%d,\"seed\":%llu,\"prefill_tps\":%.9g,\"decode_tps\":%.9g,\"overhead_ms\":%.9g,"
-      "\"slots\":%lld,\"batch_slowdown\":%.9g,\"jitter\":%.9g,\"tokens_per_chunk\":\"%s\","
-      "\"reasoning_tokens\":%lld,\"flavour\":\"%s\",\"ctx_size\":%lld,\"max_tokens\":%lld,"
-      "\"prefix_cache\":%s,\"stamp\":%s,\"fault_429\":%.9g,\"fault_500\":%.9g,\"fault_disconnect\":%.9g,"
-      "\"fault_malformed\":%.9g,\"fault_error_chunk\":%.9g,\"fault_stall\":%.9g,\"stall_ms\":%.9g,"
-      "\"fault_slow_headers\":%.9g,\"slow_headers_ms\":%.9g,\"fault_bad_tool_args\":%.9g,"
-      "\"close_after_stream\":\"%s\"}}",
-      s->port, (unsigned long long)c->seed, c->prefill_tps, c->decode_tps, c->overhead_ms,
-      (long long)c->slots, c->batch_slowdown, c->jitter, c->tpc_text, (long long)c->reasoning_tokens,
-      sim_flavour_names[c->flavour], (long long)c->ctx_size, (long long)c->max_tokens,
-      c->prefix_cache ? "true" : "false", c->stamp ? "true" : "false", c->fault_p[SIM_F_429],
-      c->fault_p[SIM_F_500], c->fault_p[SIM_F_DISCONNECT], c->fault_p[SIM_F_MALFORMED],
-      c->fault_p[SIM_F_ERROR_CHUNK], c->fault_p[SIM_F_STALL], c->stall_ms, c->fault_p[SIM_F_SLOW_HEADERS],
-      c->slow_headers_ms, c->fault_p[SIM_F_BAD_TOOL_ARGS], c->close_text);
-  return rc ? -1 : 0;
 }
 
 const char *benchy_sim_model_text(void) {

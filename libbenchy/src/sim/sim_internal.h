@@ -1,8 +1,11 @@
 /*
  * sim_internal.h — what the simulator's files share: its configuration, the
  * server object, connections, streams and the functions each file offers the
- * others (http.c: sockets; routes.c: endpoints; model.c: scheduler and
- * timing; chunks.c: response bodies; cache.c: prefix cache; sim.c: setup).
+ * others (sim.c: start and stop, on top; routes.c: endpoints; model.c:
+ * scheduler and timing; http.c: sockets, which reach routes.c and model.c
+ * only through the handlers sim.c gives them; chunks.c: response bodies;
+ * out.c: the buffer they are built in; stats.c: counts and /sim/stats;
+ * config.c: options; cache.c: prefix cache).
  * Everything runs on the server's one loop thread, except where noted.
  */
 #ifndef BENCHY_SIM_INTERNAL_H
@@ -93,6 +96,15 @@ BENCHY_INTERNAL void sim_cache_insert(sim_cache *c, const uint64_t *blocks, size
 typedef struct sim_conn sim_conn;
 typedef struct sim_stream sim_stream;
 typedef struct benchy_sim sim_t;
+
+/* What a connection hands up: a complete request, and the stream of a
+ * connection that closed under it (to be unhooked from the scheduler). The
+ * server above gives them, so the socket layer calls no endpoint itself. */
+typedef struct sim_request sim_request;
+typedef struct sim_http_handlers {
+  void (*request)(sim_conn *c, const sim_request *r);
+  void (*stream_abandoned)(sim_stream *st);
+} sim_http_handlers;
 
 typedef struct sim_heap_ent {
   int64_t key;
@@ -212,6 +224,7 @@ struct benchy_sim {
   void *userdata;             /* the embedder's (benchy_sim_set_userdata) */
   sim_conn *conns;
   size_t n_conns;
+  sim_http_handlers http; /* given to sim_http_listen */
 
   /* Scheduler (model.c). */
   sim_heap_ent *heap;
@@ -240,7 +253,8 @@ struct benchy_sim {
 };
 
 /* http.c */
-BENCHY_INTERNAL int sim_http_listen(sim_t *s, char *err, size_t errlen);
+BENCHY_INTERNAL int sim_http_listen(sim_t *s, const sim_http_handlers *handlers, char *err,
+                                    size_t errlen);
 BENCHY_INTERNAL void sim_http_close_all(sim_t *s);
 /* Sends bytes in order (buffering what the socket does not take). -1 when
  * the connection died: it is closed and its stream freed. */
@@ -261,12 +275,12 @@ BENCHY_INTERNAL void sim_conn_close(sim_conn *c);
 BENCHY_INTERNAL const char *sim_status_text(int status);
 
 /* routes.c */
-typedef struct sim_request {
+struct sim_request {
   const char *method, *path, *body;
   size_t method_len, path_len, body_len;
   const char *authorization; /* the header's value, NULL when absent */
   size_t authorization_len;
-} sim_request;
+};
 BENCHY_INTERNAL void sim_route(sim_conn *c, const sim_request *r);
 
 /* model.c */
@@ -283,13 +297,16 @@ BENCHY_INTERNAL int sim_stream_submit(sim_stream *st);
 /* The client went away: unhook and free. */
 BENCHY_INTERNAL void sim_stream_cancel(sim_stream *st);
 BENCHY_INTERNAL void sim_stream_free(sim_stream *st);
-BENCHY_INTERNAL int sim_phase_of(const sim_stream *st, int64_t tok);
-BENCHY_INTERNAL int64_t sim_phase_end(const sim_stream *st, int64_t tok);
+
+/* stats.c: counted on the loop thread; writes are batched until flushed. */
 BENCHY_INTERNAL void sim_record_write(sim_t *s, int64_t sched_ns, int64_t send_ns, int events);
 BENCHY_INTERNAL void sim_stats_flush(sim_t *s);
 BENCHY_INTERNAL void sim_count_fault(sim_t *s, int kind);
 
 /* chunks.c */
+/* The SIM_PH_* of token tok, and the token where that phase ends. */
+BENCHY_INTERNAL int sim_phase_of(const sim_stream *st, int64_t tok);
+BENCHY_INTERNAL int64_t sim_phase_end(const sim_stream *st, int64_t tok);
 BENCHY_INTERNAL int sim_render_prepare(sim_stream *st);
 BENCHY_INTERNAL int sim_render_role(sim_stream *st, sim_out *o, int64_t sched);
 BENCHY_INTERNAL int sim_render_tokens(sim_stream *st, sim_out *o, int64_t from, int64_t to,
@@ -310,7 +327,11 @@ enum { SIM_BAD_ARGS_NONE, SIM_BAD_ARGS_WRONG_TYPE, SIM_BAD_ARGS_MISSING, SIM_BAD
 BENCHY_INTERNAL int sim_tool_args(const struct cJSON *params, uint64_t seed, int64_t words, int bad,
                                   benchy_buf *out, int *made);
 
-/* sim.c */
+/* config.c: the options into cfg; -1 with err set when one is out of range. */
+BENCHY_INTERNAL int sim_config_from_options(sim_config *cfg, const benchy_options *o, char *err,
+                                            size_t errlen);
+
+/* stats.c: GET /sim/stats (called on the loop thread). */
 BENCHY_INTERNAL int sim_write_stats_json(sim_t *s, benchy_buf *b);
 /* metrics.c: GET /metrics (--metrics), Prometheus text in llama-server's
  * names; called on the loop thread. */

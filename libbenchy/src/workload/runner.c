@@ -11,6 +11,7 @@
 #include "runner.h"
 
 #include "../core/session_internal.h"
+#include "../monotonic_cond.h"
 #include "interrupt.h"
 #include "run_progress.h"
 
@@ -342,12 +343,7 @@ static void flight_init(shared_flight *flight) {
   atomic_init(&flight->done, 0);
   atomic_init(&flight->failed, 0);
   flight->finished = 0;
-  pthread_mutex_init(&flight->mu, NULL);
-  pthread_condattr_t cv_attr;
-  pthread_condattr_init(&cv_attr);
-  pthread_condattr_setclock(&cv_attr, CLOCK_MONOTONIC);
-  pthread_cond_init(&flight->cv, &cv_attr);
-  pthread_condattr_destroy(&cv_attr);
+  benchy_monotonic_cond_init(&flight->mu, &flight->cv);
 }
 
 /* Each worker's loop and session, and its share of the concurrency limit;
