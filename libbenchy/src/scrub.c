@@ -146,13 +146,3 @@ int scrub_str(const scrubber *s, char *text, size_t cap) {
   benchy_buf_free(&b);
   return runs;
 }
-
-int scrub_secret_name(const char *name, size_t len) {
-  static const char *const words[] = {"KEY", "TOKEN", "SECRET", "PASSWORD", "AUTH", "CREDENTIAL"};
-  for (size_t w = 0; w < sizeof words / sizeof words[0]; w++) {
-    size_t wl = strlen(words[w]);
-    for (size_t at = 0; at + wl <= len; at++)
-      if (!strncasecmp(name + at, words[w], wl)) return 1;
-  }
-  return 0;
-}

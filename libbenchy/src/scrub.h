@@ -52,7 +52,8 @@ BENCHY_INTERNAL int scrub_str(const scrubber *s, char *text, size_t cap);
 
 /* 1 when a name (an environment variable, a --metadata key, a JSON key, a
  * server flag) contains KEY, TOKEN, SECRET, PASSWORD, AUTH or CREDENTIAL in
- * any case: the one rule for whose value is never written. */
+ * any case, but for TOKENS after a counting word (max_tokens, prompt_tokens):
+ * the one rule for whose value is never written (secret_name.c). */
 BENCHY_INTERNAL int scrub_secret_name(const char *name, size_t len);
 
 #endif

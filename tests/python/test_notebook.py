@@ -1,6 +1,9 @@
 """The example notebook (examples/python/benchy_tour.ipynb) runs headless:
 nbclient executes every cell in an IPython kernel of this interpreter (the
-one the extension is installed into) and any cell's error fails the test."""
+one the extension is installed into) and any cell's error fails the test.
+Its report cell writes the load sweep's HTML report into a new folder of the
+notebook's working directory (tmp_path here) and shows it inline; without a
+browser the test checks the page written, not pixels."""
 import pathlib
 import sys
 import time
@@ -36,3 +39,17 @@ def test_the_tour_runs_headless(tmp_path):
     assert not [o for o in outputs if o.output_type == "error"]
     assert sum("image/png" in o.get("data", {}) for o in outputs) == 2  # both figures drawn
     assert elapsed < 120, elapsed
+
+    report_cell = next((cell for cell in nb.cells
+                        if cell.cell_type == "code" and ".report(" in cell.source), None)
+    assert report_cell is not None, "the tour shows the load sweep's Result.report()"
+    shown = [o["data"]["text/html"] for o in report_cell.outputs if "text/html" in o.get("data", {})]
+    assert len(shown) == 1 and "<iframe srcdoc=" in shown[0], report_cell.outputs
+    pages = list(tmp_path.glob("benchy-tour-report-*/load_sweep.html"))
+    assert len(pages) == 1, pages
+    page = pages[0].read_text()
+    assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")
+    assert '<pre id="benchy-selfcheck"' in page  # where the page reports what it drew
+    assert "benchy tour: a sweep of request rates" in page  # the title the cell gave
+    assert pages[0].parent.name in shown[0]  # the link names the file written
+    assert 'id=&quot;benchy-selfcheck&quot;' in shown[0]  # and the frame holds the page

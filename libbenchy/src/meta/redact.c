@@ -3,8 +3,8 @@
  * benchy does not control (environment values, command output, what a
  * server says of itself), so known secret values (scrub.h: the API key,
  * --header values) are not enough: anything shaped like a credential is
- * replaced too. Over-redaction is the accepted cost (a "max_tokens=..."
- * line loses its value) of never writing a key.
+ * replaced too. Over-redaction is the accepted cost (a "tokens=..." line
+ * loses its value) of never writing a key.
  */
 #include "meta.h"
 

@@ -319,13 +319,21 @@ static const metric_def bench_metrics[] = {
     {"peak_t_s", "peak t/s", HIGHER_IS_BETTER},   {"ttfr_ms", "ttfr ms", LOWER_IS_BETTER},
     {"est_ppt_ms", "est_ppt ms", LOWER_IS_BETTER}, {"e2e_ttft_ms", "e2e_ttft ms", LOWER_IS_BETTER}};
 
+/* Bench has always named a row with its depth and concurrency in it
+ * ("pp512 @ d4096 (c2)"): the name is the label, as the bench table shows
+ * it (adding them again read "pp512 @ d4096 @ d4096"). A row without a name
+ * keeps its depth and concurrency, so two such rows stay apart. */
 void compare_bench_row_label(const cJSON *agg, char *out, size_t cap) {
   const cJSON *test = cJSON_GetObjectItemCaseSensitive(agg, "test");
+  if (cJSON_IsString(test) && test->valuestring[0]) {
+    snprintf(out, cap, "%s", test->valuestring);
+    return;
+  }
   double depth = number_of(agg, "depth"), conc = number_of(agg, "concurrency");
-  int n = snprintf(out, cap, "%s", cJSON_IsString(test) ? test->valuestring : "?");
-  if (n < 0 || (size_t)n >= cap) return;
-  if (depth > 0) n += snprintf(out + n, cap - (size_t)n, " @ d%.0f", depth);
-  if (n >= 0 && (size_t)n < cap && conc > 1) snprintf(out + n, cap - (size_t)n, " c%.0f", conc);
+  char at[48] = "", cn[40] = "";
+  if (depth > 0) snprintf(at, sizeof at, " @ d%.0f", depth);
+  if (conc > 1) snprintf(cn, sizeof cn, " (c%.0f)", conc);
+  snprintf(out, cap, "?%s%s", at, cn);
 }
 
 static const cJSON *find_labelled(const cJSON *aggs, const char *label,

@@ -20,7 +20,8 @@ BENCHY_INTERNAL int compare_parse_size(const char *text, double *bytes);
 /* 1 when a result document's metadata marks it invalid ("invalid": true or
  * a non-empty reason, "valid": false, "validity": "invalid"). */
 BENCHY_INTERNAL int compare_marked_invalid(const cJSON *doc);
-/* A bench aggregate row's name ("tg128", "pp2048 @ d4096 c4"). */
+/* A bench aggregate row's name as the bench table shows it ("tg128",
+ * "pp2048 @ d4096 (c4)"). */
 BENCHY_INTERNAL void compare_bench_row_label(const cJSON *agg, char *out, size_t cap);
 /* A load level's name: its label, else its rate and concurrency. */
 BENCHY_INTERNAL void compare_load_level_label(const cJSON *level, char *out, size_t cap);
