@@ -264,7 +264,7 @@
     "vllm bench serve's name for --name.", BENCHY_OPTF_ALIAS, "name")                              \
   X("metadata", BENCHY_OPT_STRING_LIST, CLIENT_, NULL, 1, 0, NULL, "KEY=VALUE", "output",           \
     "Recorded in the result's metadata.user (repeatable, or several after one flag). Values of "  \
-    "keys naming a KEY, TOKEN, SECRET, PASSWORD or AUTH are redacted.", BENCHY_OPTF_KEY_VALUE | BENCHY_OPTF_OUTPUT_ONLY,    \
+    "secret-looking keys (KEY, TOKEN but not max_tokens, SECRET, PASSWORD, AUTH) are redacted.", BENCHY_OPTF_KEY_VALUE | BENCHY_OPTF_OUTPUT_ONLY,    \
     NULL)                                                                                          \
   /* ---- reproducibility metadata (every client result, and benchy meta) ---- */               \
   X("meta-git", BENCHY_OPT_STRING_LIST, CLIENT_ | M_, NULL, 1, 0, NULL, "NAME=PATH", "metadata",   \
