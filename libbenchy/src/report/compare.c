@@ -319,23 +319,6 @@ static const metric_def bench_metrics[] = {
     {"peak_t_s", "peak t/s", HIGHER_IS_BETTER},   {"ttfr_ms", "ttfr ms", LOWER_IS_BETTER},
     {"est_ppt_ms", "est_ppt ms", LOWER_IS_BETTER}, {"e2e_ttft_ms", "e2e_ttft ms", LOWER_IS_BETTER}};
 
-/* Bench has always named a row with its depth and concurrency in it
- * ("pp512 @ d4096 (c2)"): the name is the label, as the bench table shows
- * it (adding them again read "pp512 @ d4096 @ d4096"). A row without a name
- * keeps its depth and concurrency, so two such rows stay apart. */
-void compare_bench_row_label(const cJSON *agg, char *out, size_t cap) {
-  const cJSON *test = cJSON_GetObjectItemCaseSensitive(agg, "test");
-  if (cJSON_IsString(test) && test->valuestring[0]) {
-    snprintf(out, cap, "%s", test->valuestring);
-    return;
-  }
-  double depth = number_of(agg, "depth"), conc = number_of(agg, "concurrency");
-  char at[48] = "", cn[40] = "";
-  if (depth > 0) snprintf(at, sizeof at, " @ d%.0f", depth);
-  if (conc > 1) snprintf(cn, sizeof cn, " (c%.0f)", conc);
-  snprintf(out, cap, "?%s%s", at, cn);
-}
-
 static const cJSON *find_labelled(const cJSON *aggs, const char *label,
                                   void (*label_of)(const cJSON *, char *, size_t)) {
   char other[160];
@@ -372,25 +355,6 @@ static void bench_rows(const cJSON *bd, const cJSON *nd, const settings *s, cJSO
                 regressions);
     }
   }
-}
-
-void compare_load_level_label(const cJSON *level, char *out, size_t cap) {
-  const cJSON *scenario = cJSON_GetObjectItemCaseSensitive(level, "scenario");
-  if (cJSON_IsString(scenario)) { /* a benchy run result: one row per scenario */
-    snprintf(out, cap, "%s", scenario->valuestring);
-    return;
-  }
-  const cJSON *label = cJSON_GetObjectItemCaseSensitive(level, "label");
-  char *rate = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(level, "request_rate"));
-  char *conc = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(level, "max_concurrency"));
-  /* The label says what the user swept; rate and concurrency make levels
-   * with equal labels (or none) distinct. */
-  if (cJSON_IsString(label) && label->valuestring[0])
-    snprintf(out, cap, "%s", label->valuestring);
-  else
-    snprintf(out, cap, "rate=%s c=%s", rate ? rate : "?", conc ? conc : "?");
-  free(rate);
-  free(conc);
 }
 
 static int same_level(const cJSON *a, const cJSON *b) {
