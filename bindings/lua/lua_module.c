@@ -64,7 +64,9 @@ static int safe_load(lua_State *L) {
   if (n < 3) lua_settop(L, 3);
   lua_pushstring(L, "t");
   lua_replace(L, 3);
-  lua_getglobal(L, "__benchy_load");
+  /* The real load is this closure's upvalue, never a global a script could
+   * call with mode "b". */
+  lua_pushvalue(L, lua_upvalueindex(1));
   lua_insert(L, 1);
   lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
   return lua_gettop(L);
@@ -138,8 +140,8 @@ int lh_open_module(lua_State *L) {
    * plain lua5.4 that requires benchy keeps its own). */
   if (!lh_host_of(L)->module) {
     lua_getglobal(L, "load");
-    lua_setglobal(L, "__benchy_load");
-    lua_register(L, "load", safe_load);
+    lua_pushcclosure(L, safe_load, 1);
+    lua_setglobal(L, "load");
     lua_register(L, "loadfile", safe_loadfile);
     lua_register(L, "dofile", safe_dofile);
   }

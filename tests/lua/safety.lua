@@ -4,6 +4,13 @@ local benchy = require "benchy"
 benchy.scenario("safety", function(s)
   local f = load(string.dump(function() return 1 end))
   assert(f == nil, "load() refuses precompiled bytecode")
+  assert(load(string.dump(function() return 1 end), "x", "b") == nil, "even when asked for mode b")
+  -- no global keeps the unguarded load within a script's reach
+  for name, v in pairs(_G) do
+    local loader = type(v) == "function" and tostring(name):find("load", 1, true)
+    assert(not loader or name == "load" or name == "loadfile",
+           "a global reaches a load function: " .. tostring(name))
+  end
   local g = load("return 41 + 1")
   assert(g() == 42, "load() of text still works")
   -- pcall around a request works across the yield
