@@ -256,6 +256,10 @@ BENCHY_INTERNAL int lh_metric_add(lua_State *L);
 BENCHY_INTERNAL int lh_thresholds_parse(lh_host *h, char *err, size_t errlen);
 BENCHY_INTERNAL int lh_scenarios_ready(lh_host *h, char *err, size_t errlen);
 BENCHY_INTERNAL int lh_thresholds_judge(lh_host *h, cJSON *aggregates);
+/* What one run gathered (collectors, checks, metrics, turn figures, the
+ * scenario mix, thresholds), dropped; the scenarios themselves stay, for
+ * the next benchy.run{} of a plain lua5.4. */
+BENCHY_INTERNAL void lh_scenarios_reset_run(lh_host *h);
 BENCHY_INTERNAL void lh_scenarios_free(lh_host *h);
 BENCHY_INTERNAL lh_scenario *lh_pick_scenario(lh_host *h);
 /* After a run that was not interrupted: a warning (stderr and the result's

@@ -444,26 +444,44 @@ int lh_thresholds_judge(lh_host *h, cJSON *aggregates) {
   return failed;
 }
 
-void lh_scenarios_free(lh_host *h) {
+void lh_scenarios_reset_run(lh_host *h) {
   for (size_t i = 0; i < h->n_sc; i++) {
     lh_scenario *s = &h->sc[i];
-    free(s->name);
     benchy_collector_free(s->coll);
+    s->coll = NULL;
+    s->iterations = s->iterations_failed = 0;
+    s->turn_credit = 0;
     for (size_t c = 0; c < s->n_checks; c++) free(s->checks[c].name);
     free(s->checks);
+    s->checks = NULL;
+    s->n_checks = 0;
     for (size_t m = 0; m < s->n_metrics; m++) {
       free(s->metrics[m].name);
       benchy_hist_free(s->metrics[m].hist);
     }
     free(s->metrics);
-    for (size_t d = 0; d < s->n_declared; d++) free(s->declared[d]);
-    free(s->declared);
+    s->metrics = NULL;
+    s->n_metrics = 0;
     lh_turns_free(s->turns);
+    s->turns = NULL;
   }
-  free(h->sc);
   for (size_t i = 0; i < h->n_th; i++) {
     free(h->th[i].key), free(h->th[i].expr), free(h->th[i].metric), free(h->th[i].stat);
   }
   free(h->th);
+  h->th = NULL;
+  h->n_th = 0;
   free(h->percentiles);
+  h->percentiles = NULL;
+  h->n_percentiles = 0;
+}
+
+void lh_scenarios_free(lh_host *h) {
+  lh_scenarios_reset_run(h);
+  for (size_t i = 0; i < h->n_sc; i++) {
+    free(h->sc[i].name);
+    for (size_t d = 0; d < h->sc[i].n_declared; d++) free(h->sc[i].declared[d]);
+    free(h->sc[i].declared);
+  }
+  free(h->sc);
 }

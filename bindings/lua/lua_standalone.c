@@ -43,32 +43,7 @@ static module_host *module_of(lua_State *L) {
 }
 
 static void free_per_run(lh_host *h) {
-  for (size_t i = 0; i < h->n_sc; i++) {
-    lh_scenario *s = &h->sc[i];
-    benchy_collector_free(s->coll);
-    s->coll = NULL;
-    s->iterations = s->iterations_failed = 0;
-    for (size_t c = 0; c < s->n_checks; c++) free(s->checks[c].name);
-    free(s->checks);
-    s->checks = NULL;
-    s->n_checks = 0;
-    for (size_t k = 0; k < s->n_metrics; k++) {
-      free(s->metrics[k].name);
-      benchy_hist_free(s->metrics[k].hist);
-    }
-    free(s->metrics);
-    s->metrics = NULL;
-    s->n_metrics = 0;
-  }
-  for (size_t i = 0; i < h->n_th; i++) {
-    free(h->th[i].key), free(h->th[i].expr), free(h->th[i].metric), free(h->th[i].stat);
-  }
-  free(h->th);
-  h->th = NULL;
-  h->n_th = 0;
-  free(h->percentiles);
-  h->percentiles = NULL;
-  h->n_percentiles = 0;
+  lh_scenarios_reset_run(h);
   for (size_t t = 0; t <= h->n_targets; t++) {
     benchy_collector ***slots = t < h->n_targets ? &h->targets[t].by_scenario : &h->base_by_scenario;
     for (size_t i = 0; *slots && i < h->n_sc; i++) benchy_collector_free((*slots)[i]);
