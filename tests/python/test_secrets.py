@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from conftest import run_cli
+from conftest import free_port, run_cli
 
 API_KEY = "sk-env-key-0123456789"
 HEADER_TOKEN = "hdr-token-abcdef987"
@@ -117,3 +117,13 @@ def test_one_authorization_and_no_secret_written(echo_server, tmp_path, command,
         records = [json.loads(line) for line in jsonl.read_text().splitlines()]
         errors = [rec["error"] for rec in records if "error" in rec]
         assert errors and all("[redacted]" in e for e in errors), errors
+
+
+@pytest.mark.parametrize("command", [["bench", "-p", "16", "-n", "2"], ["load", "--num-prompts", "1"],
+                                     ["meta"]])
+def test_url_credentials_never_in_an_error(command):
+    # A dead server: the error names the URL it tried, never its password.
+    url = f"http://someone:hunter2pass@127.0.0.1:{free_port()}/v1"
+    p = run_cli(*command, "--base-url", url, "--model", "m", timeout=60)
+    assert "hunter2pass" not in p.stdout + p.stderr, p.stderr
+    assert "someone:" not in p.stdout + p.stderr, p.stderr

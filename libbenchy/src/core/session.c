@@ -156,6 +156,23 @@ int benchy_session_new_err(benchy_session **out, benchy_loop *loop, const char *
     benchy_set_error(err, errlen, "%s", "out of memory creating the session");
     return BENCHY_ERR_NOMEM;
   }
+  /* user:password@ in the URL is a credential: every text the session
+   * writes (fetch errors name their URL) is scrubbed of it. */
+  const char *authority = strstr(s->base_url, "://");
+  if (authority) {
+    authority += 3;
+    size_t end = strcspn(authority, "/?#");
+    const char *at = NULL;
+    for (const char *p = authority; p < authority + end; p++)
+      if (*p == '@') at = p;
+    const char *colon = at ? memchr(authority, ':', (size_t)(at - authority)) : NULL;
+    if ((at && scrubber_add(&s->secrets, authority, (size_t)(at - authority)) != 0) ||
+        (colon && scrubber_add(&s->secrets, colon + 1, (size_t)(at - colon - 1)) != 0)) {
+      benchy_session_free(s);
+      benchy_set_error(err, errlen, "%s", "out of memory creating the session");
+      return BENCHY_ERR_NOMEM;
+    }
+  }
   const char *transport = getenv("BENCHY_TRANSPORT");
   /* NULL (https://, a URL h1 does not handle, a proxy from the
    * environment): curl carries everything. */
