@@ -45,6 +45,14 @@ static inline uint64_t benchy_mix64(uint64_t z) {
   return z ^ (z >> 31);
 }
 /* splitmix64: seeded, fast, good enough for jitter and arrivals. */
+/* FNV-1a, 64 bits: a stable name for a text (seeds, fingerprints), not a
+ * cryptographic hash. */
+static inline uint64_t benchy_fnv1a(const char *s) {
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (; *s; s++) h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+  return h;
+}
+
 static inline uint64_t benchy_rand_next(uint64_t *state) {
   return benchy_mix64(*state += 0x9E3779B97F4A7C15ull);
 }

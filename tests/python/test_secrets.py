@@ -127,3 +127,21 @@ def test_url_credentials_never_in_an_error(command):
     p = run_cli(*command, "--base-url", url, "--model", "m", timeout=60)
     assert "hunter2pass" not in p.stdout + p.stderr, p.stderr
     assert "someone:" not in p.stdout + p.stderr, p.stderr
+
+
+@pytest.mark.parametrize("command", [["bench", "-p", "16", "-n", "2", "-r", "1"],
+                                     ["load", "--num-prompts", "2"]])
+def test_a_key_in_extra_body_is_sent_never_written(sim_factory, tmp_path, command):
+    # A server-side key or a long grammar in --extra-body: the run works (a
+    # 2,000-byte grammar once overflowed bench's --jsonl fingerprint even
+    # without --jsonl), and no output holds the key.
+    sim = sim_factory("--decode-tps", "5000", "--overhead-ms", "1")
+    body = json.dumps({"api_key": "sk-" + "q" * 24, "grammar": "root ::= " + "x" * 2000})
+    jsonl = tmp_path / "run.jsonl"
+    p = run_cli(*command, "--base-url", sim.base_url, "--model", "sim", "--extra-body", body,
+                "--format", "json", "--jsonl", jsonl, timeout=120)
+    assert p.returncode == 0, p.stderr
+    doc = json.loads(p.stdout)
+    assert doc["config"]["extra-body"]["grammar"].endswith("x" * 2000)  # the rest is kept
+    for text in (p.stdout, p.stderr, jsonl.read_text()):
+        assert "sk-" + "q" * 24 not in text

@@ -65,11 +65,6 @@ typedef struct run_ctx {
 
 /* ---- small helpers ---- */
 
-static uint64_t fnv1a(const char *s) {
-  uint64_t h = 0xcbf29ce484222325ull;
-  for (; *s; s++) h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
-  return h;
-}
 
 /* The configuration as written into results (options_config_json: nothing
  * secret), with the values bench resolved in place of those given. */
@@ -78,8 +73,8 @@ static cJSON *config_json(const bench *b) {
   if (!c) return NULL;
   cJSON_ReplaceItemInObject(c, "model", b->model ? cJSON_CreateString(b->model) : cJSON_CreateNull());
   cJSON_ReplaceItemInObject(c, "depth-mode", cJSON_CreateString(b->cached_mode ? "cached" : "resend"));
-  const cJSON *extra = request_body_extra(b->rbody);
-  if (extra) cJSON_ReplaceItemInObject(c, "extra-body", cJSON_Duplicate(extra, 1));
+  cJSON *extra = request_body_extra_shown(b->rbody);
+  if (extra) cJSON_ReplaceItemInObject(c, "extra-body", extra);
   return c;
 }
 
@@ -321,7 +316,7 @@ static int run_test_once(bench *b, test_t *t, int run, char *err, size_t errlen)
   for (size_t i = 0; i < c; i++) bench_metrics_clear(&reqs[i]);
   run_ctx rc = {b, t, run, PHASE_TIMED, 0, NULL, NULL, reqs, NULL, NULL, ""};
   int st = alloc_ctx(&rc, c);
-  uint64_t base = fnv1a(t->key) ^ ((uint64_t)run << 32);
+  uint64_t base = benchy_fnv1a(t->key) ^ ((uint64_t)run << 32);
   for (size_t i = 0; st == BENCHY_OK && i < c; i++) {
     uint64_t key = base + i;
     st = prompt_make_pair(b->pg, key, t->depth, key, t->pp, &rc.prompts[i], err, errlen);
@@ -552,7 +547,7 @@ int bench_execute(const benchy_options *opts, benchy_result **out, char *err, si
   /* Texts are new in every invocation unless --seed asks for repeatable
    * ones: a server keeps its prompt cache between our runs, and the same
    * prompts sent again would be served from it (a 10-50x pp "speed-up"). */
-  b.text_seed = b.seed_given ? b.seed : b.seed ^ fnv1a(b.attempt);
+  b.text_seed = b.seed_given ? b.seed : b.seed ^ benchy_fnv1a(b.attempt);
 
   /* Everything that can fail before a request is timed fails here, with
    * *out left NULL. */

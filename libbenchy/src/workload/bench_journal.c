@@ -36,7 +36,7 @@ int bench_journal_fingerprint(bench *b, const bench_matrix *mx) {
   /* Runs sampled differently must not be mixed in one result. */
   char *sent = request_body_fingerprint(b->rbody);
   if (sent) benchy_buf_printf(&fp, ";body=%s", sent);
-  cJSON_free(sent);
+  free(sent);
   int st = BENCHY_OK;
   if (benchy_buf_terminate(&fp))
     st = BENCHY_ERR_NOMEM;

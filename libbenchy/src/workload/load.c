@@ -257,8 +257,8 @@ static int start_run(load_plan *p, resume_state *rs, cJSON **config_out, char *e
     st = setup_prompt_gen(p, err, errlen);
   }
   if (st == BENCHY_OK && !(config = options_config_json(p->opts, BENCHY_OPTIONS_JSON_ALL))) st = BENCHY_ERR_NOMEM;
-  if (st == BENCHY_OK && request_body_extra(p->rbody))
-    cJSON_ReplaceItemInObject(config, "extra-body", cJSON_Duplicate(request_body_extra(p->rbody), 1));
+  cJSON *extra = st == BENCHY_OK ? request_body_extra_shown(p->rbody) : NULL;
+  if (extra) cJSON_ReplaceItemInObject(config, "extra-body", extra);
   if (st == BENCHY_OK) st = load_journal_open(p, config, rs, err, errlen);
   if (st != BENCHY_OK || interrupt_pending()) {
     if (interrupt_pending() || st == BENCHY_ERR_CANCELLED) {

@@ -9,6 +9,7 @@
 
 #include "benchy/benchy.h"
 #include "util.h"
+#include "meta/meta.h"
 
 /* A sampling option and the body field it sets. */
 typedef struct sampling_field {
@@ -238,12 +239,34 @@ cJSON *request_body_describe(const request_body *rb) {
     cJSON_AddStringToObject(d, "server_default_sampler_source",
                             "not reported by the server (no llama-server /props)");
   }
+  /* What was sent may hold a key (--extra-body '{"api_key": ...}'). */
+  if (meta_redact_tree(d, NULL) != 0) {
+    cJSON_Delete(d);
+    return NULL;
+  }
   return d;
 }
 
 char *request_body_fingerprint(const request_body *rb) {
   if (!rb || !rb->sent->child) return NULL;
-  return cJSON_PrintUnformatted(rb->sent);
+  /* A hash, not the text: the body may carry a key (--extra-body), and a
+   * grammar or schema can be longer than any fingerprint should be. */
+  char *text = cJSON_PrintUnformatted(rb->sent);
+  if (!text) return NULL;
+  char *fp = malloc(17);
+  if (fp) snprintf(fp, 17, "%016llx", (unsigned long long)benchy_fnv1a(text));
+  cJSON_free(text);
+  return fp;
 }
 
 const cJSON *request_body_extra(const request_body *rb) { return rb ? rb->extra : NULL; }
+
+cJSON *request_body_extra_shown(const request_body *rb) {
+  if (!rb || !rb->extra) return NULL;
+  cJSON *copy = cJSON_Duplicate(rb->extra, 1);
+  if (copy && meta_redact_tree(copy, NULL) != 0) {
+    cJSON_Delete(copy);
+    return NULL;
+  }
+  return copy;
+}

@@ -62,5 +62,9 @@ cJSON *request_body_describe(const request_body *rb);
 char *request_body_fingerprint(const request_body *rb);
 /* --extra-body as parsed (NULL when not given), for the result's config. */
 const cJSON *request_body_extra(const request_body *rb);
+/* A copy of the extra fields to write into results and journals: secret-
+ * looking keys and key-shaped values redacted (meta_redact_tree). NULL: none,
+ * or out of memory. */
+cJSON *request_body_extra_shown(const request_body *rb);
 
 #endif
