@@ -1,7 +1,9 @@
 /* status.c — names and messages of benchy_status, from the one map in benchy.h. */
+#include <string.h>
 #include <time.h>
 
 #include "benchy/benchy.h"
+#include "util.h"
 
 unsigned benchy_version_number(void) { return BENCHY_VERSION_NUMBER; }
 const char *benchy_version_string(void) { return BENCHY_VERSION_STRING; }
@@ -16,6 +18,14 @@ const char *benchy_status_name(int status) {
   default:
     return "UNKNOWN";
   }
+}
+
+int benchy_status_from_name(const char *name) {
+#define FROM_NAME_(n, value, message) \
+  if (name && !strcmp(name, #n)) return value;
+  BENCHY_STATUS_MAP(FROM_NAME_)
+#undef FROM_NAME_
+  return -1;
 }
 
 const char *benchy_status_message(int status) {

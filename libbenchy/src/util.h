@@ -12,6 +12,8 @@
 #define BENCHY_INTERNAL __attribute__((visibility("hidden")))
 
 BENCHY_INTERNAL char *benchy_strdup(const char *s);
+/* The status benchy_status_name() names; -1 for a name it never gives. */
+BENCHY_INTERNAL int benchy_status_from_name(const char *name);
 BENCHY_INTERNAL char *benchy_strndup(const char *s, size_t n);
 /* Formats a message for the caller's error buffer; no-op without one. */
 BENCHY_INTERNAL void benchy_set_error(char *err, size_t errlen, const char *fmt, ...)

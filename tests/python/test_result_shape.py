@@ -58,3 +58,18 @@ def test_bench_and_load_write_the_same_common_metadata(sim_factory):
     for key in ("benchy_version", "build", "name", "model", "served_model_name", "base_url", "api",
                 "stddev", "percentiles"):
         assert b["metadata"][key] == l["metadata"][key], key
+
+
+def test_a_result_whose_run_failed_loads_back(sim_factory, tmp_path):
+    # Most failed requests: status ERR_FAILURE_RATE, exit 1, and the saved
+    # result must still load for table, compare and report (it did not: the
+    # reader knew statuses only up to ERR_LIMIT).
+    sim = sim_factory("--fault-500", "0.6", "--decode-tps", "5000", "--overhead-ms", "1")
+    saved = tmp_path / "failed.json"
+    p = run_cli("load", "--base-url", sim.base_url, "--model", "sim", "--num-prompts", "20",
+                "--quiet", "--save-result", saved, timeout=120)
+    assert p.returncode == 1, p.stderr
+    assert json.loads(saved.read_text())["status"] == "ERR_FAILURE_RATE"
+    t = run_cli("table", saved)
+    assert t.returncode == 0, t.stderr
+    assert "ERR_FAILURE_RATE" in t.stdout

@@ -141,7 +141,7 @@ static void assert_same_figures(const req_m *a, const req_m *b) {
 /* The record line as bench journals it: the record with "bench". */
 static cJSON *journal_record(const req_m *m) {
   cJSON *rec = cJSON_CreateObject();
-  cJSON_AddStringToObject(rec, "status", m->status == BENCHY_OK ? "OK" : "HTTP_ERROR");
+  cJSON_AddStringToObject(rec, "status", benchy_status_name(m->status));
   cJSON_AddNumberToObject(rec, "http_status", m->http_status);
   if (m->error) cJSON_AddStringToObject(rec, "error", m->error);
   if (m->finish_reason) cJSON_AddStringToObject(rec, "finish_reason", m->finish_reason);
@@ -191,6 +191,13 @@ static void test_journal_gives_back_every_field(void **state) {
   round_trip(&m);
   for (int c = CACHE_HIT; c <= CACHE_UNKNOWN; c++) {
     m.cache = c;
+    round_trip(&m);
+  }
+  /* Each kind of failure comes back as itself: a timeout read back as an
+   * HTTP error would be counted under the wrong kind. */
+  const int failures[] = {BENCHY_ERR_HTTP, BENCHY_ERR_TIMEOUT, BENCHY_ERR_DISCONNECT, BENCHY_ERR_CANCELLED};
+  for (size_t i = 0; i < sizeof failures / sizeof *failures; i++) {
+    m.status = failures[i];
     round_trip(&m);
   }
 }

@@ -10,12 +10,6 @@
 #include "result_kinds.h"
 #include "result_upgrade.h"
 
-static int status_from_name(const char *name) {
-  for (int st = BENCHY_OK; st <= BENCHY_ERR_LIMIT; st++)
-    if (!strcmp(benchy_status_name(st), name)) return st;
-  return -1;
-}
-
 static void line_and_column(const char *text, const char *at, long *line, long *col) {
   *line = 1;
   *col = 1;
@@ -96,7 +90,7 @@ static int parse_named(benchy_result **out, const char *text, size_t len, const 
     st = BENCHY_ERR_UNSUPPORTED;
   }
   const cJSON *status = cJSON_GetObjectItemCaseSensitive(doc, "status");
-  int code = st == BENCHY_OK && cJSON_IsString(status) ? status_from_name(status->valuestring) : -1;
+  int code = st == BENCHY_OK && cJSON_IsString(status) ? benchy_status_from_name(status->valuestring) : -1;
   if (st == BENCHY_OK && code < 0) {
     benchy_set_error(err, errlen, "%s: \"status\" is missing or not a status name", origin);
     st = BENCHY_ERR_INVALID;

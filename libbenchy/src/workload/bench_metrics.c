@@ -183,7 +183,10 @@ int bench_metrics_from_json(req_m *m, const cJSON *rec) {
   if (!cJSON_IsObject(bm)) return -1;
   bench_metrics_clear(m);
   const cJSON *st = cJSON_GetObjectItemCaseSensitive(rec, "status");
-  m->status = cJSON_IsString(st) && !strcmp(st->valuestring, "OK") ? BENCHY_OK : BENCHY_ERR_HTTP;
+  /* A timeout stays a timeout when read back, so --max-failure-rate and
+   * failed_by_kind count it as the run did. */
+  int code = cJSON_IsString(st) ? benchy_status_from_name(st->valuestring) : -1;
+  m->status = code >= 0 ? code : BENCHY_ERR_TRANSPORT;
   const cJSON *http = cJSON_GetObjectItemCaseSensitive(rec, "http_status");
   m->http_status = cJSON_IsNumber(http) ? (int)http->valuedouble : -1;
   const cJSON *e = cJSON_GetObjectItemCaseSensitive(rec, "error");

@@ -27,9 +27,8 @@ static int64_t rel_ns(const cJSON *t, const char *key) {
 }
 
 static int status_of(const char *name) {
-  for (int s = 0; s < 64; s++)
-    if (!strcmp(benchy_status_name(s), name)) return s;
-  return BENCHY_ERR_TRANSPORT; /* a failure of some kind, counted as one */
+  int st = benchy_status_from_name(name);
+  return st >= 0 ? st : BENCHY_ERR_TRANSPORT; /* a failure of some kind, counted as one */
 }
 
 static int count_method_of(const char *name) {
