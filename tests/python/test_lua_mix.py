@@ -51,3 +51,18 @@ def test_a_scenario_that_never_ran_is_said(sim_factory, tmp_path):
     assert warning.startswith(f"3 of 5 scenarios never ran ({', '.join(unrun)})")
     assert "take 5 to reach every scenario" in warning  # a, b, c, d, e; then a again
     assert warning in p.stderr
+
+
+def test_csv_quotes_a_scenario_name(sim_factory, tmp_path):
+    import csv
+    import io
+    script = tmp_path / "odd.lua"
+    script.write_text('local benchy = require "benchy"\n'
+                      'benchy.scenario(\'say "hi", then go\', function(s)\n'
+                      '  s:chat{messages = {{role = "user", content = "x"}}, max_tokens = 2}\nend)\n')
+    sim = sim_factory("--decode-tps", "20000", "--overhead-ms", "1")
+    p = run_cli("run", script, "--base-url", sim.base_url, "--format", "csv", "--quiet", timeout=120)
+    assert p.returncode == 0, p.stderr
+    rows = list(csv.DictReader(io.StringIO(p.stdout)))
+    assert [r["scenario"] for r in rows] == ['say "hi", then go']
+    assert rows[0]["completed"] == "1"

@@ -199,6 +199,10 @@ def test_compare_gates_on_peak_memory(sim_factory, tmp_path):
     assert r.returncode == 1, r.stdout + r.stderr
     assert "c=1 peak GPU memory: 20.00 GiB -> 25.00 GiB" in r.stdout
     assert "c=2 peak GPU memory" not in r.stdout.split("Regressions")[-1]
+    # the table's verdict cell is bold from end to end
+    (cell,) = [line.rsplit("|", 2)[1] for line in r.stdout.splitlines()
+               if line.startswith("| c=1 | peak GPU memory")]
+    assert cell.strip().startswith("**") and cell.strip().endswith("REGRESSION**"), cell
     out = json.loads(run_cli("compare", base, grew, "--fail-if-memory-grows", "4GiB", "--format", "json").stdout)
     rows = [x for x in out["rows"] if x["metric"] == "peak GPU memory GiB"]
     assert [(x["row"], x["base"], x["new"], x["regression"]) for x in rows] == [

@@ -200,6 +200,8 @@ static void test_merge_equals_one_over_both(void **state) {
     benchy_collector_add(i % 3 ? a : b, &r);
   }
   assert_int_equal(benchy_collector_merge(a, b), BENCHY_OK);
+  /* Into itself: refused (it would read what it writes, without end). */
+  assert_int_equal(benchy_collector_merge(a, a), BENCHY_ERR_INVALID);
   char *want = benchy_collector_aggregate(all, 0), *got = benchy_collector_aggregate(a, 0);
   cJSON *w = cJSON_Parse(want), *g = cJSON_Parse(got);
   /* Every key, exactly, but the moments, which depend on summation order. */

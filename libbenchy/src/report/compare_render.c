@@ -77,11 +77,10 @@ static int write_md(const cJSON *doc, FILE *f) {
     fmt_p(cJSON_GetObjectItemCaseSensitive(r, "p"), p, sizeof p);
     const char *note = text_of(r, "note");
     int regression = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "regression"));
-    if (note)
-      snprintf(verdict, sizeof verdict, "%s [%d]", shown(r, "verdict"), note_number(seen, note));
-    else
-      snprintf(verdict, sizeof verdict, "%s%s", regression ? "**" : "", shown(r, "verdict"));
-    if (regression) strcat(verdict, " — REGRESSION**");
+    char mark[16] = "";
+    if (note) snprintf(mark, sizeof mark, " [%d]", note_number(seen, note));
+    snprintf(verdict, sizeof verdict, "%s%s%s%s", regression ? "**" : "", shown(r, "verdict"), mark,
+             regression ? " — REGRESSION**" : "");
     fprintf(f, "| %s | %s | %s | %s | %s | %s | %s | %s |\n", shown(r, "row"),
             shown(r, "metric"), vb, vn, d, ci, p, verdict);
   }

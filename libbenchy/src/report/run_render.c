@@ -1,5 +1,6 @@
 /* run_render.c — see run_render.h. */
 #include "run_render.h"
+#include "csv.h"
 #include "sampling_render.h"
 
 #include <math.h>
@@ -163,7 +164,7 @@ int run_render_csv(const cJSON *doc, FILE *f) {
              "itl_p50_ms,e2el_p50_ms,e2el_p%g_ms,output_tokens_mean,output_tok_s,checks_failed\n", top, top);
   const cJSON *sc;
   cJSON_ArrayForEach(sc, aggs) {
-    fprintf(f, "\"%s\"", str(sc, "scenario"));
+    csv_field(f, str(sc, "scenario"));
     row(sc, top, f, ",", 0);
   }
   return ferror(f) ? BENCHY_ERR_IO : BENCHY_OK;

@@ -69,7 +69,8 @@ int benchy_collector_add(benchy_collector *c, const benchy_record *rec) {
 }
 
 int benchy_collector_merge(benchy_collector *dst, const benchy_collector *src) {
-  if (!dst || !src) return BENCHY_ERR_INVALID;
+  /* Merging a collector into itself would read what it is writing. */
+  if (!dst || !src || dst == src) return BENCHY_ERR_INVALID;
   /* Goodput was counted against each one's objectives as records came:
    * sums over different objectives would mean nothing. */
   if (memcmp(&dst->acc.slo, &src->acc.slo, sizeof dst->acc.slo) != 0) return BENCHY_ERR_INVALID;
