@@ -193,7 +193,6 @@ static void add_thresholds(lh_host *h, cJSON *doc) {
 /* The run's status and, when not OK, the sentence that says why. */
 static int judge(lh_host *h, int run_st, cJSON *aggregates, char *err, size_t errlen) {
   int failed_th = lh_thresholds_judge(h, aggregates);
-  if (run_st == BENCHY_ERR_CANCELLED) return run_st;
   if (run_st != BENCHY_OK) return run_st;
   if (failed_th) {
     size_t used = (size_t)snprintf(err, errlen, "%d threshold%s failed:", failed_th, failed_th > 1 ? "s" : "");

@@ -159,8 +159,10 @@ static int restore_record(lh_host *h, lh_scenario *sc, cJSON *line, int64_t base
   benchy_chunk_event *events = lv.reqs[0].rec.n_chunk_events
                                    ? calloc(lv.reqs[0].rec.n_chunk_events, sizeof *events)
                                    : NULL;
+  /* Out of memory for the chunk times: the record comes back without them
+   * (its latencies are whole), rather than written through NULL. */
+  if (!events) lv.reqs[0].rec.n_chunk_events = 0;
   resumed_request_rebase(&lv.reqs[0], base_ns, &rec, events);
-  if (!events) rec.n_chunk_events = 0, rec.chunk_events = NULL;
   benchy_collector_add(sc->coll, &rec);
   h->done++;
   if (rec.status != BENCHY_OK) h->failed++;

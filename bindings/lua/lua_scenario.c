@@ -69,7 +69,7 @@ int lh_scenario_add(lua_State *L) {
       for (size_t i = 1; i <= n; i++) {
         lua_rawgeti(L, -1, (lua_Integer)i);
         const char *m = lua_tostring(L, -1);
-        if (m) s->declared[s->n_declared++] = benchy_strdup(m);
+        if (m && !(s->declared[s->n_declared++] = benchy_strdup(m))) return luaL_error(L, "out of memory");
         lua_pop(L, 1);
       }
     }
