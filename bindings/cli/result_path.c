@@ -67,13 +67,13 @@ int cli_result_path(const benchy_options *opts, const char *command, char **path
             "give one of them\n", command, save, file);
     return -1;
   }
-  char name[256];
-  if (save && *save)
-    snprintf(name, sizeof name, "%s", save);
-  else if (file)
-    snprintf(name, sizeof name, "%s", file);
-  else
-    default_name(opts, command, name, sizeof name);
+  /* A name the user gave is used whole, never cut to a buffer's size. */
+  char made[256];
+  const char *name = save && *save ? save : file;
+  if (!name) {
+    default_name(opts, command, made, sizeof made);
+    name = made;
+  }
   size_t need = strlen(name) + (dir ? strlen(dir) + 2 : 1);
   if (!(*path = malloc(need))) return -1;
   if (dir && name[0] != '/')

@@ -228,7 +228,7 @@ static PyMethodDef result_methods[] = {
    "save(path)\n\nWrites the result; the format follows the extension (.md, .json, .jsonl, "
    ".csv; anything else JSON). benchy.load_result() reads a JSON file back."},
   {"report", (PyCFunction)(void (*)(void))result_report, METH_VARARGS | METH_KEYWORDS,
-   "report(path, others=None, **options)\n\nWrites the HTML report of this result (and of the "
+   "report(path, others=None, /, **options)\n\nWrites the HTML report of this result (and of the "
    "results in others, overlaid) to path, as `benchy report` does (docs/report.md). Options are "
    "benchy report's: title, max_points, overwrite, compare (this result is the base, others[0] "
    "the new one), alpha, bootstrap_iterations, bootstrap_seed, ignore_config. An existing file "

@@ -71,7 +71,13 @@ static PyObject *sim_get_base_url(PyObject *self, void *c) {
 
 static PyObject *sim_get_url(PyObject *self, void *c) {
   benchy_sim *sim = running(self);
-  return sim ? PyUnicode_FromFormat("http://127.0.0.1:%d", benchy_sim_port(sim)) : NULL;
+  if (!sim) return NULL;
+  /* The server root: base_url (as the library built it, with the host
+   * asked for, IPv6 in brackets) without its /v1. */
+  const char *base = benchy_sim_base_url(sim);
+  size_t n = strlen(base);
+  if (n >= 3 && !strcmp(base + n - 3, "/v1")) n -= 3;
+  return PyUnicode_FromStringAndSize(base, (Py_ssize_t)n);
 }
 
 static PyObject *sim_get_port(PyObject *self, void *c) {

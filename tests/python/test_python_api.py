@@ -64,6 +64,10 @@ def test_simulator_urls_and_close():
     assert s.base_url == s.url + "/v1"
     s.close()
     assert not s.running
+    # the host asked for, not a fixed loopback address
+    with benchy.Simulator(host="127.0.0.2") as other:
+        assert other.url == f"http://127.0.0.2:{other.port}"
+        assert other.base_url == other.url + "/v1"
     with pytest.raises(ValueError, match="stopped"):
         s.url
     s.close()  # idempotent

@@ -114,3 +114,16 @@ def test_vllm_format_lists_failed_requests_as_vllm_does(sim_factory):
         assert v["ttfts"][i] == 0 and v["output_lens"][i] == 0 and v["itls"][i] == []
     ok_ttfts = [t * 1e3 for i, t in enumerate(v["ttfts"]) if i not in failed]
     assert np.isclose(np.mean(ok_ttfts), v["mean_ttft_ms"], rtol=1e-9)
+
+
+def test_a_long_save_result_path_is_used_whole(sim_factory, tmp_path):
+    # It was copied into a 256-byte buffer and the result saved under a cut name.
+    deep = tmp_path / ("d" * 200)
+    deep.mkdir()
+    target = deep / ("r" * 80 + ".json")
+    sim = sim_factory("--decode-tps", "20000", "--overhead-ms", "1")
+    p = run_cli("load", "--base-url", sim.base_url, "--model", "sim", "--num-prompts", "1",
+                "--quiet", "--save-result", target, timeout=60)
+    assert p.returncode == 0, p.stderr
+    assert json.loads(target.read_text())["kind"] == "load"
+    assert [f.name for f in deep.iterdir()] == [target.name]
