@@ -143,6 +143,13 @@ static lh_scenario *scenario_named(lh_host *h, const cJSON *o) {
   return NULL;
 }
 
+/* Where a segment's clock starts on this run's clock: the earlier segments
+ * laid end to end, the first at base. */
+static int64_t segment_start(const struct lh_resume *r, int64_t base, uint64_t segment) {
+  for (uint64_t k = 0; k < segment && k < r->n_segments; k++) base += r->segment_end_ns[k];
+  return base;
+}
+
 /* A record line back into its scenario's collector, on this run's clock:
  * the earlier runs end just before this one starts. */
 static int restore_record(lh_host *h, lh_scenario *sc, cJSON *line, int64_t base_ns) {
@@ -254,7 +261,7 @@ int lh_resume_load(lh_host *h, const cJSON *config, char *err, size_t errlen) {
     if (is_error) {
       h->script_errors++;
       r->restored_errors++;
-    } else if (restore_record(h, sc, line, base) != 0) {
+    } else if (restore_record(h, sc, line, segment_start(r, base, r->held[i].key.segment)) != 0) {
       snprintf(err, errlen, "--resume: a record of %s does not read back", path);
       return BENCHY_ERR_INVALID;
     } else {

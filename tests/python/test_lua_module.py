@@ -242,3 +242,4 @@ def test_script_ttft_is_the_receive_stamp_just_after_the_servers_send_stamp(sim_
     assert load.returncode == 0, load.stderr
     load_ttft = json.loads(load.stdout)["aggregates"][0]["median_ttft_ms"]
     assert abs(agg["median_ttft_ms"] - load_ttft) < 50, (agg["median_ttft_ms"], load_ttft)
+
