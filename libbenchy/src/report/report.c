@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "benchy/compare.h"
+#include "compare_internal.h"
 #include "html_report.h"
 #include "result_internal.h"
 
@@ -54,10 +55,10 @@ static cJSON *comparison_data(const benchy_result *base, const benchy_result *fr
     snprintf(err, errlen, "--compare: %s", why);
     return NULL;
   }
-  char *json = benchy_comparison_to_json(c, 0);
+  /* The comparison's own document, taken rather than printed and parsed. */
+  cJSON *doc = c->doc;
+  c->doc = NULL;
   benchy_comparison_free(c);
-  cJSON *doc = json ? cJSON_Parse(json) : NULL;
-  free(json);
   if (!doc) snprintf(err, errlen, "out of memory");
   return doc;
 }

@@ -148,8 +148,11 @@ void sampling_move_into(cJSON *dst, cJSON *src) {
 void sampling_run_finish(sampling_run *r, benchy_result *res) {
   if (!r) return;
   current = r->outer;
-  cJSON *s = r->smp ? sampler_finish(r->smp)
-                    : sampler_off_json("--sample-interval 0: sampling was off", r->interval_ms);
+  cJSON *s = r->smp               ? sampler_finish(r->smp)
+              : r->interval_ms > 0 ? sampler_off_json("the sampler could not start (out of memory, or no "
+                                                      "thread for it): nothing was sampled",
+                                                      r->interval_ms)
+                                   : sampler_off_json("--sample-interval 0: sampling was off", r->interval_ms);
   if (s && res && res->doc) {
     cJSON_DeleteItemFromObjectCaseSensitive(res->doc, "sampling");
     cJSON_AddItemToObject(res->doc, "sampling", s);
